@@ -1,0 +1,78 @@
+import type { DType, NumericArray } from "../model/dtype.ts";
+
+/**
+ * What the layout needs from an HDF5 store, and nothing of PyMoDAQ. Paths are absolute
+ * (`/RawData/Detector000`). Every method is async so that a remote store (HSDS) can implement
+ * the same interface; the h5wasm implementation runs synchronously underneath.
+ */
+export interface H5Backend {
+  readonly filePath: string;
+  createGroup(path: string): Promise<void>;
+  createDataset(path: string, spec: DatasetSpec): Promise<void>;
+  /** A 1-D, enlargeable dataset of fixed-width (`width` bytes) NUL-padded ASCII strings. */
+  createStringDataset(path: string, width: number, chunkRows: number): Promise<void>;
+  appendStrings(path: string, rows: readonly string[]): Promise<void>;
+  resize(path: string, shape: readonly number[]): Promise<void>;
+  /** Writes `data` (row-major) into the hyperslab that starts at `start` and spans `count`. */
+  writeSlice(
+    path: string,
+    start: readonly number[],
+    count: readonly number[],
+    data: NumericArray,
+  ): Promise<void>;
+  setAttributes(path: string, attributes: Readonly<Record<string, AttributeValue>>): Promise<void>;
+  getAttributes(path: string): Promise<Record<string, StoredAttribute>>;
+  children(path: string): Promise<NodeEntry[]>;
+  exists(path: string): Promise<boolean>;
+  datasetInfo(path: string): Promise<DatasetInfo>;
+  read(path: string, start?: readonly number[], count?: readonly number[]): Promise<NumericArray>;
+  readStrings(path: string): Promise<string[]>;
+  /** Everything written so far is in the file on disk and readable by another process. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type Compression =
+  | { readonly kind: "none" }
+  | { readonly kind: "gzip"; readonly level: number }
+  /** Blosc with the LZ4 codec and byte shuffle, as PyTables' `blosc:lz4` filter. */
+  | { readonly kind: "blosc-lz4"; readonly level: number };
+
+export interface DatasetSpec {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  /** `null` for an unlimited dimension. */
+  readonly maxShape: readonly (number | null)[];
+  readonly chunks: readonly number[];
+  readonly compression: Compression;
+  /** Initial contents (row-major, product(shape) values); zero-filled when absent. */
+  readonly data?: NumericArray;
+}
+
+export interface DatasetInfo {
+  readonly shape: number[];
+  readonly maxShape: (number | null)[];
+  readonly dtype: DType | "string";
+  readonly chunks: number[] | null;
+}
+
+export interface NodeEntry {
+  readonly name: string;
+  readonly kind: "group" | "dataset";
+}
+
+/**
+ * How an attribute is stored. PyTables writes its system attributes (CLASS, VERSION on arrays) as
+ * fixed-length ASCII strings and EXTDIM as int32; everything else PyMoDAQ writes is a string.
+ */
+export type AttributeValue =
+  | { readonly kind: "ascii"; readonly value: string }
+  | { readonly kind: "utf8"; readonly value: string }
+  | { readonly kind: "int32"; readonly value: number }
+  | { readonly kind: "float64"; readonly value: number };
+
+export type StoredAttribute = string | number | bigint | boolean | NumericArray | string[] | null;
+
+export const ascii = (value: string): AttributeValue => ({ kind: "ascii", value });
+export const utf8 = (value: string): AttributeValue => ({ kind: "utf8", value });
+export const int32 = (value: number): AttributeValue => ({ kind: "int32", value });

@@ -1,0 +1,339 @@
+import h5wasm, { type Dataset, type File as H5File, type Group } from "h5wasm/node";
+import { install_local_plugins } from "h5wasm-plugins";
+import { SaverError } from "../errors.ts";
+import { allocate, type DType, dtypeBytes, type NumericArray, product } from "../model/dtype.ts";
+import type {
+  AttributeValue,
+  Compression,
+  DatasetInfo,
+  DatasetSpec,
+  H5Backend,
+  NodeEntry,
+  StoredAttribute,
+} from "./h5-backend.ts";
+
+/** HDF5's filter id for Blosc (registered by PyTables); its cd_values follow PyTables' layout. */
+const BLOSC_FILTER_ID = 32001;
+const BLOSC_LZ4_CODE = 1;
+const BLOSC_BYTE_SHUFFLE = 1;
+
+/**
+ * The file format bounds: v1.8 is the lowest that stores attributes over 64 KiB (dense storage);
+ * v1.10 is the highest that Debian's HDF5 1.10 tools and PyTables builds against 1.10 still read.
+ */
+const LIBVER: ["v108", "v110"] = ["v108", "v110"];
+
+const H5T_INTEGER = 0;
+const H5T_FLOAT = 1;
+const H5T_STRING = 3;
+
+const STORAGE_DTYPE: Record<DType, string> = {
+  int8: "<b",
+  uint8: "<B",
+  int16: "<h",
+  uint16: "<H",
+  int32: "<i",
+  uint32: "<I",
+  int64: "<q",
+  uint64: "<Q",
+  float32: "<f",
+  float64: "<d",
+  // h5wasm cannot create HDF5 enums (h5py's bool) or bitfields (PyTables'); one byte 0/1 it is.
+  bool: "<B",
+};
+
+let moduleReady: Promise<void> | undefined;
+
+/** Loads the wasm module once per thread, with throwing errors and the compression plugins. */
+export function loadH5wasm(): Promise<void> {
+  moduleReady ??= h5wasm.ready.then((module) => {
+    module.activate_throwing_error_handler();
+    install_local_plugins(module);
+  });
+  return moduleReady;
+}
+
+export type OpenMode = "create" | "truncate" | "append" | "read";
+
+const MODE: Record<OpenMode, "x" | "w" | "a" | "r"> = {
+  create: "x",
+  truncate: "w",
+  append: "a",
+  read: "r",
+};
+
+export async function openH5wasmFile(filePath: string, mode: OpenMode): Promise<H5Backend> {
+  await loadH5wasm();
+  let file: H5File;
+  try {
+    file = new h5wasm.File(filePath, MODE[mode], { libver: LIBVER });
+  } catch (error) {
+    throw unavailable(filePath, mode, error);
+  }
+  // h5wasm reports a failed open with a negative id instead of throwing.
+  if (file.file_id < 0n) throw unavailable(filePath, mode, undefined);
+  return new H5wasmBackend(filePath, file);
+}
+
+function unavailable(filePath: string, mode: OpenMode, cause: unknown): SaverError {
+  const why =
+    mode === "create"
+      ? "it exists already or its folder cannot be written"
+      : mode === "read" || mode === "append"
+        ? "it does not exist, is not an HDF5 file, or is locked"
+        : "its folder does not exist or cannot be written";
+  return new SaverError(
+    "file_unavailable",
+    `cannot open '${filePath}' (${mode}): ${why}`,
+    {},
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+class H5wasmBackend implements H5Backend {
+  readonly filePath: string;
+  #file: H5File | undefined;
+
+  constructor(filePath: string, file: H5File) {
+    this.filePath = filePath;
+    this.#file = file;
+  }
+
+  get #open(): H5File {
+    if (!this.#file) {
+      throw new SaverError("failed_precondition", `the file '${this.filePath}' is closed`);
+    }
+    return this.#file;
+  }
+
+  async createGroup(path: string): Promise<void> {
+    this.#io(path, () => this.#open.create_group(path));
+  }
+
+  async createDataset(path: string, spec: DatasetSpec): Promise<void> {
+    const data = spec.data ?? allocate(spec.dtype, product(spec.shape));
+    this.#io(path, () =>
+      this.#open.create_dataset({
+        name: path,
+        data,
+        shape: [...spec.shape],
+        dtype: STORAGE_DTYPE[spec.dtype],
+        maxshape: [...spec.maxShape],
+        chunks: [...spec.chunks],
+        ...compressionOptions(spec.compression, spec.dtype),
+      }),
+    );
+  }
+
+  async createStringDataset(path: string, width: number, chunkRows: number): Promise<void> {
+    this.#io(path, () =>
+      this.#open.create_dataset({
+        name: path,
+        data: [],
+        shape: [0],
+        dtype: `A${width}`,
+        maxshape: [null],
+        chunks: [chunkRows],
+      }),
+    );
+  }
+
+  async appendStrings(path: string, rows: readonly string[]): Promise<void> {
+    if (rows.length === 0) return;
+    const dataset = this.#dataset(path);
+    const length = dataset.shape?.[0] ?? 0;
+    this.#io(path, () => {
+      dataset.resize([length + rows.length]);
+      dataset.write_slice([[length, length + rows.length]], [...rows]);
+    });
+  }
+
+  async resize(path: string, shape: readonly number[]): Promise<void> {
+    const dataset = this.#dataset(path);
+    this.#io(path, () => dataset.resize([...shape]));
+  }
+
+  async writeSlice(
+    path: string,
+    start: readonly number[],
+    count: readonly number[],
+    data: NumericArray,
+  ): Promise<void> {
+    const dataset = this.#dataset(path);
+    const ranges = start.map((s, i) => [s, s + (count[i] ?? 1)] as [number, number]);
+    this.#io(path, () => dataset.write_slice(ranges, data));
+  }
+
+  async setAttributes(path: string, attributes: Readonly<Record<string, AttributeValue>>): Promise<void> {
+    const node = this.#node(path);
+    const existing = new Set(Object.keys(node.attrs));
+    for (const [name, attribute] of Object.entries(attributes)) {
+      this.#io(path, () => {
+        if (existing.has(name)) node.delete_attribute(name);
+        writeAttribute(node, name, attribute);
+      });
+    }
+  }
+
+  async getAttributes(path: string): Promise<Record<string, StoredAttribute>> {
+    const node = this.#node(path);
+    const result: Record<string, StoredAttribute> = {};
+    for (const [name, attribute] of Object.entries(node.attrs)) {
+      result[name] = this.#io(path, () => attribute.value as StoredAttribute);
+    }
+    return result;
+  }
+
+  async children(path: string): Promise<NodeEntry[]> {
+    const group = this.#node(path);
+    if (!(group instanceof h5wasm.Group)) {
+      throw new SaverError("failed_precondition", `'${path}' is a dataset, not a group`, { node: path });
+    }
+    const entries: NodeEntry[] = [];
+    for (const name of group.keys()) {
+      const child = group.get(name);
+      if (child instanceof h5wasm.Group) entries.push({ name, kind: "group" });
+      else if (child instanceof h5wasm.Dataset) entries.push({ name, kind: "dataset" });
+    }
+    return entries;
+  }
+
+  async exists(path: string): Promise<boolean> {
+    if (path === "/") return true;
+    try {
+      return this.#open.get(path) !== null;
+    } catch {
+      return false;
+    }
+  }
+
+  async datasetInfo(path: string): Promise<DatasetInfo> {
+    const dataset = this.#dataset(path);
+    const metadata = dataset.metadata;
+    return {
+      shape: [...(metadata.shape ?? [])],
+      maxShape: [...(metadata.maxshape ?? [])].map((d) => (d === null || d === undefined ? null : d)),
+      dtype: dtypeFromMetadata(metadata.type, metadata.size, metadata.signed, path),
+      chunks: metadata.chunks ? [...metadata.chunks] : null,
+    };
+  }
+
+  async read(path: string, start?: readonly number[], count?: readonly number[]): Promise<NumericArray> {
+    const dataset = this.#dataset(path);
+    const ranges = start ? start.map((s, i) => [s, s + (count?.[i] ?? 1)] as [number, number]) : [];
+    const value = this.#io(path, () => dataset.slice(ranges));
+    if (!ArrayBuffer.isView(value)) {
+      throw new SaverError("failed_precondition", `'${path}' does not hold numbers`, { node: path });
+    }
+    return value as NumericArray;
+  }
+
+  async readStrings(path: string): Promise<string[]> {
+    const value = this.#io(path, () => this.#dataset(path).value);
+    if (!Array.isArray(value)) {
+      throw new SaverError("failed_precondition", `'${path}' does not hold strings`, { node: path });
+    }
+    return value.map(String);
+  }
+
+  async flush(): Promise<void> {
+    this.#io(this.filePath, () => this.#open.flush());
+  }
+
+  async close(): Promise<void> {
+    const file = this.#file;
+    if (!file) return;
+    this.#file = undefined;
+    this.#io(this.filePath, () => file.close());
+  }
+
+  #node(path: string): Group | Dataset {
+    const node = path === "/" ? this.#open : this.#io(path, () => this.#open.get(path));
+    if (node instanceof h5wasm.Group || node instanceof h5wasm.Dataset) return node;
+    throw new SaverError("not_found", `no node '${path}' in '${this.filePath}'`, { node: path });
+  }
+
+  #dataset(path: string): Dataset {
+    const node = this.#node(path);
+    if (node instanceof h5wasm.Dataset) return node;
+    throw new SaverError("failed_precondition", `'${path}' is a group, not a dataset`, { node: path });
+  }
+
+  /** Runs one HDF5 call, turning the library's errors into io_error naming the node. */
+  #io<T>(path: string, call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      if (error instanceof SaverError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new SaverError("io_error", `HDF5 failed on '${path}': ${firstLine(message)}`, { node: path }, {
+        cause: error,
+      });
+    }
+  }
+}
+
+function firstLine(message: string): string {
+  return message.split("\n").find((line) => line.trim().length > 0)?.trim() ?? message;
+}
+
+function writeAttribute(node: Group | Dataset, name: string, attribute: AttributeValue): void {
+  switch (attribute.kind) {
+    case "ascii": {
+      // Fixed-length NULLTERM ASCII sized to the text, as PyTables writes its system attributes.
+      const size = Math.max(1, attribute.value.length);
+      node.create_attribute(name, attribute.value, [], `A${size}`);
+      return;
+    }
+    case "utf8":
+      node.create_attribute(name, attribute.value, [], "S");
+      return;
+    case "int32":
+      node.create_attribute(name, new Int32Array([attribute.value]), [], "<i");
+      return;
+    case "float64":
+      node.create_attribute(name, new Float64Array([attribute.value]), [], "<d");
+      return;
+  }
+}
+
+function compressionOptions(
+  compression: Compression,
+  dtype: DType,
+): { compression?: number | "gzip"; compression_opts?: number | number[] } {
+  switch (compression.kind) {
+    case "none":
+      return {};
+    case "gzip":
+      return { compression: "gzip", compression_opts: compression.level };
+    case "blosc-lz4": {
+      const typesize = dtypeBytes(dtype);
+      // cd_values: filter revision 2, blosc format 2, type size, block size 0 (= let blosc choose),
+      // level, shuffle, compressor — the values PyTables writes for Filters(complib='blosc:lz4').
+      return {
+        compression: BLOSC_FILTER_ID,
+        compression_opts: [2, 2, typesize, 0, compression.level, BLOSC_BYTE_SHUFFLE, BLOSC_LZ4_CODE],
+      };
+    }
+  }
+}
+
+function dtypeFromMetadata(type: number, size: number, signed: boolean, path: string): DType | "string" {
+  if (type === H5T_STRING) return "string";
+  if (type === H5T_FLOAT) {
+    if (size === 4) return "float32";
+    if (size === 8) return "float64";
+  }
+  if (type === H5T_INTEGER) {
+    const bits = size * 8;
+    const name = `${signed ? "int" : "uint"}${bits}`;
+    if (["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"].includes(name)) {
+      return name as DType;
+    }
+  }
+  throw new SaverError(
+    "failed_precondition",
+    `'${path}' has an HDF5 type h5saver does not read (class ${type}, ${size} bytes)`,
+    { node: path },
+  );
+}

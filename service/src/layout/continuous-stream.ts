@@ -1,0 +1,115 @@
+import type { Compression } from "../backend/h5-backend.ts";
+import { SaverError } from "../errors.ts";
+import type { DataToExport } from "../model/data-to-export.ts";
+import { addAxes, dataAttributes } from "./dwa-nodes.ts";
+import { checkFrameLayout, type FrameLayout, frameLayoutOf } from "./frame-shape.ts";
+import { NAV_AXES } from "./node-names.ts";
+import { py } from "./pymodaq-attribute.ts";
+import type { PyMoDAQTree } from "./pymodaq-tree.ts";
+import { RowBuffer } from "./row-buffer.ts";
+
+/**
+ * DAQ_Viewer's continuous saving (pymodaq_data `DataToExportTimedSaver`): every DataWithAxes of a
+ * detector gets `EnlData00…` EARRAYs that grow by one row per frame, and the detector a
+ * `NavAxes/Axis00` time axis holding each frame's timestamp.
+ */
+export class ContinuousStream {
+  readonly detector: string;
+  readonly #tree: PyMoDAQTree;
+  readonly #compression: Compression;
+  #layout: FrameLayout | undefined;
+  #buffers: RowBuffer[][] = [];
+  #time: RowBuffer | undefined;
+  #frames = 0;
+  #ended = false;
+
+  constructor(tree: PyMoDAQTree, detector: string, compression: Compression) {
+    this.#tree = tree;
+    this.detector = detector;
+    this.#compression = compression;
+  }
+
+  get frames(): number {
+    return this.#frames;
+  }
+
+  /** Frames whose every row is in the file (written; durable once the file is flushed). */
+  get framesInFile(): number {
+    let rows = this.#time?.fileRows ?? 0;
+    for (const buffers of this.#buffers) for (const b of buffers) rows = Math.min(rows, b.fileRows);
+    return rows;
+  }
+
+  async append(dte: DataToExport): Promise<void> {
+    if (this.#ended) {
+      throw new SaverError("failed_precondition", `the continuous stream of ${this.detector} has ended; start a new one`);
+    }
+    if (!this.#layout) await this.#createNodes(dte);
+    else checkFrameLayout(this.#layout, dte, `continuous stream of ${this.detector}`);
+    for (const [d, dwa] of dte.data.entries()) {
+      const buffers = this.#buffers[d] ?? [];
+      for (const [i, array] of dwa.data.entries()) await buffers[i]?.push(array);
+    }
+    await this.#time?.push(new Float64Array([dte.timestamp]));
+    this.#frames++;
+  }
+
+  /** Writes every pending row, so that after a file flush all appended frames are durable. */
+  async writeOut(): Promise<void> {
+    for (const buffers of this.#buffers) for (const b of buffers) await b.writeOut();
+    if (this.#time) {
+      await this.#time.writeOut();
+      await this.#tree.setAttributes(this.#time.path, { size: py.int(this.#time.fileRows) });
+    }
+  }
+
+  async end(): Promise<void> {
+    await this.writeOut();
+    this.#ended = true;
+  }
+
+  async #createNodes(dte: DataToExport): Promise<void> {
+    const tree = this.#tree;
+    for (const dwa of dte.data) {
+      const dimGroup = await tree.addDataGroup(this.detector, dwa.dim);
+      const channel = await tree.addChannelGroup(dimGroup, dwa.name);
+      const buffers: RowBuffer[] = [];
+      for (const i of dwa.data.keys()) {
+        const { path, chunkRows } = await tree.addEArray(channel, i, dwa.shape, {
+          kind: "data_enlargeable",
+          dtype: dwa.dtype,
+          title: dwa.name,
+          compression: this.#compression,
+          attributes: dataAttributes(dwa, i, {
+            navIndexes: [0, ...dwa.navIndexes.map((n) => n + 1)],
+            distribution: "spread",
+            withUnits: false,
+          }),
+        });
+        buffers.push(new RowBuffer(tree, path, dwa.dtype, dwa.shape, chunkRows));
+      }
+      await addAxes(tree, channel, dwa.axes, 1, this.#compression);
+      this.#buffers.push(buffers);
+    }
+    const navGroup = await tree.getSetGroup(this.detector, NAV_AXES);
+    const { path, chunkRows } = await tree.addEArray(navGroup, 0, [], {
+      kind: "axis",
+      dtype: "float64",
+      title: "time",
+      compression: this.#compression,
+      attributes: {
+        data_dimension: py.str("Data1D"),
+        size: py.int(0),
+        label: py.str("time"),
+        units: py.str("s"),
+        index: py.int(0),
+        offset: py.float(0),
+        scaling: py.float(1),
+        distribution: py.str("spread"),
+        spread_order: py.int(0),
+      },
+    });
+    this.#time = new RowBuffer(tree, path, "float64", [], chunkRows);
+    this.#layout = frameLayoutOf(dte);
+  }
+}

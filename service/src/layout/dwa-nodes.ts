@@ -1,0 +1,106 @@
+import type { Compression } from "../backend/h5-backend.ts";
+import { type Axis, linearParameters } from "../model/axis.ts";
+import { type DataWithAxes, signalShape } from "../model/data-with-axes.ts";
+import { dtypeOfArray } from "../model/dtype.ts";
+import { py } from "./pymodaq-attribute.ts";
+import type { ArrayOptions, PyMoDAQTree } from "./pymodaq-tree.ts";
+import type { PyValue } from "./python-literal.ts";
+
+/**
+ * The attributes PyMoDAQ's DataSaverLoader puts on each data node of a DataWithAxes
+ * (pymodaq_data `data_saving.py`, `add_data`), for array `index` of `dwa`.
+ */
+export function dataAttributes(
+  dwa: DataWithAxes,
+  index: number,
+  overrides: { navIndexes?: readonly number[]; distribution?: string; withUnits?: boolean } = {},
+): Record<string, PyValue> {
+  const attributes: Record<string, PyValue> = {
+    timestamp: py.float(dwa.timestamp),
+    label: py.str(dwa.labels[index] ?? ""),
+    source: py.str(dwa.source),
+    distribution: py.str(overrides.distribution ?? dwa.distribution),
+    origin: py.str(dwa.origin),
+    nav_indexes: py.intTuple(overrides.navIndexes ?? dwa.navIndexes),
+    data_dimension: py.str(dwa.dim),
+  };
+  if (overrides.withUnits ?? true) attributes.units = py.str(dwa.units);
+  for (const [key, value] of Object.entries(dwa.extraAttributes)) {
+    attributes[key] =
+      typeof value === "string"
+        ? py.str(value)
+        : typeof value === "boolean"
+          ? py.bool(value)
+          : Number.isInteger(value)
+            ? py.int(value)
+            : py.float(value);
+  }
+  return attributes;
+}
+
+/** PyMoDAQ's AxisSaverLoader.add_axis attributes; `indexShift` moves the axis past extra leading dims. */
+export function axisOptions(axis: Axis, indexShift: number, compression: Compression): ArrayOptions {
+  const linear = linearParameters(axis);
+  return {
+    kind: "axis",
+    dtype: dtypeOfArray(axis.data),
+    title: axis.label,
+    compression,
+    attributes: {
+      data_dimension: py.str("Data1D"),
+      size: py.int(axis.data.length),
+      label: py.str(axis.label),
+      units: py.str(axis.units),
+      index: py.int(axis.index + indexShift),
+      offset: py.float(linear?.offset ?? 0),
+      scaling: py.float(linear?.scaling ?? 1),
+      distribution: py.str(linear ? "uniform" : "spread"),
+      spread_order: py.int(axis.spreadOrder),
+    },
+  };
+}
+
+export async function addAxes(
+  tree: PyMoDAQTree,
+  where: string,
+  axes: readonly Axis[],
+  indexShift: number,
+  compression: Compression,
+): Promise<void> {
+  for (const [i, axis] of axes.entries()) {
+    await tree.addCArray(where, i, axis.data, [axis.data.length], axisOptions(axis, indexShift, compression));
+  }
+}
+
+/**
+ * A snapshot of one DataWithAxes under a data-dimension group (DAQ_Viewer's save): a `CHnn`
+ * group with Data00…, ErrorBar00…, Bkg00… CARRAYs and its axes.
+ */
+export async function addSnapshotChannel(
+  tree: PyMoDAQTree,
+  dimGroup: string,
+  dwa: DataWithAxes,
+  compression: Compression,
+): Promise<string> {
+  const channel = await tree.addChannelGroup(dimGroup, dwa.name);
+  const arrays: [ "data" | "error" | "bkg", readonly DataWithAxes["data"][number][] | undefined][] = [
+    ["data", dwa.data],
+    ["error", dwa.errors],
+    ["bkg", dwa.background],
+  ];
+  for (const [kind, list] of arrays) {
+    for (const [i, array] of (list ?? []).entries()) {
+      await tree.addCArray(channel, i, array, dwa.shape, {
+        kind,
+        dtype: kind === "error" ? dtypeOfArray(array) : dwa.dtype,
+        title: dwa.name,
+        compression,
+        attributes: dataAttributes(dwa, i),
+      });
+    }
+  }
+  await addAxes(tree, channel, dwa.axes, 0, compression);
+  return channel;
+}
+
+export { signalShape };

@@ -1,0 +1,85 @@
+import { parsePythonLiteral, type PyValue, repr } from "./python-literal.ts";
+
+/**
+ * PyMoDAQ stores every attribute of its own (not PyTables' CLASS/TITLE/VERSION/EXTDIM) as the JSON
+ * text `{"module": "builtins", "type": "<python type>", "data": "<python repr>"}`, serialised
+ * by Python's `json.dumps` with its default separators and `ensure_ascii=True`.
+ */
+export function encodeAttribute(value: PyValue): string {
+  const type = value.type === "none" ? "NoneType" : value.type;
+  return `{"module": "builtins", "type": ${jsonString(type)}, "data": ${jsonString(repr(value))}}`;
+}
+
+/** Python's `json.dumps(str)` with `ensure_ascii=True`: only space..~ stay literal. */
+export function jsonString(text: string): string {
+  let out = '"';
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    const ch = text[i] as string;
+    if (ch === '"') out += '\\"';
+    else if (ch === "\\") out += "\\\\";
+    else if (unit >= 0x20 && unit <= 0x7e) out += ch;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (ch === "\b") out += "\\b";
+    else if (ch === "\f") out += "\\f";
+    // UTF-16 code units, so astral characters come out as surrogate pairs like Python's.
+    else out += `\\u${unit.toString(16).padStart(4, "0")}`;
+  }
+  return `${out}"`;
+}
+
+export const py = {
+  str: (value: string): PyValue => ({ type: "str", value }),
+  bytes: (value: Uint8Array): PyValue => ({ type: "bytes", value }),
+  int: (value: number | bigint): PyValue => ({ type: "int", value }),
+  float: (value: number): PyValue => ({ type: "float", value }),
+  bool: (value: boolean): PyValue => ({ type: "bool", value }),
+  intTuple: (values: readonly number[]): PyValue => ({
+    type: "tuple",
+    value: values.map((v) => ({ type: "int", value: v })),
+  }),
+};
+
+export type DecodedAttribute = string | number | bigint | boolean | null | Uint8Array | DecodedAttribute[];
+
+/**
+ * Reads what PyMoDAQ (or h5saver) wrote: the decoded Python value for JSON-wrapped attributes of
+ * the literal types, the `data` text for other wrapped types (numpy scalars, datetimes), and the
+ * raw value for anything that is not a wrapper.
+ */
+export function decodeAttribute(raw: unknown): DecodedAttribute {
+  if (typeof raw !== "string") return raw as DecodedAttribute;
+  if (!raw.startsWith("{")) return raw;
+  let wrapper: unknown;
+  try {
+    wrapper = JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+  if (typeof wrapper !== "object" || wrapper === null || !("data" in wrapper)) return raw;
+  const data = (wrapper as { data: unknown }).data;
+  if (typeof data !== "string") return raw;
+  try {
+    return toPlain(parsePythonLiteral(unwrapNumpyScalar(data)));
+  } catch {
+    return data;
+  }
+}
+
+/** numpy >= 2 reprs scalars as `np.float64(500.0)`; the value inside is a plain literal. */
+function unwrapNumpyScalar(data: string): string {
+  const match = /^np\.\w+\((.*)\)$/.exec(data);
+  return match ? (match[1] as string) : data;
+}
+
+function toPlain(value: PyValue): DecodedAttribute {
+  switch (value.type) {
+    case "tuple":
+    case "list":
+      return value.value.map(toPlain);
+    default:
+      return value.value;
+  }
+}

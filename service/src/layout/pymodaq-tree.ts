@@ -1,0 +1,378 @@
+import {
+  type AttributeValue,
+  ascii,
+  type Compression,
+  type H5Backend,
+  int32,
+  utf8,
+} from "../backend/h5-backend.ts";
+import { SaverError } from "../errors.ts";
+import type { DataDim } from "../model/data-with-axes.ts";
+import { type DType, dtypeBytes, type NumericArray, product } from "../model/dtype.ts";
+import { LOG_ROW_BYTES, pickleRows } from "./log-pickle.ts";
+import { encodeAttribute, py } from "./pymodaq-attribute.ts";
+import type { PyValue } from "./python-literal.ts";
+import {
+  type ArrayKind,
+  arrayNodeName,
+  channelGroupName,
+  type GroupType,
+  incrementalGroupName,
+  indexOfName,
+  join,
+  LOGGER,
+  RAW_GROUP,
+} from "./node-names.ts";
+
+/** The PyMoDAQ version whose layout h5saver writes and whose loaders its tests run. */
+export const PYMODAQ_LAYOUT_VERSION = "5.3.0";
+
+/**
+ * PyMoDAQ's DAQ_Scan truncates settings at 60 000 bytes so that the object header (all attributes
+ * of a node together) stays under HDF5's 64 KiB limit for compact storage. Larger settings are
+ * kept whole in a dataset beside the group instead (see `setSettings`).
+ */
+export const SETTINGS_ATTRIBUTE_LIMIT = 60_000;
+export const SETTINGS_DATASET = "SettingsXML";
+
+/** Target bytes of one chunk: big enough that per-chunk overhead vanishes, small enough to buffer. */
+const TARGET_CHUNK_BYTES = 1 << 20;
+
+export type SaveType = "scan" | "detector" | "logger" | "custom" | "actuator";
+
+export interface TreeCreateOptions {
+  readonly saveType: SaveType;
+  readonly fileName: string;
+  readonly now?: Date;
+  /** Attributes of the raw group, as PyMoDAQ's `init_file(metadata=...)`. */
+  readonly metadata?: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface ArrayOptions {
+  readonly kind: ArrayKind;
+  readonly dtype: DType;
+  readonly title: string;
+  /** The PyMoDAQ attributes of the node, besides CLASS/TITLE/VERSION/shape/dtype/subdtype/backend. */
+  readonly attributes: Readonly<Record<string, PyValue>>;
+  readonly compression: Compression;
+}
+
+/**
+ * The PyMoDAQ tree on an H5 backend: raw group, logger, incremental module groups (Detector000,
+ * Scan000 …), data-dimension groups, channel groups and the CARRAY/EARRAY nodes with the
+ * attributes PyMoDAQ's loaders read. This is the seed's H5Saver API; the savers build on it.
+ */
+export class PyMoDAQTree {
+  readonly backend: H5Backend;
+  #logRows = 0;
+
+  private constructor(backend: H5Backend) {
+    this.backend = backend;
+  }
+
+  get rawGroup(): string {
+    return RAW_GROUP;
+  }
+
+  /** PyMoDAQ's `init_file` on a new file: root attributes, the raw group and its Logger. */
+  static async create(backend: H5Backend, options: TreeCreateOptions): Promise<PyMoDAQTree> {
+    const tree = new PyMoDAQTree(backend);
+    const now = options.now ?? new Date();
+    await backend.setAttributes("/", {
+      ...groupSystemAttributes("PyMoDAQ file"),
+      PYTABLES_FORMAT_VERSION: ascii("2.1"),
+      pymodaq_version: attr(py.str(PYMODAQ_LAYOUT_VERSION)),
+      pymodaq_data_version: attr(py.str(PYMODAQ_LAYOUT_VERSION)),
+      file: attr(py.str(options.fileName)),
+      date: attr(py.str(isoDate(now))),
+      time: attr(py.str(isoTime(now))),
+    });
+    await tree.addGroup("/", "RawData", "Data from PyMoDAQ modules", {
+      type: py.str(options.saveType),
+      ...Object.fromEntries(
+        Object.entries(options.metadata ?? {}).map(([k, v]) => [k, pyScalar(v)]),
+      ),
+    });
+    await backend.createStringDataset(LOGGER, LOG_ROW_BYTES, 64);
+    await backend.setAttributes(LOGGER, {
+      ...arraySystemAttributes("EARRAY", ""),
+      ...attrs({
+        shape: py.intTuple([0]),
+        dtype: py.str("uint8"),
+        subdtype: py.str("string"),
+        backend: py.str("tables"),
+        type: py.str("log"),
+        data_type: py.str("strings"),
+      }),
+    });
+    return tree;
+  }
+
+  /** Re-opens the tree of an existing file (PyMoDAQ's `init_file(new_file=False)`). */
+  static async open(backend: H5Backend): Promise<PyMoDAQTree> {
+    const tree = new PyMoDAQTree(backend);
+    if (!(await backend.exists(RAW_GROUP))) {
+      throw new SaverError(
+        "failed_precondition",
+        `'${backend.filePath}' has no ${RAW_GROUP} group: it is not a PyMoDAQ (4.x/5.x) file`,
+      );
+    }
+    if (await backend.exists(LOGGER)) tree.#logRows = (await backend.datasetInfo(LOGGER)).shape[0] ?? 0;
+    return tree;
+  }
+
+  async isNodeInGroup(where: string, name: string): Promise<boolean> {
+    return (await this.backend.children(where)).some((child) => child.name === name);
+  }
+
+  async addGroup(
+    where: string,
+    name: string,
+    title: string,
+    attributes: Readonly<Record<string, PyValue>> = {},
+  ): Promise<string> {
+    const path = join(where, name);
+    if (await this.backend.exists(path)) {
+      throw new SaverError("already_exists", `the group '${path}' exists already`, { node: path });
+    }
+    await this.backend.createGroup(path);
+    await this.backend.setAttributes(path, { ...groupSystemAttributes(title), ...attrs(attributes) });
+    return path;
+  }
+
+  /** The group `where/name`, created (with its title) when missing — PyMoDAQ's `get_set_group`. */
+  async getSetGroup(where: string, name: string, title = ""): Promise<string> {
+    const path = join(where, name);
+    if (await this.backend.exists(path)) return path;
+    return this.addGroup(where, name, title);
+  }
+
+  /** `Detector000`, `Scan000`…: the next index of that type under `where` (PyMoDAQ's add_incremental_group). */
+  async addIncrementalGroup(
+    type: GroupType,
+    where: string,
+    title: string,
+    settingsXml: string,
+    metadata: Readonly<Record<string, PyValue>> = {},
+  ): Promise<string> {
+    const prefix = incrementalGroupName(type, 0).slice(0, -3);
+    const index = await this.#nextIndex(where, prefix);
+    const path = await this.addGroup(where, incrementalGroupName(type, index), title, {
+      type: py.str(type),
+      ...metadata,
+    });
+    await this.setSettings(path, settingsXml);
+    return path;
+  }
+
+  addDetGroup(where: string, title: string, settingsXml: string): Promise<string> {
+    return this.addIncrementalGroup("detector", where, title, settingsXml);
+  }
+
+  addActGroup(where: string, title: string, settingsXml: string): Promise<string> {
+    return this.addIncrementalGroup("actuator", where, title, settingsXml);
+  }
+
+  addScanGroup(title: string, settingsXml: string): Promise<string> {
+    return this.addIncrementalGroup("scan", RAW_GROUP, title, settingsXml, {
+      description: py.str(""),
+      scan_done: py.bool(false),
+    });
+  }
+
+  /** The `Data0D`…`DataND` group of a module group (no PyMoDAQ attributes, like PyMoDAQ's). */
+  addDataGroup(where: string, dim: DataDim): Promise<string> {
+    return this.getSetGroup(where, dim);
+  }
+
+  /** The next `CHnn` group of a data-dimension group; its TITLE is the DataWithAxes' name. */
+  async addChannelGroup(where: string, title: string): Promise<string> {
+    const index = await this.#nextIndex(where, "CH");
+    return this.addGroup(where, channelGroupName(index), title);
+  }
+
+  /**
+   * Module settings, stored as PyMoDAQ stores them: the XML's UTF-8 bytes as a Python bytes literal.
+   * A tree too large for an attribute goes whole into a `SettingsXML` uint8 dataset in the group;
+   * the attribute then holds a small settings tree that says where it is, so PyMoDAQ's browser,
+   * which parses every `settings` attribute as XML, still parses it.
+   */
+  async setSettings(path: string, settingsXml: string): Promise<void> {
+    const bytes = new TextEncoder().encode(settingsXml);
+    const encoded = encodeAttribute(py.bytes(bytes));
+    if (encoded.length <= SETTINGS_ATTRIBUTE_LIMIT) {
+      await this.backend.setAttributes(path, { settings: utf8(encoded) });
+      return;
+    }
+    const dataset = join(path, SETTINGS_DATASET);
+    await this.backend.createDataset(dataset, {
+      dtype: "uint8",
+      shape: [bytes.length],
+      maxShape: [bytes.length],
+      chunks: [Math.min(bytes.length, TARGET_CHUNK_BYTES)],
+      compression: { kind: "gzip", level: 4 },
+      data: bytes,
+    });
+    await this.backend.setAttributes(dataset, {
+      ...arraySystemAttributes("CARRAY", "settings XML"),
+      ...attrs({ shape: py.intTuple([bytes.length]), dtype: py.str("uint8"), subdtype: py.str("") }),
+    });
+    const pointer =
+      '<All_settings type="group" title="Settings">' +
+      `<settings_dataset type="str" title="Settings stored in dataset" value="${dataset}" readonly="true"/>` +
+      "</All_settings>";
+    await this.backend.setAttributes(path, {
+      settings: utf8(encodeAttribute(py.bytes(new TextEncoder().encode(pointer)))),
+      settings_size: utf8(encodeAttribute(py.int(bytes.length))),
+    });
+  }
+
+  /** A CARRAY holding `data` (shape `shape`), with PyMoDAQ's attributes. */
+  async addCArray(
+    where: string,
+    index: number,
+    data: NumericArray,
+    shape: readonly number[],
+    options: ArrayOptions,
+  ): Promise<string> {
+    const path = join(where, arrayNodeName(options.kind, index));
+    await this.backend.createDataset(path, {
+      dtype: options.dtype,
+      shape,
+      maxShape: shape,
+      chunks: carrayChunks(shape, options.dtype),
+      compression: options.compression,
+      data,
+    });
+    await this.#setArrayAttributes(path, "CARRAY", shape, options);
+    return path;
+  }
+
+  /** An EARRAY of `(0, ...rowShape)` growing along its first dimension, with PyMoDAQ's attributes. */
+  async addEArray(
+    where: string,
+    index: number,
+    rowShape: readonly number[],
+    options: ArrayOptions,
+  ): Promise<{ path: string; chunkRows: number }> {
+    const path = join(where, arrayNodeName(options.kind, index));
+    const rowBytes = product(rowShape) * dtypeBytes(options.dtype);
+    const chunkRows = Math.max(1, Math.min(65_536, Math.floor(TARGET_CHUNK_BYTES / rowBytes)));
+    await this.backend.createDataset(path, {
+      dtype: options.dtype,
+      shape: [0, ...rowShape],
+      maxShape: [null, ...rowShape],
+      chunks: [chunkRows, ...rowShape],
+      compression: options.compression,
+    });
+    await this.#setArrayAttributes(path, "EARRAY", [0, ...rowShape], options);
+    return { path, chunkRows };
+  }
+
+  /** Keeps PyMoDAQ's `shape` attribute equal to the real shape: its loader trusts it. */
+  async setShapeAttribute(path: string, shape: readonly number[]): Promise<void> {
+    await this.backend.setAttributes(path, attrs({ shape: py.intTuple(shape) }));
+  }
+
+  async setAttributes(path: string, attributes: Readonly<Record<string, PyValue>>): Promise<void> {
+    await this.backend.setAttributes(path, attrs(attributes));
+  }
+
+  /** Lines in /RawData/Logger, one pickled str per row as PyMoDAQ's StringARRAY reads them (see log-pickle.ts). */
+  async addLog(lines: readonly string[]): Promise<void> {
+    const rows = lines.flatMap((line) => pickleRows(line, LOG_ROW_BYTES));
+    await this.backend.appendStrings(LOGGER, rows);
+    this.#logRows += rows.length;
+    await this.setShapeAttribute(LOGGER, [this.#logRows]);
+  }
+
+  /** The index after the highest existing `<prefix>NNN` child, PyMoDAQ's incremental naming. */
+  async #nextIndex(where: string, prefix: string): Promise<number> {
+    let next = 0;
+    for (const child of await this.backend.children(where)) {
+      const index = indexOfName(child.name, prefix);
+      if (index !== undefined && index >= next) next = index + 1;
+    }
+    return next;
+  }
+
+  async #setArrayAttributes(
+    path: string,
+    klass: "CARRAY" | "EARRAY",
+    shape: readonly number[],
+    options: ArrayOptions,
+  ): Promise<void> {
+    await this.backend.setAttributes(path, {
+      ...arraySystemAttributes(klass, options.title),
+      ...attrs({
+        shape: py.intTuple(shape),
+        dtype: py.str(options.dtype),
+        subdtype: py.str(""),
+        backend: py.str("tables"),
+        data_type: py.str(options.kind),
+        ...options.attributes,
+      }),
+    });
+  }
+}
+
+function groupSystemAttributes(title: string): Record<string, AttributeValue> {
+  return { CLASS: ascii("GROUP"), TITLE: utf8(title), VERSION: ascii("1.0") };
+}
+
+function arraySystemAttributes(klass: "CARRAY" | "EARRAY", title: string): Record<string, AttributeValue> {
+  return {
+    CLASS: ascii(klass),
+    TITLE: utf8(title),
+    VERSION: ascii("1.1"),
+    ...(klass === "EARRAY" ? { EXTDIM: int32(0) } : {}),
+  };
+}
+
+function attr(value: PyValue): AttributeValue {
+  return utf8(encodeAttribute(value));
+}
+
+function attrs(values: Readonly<Record<string, PyValue>>): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const [name, value] of Object.entries(values)) {
+    const encoded = encodeAttribute(value);
+    if (encoded.length > SETTINGS_ATTRIBUTE_LIMIT) {
+      throw new SaverError(
+        "invalid_data",
+        `attribute '${name}' would take ${encoded.length} bytes; attributes must stay under ${SETTINGS_ATTRIBUTE_LIMIT}`,
+        { field: name },
+      );
+    }
+    out[name] = utf8(encoded);
+  }
+  return out;
+}
+
+export function pyScalar(value: string | number | boolean): PyValue {
+  if (typeof value === "string") return py.str(value);
+  if (typeof value === "boolean") return py.bool(value);
+  return Number.isInteger(value) ? py.int(value) : py.float(value);
+}
+
+/** CARRAYs are chunked like PyTables': whole rows, up to about the target chunk size. */
+function carrayChunks(shape: readonly number[], dtype: DType): number[] {
+  const rowBytes = product(shape.slice(1)) * dtypeBytes(dtype);
+  const rows = Math.max(1, Math.min(shape[0] ?? 1, Math.floor(TARGET_CHUNK_BYTES / Math.max(1, rowBytes))));
+  return [rows, ...shape.slice(1)];
+}
+
+function isoDate(now: Date): string {
+  return `${now.getFullYear()}-${pad2(now.getMonth() + 1)}-${pad2(now.getDate())}`;
+}
+
+/** Python's `time.isoformat()`: HH:MM:SS.ffffff (microseconds only when non-zero). */
+function isoTime(now: Date): string {
+  const base = `${pad2(now.getHours())}:${pad2(now.getMinutes())}:${pad2(now.getSeconds())}`;
+  const ms = now.getMilliseconds();
+  return ms === 0 ? base : `${base}.${(ms * 1000).toString().padStart(6, "0")}`;
+}
+
+function pad2(n: number): string {
+  return n.toString().padStart(2, "0");
+}

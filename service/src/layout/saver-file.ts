@@ -1,0 +1,297 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { Compression, H5Backend } from "../backend/h5-backend.ts";
+import { type OpenMode, openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { SaverError } from "../errors.ts";
+import { type AxisInput, createAxis } from "../model/axis.ts";
+import type { DataDistribution } from "../model/data-with-axes.ts";
+import { createDataToExport, type DataToExport, type DataToExportInput } from "../model/data-to-export.ts";
+import { ContinuousStream } from "./continuous-stream.ts";
+import { addSnapshotChannel } from "./dwa-nodes.ts";
+import { PyMoDAQTree, type SaveType } from "./pymodaq-tree.ts";
+import { Scan } from "./scan.ts";
+
+/**
+ * When appended frames become durable: the file is flushed once `maxFrames` frames are waiting or
+ * the oldest waiting frame is `maxDelayMs` old, whichever comes first. `{maxFrames: 1}` flushes
+ * every frame.
+ */
+export interface FlushPolicy {
+  readonly maxFrames: number;
+  readonly maxDelayMs: number;
+}
+
+export const DEFAULT_FLUSH_POLICY: FlushPolicy = { maxFrames: 10_000, maxDelayMs: 250 };
+
+export interface SaverFileOptions {
+  readonly path: string;
+  /** create: a new file, refused if it exists; overwrite: a new file in any case; append: add to a PyMoDAQ file. */
+  readonly mode?: "create" | "overwrite" | "append";
+  readonly saveType?: SaveType;
+  readonly compression?: Compression;
+  readonly flush?: FlushPolicy;
+  readonly metadata?: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface ScanInput {
+  readonly title: string;
+  readonly settingsXml?: string;
+  readonly shape: readonly number[];
+  readonly navAxes: readonly AxisInput[];
+  readonly distribution?: DataDistribution;
+}
+
+export interface AppendReceipt {
+  /** Frames appended to this stream so far. */
+  readonly frames: number;
+  /** Frames of this stream that are in the file and flushed: they survive the process dying. */
+  readonly durableFrames: number;
+}
+
+export interface DurableEvent {
+  readonly stream: string;
+  readonly durableFrames: number;
+}
+
+type Listener = (event: DurableEvent) => void;
+
+/**
+ * One open PyMoDAQ file and everything a session writes into it: detectors, snapshots, scans,
+ * continuous streams and log lines. All calls run one at a time in call order (one writer per
+ * file); durability follows the flush policy.
+ */
+export class SaverFile {
+  readonly path: string;
+  readonly #tree: PyMoDAQTree;
+  readonly #compression: Compression;
+  readonly #policy: FlushPolicy;
+  readonly #streams = new Map<string, { stream: ContinuousStream; durable: number }>();
+  readonly #scans = new Map<string, Scan>();
+  readonly #listeners = new Set<Listener>();
+  #queue: Promise<unknown> = Promise.resolve();
+  #waiting = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  private constructor(filePath: string, tree: PyMoDAQTree, options: SaverFileOptions) {
+    this.path = filePath;
+    this.#tree = tree;
+    this.#compression = options.compression ?? { kind: "none" };
+    this.#policy = options.flush ?? DEFAULT_FLUSH_POLICY;
+    checkPolicy(this.#policy);
+  }
+
+  static async open(options: SaverFileOptions): Promise<SaverFile> {
+    const filePath = path.resolve(options.path);
+    const mode = options.mode ?? "create";
+    try {
+      mkdirSync(path.dirname(filePath), { recursive: true });
+    } catch (error) {
+      throw new SaverError("file_unavailable", `cannot create the folder of '${filePath}': ${(error as Error).message}`, {}, { cause: error });
+    }
+    const openMode: OpenMode = mode === "append" ? "append" : mode === "overwrite" ? "truncate" : "create";
+    const backend = await openH5wasmFile(filePath, openMode);
+    try {
+      const tree =
+        mode === "append"
+          ? await PyMoDAQTree.open(backend)
+          : await PyMoDAQTree.create(backend, {
+              saveType: options.saveType ?? "detector",
+              fileName: path.basename(filePath),
+              ...(options.metadata ? { metadata: options.metadata } : {}),
+            });
+      await backend.flush();
+      return new SaverFile(filePath, tree, options);
+    } catch (error) {
+      await backend.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  get backend(): H5Backend {
+    return this.#tree.backend;
+  }
+
+  get tree(): PyMoDAQTree {
+    return this.#tree;
+  }
+
+  onDurable(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  addDetector(title: string, settingsXml = ""): Promise<string> {
+    return this.#serial(() => this.#tree.addDetGroup(this.#tree.rawGroup, title, settingsXml));
+  }
+
+  /** DAQ_Viewer's snapshot save: one CHnn group per DataWithAxes, CARRAYs; flushed before it resolves. */
+  saveSnapshot(detector: string, dte: DataToExport | DataToExportInput): Promise<string[]> {
+    return this.#serial(async () => {
+      const data = createDataToExport(dte);
+      await this.#requireGroup(detector);
+      const channels: string[] = [];
+      for (const dwa of data.data) {
+        const dimGroup = await this.#tree.addDataGroup(detector, dwa.dim);
+        channels.push(await addSnapshotChannel(this.#tree, dimGroup, dwa, this.#compression));
+      }
+      await this.#flushNow();
+      return channels;
+    });
+  }
+
+  beginScan(input: ScanInput): Promise<string> {
+    return this.#serial(async () => {
+      const navAxes = input.navAxes.map((axis, i) => createAxis(axis, `navAxes[${i}]`));
+      const scan = await Scan.begin(
+        this.#tree,
+        { title: input.title, settingsXml: input.settingsXml ?? "", shape: input.shape, navAxes, ...(input.distribution ? { distribution: input.distribution } : {}) },
+        this.#compression,
+      );
+      this.#scans.set(scan.path, scan);
+      return scan.path;
+    });
+  }
+
+  addScanDetector(scan: string, title: string, settingsXml = ""): Promise<string> {
+    return this.#serial(() => this.#scan(scan).addDetector(title, settingsXml));
+  }
+
+  saveScanPoint(scan: string, detector: string, indexes: readonly number[], dte: DataToExport | DataToExportInput): Promise<void> {
+    return this.#serial(async () => {
+      await this.#scan(scan).savePoint(detector, indexes, createDataToExport(dte));
+      await this.#afterAppend();
+    });
+  }
+
+  endScan(scan: string): Promise<void> {
+    return this.#serial(async () => {
+      await this.#scan(scan).end();
+      await this.#flushNow();
+    });
+  }
+
+  /** Starts DAQ_Viewer-style continuous saving into `detector`; returns the stream's id. */
+  startContinuous(detector: string): Promise<string> {
+    return this.#serial(async () => {
+      await this.#requireGroup(detector);
+      if (this.#streams.has(detector)) {
+        throw new SaverError("already_exists", `${detector} already has a continuous stream; end it or use another detector`, { node: detector });
+      }
+      this.#streams.set(detector, { stream: new ContinuousStream(this.#tree, detector, this.#compression), durable: 0 });
+      return detector;
+    });
+  }
+
+  append(stream: string, dte: DataToExport | DataToExportInput): Promise<AppendReceipt> {
+    return this.#serial(async () => {
+      const state = this.#stream(stream);
+      await state.stream.append(createDataToExport(dte));
+      await this.#afterAppend();
+      return { frames: state.stream.frames, durableFrames: state.durable };
+    });
+  }
+
+  endContinuous(stream: string): Promise<AppendReceipt> {
+    return this.#serial(async () => {
+      const state = this.#stream(stream);
+      await state.stream.end();
+      await this.#flushNow();
+      this.#streams.delete(stream);
+      return { frames: state.stream.frames, durableFrames: state.durable };
+    });
+  }
+
+  addLog(...lines: string[]): Promise<void> {
+    return this.#serial(() => this.#tree.addLog(lines));
+  }
+
+  /** Writes and flushes everything pending: every frame appended so far becomes durable. */
+  flush(): Promise<DurableEvent[]> {
+    return this.#serial(() => this.#flushNow());
+  }
+
+  close(): Promise<void> {
+    return this.#serial(async () => {
+      await this.#flushNow();
+      for (const scan of this.#scans.values()) if (!scan.done) await scan.end();
+      await this.#tree.backend.flush();
+      await this.#tree.backend.close();
+      this.#closed = true;
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => {
+      if (this.#closed) {
+        throw new SaverError("failed_precondition", `the file '${this.path}' is closed; open it again (mode 'append') to add to it`);
+      }
+      return task();
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #afterAppend(): Promise<void> {
+    this.#waiting++;
+    if (this.#waiting >= this.#policy.maxFrames) {
+      await this.#flushNow();
+    } else if (!this.#timer) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.flush().catch(() => undefined);
+      }, this.#policy.maxDelayMs);
+    }
+  }
+
+  async #flushNow(): Promise<DurableEvent[]> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    for (const { stream } of this.#streams.values()) await stream.writeOut();
+    await this.#tree.backend.flush();
+    this.#waiting = 0;
+    const events: DurableEvent[] = [];
+    for (const [id, state] of this.#streams) {
+      const durable = state.stream.framesInFile;
+      if (durable !== state.durable) {
+        state.durable = durable;
+        events.push({ stream: id, durableFrames: durable });
+      }
+    }
+    for (const event of events) for (const listener of this.#listeners) listener(event);
+    return events;
+  }
+
+  #stream(id: string): { stream: ContinuousStream; durable: number } {
+    const state = this.#streams.get(id);
+    if (!state) throw new SaverError("not_found", `no continuous stream '${id}'; start one with startContinuous`, { node: id });
+    return state;
+  }
+
+  #scan(pathInFile: string): Scan {
+    const scan = this.#scans.get(pathInFile);
+    if (!scan) throw new SaverError("not_found", `no scan '${pathInFile}' begun in this session; begin one with beginScan`, { node: pathInFile });
+    return scan;
+  }
+
+  async #requireGroup(node: string): Promise<void> {
+    if (!(await this.#tree.backend.exists(node))) {
+      throw new SaverError("not_found", `no node '${node}' in ${this.path}; add the detector first`, { node });
+    }
+  }
+}
+
+function checkPolicy(policy: FlushPolicy): void {
+  if (!Number.isInteger(policy.maxFrames) || policy.maxFrames < 1) {
+    throw new SaverError("invalid_data", `flush.maxFrames must be an integer >= 1, got ${policy.maxFrames}`, { field: "flush.maxFrames" });
+  }
+  if (!Number.isFinite(policy.maxDelayMs) || policy.maxDelayMs < 0) {
+    throw new SaverError("invalid_data", `flush.maxDelayMs must be >= 0, got ${policy.maxDelayMs}`, { field: "flush.maxDelayMs" });
+  }
+}

@@ -1,0 +1,4 @@
+export * from "./axis.ts";
+export * from "./data-to-export.ts";
+export * from "./data-with-axes.ts";
+export * from "./dtype.ts";
