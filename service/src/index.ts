@@ -6,3 +6,5 @@ export { pymodaqFilePath } from "./layout/file-naming.ts";
 export { PyMoDAQTree, PYMODAQ_LAYOUT_VERSION, type SaveType } from "./layout/pymodaq-tree.ts";
 export * from "./layout/saver-file.ts";
 export * from "./model/index.ts";
+export { PyMoDAQLoader, type LoadedData } from "./layout/loader.ts";
+export { openSaverFile, WorkerSaverFile } from "./worker/worker-saver-file.ts";

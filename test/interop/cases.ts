@@ -30,6 +30,7 @@ export interface Cases {
   dte: { name: string; timestamp: number; data: DwaCase[] };
   continuous: { frames: number; dt: number };
   scan: { title: string; settings_xml: string; shape: number[]; nav_axes: AxisCase[] };
+  log_lines: string[];
 }
 
 export function readCases(file: string): Cases {
@@ -45,7 +46,7 @@ function typed(dtype: DType, values: readonly number[]) {
 }
 
 /** Frame k (or scan point k) of the case: every array scaled by k + 1, timestamp shifted by k·dt. */
-export function frame(cases: Cases, k: number, withErrors = true): DataToExportInput {
+export function frame(cases: Cases, k: number): DataToExportInput {
   return {
     name: cases.dte.name,
     timestamp: cases.dte.timestamp + k * cases.continuous.dt,
@@ -61,7 +62,7 @@ export function frame(cases: Cases, k: number, withErrors = true): DataToExportI
         dtype: d.dtype,
         shape: d.shape,
         data: d.arrays.map((a) => typed(d.dtype, a.map((v) => v * (k + 1)))),
-        ...(withErrors && d.errors ? { errors: d.errors.map((e) => Float64Array.from(e)) } : {}),
+        ...(d.errors ? { errors: d.errors.map((e) => Float64Array.from(e)) } : {}),
         axes: d.axes.map((a) => ({ label: a.label, units: a.units, index: a.index, spreadOrder: a.spread_order, data: Float64Array.from(a.data) })),
         navIndexes: d.nav_indexes,
         extraAttributes: d.extra_attributes,

@@ -13,7 +13,6 @@ if (!casesFile || !outDir) {
   process.exit(2);
 }
 const cases = readCases(casesFile);
-const logLines = ["first log line", "l'été: µ-spectro ready", "done ✓"];
 
 async function snapshot(): Promise<void> {
   const file = await SaverFile.open({ path: path.join(outDir as string, "snapshot.h5"), mode: "overwrite", saveType: "detector" });
@@ -23,7 +22,7 @@ async function snapshot(): Promise<void> {
     ...dte,
     data: dte.data.map((d, i) => (i === 0 ? { ...d, background: d.data } : d)),
   });
-  await file.addLog(...logLines);
+  await file.addLog(...cases.log_lines);
   await file.close();
 }
 
@@ -31,9 +30,9 @@ async function continuous(): Promise<void> {
   const file = await SaverFile.open({ path: path.join(outDir as string, "continuous.h5"), mode: "overwrite", saveType: "detector" });
   const det = await file.addDetector(cases.detector.title, cases.detector.settings_xml);
   const stream = await file.startContinuous(det);
-  for (let k = 0; k < cases.continuous.frames; k++) await file.append(stream, frame(cases, k, false));
+  for (let k = 0; k < cases.continuous.frames; k++) await file.append(stream, frame(cases, k));
   await file.endContinuous(stream);
-  await file.addLog(...logLines);
+  await file.addLog(...cases.log_lines);
   await file.close();
 }
 
@@ -51,12 +50,12 @@ async function scan(): Promise<void> {
   for (let ix = 0; ix < nx; ix++) {
     for (let iy = 0; iy < ny; iy++) {
       const indexes = cases.scan.shape.length === 1 ? [ix] : [ix, iy];
-      await file.saveScanPoint(scanPath, det, indexes, frame(cases, p, false));
+      await file.saveScanPoint(scanPath, det, indexes, frame(cases, p));
       p++;
     }
   }
   await file.endScan(scanPath);
-  await file.addLog(...logLines);
+  await file.addLog(...cases.log_lines);
   await file.close();
 }
 

@@ -27,6 +27,8 @@ export interface H5Backend {
   datasetInfo(path: string): Promise<DatasetInfo>;
   read(path: string, start?: readonly number[], count?: readonly number[]): Promise<NumericArray>;
   readStrings(path: string): Promise<string[]>;
+  /** Rows of a variable-length uint8 dataset (PyTables' VLArray of bytes, e.g. pickles). */
+  readByteRows(path: string): Promise<Uint8Array[]>;
   /** Everything written so far is in the file on disk and readable by another process. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -52,7 +54,8 @@ export interface DatasetSpec {
 export interface DatasetInfo {
   readonly shape: number[];
   readonly maxShape: (number | null)[];
-  readonly dtype: DType | "string";
+  /** "string": fixed or variable-length strings; "other": a type h5saver does not map (vlen, enum …). */
+  readonly dtype: DType | "string" | "other";
   readonly chunks: number[] | null;
 }
 

@@ -18,10 +18,13 @@ const BLOSC_LZ4_CODE = 1;
 const BLOSC_BYTE_SHUFFLE = 1;
 
 /**
- * The file format bounds: v1.8 is the lowest that stores attributes over 64 KiB (dense storage);
- * v1.10 is the highest that Debian's HDF5 1.10 tools and PyTables builds against 1.10 still read.
+ * The file format bounds. The lowest ("earliest") keeps groups as PyTables writes them: symbol
+ * tables, whose links iterate in name order — with v1.8+ link storage PyTables lists a group's
+ * children in hash order, and PyMoDAQ's loader then assembles channels out of order. It also
+ * means compact attribute storage, so all attributes of a node must stay under 64 KiB (the layout
+ * spills large settings to a dataset). v1.10 is the highest that HDF5 1.10 readers still open.
  */
-const LIBVER: ["v108", "v110"] = ["v108", "v110"];
+const LIBVER: ["earliest", "v110"] = ["earliest", "v110"];
 
 const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
@@ -213,7 +216,7 @@ class H5wasmBackend implements H5Backend {
     return {
       shape: [...(metadata.shape ?? [])],
       maxShape: [...(metadata.maxshape ?? [])].map((d) => (d === null || d === undefined ? null : d)),
-      dtype: dtypeFromMetadata(metadata.type, metadata.size, metadata.signed, path),
+      dtype: dtypeFromMetadata(metadata.type, metadata.size, metadata.signed),
       chunks: metadata.chunks ? [...metadata.chunks] : null,
     };
   }
@@ -234,6 +237,14 @@ class H5wasmBackend implements H5Backend {
       throw new SaverError("failed_precondition", `'${path}' does not hold strings`, { node: path });
     }
     return value.map(String);
+  }
+
+  async readByteRows(path: string): Promise<Uint8Array[]> {
+    const value = this.#io(path, () => this.#dataset(path).value);
+    if (!Array.isArray(value)) {
+      throw new SaverError("failed_precondition", `'${path}' does not hold variable-length rows`, { node: path });
+    }
+    return value.map((row) => (row instanceof Uint8Array ? row : Uint8Array.from(row as ArrayLike<number>)));
   }
 
   async flush(): Promise<void> {
@@ -318,7 +329,7 @@ function compressionOptions(
   }
 }
 
-function dtypeFromMetadata(type: number, size: number, signed: boolean, path: string): DType | "string" {
+function dtypeFromMetadata(type: number, size: number, signed: boolean): DType | "string" | "other" {
   if (type === H5T_STRING) return "string";
   if (type === H5T_FLOAT) {
     if (size === 4) return "float32";
@@ -331,9 +342,5 @@ function dtypeFromMetadata(type: number, size: number, signed: boolean, path: st
       return name as DType;
     }
   }
-  throw new SaverError(
-    "failed_precondition",
-    `'${path}' has an HDF5 type h5saver does not read (class ${type}, ${size} bytes)`,
-    { node: path },
-  );
+  return "other";
 }

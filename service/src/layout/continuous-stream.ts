@@ -1,7 +1,8 @@
 import type { Compression } from "../backend/h5-backend.ts";
 import { SaverError } from "../errors.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
-import { addAxes, dataAttributes } from "./dwa-nodes.ts";
+import { dtypeOfArray } from "../model/dtype.ts";
+import { addAxes, dataAttributes, errorTitle } from "./dwa-nodes.ts";
 import { checkFrameLayout, type FrameLayout, frameLayoutOf } from "./frame-shape.ts";
 import { NAV_AXES } from "./node-names.ts";
 import { py } from "./pymodaq-attribute.ts";
@@ -48,7 +49,8 @@ export class ContinuousStream {
     else checkFrameLayout(this.#layout, dte, `continuous stream of ${this.detector}`);
     for (const [d, dwa] of dte.data.entries()) {
       const buffers = this.#buffers[d] ?? [];
-      for (const [i, array] of dwa.data.entries()) await buffers[i]?.push(array);
+      const arrays = [...dwa.data, ...(dwa.errors ?? [])];
+      for (const [i, array] of arrays.entries()) await buffers[i]?.push(array);
     }
     await this.#time?.push(new Float64Array([dte.timestamp]));
     this.#frames++;
@@ -72,21 +74,29 @@ export class ContinuousStream {
     const tree = this.#tree;
     for (const dwa of dte.data) {
       const dimGroup = await tree.addDataGroup(this.detector, dwa.dim);
-      const channel = await tree.addChannelGroup(dimGroup, dwa.name);
+      const channel = await tree.addChannelGroup(dimGroup, dwa.name, dwa.origin);
       const buffers: RowBuffer[] = [];
+      const navIndexes = [0, ...dwa.navIndexes.map((n) => n + 1)];
       for (const i of dwa.data.keys()) {
         const { path, chunkRows } = await tree.addEArray(channel, i, dwa.shape, {
           kind: "data_enlargeable",
           dtype: dwa.dtype,
           title: dwa.name,
           compression: this.#compression,
-          attributes: dataAttributes(dwa, i, {
-            navIndexes: [0, ...dwa.navIndexes.map((n) => n + 1)],
-            distribution: "spread",
-            withUnits: false,
-          }),
+          attributes: dataAttributes(dwa, i, { navIndexes, distribution: "spread" }),
         });
         buffers.push(new RowBuffer(tree, path, dwa.dtype, dwa.shape, chunkRows));
+      }
+      for (const [i, errors] of (dwa.errors ?? []).entries()) {
+        const dtype = dtypeOfArray(errors);
+        const { path, chunkRows } = await tree.addEArray(channel, i, dwa.shape, {
+          kind: "error",
+          dtype,
+          title: errorTitle(dwa),
+          compression: this.#compression,
+          attributes: dataAttributes(dwa, i, { navIndexes, distribution: "spread", source: "calculated" }),
+        });
+        buffers.push(new RowBuffer(tree, path, dtype, dwa.shape, chunkRows));
       }
       await addAxes(tree, channel, dwa.axes, 1, this.#compression);
       this.#buffers.push(buffers);
@@ -105,7 +115,7 @@ export class ContinuousStream {
         index: py.int(0),
         offset: py.float(0),
         scaling: py.float(1),
-        distribution: py.str("spread"),
+        distribution: py.str("uniform"),
         spread_order: py.int(0),
       },
     });

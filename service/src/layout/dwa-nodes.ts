@@ -13,18 +13,20 @@ import type { PyValue } from "./python-literal.ts";
 export function dataAttributes(
   dwa: DataWithAxes,
   index: number,
-  overrides: { navIndexes?: readonly number[]; distribution?: string; withUnits?: boolean } = {},
+  overrides: { navIndexes?: readonly number[]; distribution?: string; source?: string } = {},
 ): Record<string, PyValue> {
   const attributes: Record<string, PyValue> = {
     timestamp: py.float(dwa.timestamp),
     label: py.str(dwa.labels[index] ?? ""),
-    source: py.str(dwa.source),
+    source: py.str(overrides.source ?? dwa.source),
     distribution: py.str(overrides.distribution ?? dwa.distribution),
     origin: py.str(dwa.origin),
     nav_indexes: py.intTuple(overrides.navIndexes ?? dwa.navIndexes),
     data_dimension: py.str(dwa.dim),
+    // pymodaq_data 5.3's enlargeable and extended savers drop units and extra attributes; h5saver
+    // keeps them in every mode (its loader reads them when present), so no mode loses them.
+    units: py.str(dwa.units),
   };
-  if (overrides.withUnits ?? true) attributes.units = py.str(dwa.units);
   for (const [key, value] of Object.entries(dwa.extraAttributes)) {
     attributes[key] =
       typeof value === "string"
@@ -72,6 +74,9 @@ export async function addAxes(
   }
 }
 
+/** Error bars are saved as PyMoDAQ's `errors_as_dwa()`: a calculated DataWithAxes `<name>_errors`. */
+export const errorTitle = (dwa: DataWithAxes): string => `${dwa.name}_errors`;
+
 /**
  * A snapshot of one DataWithAxes under a data-dimension group (DAQ_Viewer's save): a `CHnn`
  * group with Data00…, ErrorBar00…, Bkg00… CARRAYs and its axes.
@@ -82,7 +87,7 @@ export async function addSnapshotChannel(
   dwa: DataWithAxes,
   compression: Compression,
 ): Promise<string> {
-  const channel = await tree.addChannelGroup(dimGroup, dwa.name);
+  const channel = await tree.addChannelGroup(dimGroup, dwa.name, dwa.origin);
   const arrays: [ "data" | "error" | "bkg", readonly DataWithAxes["data"][number][] | undefined][] = [
     ["data", dwa.data],
     ["error", dwa.errors],
@@ -93,9 +98,9 @@ export async function addSnapshotChannel(
       await tree.addCArray(channel, i, array, dwa.shape, {
         kind,
         dtype: kind === "error" ? dtypeOfArray(array) : dwa.dtype,
-        title: dwa.name,
+        title: kind === "error" ? errorTitle(dwa) : dwa.name,
         compression,
-        attributes: dataAttributes(dwa, i),
+        attributes: dataAttributes(dwa, i, kind === "error" ? { source: "calculated" } : {}),
       });
     }
   }

@@ -6,7 +6,13 @@ import type { DataToExport } from "../model/data-to-export.ts";
  * DataWithAxes in the same order, each with the same shape, dtype and number of arrays.
  */
 export interface FrameLayout {
-  readonly data: readonly { name: string; shape: readonly number[]; dtype: string; arrays: number }[];
+  readonly data: readonly {
+    name: string;
+    shape: readonly number[];
+    dtype: string;
+    arrays: number;
+    errors: boolean;
+  }[];
 }
 
 export function frameLayoutOf(dte: DataToExport): FrameLayout {
@@ -16,6 +22,7 @@ export function frameLayoutOf(dte: DataToExport): FrameLayout {
       shape: dwa.shape,
       dtype: dwa.dtype,
       arrays: dwa.data.length,
+      errors: dwa.errors !== undefined,
     })),
   };
 }
@@ -54,6 +61,13 @@ export function checkFrameLayout(expected: FrameLayout, dte: DataToExport, where
         "frame_mismatch",
         `${where}: '${dwa.name}' has ${dwa.data.length} arrays but had ${want.arrays}`,
         { field: `${field}.data` },
+      );
+    }
+    if ((dwa.errors !== undefined) !== want.errors) {
+      throw new SaverError(
+        "frame_mismatch",
+        `${where}: '${dwa.name}' ${want.errors ? "lacks the error bars the first frame had" : "has error bars the first frame had not"}; every frame must carry them or none`,
+        { field: `${field}.errors` },
       );
     }
   });

@@ -4,7 +4,9 @@
  * dataset, so the Logger is an enlargeable dataset of fixed-width ASCII rows, each a protocol-0
  * pickle (`V<text>\n.`): pure ASCII with no NUL, since every character outside printable ASCII,
  * and the backslash, is written as `\uXXXX` / `\UXXXXXXXX`, which pickle's raw-unicode-escape
- * decoder turns back into the character. `pickle.loads` of a row returns the line.
+ * decoder turns back into the character. `pickle.loads` of a row returns the line, so PyMoDAQ's
+ * StringARRAY reads the lines through its h5py backend (5.3's default) and h5py reads them too;
+ * PyTables, which expects a variable-length type behind CLASS VLARRAY, cannot read this one node.
  */
 export const LOG_ROW_BYTES = 1024;
 
@@ -45,4 +47,27 @@ export function unpickleProtocol0(row: string): string | undefined {
   return body.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u4: string, u8: string) =>
     String.fromCodePoint(Number.parseInt(u4 ?? u8, 16)),
   );
+}
+
+/**
+ * The str in a binary pickle of one str, as PyMoDAQ writes Logger rows (`pickle.dumps(line)`,
+ * protocols 2–5: PROTO, optional FRAME, SHORT_BINUNICODE / BINUNICODE, MEMOIZE, STOP).
+ */
+export function unpickleStr(bytes: Uint8Array): string | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let i = 0;
+  if (bytes[i] === 0x80) i += 2; // PROTO n
+  if (bytes[i] === 0x95) i += 9; // FRAME <u64 length>
+  let length: number;
+  if (bytes[i] === 0x8c) {
+    length = bytes[i + 1] ?? 0; // SHORT_BINUNICODE <u8 length>
+    i += 2;
+  } else if (bytes[i] === 0x58) {
+    length = view.getUint32(i + 1, true); // BINUNICODE <u32 length>
+    i += 5;
+  } else {
+    return undefined;
+  }
+  if (i + length > bytes.length) return undefined;
+  return new TextDecoder().decode(bytes.subarray(i, i + length));
 }

@@ -94,8 +94,12 @@ export class PyMoDAQTree {
       ),
     });
     await backend.createStringDataset(LOGGER, LOG_ROW_BYTES, 64);
+    // CLASS VLARRAY + subdtype 'string' make PyMoDAQ wrap the node in its StringARRAY, which
+    // unpickles each row (see log-pickle.ts for why rows are fixed-width strings).
     await backend.setAttributes(LOGGER, {
-      ...arraySystemAttributes("EARRAY", ""),
+      CLASS: ascii("VLARRAY"),
+      TITLE: utf8(""),
+      VERSION: ascii("1.4"),
       ...attrs({
         shape: py.intTuple([0]),
         dtype: py.str("uint8"),
@@ -185,10 +189,15 @@ export class PyMoDAQTree {
     return this.getSetGroup(where, dim);
   }
 
-  /** The next `CHnn` group of a data-dimension group; its TITLE is the DataWithAxes' name. */
-  async addChannelGroup(where: string, title: string): Promise<string> {
+  /**
+   * The next `CHnn` group of a data-dimension group; its TITLE is the DataWithAxes' name and, as
+   * pymodaq_data 5.3 writes it, its `origin` a plain (not JSON-wrapped) string.
+   */
+  async addChannelGroup(where: string, title: string, origin = ""): Promise<string> {
     const index = await this.#nextIndex(where, "CH");
-    return this.addGroup(where, channelGroupName(index), title);
+    const path = await this.addGroup(where, channelGroupName(index), title);
+    await this.backend.setAttributes(path, { origin: utf8(origin) });
+    return path;
   }
 
   /**

@@ -3,8 +3,8 @@ import { SaverError } from "../errors.ts";
 import type { Axis } from "../model/axis.ts";
 import type { DataDistribution } from "../model/data-with-axes.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
-import { allocate, type DType, product } from "../model/dtype.ts";
-import { addAxes, dataAttributes } from "./dwa-nodes.ts";
+import { allocate, type DType, dtypeOfArray, product } from "../model/dtype.ts";
+import { addAxes, dataAttributes, errorTitle } from "./dwa-nodes.ts";
 import { checkFrameLayout, type FrameLayout, frameLayoutOf } from "./frame-shape.ts";
 import { NAV_AXES } from "./node-names.ts";
 import { py } from "./pymodaq-attribute.ts";
@@ -87,7 +87,7 @@ export class Scan {
     }
     for (const [d, dwa] of dte.data.entries()) {
       const signal = state.signalShapes[d] ?? [];
-      for (const [i, array] of dwa.data.entries()) {
+      for (const [i, array] of [...dwa.data, ...(dwa.errors ?? [])].entries()) {
         const node = state.nodes[d]?.[i];
         if (!node) continue;
         await this.#tree.backend.writeSlice(node, [...indexes, ...signal.map(() => 0)], [...indexes.map(() => 1), ...signal], array);
@@ -117,8 +117,12 @@ export class Scan {
       const signal = dwa.dim === "Data0D" ? [] : [...dwa.shape];
       const full = [...scanShape, ...signal];
       const dimGroup = await tree.addDataGroup(detector, dwa.dim);
-      const channel = await tree.addChannelGroup(dimGroup, dwa.name);
+      const channel = await tree.addChannelGroup(dimGroup, dwa.name, dwa.origin);
       const paths: string[] = [];
+      const overrides = {
+        navIndexes: [...navIndexes, ...dwa.navIndexes.map((n) => n + scanShape.length)],
+        distribution: this.definition.distribution ?? "uniform",
+      };
       for (const i of dwa.data.keys()) {
         paths.push(
           await tree.addCArray(channel, i, filled(dwa.dtype, product(full)), full, {
@@ -126,10 +130,19 @@ export class Scan {
             dtype: dwa.dtype,
             title: dwa.name,
             compression: this.#compression,
-            attributes: dataAttributes(dwa, i, {
-              navIndexes: [...navIndexes, ...dwa.navIndexes.map((n) => n + scanShape.length)],
-              distribution: this.definition.distribution ?? "uniform",
-            }),
+            attributes: dataAttributes(dwa, i, overrides),
+          }),
+        );
+      }
+      for (const [i, errors] of (dwa.errors ?? []).entries()) {
+        const dtype = dtypeOfArray(errors);
+        paths.push(
+          await tree.addCArray(channel, i, filled(dtype, product(full)), full, {
+            kind: "error",
+            dtype,
+            title: errorTitle(dwa),
+            compression: this.#compression,
+            attributes: dataAttributes(dwa, i, { ...overrides, source: "calculated" }),
           }),
         );
       }

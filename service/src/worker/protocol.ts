@@ -1,0 +1,30 @@
+import type { SerializedSaverError } from "../errors.ts";
+import type { DurableEvent, SaverFile, SaverFileOptions } from "../layout/saver-file.ts";
+
+/** The SaverFile calls a worker serves: everything a session does to its open file. */
+export const WORKER_METHODS = [
+  "addDetector",
+  "saveSnapshot",
+  "beginScan",
+  "addScanDetector",
+  "saveScanPoint",
+  "endScan",
+  "startContinuous",
+  "append",
+  "endContinuous",
+  "addLog",
+  "flush",
+  "close",
+] as const;
+
+export type WorkerMethod = (typeof WORKER_METHODS)[number];
+export type SaverFileApi = Pick<SaverFile, WorkerMethod>;
+
+export type WorkerRequest =
+  | { readonly id: number; readonly method: "open"; readonly args: [SaverFileOptions] }
+  | { readonly id: number; readonly method: WorkerMethod; readonly args: unknown[] };
+
+export type WorkerReply =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: SerializedSaverError }
+  | { readonly event: "durable"; readonly payload: DurableEvent };

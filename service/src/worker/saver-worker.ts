@@ -1,0 +1,39 @@
+/**
+ * Worker-thread entry: owns one SaverFile, so that h5wasm's synchronous HDF5 calls never block
+ * the main thread's event loop. Requests are answered in order; durability events are pushed.
+ */
+import { parentPort } from "node:worker_threads";
+import { SaverError } from "../errors.ts";
+import { SaverFile } from "../layout/saver-file.ts";
+import { WORKER_METHODS, type WorkerMethod, type WorkerReply, type WorkerRequest } from "./protocol.ts";
+
+const port = parentPort;
+if (!port) throw new Error("saver-worker.ts runs as a worker thread only");
+
+let file: SaverFile | undefined;
+
+function reply(message: WorkerReply): void {
+  port?.postMessage(message);
+}
+
+async function handle(request: WorkerRequest): Promise<unknown> {
+  if (request.method === "open") {
+    if (file) throw new SaverError("internal", "this worker has a file open already");
+    file = await SaverFile.open(request.args[0]);
+    file.onDurable((payload) => reply({ event: "durable", payload }));
+    return file.path;
+  }
+  if (!file) throw new SaverError("failed_precondition", "no file is open in this worker");
+  if (!(WORKER_METHODS as readonly string[]).includes(request.method)) {
+    throw new SaverError("internal", `unknown worker method '${request.method}'`);
+  }
+  const method = file[request.method as WorkerMethod] as (...args: unknown[]) => Promise<unknown>;
+  return method.apply(file, request.args);
+}
+
+port.on("message", (request: WorkerRequest) => {
+  handle(request).then(
+    (value) => reply({ id: request.id, ok: true, value }),
+    (error: unknown) => reply({ id: request.id, ok: false, error: SaverError.from(error).toJSON() }),
+  );
+});

@@ -1,0 +1,127 @@
+import { Worker } from "node:worker_threads";
+import { SaverError } from "../errors.ts";
+import type {
+  AppendReceipt,
+  DurableEvent,
+  SaverFile,
+  SaverFileOptions,
+  ScanInput,
+} from "../layout/saver-file.ts";
+import type { DataToExport, DataToExportInput } from "../model/data-to-export.ts";
+import type { SaverFileApi, WorkerMethod, WorkerReply } from "./protocol.ts";
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: SaverError) => void };
+type Listener = (event: DurableEvent) => void;
+type Args<M extends WorkerMethod> = Parameters<SaverFile[M]>;
+type Result<M extends WorkerMethod> = Awaited<ReturnType<SaverFile[M]>>;
+
+/**
+ * A SaverFile that lives in its own worker thread: the same calls, answered asynchronously, with
+ * the HDF5 work off the caller's event loop. Open one with `openSaverFile`.
+ */
+export class WorkerSaverFile implements SaverFileApi {
+  readonly path: string;
+  readonly #worker: Worker;
+  readonly #pending: Map<number, Pending>;
+  readonly #listeners: Set<Listener>;
+  #nextId: number;
+
+  private constructor(path: string, worker: Worker, pending: Map<number, Pending>, listeners: Set<Listener>, nextId: number) {
+    this.path = path;
+    this.#worker = worker;
+    this.#pending = pending;
+    this.#listeners = listeners;
+    this.#nextId = nextId;
+  }
+
+  static async open(options: SaverFileOptions): Promise<WorkerSaverFile> {
+    const worker = new Worker(new URL("./saver-worker.ts", import.meta.url));
+    const pending = new Map<number, Pending>();
+    const listeners = new Set<Listener>();
+    worker.on("message", (message: WorkerReply) => {
+      if ("event" in message) {
+        for (const listener of listeners) listener(message.payload);
+        return;
+      }
+      const call = pending.get(message.id);
+      if (!call) return;
+      pending.delete(message.id);
+      if (message.ok) call.resolve(message.value);
+      else call.reject(SaverError.fromJSON(message.error));
+    });
+    const failAll = (why: string) => {
+      for (const call of pending.values()) call.reject(new SaverError("io_error", why));
+      pending.clear();
+    };
+    worker.on("error", (error) => failAll(`the writer thread failed: ${error.message}`));
+    worker.on("exit", (code) => failAll(`the writer thread exited (code ${code}) before answering`));
+    const path = await new Promise<unknown>((resolve, reject) => {
+      pending.set(0, { resolve, reject });
+      worker.postMessage({ id: 0, method: "open", args: [options] });
+    }).catch(async (error: unknown) => {
+      await worker.terminate();
+      throw error;
+    });
+    return new WorkerSaverFile(String(path), worker, pending, listeners, 1);
+  }
+
+  onDurable(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  addDetector(...args: Args<"addDetector">): Promise<string> {
+    return this.#call("addDetector", args);
+  }
+  saveSnapshot(...args: Args<"saveSnapshot">): Promise<string[]> {
+    return this.#call("saveSnapshot", args);
+  }
+  beginScan(input: ScanInput): Promise<string> {
+    return this.#call("beginScan", [input]);
+  }
+  addScanDetector(...args: Args<"addScanDetector">): Promise<string> {
+    return this.#call("addScanDetector", args);
+  }
+  saveScanPoint(...args: Args<"saveScanPoint">): Promise<void> {
+    return this.#call("saveScanPoint", args);
+  }
+  endScan(scan: string): Promise<void> {
+    return this.#call("endScan", [scan]);
+  }
+  startContinuous(detector: string): Promise<string> {
+    return this.#call("startContinuous", [detector]);
+  }
+  append(stream: string, dte: DataToExport | DataToExportInput): Promise<AppendReceipt> {
+    return this.#call("append", [stream, dte]);
+  }
+  endContinuous(stream: string): Promise<AppendReceipt> {
+    return this.#call("endContinuous", [stream]);
+  }
+  addLog(...lines: string[]): Promise<void> {
+    return this.#call("addLog", lines);
+  }
+  flush(): Promise<DurableEvent[]> {
+    return this.#call("flush", []);
+  }
+  /** Closes the file, then the thread. */
+  async close(): Promise<void> {
+    try {
+      await this.#call("close", []);
+    } finally {
+      await this.#worker.terminate();
+    }
+  }
+
+  #call<M extends WorkerMethod>(method: M, args: unknown[]): Promise<Result<M>> {
+    const id = this.#nextId++;
+    return new Promise<unknown>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, method, args });
+    }) as Promise<Result<M>>;
+  }
+}
+
+/** Opens (or creates) a PyMoDAQ file in a dedicated writer thread. */
+export function openSaverFile(options: SaverFileOptions): Promise<WorkerSaverFile> {
+  return WorkerSaverFile.open(options);
+}
