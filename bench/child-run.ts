@@ -15,6 +15,8 @@ export interface RunResult {
   seconds: number;
   frames_per_s: number;
   mb_per_s: number;
+  /** h5saver systems only: seconds spent in the open call (see bench/systems/h5saver-writer.ts). */
+  open_seconds?: number;
 }
 
 export interface Command {

@@ -4,8 +4,9 @@
  *   node --import tsx bench/run.ts [--quick] [--reps N] [--scenarios a,b]
  *
  * Every run is a fresh process writing a fresh file; systems are interleaved within each
- * repetition; medians over repetitions are reported as h5saver ÷ baseline ratios (speeds are
- * only ever compared within one session). Progress goes to stderr, the table to stdout, the
+ * repetition; medians over repetitions are reported as h5saver ÷ system ratios, for h5saver in
+ * the caller's thread and behind its worker thread (speeds are only ever compared within one
+ * session). Progress goes to stderr, the table to stdout, the
  * full record to bench/results/latest.json and bench/results/YYYY-MM-DD.json.
  */
 
@@ -20,6 +21,7 @@ import { type MachineInfo, machineInfo } from "./machine.ts";
 import {
   framesFor,
   isScenarioId,
+  isSubject,
   SCENARIO_IDS,
   type ScenarioId,
   SYSTEM_IDS,
@@ -52,7 +54,7 @@ interface PlannedRun {
 }
 
 interface Report {
-  schema: 1;
+  schema: 2;
   date: string;
   mode: "quick" | "full";
   reps: number;
@@ -108,8 +110,8 @@ function checkPrerequisites(): void {
 
 function commandFor(run: PlannedRun, outDir: string): Command {
   const common = ["--scenario", run.scenario, "--frames", String(run.frames), "--out", outDir];
-  if (run.system === "h5saver") {
-    return { file: process.execPath, args: ["--import", "tsx", WRITER, ...common] };
+  if (isSubject(run.system)) {
+    return { file: process.execPath, args: ["--import", "tsx", WRITER, "--system", run.system, ...common] };
   }
   return { file: PYTHON, args: [BASELINES, "--system", run.system, ...common] };
 }
@@ -165,10 +167,7 @@ async function executeAll(runs: readonly PlannedRun[], tempRoot: string): Promis
 async function writeReport(report: Report): Promise<string[]> {
   await mkdir(RESULTS_DIR, { recursive: true });
   const text = `${JSON.stringify(report, null, 2)}\n`;
-  const paths = [
-    join(RESULTS_DIR, "latest.json"),
-    join(RESULTS_DIR, `${report.date.slice(0, 10)}.json`),
-  ];
+  const paths = [join(RESULTS_DIR, "latest.json"), join(RESULTS_DIR, `${report.date.slice(0, 10)}.json`)];
   await Promise.all(paths.map((path) => writeFile(path, text)));
   return paths;
 }
@@ -202,7 +201,7 @@ async function main(): Promise<void> {
   const summary = summarize(recorded, options.scenarios, SYSTEM_IDS);
   const date = new Date().toISOString();
   const report: Report = {
-    schema: 1,
+    schema: 2,
     date,
     mode,
     reps: options.reps,

@@ -20,11 +20,20 @@ export const FULL_FRAMES: Readonly<Record<ScenarioId, number>> = {
 
 export const QUICK_DIVISOR = 5;
 
-/** The system under test; every other system is a baseline it is divided by. */
+/** The system under test: h5saver's writer in the caller's thread; every other system is divided by it. */
 export const SUBJECT = "h5saver";
+/** The same writer behind openSaverFile (the file in a worker thread): the cost of the thread hop. */
+export const WORKER_SUBJECT = "h5saver-worker";
+/** Systems run by bench/systems/h5saver-writer.ts (`--system`); the rest by bench/baselines.py. */
+export const SUBJECTS = [SUBJECT, WORKER_SUBJECT] as const;
 export const BASELINES = ["pymodaq", "h5py", "tables"] as const;
-export const SYSTEM_IDS = [SUBJECT, ...BASELINES] as const;
+export const SYSTEM_IDS = [...SUBJECTS, ...BASELINES] as const;
 export type SystemId = (typeof SYSTEM_IDS)[number];
+export type SubjectId = (typeof SUBJECTS)[number];
+
+export function isSubject(system: SystemId): system is SubjectId {
+  return (SUBJECTS as readonly string[]).includes(system);
+}
 
 export function isScenarioId(value: string): value is ScenarioId {
   return (SCENARIO_IDS as readonly string[]).includes(value);

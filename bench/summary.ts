@@ -1,10 +1,10 @@
 /**
- * Medians over repetitions, h5saver ÷ baseline ratios and the printed table.
+ * Medians over repetitions, h5saver ÷ system ratios (in-thread and worker) and the printed table.
  * Pure functions; bench/run.ts feeds them the runs of one benchmark session.
  */
 
 import type { RunResult } from "./child-run.ts";
-import { type ScenarioId, SUBJECT, type SystemId } from "./scenarios.ts";
+import { type ScenarioId, SUBJECT, type SystemId, WORKER_SUBJECT } from "./scenarios.ts";
 
 export interface RecordedRun extends RunResult {
   rep: number;
@@ -20,6 +20,8 @@ export interface SummaryRow {
   median_mb_per_s: number;
   /** h5saver median frames/s ÷ this system's; > 1 means h5saver is faster. null for h5saver. */
   h5saver_ratio: number | null;
+  /** The same for h5saver-worker (null for itself, and when it was not run). */
+  worker_ratio: number | null;
 }
 
 export function median(values: readonly number[]): number {
@@ -47,15 +49,16 @@ export function summarize(
       ),
     );
     const subject = rows.find((row) => row.system === SUBJECT);
-    return rows.map((row) => ({ ...row, h5saver_ratio: ratio(subject, row) }));
+    const worker = rows.find((row) => row.system === WORKER_SUBJECT);
+    return rows.map((row) => ({
+      ...row,
+      h5saver_ratio: ratio(subject, row),
+      worker_ratio: ratio(worker, row),
+    }));
   });
 }
 
-function summarizeOne(
-  runs: readonly RecordedRun[],
-  scenario: ScenarioId,
-  system: SystemId,
-): SummaryRow {
+function summarizeOne(runs: readonly RecordedRun[], scenario: ScenarioId, system: SystemId): SummaryRow {
   const first = runs[0];
   if (first === undefined) {
     throw new Error(`no runs for ${system} / ${scenario}`);
@@ -69,18 +72,27 @@ function summarizeOne(
     median_frames_per_s: median(runs.map((run) => run.frames_per_s)),
     median_mb_per_s: median(runs.map((run) => run.mb_per_s)),
     h5saver_ratio: null,
+    worker_ratio: null,
   };
 }
 
 function ratio(subject: SummaryRow | undefined, row: SummaryRow): number | null {
-  if (subject === undefined || row.system === SUBJECT) {
+  if (subject === undefined || row.system === subject.system) {
     return null;
   }
   return subject.median_frames_per_s / row.median_frames_per_s;
 }
 
-const HEADER = ["scenario", "system", "frames", "frames/s", "MB/s", "h5saver ÷ system"] as const;
-const RIGHT_ALIGNED = new Set([2, 3, 4, 5]);
+const HEADER = [
+  "scenario",
+  "system",
+  "frames",
+  "frames/s",
+  "MB/s",
+  "h5saver ÷ system",
+  "h5saver-worker ÷ system",
+] as const;
+const RIGHT_ALIGNED = new Set([2, 3, 4, 5, 6]);
 
 /** A plain-text table, one row per scenario × system. */
 export function formatTable(rows: readonly SummaryRow[]): string {
@@ -92,7 +104,8 @@ export function formatTable(rows: readonly SummaryRow[]): string {
       String(row.frames),
       formatNumber(row.median_frames_per_s),
       formatNumber(row.median_mb_per_s),
-      row.h5saver_ratio === null ? "—" : `${formatNumber(row.h5saver_ratio)}×`,
+      formatRatio(row.h5saver_ratio),
+      formatRatio(row.worker_ratio),
     ]),
   ];
   const widths = HEADER.map((_, col) => Math.max(...cells.map((line) => line[col]?.length ?? 0)));
@@ -101,6 +114,10 @@ export function formatTable(rows: readonly SummaryRow[]): string {
   );
   const rule = widths.map((width) => "-".repeat(width)).join("-|-");
   return [lines[0], rule, ...lines.slice(1)].join("\n");
+}
+
+function formatRatio(value: number | null): string {
+  return value === null ? "—" : `${formatNumber(value)}×`;
 }
 
 /** 3 significant figures, no exponent, thousands separated: 0.00512, 3.27, 643, 21 600. */

@@ -1,10 +1,17 @@
-export type { Compression, DatasetInfo, DatasetSpec, H5Backend, NodeEntry, StoredAttribute } from "./backend/h5-backend.ts";
+export type {
+  Compression,
+  DatasetInfo,
+  DatasetSpec,
+  H5Backend,
+  NodeEntry,
+  StoredAttribute,
+} from "./backend/h5-backend.ts";
 export { loadH5wasm, openH5wasmFile } from "./backend/h5wasm-backend.ts";
 export * from "./errors.ts";
-export { decodeAttribute } from "./layout/pymodaq-attribute.ts";
 export { pymodaqFilePath } from "./layout/file-naming.ts";
-export { PyMoDAQTree, PYMODAQ_LAYOUT_VERSION, type SaveType } from "./layout/pymodaq-tree.ts";
+export { type LoadedData, PyMoDAQLoader } from "./layout/loader.ts";
+export { decodeAttribute } from "./layout/pymodaq-attribute.ts";
+export { PYMODAQ_LAYOUT_VERSION, PyMoDAQTree, type SaveType } from "./layout/pymodaq-tree.ts";
 export * from "./layout/saver-file.ts";
 export * from "./model/index.ts";
-export { PyMoDAQLoader, type LoadedData } from "./layout/loader.ts";
 export { openSaverFile, WorkerSaverFile } from "./worker/worker-saver-file.ts";

@@ -1,5 +1,10 @@
 import { readFileSync } from "node:fs";
-import { allocate, type DataToExportInput, type DataWithAxesInput, type DType } from "../../service/src/index.ts";
+import {
+  allocate,
+  type DataToExportInput,
+  type DataWithAxesInput,
+  type DType,
+} from "../../service/src/index.ts";
 
 /** The shared interop inputs (cases.json), as h5saver's domain inputs. */
 export interface AxisCase {
@@ -40,7 +45,8 @@ export function readCases(file: string): Cases {
 function typed(dtype: DType, values: readonly number[]) {
   const array = allocate(dtype, values.length);
   values.forEach((v, i) => {
-    (array as unknown as (number | bigint)[])[i] = dtype === "int64" || dtype === "uint64" ? BigInt(Math.round(v)) : v;
+    (array as unknown as (number | bigint)[])[i] =
+      dtype === "int64" || dtype === "uint64" ? BigInt(Math.round(v)) : v;
   });
   return array;
 }
@@ -61,9 +67,20 @@ export function frame(cases: Cases, k: number): DataToExportInput {
         labels: d.labels,
         dtype: d.dtype,
         shape: d.shape,
-        data: d.arrays.map((a) => typed(d.dtype, a.map((v) => v * (k + 1)))),
+        data: d.arrays.map((a) =>
+          typed(
+            d.dtype,
+            a.map((v) => v * (k + 1)),
+          ),
+        ),
         ...(d.errors ? { errors: d.errors.map((e) => Float64Array.from(e)) } : {}),
-        axes: d.axes.map((a) => ({ label: a.label, units: a.units, index: a.index, spreadOrder: a.spread_order, data: Float64Array.from(a.data) })),
+        axes: d.axes.map((a) => ({
+          label: a.label,
+          units: a.units,
+          index: a.index,
+          spreadOrder: a.spread_order,
+          data: Float64Array.from(a.data),
+        })),
         navIndexes: d.nav_indexes,
         extraAttributes: d.extra_attributes,
         timestamp: cases.dte.timestamp + k * cases.continuous.dt,

@@ -15,7 +15,11 @@ if (!casesFile || !outDir) {
 const cases = readCases(casesFile);
 
 async function snapshot(): Promise<void> {
-  const file = await SaverFile.open({ path: path.join(outDir as string, "snapshot.h5"), mode: "overwrite", saveType: "detector" });
+  const file = await SaverFile.open({
+    path: path.join(outDir as string, "snapshot.h5"),
+    mode: "overwrite",
+    saveType: "detector",
+  });
   const det = await file.addDetector(cases.detector.title, cases.detector.settings_xml);
   const dte = frame(cases, 0);
   await file.saveSnapshot(det, {
@@ -27,7 +31,11 @@ async function snapshot(): Promise<void> {
 }
 
 async function continuous(): Promise<void> {
-  const file = await SaverFile.open({ path: path.join(outDir as string, "continuous.h5"), mode: "overwrite", saveType: "detector" });
+  const file = await SaverFile.open({
+    path: path.join(outDir as string, "continuous.h5"),
+    mode: "overwrite",
+    saveType: "detector",
+  });
   const det = await file.addDetector(cases.detector.title, cases.detector.settings_xml);
   const stream = await file.startContinuous(det);
   for (let k = 0; k < cases.continuous.frames; k++) await file.append(stream, frame(cases, k));
@@ -37,12 +45,22 @@ async function continuous(): Promise<void> {
 }
 
 async function scan(): Promise<void> {
-  const file = await SaverFile.open({ path: path.join(outDir as string, "scan.h5"), mode: "overwrite", saveType: "scan" });
+  const file = await SaverFile.open({
+    path: path.join(outDir as string, "scan.h5"),
+    mode: "overwrite",
+    saveType: "scan",
+  });
   const scanPath = await file.beginScan({
     title: cases.scan.title,
     settingsXml: cases.scan.settings_xml,
     shape: cases.scan.shape,
-    navAxes: cases.scan.nav_axes.map((a) => ({ label: a.label, units: a.units, index: a.index, spreadOrder: a.spread_order, data: a.data })),
+    navAxes: cases.scan.nav_axes.map((a) => ({
+      label: a.label,
+      units: a.units,
+      index: a.index,
+      spreadOrder: a.spread_order,
+      data: a.data,
+    })),
   });
   const det = await file.addScanDetector(scanPath, cases.detector.title, cases.detector.settings_xml);
   const [nx = 1, ny = 1] = cases.scan.shape;

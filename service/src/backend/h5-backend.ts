@@ -57,6 +57,8 @@ export interface DatasetInfo {
   /** "string": fixed or variable-length strings; "other": a type h5saver does not map (vlen, enum …). */
   readonly dtype: DType | "string" | "other";
   readonly chunks: number[] | null;
+  /** HDF5 filter ids of the dataset's pipeline (1 deflate, 2 shuffle, 32001 blosc …). */
+  readonly filters: number[];
 }
 
 export interface NodeEntry {

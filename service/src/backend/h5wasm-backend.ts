@@ -1,4 +1,4 @@
-import h5wasm, { type Dataset, type File as H5File, type Group } from "h5wasm/node";
+import h5wasm, { type Dataset, type Group, type File as H5File } from "h5wasm/node";
 import { install_local_plugins } from "h5wasm-plugins";
 import { SaverError } from "../errors.ts";
 import { allocate, type DType, dtypeBytes, type NumericArray, product } from "../model/dtype.ts";
@@ -218,6 +218,7 @@ class H5wasmBackend implements H5Backend {
       maxShape: [...(metadata.maxshape ?? [])].map((d) => (d === null || d === undefined ? null : d)),
       dtype: dtypeFromMetadata(metadata.type, metadata.size, metadata.signed),
       chunks: metadata.chunks ? [...metadata.chunks] : null,
+      filters: this.#io(path, () => dataset.filters.map((f) => f.id)),
     };
   }
 
@@ -242,7 +243,9 @@ class H5wasmBackend implements H5Backend {
   async readByteRows(path: string): Promise<Uint8Array[]> {
     const value = this.#io(path, () => this.#dataset(path).value);
     if (!Array.isArray(value)) {
-      throw new SaverError("failed_precondition", `'${path}' does not hold variable-length rows`, { node: path });
+      throw new SaverError("failed_precondition", `'${path}' does not hold variable-length rows`, {
+        node: path,
+      });
     }
     return value.map((row) => (row instanceof Uint8Array ? row : Uint8Array.from(row as ArrayLike<number>)));
   }
@@ -277,15 +280,25 @@ class H5wasmBackend implements H5Backend {
     } catch (error) {
       if (error instanceof SaverError) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      throw new SaverError("io_error", `HDF5 failed on '${path}': ${firstLine(message)}`, { node: path }, {
-        cause: error,
-      });
+      throw new SaverError(
+        "io_error",
+        `HDF5 failed on '${path}': ${firstLine(message)}`,
+        { node: path },
+        {
+          cause: error,
+        },
+      );
     }
   }
 }
 
 function firstLine(message: string): string {
-  return message.split("\n").find((line) => line.trim().length > 0)?.trim() ?? message;
+  return (
+    message
+      .split("\n")
+      .find((line) => line.trim().length > 0)
+      ?.trim() ?? message
+  );
 }
 
 function writeAttribute(node: Group | Dataset, name: string, attribute: AttributeValue): void {

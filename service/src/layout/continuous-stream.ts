@@ -43,7 +43,10 @@ export class ContinuousStream {
 
   async append(dte: DataToExport): Promise<void> {
     if (this.#ended) {
-      throw new SaverError("failed_precondition", `the continuous stream of ${this.detector} has ended; start a new one`);
+      throw new SaverError(
+        "failed_precondition",
+        `the continuous stream of ${this.detector} has ended; start a new one`,
+      );
     }
     if (!this.#layout) await this.#createNodes(dte);
     else checkFrameLayout(this.#layout, dte, `continuous stream of ${this.detector}`);

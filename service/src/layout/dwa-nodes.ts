@@ -88,7 +88,7 @@ export async function addSnapshotChannel(
   compression: Compression,
 ): Promise<string> {
   const channel = await tree.addChannelGroup(dimGroup, dwa.name, dwa.origin);
-  const arrays: [ "data" | "error" | "bkg", readonly DataWithAxes["data"][number][] | undefined][] = [
+  const arrays: ["data" | "error" | "bkg", readonly DataWithAxes["data"][number][] | undefined][] = [
     ["data", dwa.data],
     ["error", dwa.errors],
     ["bkg", dwa.background],

@@ -40,7 +40,11 @@ export function checkFrameLayout(expected: FrameLayout, dte: DataToExport, where
     if (!want) return;
     const field = `data[${i}]`;
     if (dwa.name !== want.name) {
-      throw new SaverError("frame_mismatch", `${where}: ${field} is '${dwa.name}' but was '${want.name}'; keep the same order`, { field: `${field}.name` });
+      throw new SaverError(
+        "frame_mismatch",
+        `${where}: ${field} is '${dwa.name}' but was '${want.name}'; keep the same order`,
+        { field: `${field}.name` },
+      );
     }
     if (dwa.shape.length !== want.shape.length || dwa.shape.some((d, k) => d !== want.shape[k])) {
       throw new SaverError(

@@ -10,15 +10,31 @@ import {
 } from "../model/data-with-axes.ts";
 import type { NumericArray } from "../model/dtype.ts";
 import { unpickleProtocol0, unpickleStr } from "./log-pickle.ts";
-import { type DecodedAttribute, decodeAttribute } from "./pymodaq-attribute.ts";
 import { join, LOGGER, NAV_AXES } from "./node-names.ts";
+import { type DecodedAttribute, decodeAttribute } from "./pymodaq-attribute.ts";
 import { SETTINGS_DATASET } from "./pymodaq-tree.ts";
 
 /** Attributes the loader consumes itself; every other one becomes an extra attribute (as PyMoDAQ). */
 const CONSUMED = new Set([
-  "TITLE", "CLASS", "VERSION", "EXTDIM", "backend", "source", "data_dimension", "distribution",
-  "label", "origin", "nav_indexes", "dtype", "data_type", "subdtype", "shape", "size", "path",
-  "timestamp", "units",
+  "TITLE",
+  "CLASS",
+  "VERSION",
+  "EXTDIM",
+  "backend",
+  "source",
+  "data_dimension",
+  "distribution",
+  "label",
+  "origin",
+  "nav_indexes",
+  "dtype",
+  "data_type",
+  "subdtype",
+  "shape",
+  "size",
+  "path",
+  "timestamp",
+  "units",
 ]);
 
 export interface LoadedData {
@@ -67,7 +83,10 @@ export class PyMoDAQLoader {
       for (const kind of ["data", "data_enlargeable"]) {
         const paths = byKind.get(kind)?.sort();
         if (!paths) continue;
-        out.push({ path: paths[0] as string, dwa: await this.#loadArrays(group, paths, children, companions) });
+        out.push({
+          path: paths[0] as string,
+          dwa: await this.#loadArrays(group, paths, children, companions),
+        });
       }
       for (const child of children) if (child.kind === "group") await visit(join(group, child.name));
     };
@@ -97,7 +116,9 @@ export class PyMoDAQLoader {
     return rows.map((row, i) => {
       const line = unpickleStr(row);
       if (line === undefined) {
-        throw new SaverError("failed_precondition", `${LOGGER} row ${i} is not a pickled str`, { node: LOGGER });
+        throw new SaverError("failed_precondition", `${LOGGER} row ${i} is not a pickled str`, {
+          node: LOGGER,
+        });
       }
       return line;
     });
@@ -129,7 +150,8 @@ export class PyMoDAQLoader {
     }
     for (const [name, value] of Object.entries(first)) {
       if (CONSUMED.has(name)) continue;
-      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") extra[name] = value;
+      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+        extra[name] = value;
     }
     const navIndexes = toIntList(first.nav_indexes);
     // PyMoDAQ squeezes every dimension of size 1 that is not navigation (0D EnlData (N, 1) → (N,)).

@@ -1,4 +1,4 @@
-import { parsePythonLiteral, type PyValue, repr } from "./python-literal.ts";
+import { type PyValue, parsePythonLiteral, repr } from "./python-literal.ts";
 
 /**
  * PyMoDAQ stores every attribute of its own (not PyTables' CLASS/TITLE/VERSION/EXTDIM) as the JSON
@@ -68,8 +68,10 @@ export function decodeAttribute(raw: unknown): DecodedAttribute {
   }
 }
 
-/** numpy >= 2 reprs scalars as `np.float64(500.0)`; the value inside is a plain literal. */
+/** numpy >= 2 reprs scalars as `np.float64(500.0)` and `np.True_`; the value inside is a plain literal. */
 function unwrapNumpyScalar(data: string): string {
+  const bool = /^np\.(True|False)_$/.exec(data);
+  if (bool) return bool[1] as string;
   const match = /^np\.\w+\((.*)\)$/.exec(data);
   return match ? (match[1] as string) : data;
 }

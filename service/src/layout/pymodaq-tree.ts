@@ -10,8 +10,6 @@ import { SaverError } from "../errors.ts";
 import type { DataDim } from "../model/data-with-axes.ts";
 import { type DType, dtypeBytes, type NumericArray, product } from "../model/dtype.ts";
 import { LOG_ROW_BYTES, pickleRows } from "./log-pickle.ts";
-import { encodeAttribute, py } from "./pymodaq-attribute.ts";
-import type { PyValue } from "./python-literal.ts";
 import {
   type ArrayKind,
   arrayNodeName,
@@ -23,6 +21,8 @@ import {
   LOGGER,
   RAW_GROUP,
 } from "./node-names.ts";
+import { encodeAttribute, py } from "./pymodaq-attribute.ts";
+import type { PyValue } from "./python-literal.ts";
 
 /** The PyMoDAQ version whose layout h5saver writes and whose loaders its tests run. */
 export const PYMODAQ_LAYOUT_VERSION = "5.3.0";
@@ -89,9 +89,7 @@ export class PyMoDAQTree {
     });
     await tree.addGroup("/", "RawData", "Data from PyMoDAQ modules", {
       type: py.str(options.saveType),
-      ...Object.fromEntries(
-        Object.entries(options.metadata ?? {}).map(([k, v]) => [k, pyScalar(v)]),
-      ),
+      ...Object.fromEntries(Object.entries(options.metadata ?? {}).map(([k, v]) => [k, pyScalar(v)])),
     });
     await backend.createStringDataset(LOGGER, LOG_ROW_BYTES, 64);
     // CLASS VLARRAY + subdtype 'string' make PyMoDAQ wrap the node in its StringARRAY, which

@@ -131,7 +131,10 @@ class LiteralParser {
     const ch = this.#text[this.#pos];
     if (ch === "(" || ch === "[") return this.#sequence(ch);
     if (ch === "'" || ch === '"') return { type: "str", value: this.#string(false) as string };
-    if ((ch === "b" || ch === "B") && (this.#text[this.#pos + 1] === "'" || this.#text[this.#pos + 1] === '"')) {
+    if (
+      (ch === "b" || ch === "B") &&
+      (this.#text[this.#pos + 1] === "'" || this.#text[this.#pos + 1] === '"')
+    ) {
       this.#pos++;
       return { type: "bytes", value: this.#string(true) as Uint8Array };
     }
@@ -206,7 +209,19 @@ class LiteralParser {
       if (ch === "\\") {
         const next = this.#text[this.#pos + 1] ?? "";
         this.#pos += 2;
-        const simple: Record<string, number> = { n: 10, r: 13, t: 9, "\\": 92, "'": 39, '"': 34, "0": 0, a: 7, b: 8, f: 12, v: 11 };
+        const simple: Record<string, number> = {
+          n: 10,
+          r: 13,
+          t: 9,
+          "\\": 92,
+          "'": 39,
+          '"': 34,
+          "0": 0,
+          a: 7,
+          b: 8,
+          f: 12,
+          v: 11,
+        };
         if (next in simple) push(simple[next] as number);
         else if (next === "x") push(this.#hex(2));
         else if (next === "u" && !bytes) push(this.#hex(4));

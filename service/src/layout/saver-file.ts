@@ -4,8 +4,8 @@ import type { Compression, H5Backend } from "../backend/h5-backend.ts";
 import { type OpenMode, openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import { SaverError } from "../errors.ts";
 import { type AxisInput, createAxis } from "../model/axis.ts";
-import type { DataDistribution } from "../model/data-with-axes.ts";
 import { createDataToExport, type DataToExport, type DataToExportInput } from "../model/data-to-export.ts";
+import type { DataDistribution } from "../model/data-with-axes.ts";
 import { ContinuousStream } from "./continuous-stream.ts";
 import { addSnapshotChannel } from "./dwa-nodes.ts";
 import { PyMoDAQTree, type SaveType } from "./pymodaq-tree.ts";
@@ -87,7 +87,12 @@ export class SaverFile {
     try {
       mkdirSync(path.dirname(filePath), { recursive: true });
     } catch (error) {
-      throw new SaverError("file_unavailable", `cannot create the folder of '${filePath}': ${(error as Error).message}`, {}, { cause: error });
+      throw new SaverError(
+        "file_unavailable",
+        `cannot create the folder of '${filePath}': ${(error as Error).message}`,
+        {},
+        { cause: error },
+      );
     }
     const openMode: OpenMode = mode === "append" ? "append" : mode === "overwrite" ? "truncate" : "create";
     const backend = await openH5wasmFile(filePath, openMode);
@@ -145,7 +150,13 @@ export class SaverFile {
       const navAxes = input.navAxes.map((axis, i) => createAxis(axis, `navAxes[${i}]`));
       const scan = await Scan.begin(
         this.#tree,
-        { title: input.title, settingsXml: input.settingsXml ?? "", shape: input.shape, navAxes, ...(input.distribution ? { distribution: input.distribution } : {}) },
+        {
+          title: input.title,
+          settingsXml: input.settingsXml ?? "",
+          shape: input.shape,
+          navAxes,
+          ...(input.distribution ? { distribution: input.distribution } : {}),
+        },
         this.#compression,
       );
       this.#scans.set(scan.path, scan);
@@ -157,7 +168,12 @@ export class SaverFile {
     return this.#serial(() => this.#scan(scan).addDetector(title, settingsXml));
   }
 
-  saveScanPoint(scan: string, detector: string, indexes: readonly number[], dte: DataToExport | DataToExportInput): Promise<void> {
+  saveScanPoint(
+    scan: string,
+    detector: string,
+    indexes: readonly number[],
+    dte: DataToExport | DataToExportInput,
+  ): Promise<void> {
     return this.#serial(async () => {
       await this.#scan(scan).savePoint(detector, indexes, createDataToExport(dte));
       await this.#afterAppend();
@@ -176,9 +192,16 @@ export class SaverFile {
     return this.#serial(async () => {
       await this.#requireGroup(detector);
       if (this.#streams.has(detector)) {
-        throw new SaverError("already_exists", `${detector} already has a continuous stream; end it or use another detector`, { node: detector });
+        throw new SaverError(
+          "already_exists",
+          `${detector} already has a continuous stream; end it or use another detector`,
+          { node: detector },
+        );
       }
-      this.#streams.set(detector, { stream: new ContinuousStream(this.#tree, detector, this.#compression), durable: 0 });
+      this.#streams.set(detector, {
+        stream: new ContinuousStream(this.#tree, detector, this.#compression),
+        durable: 0,
+      });
       return detector;
     });
   }
@@ -228,7 +251,10 @@ export class SaverFile {
   #serial<T>(task: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(() => {
       if (this.#closed) {
-        throw new SaverError("failed_precondition", `the file '${this.path}' is closed; open it again (mode 'append') to add to it`);
+        throw new SaverError(
+          "failed_precondition",
+          `the file '${this.path}' is closed; open it again (mode 'append') to add to it`,
+        );
       }
       return task();
     });
@@ -270,28 +296,42 @@ export class SaverFile {
 
   #stream(id: string): { stream: ContinuousStream; durable: number } {
     const state = this.#streams.get(id);
-    if (!state) throw new SaverError("not_found", `no continuous stream '${id}'; start one with startContinuous`, { node: id });
+    if (!state)
+      throw new SaverError("not_found", `no continuous stream '${id}'; start one with startContinuous`, {
+        node: id,
+      });
     return state;
   }
 
   #scan(pathInFile: string): Scan {
     const scan = this.#scans.get(pathInFile);
-    if (!scan) throw new SaverError("not_found", `no scan '${pathInFile}' begun in this session; begin one with beginScan`, { node: pathInFile });
+    if (!scan)
+      throw new SaverError(
+        "not_found",
+        `no scan '${pathInFile}' begun in this session; begin one with beginScan`,
+        { node: pathInFile },
+      );
     return scan;
   }
 
   async #requireGroup(node: string): Promise<void> {
     if (!(await this.#tree.backend.exists(node))) {
-      throw new SaverError("not_found", `no node '${node}' in ${this.path}; add the detector first`, { node });
+      throw new SaverError("not_found", `no node '${node}' in ${this.path}; add the detector first`, {
+        node,
+      });
     }
   }
 }
 
 function checkPolicy(policy: FlushPolicy): void {
   if (!Number.isInteger(policy.maxFrames) || policy.maxFrames < 1) {
-    throw new SaverError("invalid_data", `flush.maxFrames must be an integer >= 1, got ${policy.maxFrames}`, { field: "flush.maxFrames" });
+    throw new SaverError("invalid_data", `flush.maxFrames must be an integer >= 1, got ${policy.maxFrames}`, {
+      field: "flush.maxFrames",
+    });
   }
   if (!Number.isFinite(policy.maxDelayMs) || policy.maxDelayMs < 0) {
-    throw new SaverError("invalid_data", `flush.maxDelayMs must be >= 0, got ${policy.maxDelayMs}`, { field: "flush.maxDelayMs" });
+    throw new SaverError("invalid_data", `flush.maxDelayMs must be >= 0, got ${policy.maxDelayMs}`, {
+      field: "flush.maxDelayMs",
+    });
   }
 }

@@ -1,8 +1,8 @@
 import type { Compression } from "../backend/h5-backend.ts";
 import { SaverError } from "../errors.ts";
 import type { Axis } from "../model/axis.ts";
-import type { DataDistribution } from "../model/data-with-axes.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
+import type { DataDistribution } from "../model/data-with-axes.ts";
 import { allocate, type DType, dtypeOfArray, product } from "../model/dtype.ts";
 import { addAxes, dataAttributes, errorTitle } from "./dwa-nodes.ts";
 import { checkFrameLayout, type FrameLayout, frameLayoutOf } from "./frame-shape.ts";
@@ -68,10 +68,17 @@ export class Scan {
   async savePoint(detector: string, indexes: readonly number[], dte: DataToExport): Promise<void> {
     this.#checkOpen();
     if (!this.#detectors.has(detector)) {
-      throw new SaverError("not_found", `'${detector}' is not a detector of ${this.path}; add it with addDetector`, { node: detector });
+      throw new SaverError(
+        "not_found",
+        `'${detector}' is not a detector of ${this.path}; add it with addDetector`,
+        { node: detector },
+      );
     }
     const shape = this.definition.shape;
-    if (indexes.length !== shape.length || indexes.some((v, k) => !Number.isInteger(v) || v < 0 || v >= (shape[k] ?? 0))) {
+    if (
+      indexes.length !== shape.length ||
+      indexes.some((v, k) => !Number.isInteger(v) || v < 0 || v >= (shape[k] ?? 0))
+    ) {
       throw new SaverError(
         "out_of_range",
         `scan index [${indexes}] is outside the scan shape [${shape}]: give one index per scan dimension, each in 0..n-1`,
@@ -90,7 +97,12 @@ export class Scan {
       for (const [i, array] of [...dwa.data, ...(dwa.errors ?? [])].entries()) {
         const node = state.nodes[d]?.[i];
         if (!node) continue;
-        await this.#tree.backend.writeSlice(node, [...indexes, ...signal.map(() => 0)], [...indexes.map(() => 1), ...signal], array);
+        await this.#tree.backend.writeSlice(
+          node,
+          [...indexes, ...signal.map(() => 0)],
+          [...indexes.map(() => 1), ...signal],
+          array,
+        );
       }
     }
   }
@@ -103,7 +115,8 @@ export class Scan {
   }
 
   #checkOpen(): void {
-    if (this.#done) throw new SaverError("failed_precondition", `the scan ${this.path} has ended; begin a new scan`);
+    if (this.#done)
+      throw new SaverError("failed_precondition", `the scan ${this.path} has ended; begin a new scan`);
   }
 
   async #createNodes(detector: string, dte: DataToExport): Promise<ScanDetector> {
@@ -163,11 +176,15 @@ function filled(dtype: DType, length: number) {
 
 function checkScanDefinition(definition: ScanDefinition): void {
   if (definition.shape.length === 0) {
-    throw new SaverError("invalid_data", "scan.shape: a scan needs at least one dimension", { field: "shape" });
+    throw new SaverError("invalid_data", "scan.shape: a scan needs at least one dimension", {
+      field: "shape",
+    });
   }
   definition.shape.forEach((n, k) => {
     if (!Number.isSafeInteger(n) || n < 1) {
-      throw new SaverError("invalid_data", `scan.shape[${k}]: must be an integer >= 1, got ${n}`, { field: `shape[${k}]` });
+      throw new SaverError("invalid_data", `scan.shape[${k}]: must be an integer >= 1, got ${n}`, {
+        field: `shape[${k}]`,
+      });
     }
   });
   definition.navAxes.forEach((axis, k) => {
@@ -181,4 +198,3 @@ function checkScanDefinition(definition: ScanDefinition): void {
     }
   });
 }
-

@@ -1,5 +1,5 @@
 import { invalidData } from "../errors.ts";
-import { dtypeOfArray, type NumericArray } from "./dtype.ts";
+import { isNumericArray, type NumericArray } from "./dtype.ts";
 
 /**
  * One axis of a DataWithAxes, as PyMoDAQ's `Axis`: either explicit values (`data`) or a linear
@@ -45,8 +45,9 @@ export function createAxis(input: AxisInput, field = "axis"): Axis {
   }
   let data: NumericArray;
   if ("data" in input) {
-    data = Array.isArray(input.data) ? Float64Array.from(input.data) : (input.data as NumericArray);
-    dtypeOfArray(data);
+    if (Array.isArray(input.data)) data = Float64Array.from(input.data);
+    else if (isNumericArray(input.data)) data = input.data;
+    else throw invalidData(`${field}.data`, "must be numbers or a numeric typed array (Float64Array …)");
   } else {
     const { offset, scaling, size } = input;
     if (!Number.isInteger(size) || size < 1) {

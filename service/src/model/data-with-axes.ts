@@ -1,6 +1,13 @@
 import { invalidData } from "../errors.ts";
 import { type Axis, type AxisInput, createAxis } from "./axis.ts";
-import { arrayMatchesDType, type DType, dtypeOfArray, type NumericArray, product } from "./dtype.ts";
+import {
+  arrayMatchesDType,
+  type DType,
+  dtypeOfArray,
+  isNumericArray,
+  type NumericArray,
+  product,
+} from "./dtype.ts";
 
 export const DATA_DIMS = ["Data0D", "Data1D", "Data2D", "DataND"] as const;
 export type DataDim = (typeof DATA_DIMS)[number];
@@ -13,9 +20,32 @@ export type AttributeValue = string | number | boolean;
  * attribute with one of these names would be misread, so the model refuses them.
  */
 const RESERVED_ATTRIBUTE_NAMES = new Set([
-  "TITLE", "CLASS", "VERSION", "EXTDIM", "backend", "source", "data_dimension", "distribution",
-  "label", "origin", "nav_indexes", "dtype", "data_type", "subdtype", "shape", "size", "path",
-  "timestamp", "units", "name", "data", "axes", "dim", "labels", "errors", "nav_axes",
+  "TITLE",
+  "CLASS",
+  "VERSION",
+  "EXTDIM",
+  "backend",
+  "source",
+  "data_dimension",
+  "distribution",
+  "label",
+  "origin",
+  "nav_indexes",
+  "dtype",
+  "data_type",
+  "subdtype",
+  "shape",
+  "size",
+  "path",
+  "timestamp",
+  "units",
+  "name",
+  "data",
+  "axes",
+  "dim",
+  "labels",
+  "errors",
+  "nav_axes",
 ]);
 
 /**
@@ -83,6 +113,18 @@ export function createDataWithAxes(input: DataWithAxesInput, field = "data"): Da
   if (input.data.length === 0) {
     throw invalidData(`${field}.data`, "needs at least one array (one per channel)");
   }
+  const checkNumeric = (arrays: readonly unknown[] | undefined, name: string) =>
+    arrays?.forEach((array, i) => {
+      if (!isNumericArray(array)) {
+        throw invalidData(
+          `${field}.${name}[${i}]`,
+          "must be a numeric typed array (Float64Array, Int32Array, Uint16Array …)",
+        );
+      }
+    });
+  checkNumeric(input.data, "data");
+  checkNumeric(input.errors, "errors");
+  checkNumeric(input.background, "background");
   const first = input.data[0] as NumericArray;
   const dtype = input.dtype ?? dtypeOfArray(first);
   const shape = [...(input.shape ?? [first.length])];
@@ -142,11 +184,15 @@ export function createDataWithAxes(input: DataWithAxesInput, field = "data"): Da
       throw invalidData(`${field}.extraAttributes.${key}`, "is a name PyMoDAQ reserves: rename it");
     }
     if (typeof value === "number" && !Number.isFinite(value)) {
-      throw invalidData(`${field}.extraAttributes.${key}`, "must be finite (PyMoDAQ cannot read NaN/Inf attributes)");
+      throw invalidData(
+        `${field}.extraAttributes.${key}`,
+        "must be finite (PyMoDAQ cannot read NaN/Inf attributes)",
+      );
     }
   }
   const timestamp = input.timestamp ?? Date.now() / 1000;
-  if (!Number.isFinite(timestamp)) throw invalidData(`${field}.timestamp`, "must be a finite number of seconds");
+  if (!Number.isFinite(timestamp))
+    throw invalidData(`${field}.timestamp`, "must be a finite number of seconds");
 
   const result: DataWithAxes = {
     name,
@@ -195,7 +241,6 @@ function checkArrays(
     throw invalidData(field, `${arrays.length} arrays for ${expectedCount} channels: give one per channel`);
   }
   arrays.forEach((array, i) => {
-    if (!ArrayBuffer.isView(array)) throw invalidData(`${field}[${i}]`, "must be a typed array");
     if (dtype && !arrayMatchesDType(array, dtype)) {
       throw invalidData(
         `${field}[${i}]`,
@@ -203,10 +248,7 @@ function checkArrays(
       );
     }
     if (array.length !== size) {
-      throw invalidData(
-        `${field}[${i}]`,
-        `has ${array.length} values but shape [${shape}] needs ${size}`,
-      );
+      throw invalidData(`${field}[${i}]`, `has ${array.length} values but shape [${shape}] needs ${size}`);
     }
   });
 }

@@ -83,6 +83,11 @@ export function arrayMatchesDType(array: NumericArray, dtype: DType): boolean {
   return INFO[dtype].matches(array);
 }
 
+/** True for the typed arrays that hold one of the DTYPES (not Uint8ClampedArray, DataView or plain arrays). */
+export function isNumericArray(value: unknown): value is NumericArray {
+  return DTYPES.some((dtype) => INFO[dtype].matches(value as NumericArray));
+}
+
 /** The dtype a typed array holds (uint8 for Uint8Array: say `bool` explicitly when meant). */
 export function dtypeOfArray(array: NumericArray): DType {
   for (const dtype of DTYPES) {
@@ -98,7 +103,9 @@ export function arrayFromBytes(dtype: DType, bytes: Uint8Array): NumericArray {
     throw new RangeError(`${bytes.byteLength} bytes is not a whole number of ${dtype} values`);
   }
   const aligned =
-    bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    bytes.byteOffset % size === 0
+      ? bytes
+      : new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const target = INFO[dtype].create(0).constructor as unknown as new (
     buffer: ArrayBufferLike,
     byteOffset: number,

@@ -26,7 +26,13 @@ export class WorkerSaverFile implements SaverFileApi {
   readonly #listeners: Set<Listener>;
   #nextId: number;
 
-  private constructor(path: string, worker: Worker, pending: Map<number, Pending>, listeners: Set<Listener>, nextId: number) {
+  private constructor(
+    path: string,
+    worker: Worker,
+    pending: Map<number, Pending>,
+    listeners: Set<Listener>,
+    nextId: number,
+  ) {
     this.path = path;
     this.#worker = worker;
     this.#pending = pending;
@@ -35,7 +41,7 @@ export class WorkerSaverFile implements SaverFileApi {
   }
 
   static async open(options: SaverFileOptions): Promise<WorkerSaverFile> {
-    const worker = new Worker(new URL("./saver-worker.ts", import.meta.url));
+    const worker = startWorker(new URL("./saver-worker.ts", import.meta.url));
     const pending = new Map<number, Pending>();
     const listeners = new Set<Listener>();
     worker.on("message", (message: WorkerReply) => {
@@ -119,6 +125,15 @@ export class WorkerSaverFile implements SaverFileApi {
       this.#worker.postMessage({ id, method, args });
     }) as Promise<Result<M>>;
   }
+}
+
+/**
+ * The service runs as TypeScript through tsx, and on Node 20 a worker does not inherit the
+ * loader that `--import tsx` registered: the worker registers tsx itself, then loads the entry.
+ */
+function startWorker(entry: URL): Worker {
+  const source = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(source, { eval: true });
 }
 
 /** Opens (or creates) a PyMoDAQ file in a dedicated writer thread. */

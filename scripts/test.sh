@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `npm test`: installs what is missing, then runs every check and test; exits non-zero if any fails.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/bootstrap.sh --python --debian || exit 1
+
+failed=()
+step() {
+  local name="$1"
+  shift
+  echo
+  echo "== $name"
+  if ! "$@"; then failed+=("$name"); fi
+}
+
+mapfile -t node_tests < <(git ls-files --cached --others --exclude-standard -- '*.test.ts' | sort)
+step "lint (biome)" npx biome check .
+step "types (tsc)" npx tsc -p tsconfig.json
+step "unit and integration tests (node:test)" node --import tsx --test --test-reporter=spec "${node_tests[@]}"
+step "interop with PyMoDAQ, PyTables, h5py, h5dump (pytest)" .venv/bin/python -m pytest -q -p no:cacheprovider test/interop
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'FAILED: %s\n' "${failed[@]}"
+  exit 1
+fi
+echo "all test steps passed"

@@ -1,0 +1,302 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { SaverError } from "../errors.ts";
+import type { DataToExportInput } from "../model/data-to-export.ts";
+import { allocate, DTYPES, type DType } from "../model/dtype.ts";
+import { tempDir } from "../testing/temp-dir.ts";
+import { PyMoDAQLoader } from "./loader.ts";
+import { SETTINGS_DATASET } from "./pymodaq-tree.ts";
+import { SaverFile } from "./saver-file.ts";
+
+const dir = tempDir();
+let counter = 0;
+const newPath = () => path.join(dir, `f${counter++}.h5`);
+
+function spectrum(k: number, length = 16, timestamp = 1_700_000_000 + k): DataToExportInput {
+  return {
+    name: "spectro",
+    timestamp,
+    data: [
+      {
+        name: "Spectrum",
+        data: [Float64Array.from({ length }, (_, i) => k * 100 + i)],
+        units: "V",
+        axes: [{ label: "wavelength", units: "nm", offset: 500, scaling: 2, size: length }],
+      },
+    ],
+  };
+}
+
+async function load(filePath: string) {
+  const backend = await openH5wasmFile(filePath, "read");
+  try {
+    const loader = new PyMoDAQLoader(backend);
+    return { data: await loader.loadAll(), log: await loader.logLines(), loader };
+  } finally {
+    await backend.close();
+  }
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string, phrase: RegExp): Promise<SaverError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof SaverError, `expected a SaverError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    assert.match(error.message, phrase);
+    return error;
+  }
+  assert.fail(`expected a ${code} error`);
+}
+
+describe("saveSnapshot()", () => {
+  it("writes every dtype PyMoDAQ saves and reads the values back", async () => {
+    const filePath = newPath();
+    const file = await SaverFile.open({ path: filePath });
+    const det = await file.addDetector("all dtypes");
+    const data = DTYPES.map((dtype: DType, i) => {
+      const array = allocate(dtype, 6);
+      for (let j = 0; j < 6; j++) {
+        const v = dtype === "bool" ? j % 2 : dtype.startsWith("int") ? j - 3 : j * 7;
+        (array as unknown as (number | bigint)[])[j] =
+          array instanceof BigInt64Array || array instanceof BigUint64Array ? BigInt(v) : v;
+      }
+      return { name: `dwa_${dtype}_${i}`, data: [array], shape: [2, 3], dtype };
+    });
+    await file.saveSnapshot(det, { name: "dtypes", data });
+    await file.close();
+
+    const { data: loaded } = await load(filePath);
+    assert.equal(loaded.length, DTYPES.length);
+    for (const expected of data) {
+      const got = loaded.find((l) => l.dwa.name === expected.name);
+      assert.ok(got, expected.name);
+      assert.deepEqual(got.dwa.shape, [2, 3]);
+      assert.deepEqual(Array.from(got.dwa.data[0] ?? [], String), Array.from(expected.data[0] ?? [], String));
+    }
+  });
+
+  it("stores a settings tree far over 64 KiB whole, in a dataset the attribute points to", async () => {
+    const filePath = newPath();
+    const file = await SaverFile.open({ path: filePath });
+    const items = Array.from(
+      { length: 4000 },
+      (_, i) => `<p${i} title="Paramètre ${i}" type="float" value="${i}.5"/>`,
+    );
+    const xml = `<All_settings type="group">${items.join("")}</All_settings>`;
+    assert.ok(xml.length > 200_000);
+    const det = await file.addDetector("big settings", xml);
+    await file.saveSnapshot(det, spectrum(0));
+    await file.close();
+
+    const backend = await openH5wasmFile(filePath, "read");
+    const loader = new PyMoDAQLoader(backend);
+    assert.equal(await loader.settings(det), xml);
+    assert.ok(await backend.exists(`${det}/${SETTINGS_DATASET}`));
+    const pointer = (await loader.attributes(det)).settings;
+    assert.ok(pointer instanceof Uint8Array);
+    assert.match(
+      new TextDecoder().decode(pointer),
+      /<All_settings .*value="\/RawData\/Detector000\/SettingsXML"/,
+    );
+    await backend.close();
+  });
+
+  it("refuses a detector that does not exist, and the file stays valid", async () => {
+    const filePath = newPath();
+    const file = await SaverFile.open({ path: filePath });
+    const det = await file.addDetector("det");
+    await file.saveSnapshot(det, spectrum(1));
+    await rejectsWith(
+      file.saveSnapshot("/RawData/Detector042", spectrum(2)),
+      "not_found",
+      /add the detector first/,
+    );
+    await file.close();
+    const { data } = await load(filePath);
+    assert.equal(data.length, 1);
+    assert.equal(data[0]?.dwa.data[0]?.[1], 101);
+  });
+});
+
+describe("bad input", () => {
+  it("names the field and the fix for a wrong shape or dtype, and loses nothing already saved", async () => {
+    const filePath = newPath();
+    const file = await SaverFile.open({ path: filePath });
+    const det = await file.addDetector("det");
+    await file.saveSnapshot(det, spectrum(1));
+    const wrongShape = await rejectsWith(
+      file.saveSnapshot(det, {
+        name: "x",
+        data: [{ name: "img", data: [new Float64Array(10)], shape: [3, 4] }],
+      }),
+      "invalid_data",
+      /has 10 values but shape \[3,4\] needs 12/,
+    );
+    assert.equal(wrongShape.details.field, "data[0].data[0]");
+    const wrongDtype = await rejectsWith(
+      file.saveSnapshot(det, {
+        name: "x",
+        data: [{ name: "two", data: [new Float64Array(4), new Float32Array(4)] }],
+      }),
+      "invalid_data",
+      /holds float32 but the data is float64/,
+    );
+    assert.equal(wrongDtype.details.field, "data[0].data[1]");
+    await file.close();
+    const { data } = await load(filePath);
+    assert.deepEqual(
+      data.map((d) => d.dwa.name),
+      ["Spectrum"],
+    );
+  });
+
+  it("refuses a frame whose shape changes mid-stream and keeps streaming the good ones", async () => {
+    const filePath = newPath();
+    const file = await SaverFile.open({ path: filePath });
+    const stream = await file.startContinuous(await file.addDetector("det"));
+    await file.append(stream, spectrum(0));
+    await rejectsWith(
+      file.append(stream, spectrum(1, 20)),
+      "frame_mismatch",
+      /has shape \[20\] but its nodes were created for \[16\]/,
+    );
+    await file.append(stream, spectrum(2));
+    await file.close();
+    const { data } = await load(filePath);
+    const dwa = data[0]?.dwa;
+    assert.deepEqual(dwa?.shape, [2, 16]);
+    assert.equal(dwa?.data[0]?.[16], 200);
+  });
+
+  it("refuses calls on a closed file", async () => {
+    const file = await SaverFile.open({ path: newPath() });
+    const det = await file.addDetector("det");
+    await file.close();
+    await rejectsWith(file.saveSnapshot(det, spectrum(0)), "failed_precondition", /is closed; open it again/);
+  });
+
+  it("says why a path cannot be created", async () => {
+    const blocker = path.join(dir, "a-file");
+    writeFileSync(blocker, "not a folder");
+    await rejectsWith(
+      SaverFile.open({ path: path.join(blocker, "x.h5") }),
+      "file_unavailable",
+      /cannot create the folder/,
+    );
+    const existing = newPath();
+    await (await SaverFile.open({ path: existing })).close();
+    await rejectsWith(
+      SaverFile.open({ path: existing, mode: "create" }),
+      "file_unavailable",
+      /exists already/,
+    );
+    await rejectsWith(
+      SaverFile.open({ path: blocker, mode: "append" }),
+      "file_unavailable",
+      /not an HDF5 file/,
+    );
+  });
+
+  it("refuses scan indexes outside the scan shape", async () => {
+    const filePath = newPath();
+    const file = await SaverFile.open({ path: filePath, saveType: "scan" });
+    const scan = await file.beginScan({ title: "s", shape: [2, 3], navAxes: [] });
+    const det = await file.addScanDetector(scan, "det");
+    await file.saveScanPoint(scan, det, [1, 2], spectrum(5));
+    await rejectsWith(
+      file.saveScanPoint(scan, det, [2, 0], spectrum(6)),
+      "out_of_range",
+      /outside the scan shape \[2,3\]/,
+    );
+    await file.close();
+    const { data } = await load(filePath);
+    assert.deepEqual(data[0]?.dwa.shape, [2, 3, 16]);
+    assert.equal(data[0]?.dwa.data[0]?.[(1 * 3 + 2) * 16], 500);
+    assert.ok(Number.isNaN(data[0]?.dwa.data[0]?.[0] as number), "unmeasured points read as NaN");
+  });
+});
+
+describe("continuous saving", () => {
+  it("grows the dataset by one row per frame, with the time axis", async () => {
+    const filePath = newPath();
+    const file = await SaverFile.open({ path: filePath });
+    const stream = await file.startContinuous(await file.addDetector("det"));
+    for (let k = 0; k < 50; k++) await file.append(stream, spectrum(k));
+    const receipt = await file.endContinuous(stream);
+    assert.deepEqual(receipt, { frames: 50, durableFrames: 50 });
+    await file.close();
+    const { data } = await load(filePath);
+    const dwa = data[0]?.dwa;
+    assert.deepEqual(dwa?.shape, [50, 16]);
+    const time = dwa?.axes.find((a) => a.label === "time");
+    assert.equal(time?.data.length, 50);
+    assert.equal(time?.data[49], 1_700_000_049);
+    assert.equal(dwa?.data[0]?.[49 * 16 + 3], 4903);
+  });
+
+  it("makes every frame durable at once with maxFrames 1", async () => {
+    const file = await SaverFile.open({ path: newPath(), flush: { maxFrames: 1, maxDelayMs: 60_000 } });
+    const stream = await file.startContinuous(await file.addDetector("det"));
+    for (let k = 1; k <= 3; k++)
+      assert.deepEqual(await file.append(stream, spectrum(k)), { frames: k, durableFrames: k });
+    await file.close();
+  });
+
+  it("makes buffered frames durable after maxDelayMs without further appends", async () => {
+    const filePath = newPath();
+    const file = await SaverFile.open({ path: filePath, flush: { maxFrames: 1000, maxDelayMs: 30 } });
+    const durable: number[] = [];
+    file.onDurable((e) => durable.push(e.durableFrames));
+    const stream = await file.startContinuous(await file.addDetector("det"));
+    const first = await file.append(stream, spectrum(0));
+    await file.append(stream, spectrum(1));
+    assert.equal(first.durableFrames, 0);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.deepEqual(durable, [2]);
+    // what is durable is readable by another reader while the writer still has the file open
+    const { data } = await load(filePath);
+    assert.deepEqual(data[0]?.dwa.shape, [2, 16]);
+    await file.close();
+  });
+
+  for (const compression of [
+    { kind: "gzip", level: 1 },
+    { kind: "blosc-lz4", level: 5 },
+  ] as const) {
+    it(`compresses with ${compression.kind} and reads back the same values`, async () => {
+      const filePath = newPath();
+      const file = await SaverFile.open({
+        path: filePath,
+        compression,
+        flush: { maxFrames: 7, maxDelayMs: 1000 },
+      });
+      const stream = await file.startContinuous(await file.addDetector("det"));
+      for (let k = 0; k < 40; k++) await file.append(stream, spectrum(k, 64));
+      await file.close();
+      const backend = await openH5wasmFile(filePath, "read");
+      const info = await backend.datasetInfo("/RawData/Detector000/Data1D/CH00/EnlData00");
+      assert.deepEqual(info.shape, [40, 64]);
+      assert.ok(info.filters.includes(compression.kind === "gzip" ? 1 : 32001), `filters ${info.filters}`);
+      const values = await backend.read("/RawData/Detector000/Data1D/CH00/EnlData00");
+      assert.equal(values[39 * 64 + 63], 3963);
+      await backend.close();
+    });
+  }
+});
+
+describe("addLog()", () => {
+  it("keeps every line, including non-ASCII and very long ones", async () => {
+    const filePath = newPath();
+    const file = await SaverFile.open({ path: filePath });
+    const long = "é".repeat(3000);
+    await file.addLog("plain", "µm and ✓ and 😀", long);
+    await file.close();
+    const { log } = await load(filePath);
+    assert.deepEqual(log.slice(0, 2), ["plain", "µm and ✓ and 😀"]);
+    assert.equal(log.slice(2).join(""), long);
+  });
+});

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { SaverError } from "../errors.ts";
+import { PyMoDAQLoader } from "../layout/loader.ts";
+import { tempDir } from "../testing/temp-dir.ts";
+import { openSaverFile } from "./worker-saver-file.ts";
+
+const dir = tempDir();
+
+describe("openSaverFile()", () => {
+  it("writes through a worker thread while the caller's event loop keeps running", async () => {
+    const filePath = path.join(dir, "worker.h5");
+    const file = await openSaverFile({ path: filePath, flush: { maxFrames: 10, maxDelayMs: 1000 } });
+    const durable: number[] = [];
+    file.onDurable((e) => durable.push(e.durableFrames));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      const stream = await file.startContinuous(await file.addDetector("camera"));
+      const frame = new Uint16Array(1024 * 1024).fill(7);
+      for (let k = 0; k < 30; k++) {
+        await file.append(stream, {
+          name: "cam",
+          timestamp: k,
+          data: [{ name: "img", data: [frame], shape: [1024, 1024] }],
+        });
+      }
+      await file.endContinuous(stream);
+    } finally {
+      clearInterval(timer);
+      await file.close();
+    }
+    assert.ok(ticks > 0, "timers ran during the writes");
+    assert.deepEqual(durable, [10, 20, 30]);
+
+    const backend = await openH5wasmFile(filePath, "read");
+    const [loaded] = await new PyMoDAQLoader(backend).loadAll();
+    await backend.close();
+    assert.deepEqual(loaded?.dwa.shape, [30, 1024, 1024]);
+    assert.equal(loaded?.dwa.data[0]?.[30 * 1024 * 1024 - 1], 7);
+  });
+
+  it("carries typed errors across the thread boundary", async () => {
+    const file = await openSaverFile({ path: path.join(dir, "errors.h5") });
+    try {
+      await assert.rejects(
+        file.saveSnapshot("/RawData/Nope", { name: "x", data: [{ name: "a", data: [new Float64Array(1)] }] }),
+        (error) => {
+          assert.ok(error instanceof SaverError);
+          assert.equal(error.code, "not_found");
+          assert.equal(error.details.node, "/RawData/Nope");
+          return true;
+        },
+      );
+    } finally {
+      await file.close();
+    }
+  });
+
+  it("fails to open with the writer's own error", async () => {
+    const blocker = path.join(dir, "not-a-folder");
+    writeFileSync(blocker, "");
+    await assert.rejects(openSaverFile({ path: path.join(blocker, "x.h5") }), (error) => {
+      assert.ok(error instanceof SaverError);
+      assert.equal(error.code, "file_unavailable");
+      return true;
+    });
+  });
+});
