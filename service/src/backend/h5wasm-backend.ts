@@ -96,6 +96,10 @@ function unavailable(filePath: string, mode: OpenMode, cause: unknown): SaverErr
 class H5wasmBackend implements H5Backend {
   readonly filePath: string;
   #file: H5File | undefined;
+  /** Handles by path: h5wasm looks a path up on every `get`, and the writer asks often. */
+  readonly #nodes = new Map<string, Group | Dataset>();
+  /** Attribute names by path, so that rewriting one does not list (and decode) all of them. */
+  readonly #attributeNames = new Map<string, Set<string>>();
 
   constructor(filePath: string, file: H5File) {
     this.filePath = filePath;
@@ -111,6 +115,7 @@ class H5wasmBackend implements H5Backend {
 
   async createGroup(path: string): Promise<void> {
     this.#io(path, () => this.#open.create_group(path));
+    this.#attributeNames.set(path, new Set());
   }
 
   async createDataset(path: string, spec: DatasetSpec): Promise<void> {
@@ -126,6 +131,7 @@ class H5wasmBackend implements H5Backend {
         ...compressionOptions(spec.compression, spec.dtype),
       }),
     );
+    this.#attributeNames.set(path, new Set());
   }
 
   async createStringDataset(path: string, width: number, chunkRows: number): Promise<void> {
@@ -139,6 +145,7 @@ class H5wasmBackend implements H5Backend {
         chunks: [chunkRows],
       }),
     );
+    this.#attributeNames.set(path, new Set());
   }
 
   async appendStrings(path: string, rows: readonly string[]): Promise<void> {
@@ -169,12 +176,17 @@ class H5wasmBackend implements H5Backend {
 
   async setAttributes(path: string, attributes: Readonly<Record<string, AttributeValue>>): Promise<void> {
     const node = this.#node(path);
-    const existing = new Set(Object.keys(node.attrs));
+    let existing = this.#attributeNames.get(path);
+    if (!existing) {
+      existing = new Set(this.#io(path, () => Object.keys(node.attrs)));
+      this.#attributeNames.set(path, existing);
+    }
     for (const [name, attribute] of Object.entries(attributes)) {
       this.#io(path, () => {
         if (existing.has(name)) node.delete_attribute(name);
         writeAttribute(node, name, attribute);
       });
+      existing.add(name);
     }
   }
 
@@ -262,8 +274,13 @@ class H5wasmBackend implements H5Backend {
   }
 
   #node(path: string): Group | Dataset {
+    const cached = this.#nodes.get(path);
+    if (cached && this.#file) return cached;
     const node = path === "/" ? this.#open : this.#io(path, () => this.#open.get(path));
-    if (node instanceof h5wasm.Group || node instanceof h5wasm.Dataset) return node;
+    if (node instanceof h5wasm.Group || node instanceof h5wasm.Dataset) {
+      this.#nodes.set(path, node);
+      return node;
+    }
     throw new SaverError("not_found", `no node '${path}' in '${this.filePath}'`, { node: path });
   }
 

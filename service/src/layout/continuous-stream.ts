@@ -1,7 +1,7 @@
 import type { Compression } from "../backend/h5-backend.ts";
 import { SaverError } from "../errors.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
-import { dtypeOfArray } from "../model/dtype.ts";
+import { dtypeOfArray, type NumericArray } from "../model/dtype.ts";
 import { addAxes, dataAttributes, errorTitle } from "./dwa-nodes.ts";
 import { checkFrameLayout, type FrameLayout, frameLayoutOf } from "./frame-shape.ts";
 import { NAV_AXES } from "./node-names.ts";
@@ -23,6 +23,7 @@ export class ContinuousStream {
   #time: RowBuffer | undefined;
   #frames = 0;
   #ended = false;
+  readonly #timestamp = new Float64Array(1);
 
   constructor(tree: PyMoDAQTree, detector: string, compression: Compression) {
     this.#tree = tree;
@@ -50,12 +51,17 @@ export class ContinuousStream {
     }
     if (!this.#layout) await this.#createNodes(dte);
     else checkFrameLayout(this.#layout, dte, `continuous stream of ${this.detector}`);
-    for (const [d, dwa] of dte.data.entries()) {
-      const buffers = this.#buffers[d] ?? [];
-      const arrays = [...dwa.data, ...(dwa.errors ?? [])];
-      for (const [i, array] of arrays.entries()) await buffers[i]?.push(array);
+    const data = dte.data;
+    for (let d = 0; d < data.length; d++) {
+      const dwa = data[d] as DataToExport["data"][number];
+      const buffers = this.#buffers[d] as RowBuffer[];
+      const count = dwa.data.length;
+      for (let i = 0; i < count; i++) await buffers[i]?.push(dwa.data[i] as NumericArray);
+      const errors = dwa.errors ?? [];
+      for (let i = 0; i < errors.length; i++) await buffers[count + i]?.push(errors[i] as NumericArray);
     }
-    await this.#time?.push(new Float64Array([dte.timestamp]));
+    this.#timestamp[0] = dte.timestamp;
+    await this.#time?.push(this.#timestamp);
     this.#frames++;
   }
 

@@ -4,7 +4,9 @@ import type { PyMoDAQTree } from "./pymodaq-tree.ts";
 /**
  * The rows of one EARRAY that are not in the file yet. h5wasm pays a fixed cost per call and, with
  * compression, re-compresses a partly filled chunk on every write, so rows are gathered up to the
- * next chunk boundary and written in one call; `writeOut` writes whatever is pending.
+ * next chunk boundary and written in one call. PyMoDAQ's `shape` attribute is brought up to date
+ * by `writeOut`, which the file calls before every flush: between flushes no reader can open the
+ * file consistently anyway, so rewriting the attribute per chunk would only cost time.
  */
 export class RowBuffer {
   readonly path: string;
@@ -15,6 +17,7 @@ export class RowBuffer {
   readonly #data: NumericArray;
   #pending = 0;
   #fileRows = 0;
+  #shapeRows = 0;
 
   constructor(tree: PyMoDAQTree, path: string, dtype: DType, rowShape: readonly number[], chunkRows: number) {
     this.#tree = tree;
@@ -30,34 +33,42 @@ export class RowBuffer {
     return this.#fileRows;
   }
 
-  get pendingRows(): number {
-    return this.#pending;
-  }
-
-  /** Queues one row; writes the buffer when it reaches the next chunk boundary of the dataset. */
-  async push(row: NumericArray): Promise<void> {
+  /**
+   * Queues one row. Returns a promise only when the row completes a chunk and is being written;
+   * a row that fills a whole chunk by itself is written straight from the caller's array.
+   */
+  push(row: NumericArray): Promise<void> | undefined {
+    if (this.#pending === 0 && this.#chunkRows === 1) return this.#write(row, 1);
     (this.#data as { set(values: ArrayLike<number | bigint>, offset: number): void }).set(
       row as ArrayLike<number | bigint>,
       this.#pending * this.#rowLength,
     );
     this.#pending++;
-    if ((this.#fileRows + this.#pending) % this.#chunkRows === 0) await this.writeOut();
+    if ((this.#fileRows + this.#pending) % this.#chunkRows === 0) return this.#writePending();
+    return undefined;
   }
 
+  /** Writes every pending row and the `shape` attribute, so a flush makes them all readable. */
   async writeOut(): Promise<void> {
+    await this.#writePending();
+    if (this.#shapeRows !== this.#fileRows) {
+      await this.#tree.setShapeAttribute(this.path, [this.#fileRows, ...this.rowShape]);
+      this.#shapeRows = this.#fileRows;
+    }
+  }
+
+  async #writePending(): Promise<void> {
     if (this.#pending === 0) return;
     const rows = this.#pending;
+    this.#pending = 0;
+    await this.#write(this.#data.subarray(0, rows * this.#rowLength), rows);
+  }
+
+  async #write(data: NumericArray, rows: number): Promise<void> {
     const start = this.#fileRows;
     const backend = this.#tree.backend;
     await backend.resize(this.path, [start + rows, ...this.rowShape]);
-    await backend.writeSlice(
-      this.path,
-      [start, ...this.rowShape.map(() => 0)],
-      [rows, ...this.rowShape],
-      this.#data.subarray(0, rows * this.#rowLength),
-    );
+    await backend.writeSlice(this.path, [start, ...this.rowShape.map(() => 0)], [rows, ...this.rowShape], data);
     this.#fileRows = start + rows;
-    this.#pending = 0;
-    await this.#tree.setShapeAttribute(this.path, [this.#fileRows, ...this.rowShape]);
   }
 }

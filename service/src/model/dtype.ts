@@ -89,9 +89,12 @@ export function isNumericArray(value: unknown): value is NumericArray {
 }
 
 /** The dtype a typed array holds (uint8 for Uint8Array: say `bool` explicitly when meant). */
+/** The order dtypeOfArray tries: the dtypes detectors send most first. */
+const LOOKUP_ORDER: readonly DType[] = ["float64", "uint16", "float32", "int32", "uint8", "uint32", "int16", "int8", "int64", "uint64"];
+
 export function dtypeOfArray(array: NumericArray): DType {
-  for (const dtype of DTYPES) {
-    if (dtype !== "bool" && INFO[dtype].matches(array)) return dtype;
+  for (const dtype of LOOKUP_ORDER) {
+    if (INFO[dtype].matches(array)) return dtype;
   }
   throw new TypeError(`not a numeric typed array: ${Object.prototype.toString.call(array)}`);
 }
