@@ -1,10 +1,11 @@
 /**
  * Writes the interop cases (cases.json) with h5saver into OUTDIR: snapshot.h5, continuous.h5 and
- * scan.h5, the same three files test/interop/pymodaq_reference.py writes with PyMoDAQ itself.
+ * scan.h5, the same three files test/interop/pymodaq_reference.py writes with PyMoDAQ itself, plus
+ * continuous-gzip.h5 and continuous-blosc.h5 (the continuous file, compressed).
  * Usage: node --import tsx test/interop/h5saver-write.ts CASES.json OUTDIR
  */
 import path from "node:path";
-import { SaverFile } from "../../service/src/index.ts";
+import { type Compression, SaverFile } from "../../service/src/index.ts";
 import { frame, readCases } from "./cases.ts";
 
 const [casesFile, outDir] = process.argv.slice(2);
@@ -30,11 +31,15 @@ async function snapshot(): Promise<void> {
   await file.close();
 }
 
-async function continuous(): Promise<void> {
+async function continuous(
+  name = "continuous.h5",
+  compression: Compression = { kind: "none" },
+): Promise<void> {
   const file = await SaverFile.open({
-    path: path.join(outDir as string, "continuous.h5"),
+    path: path.join(outDir as string, name),
     mode: "overwrite",
     saveType: "detector",
+    compression,
   });
   const det = await file.addDetector(cases.detector.title, cases.detector.settings_xml);
   const stream = await file.startContinuous(det);
@@ -79,5 +84,7 @@ async function scan(): Promise<void> {
 
 await snapshot();
 await continuous();
+await continuous("continuous-gzip.h5", { kind: "gzip", level: 4 });
+await continuous("continuous-blosc.h5", { kind: "blosc-lz4", level: 5 });
 await scan();
 console.log(`wrote snapshot.h5, continuous.h5, scan.h5 in ${outDir}`);

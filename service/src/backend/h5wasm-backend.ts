@@ -299,7 +299,7 @@ class H5wasmBackend implements H5Backend {
       const message = error instanceof Error ? error.message : String(error);
       throw new SaverError(
         "io_error",
-        `HDF5 failed on '${path}': ${firstLine(message)}`,
+        `HDF5 failed on '${path}': ${innermostCause(message)}`,
         { node: path },
         {
           cause: error,
@@ -309,7 +309,7 @@ class H5wasmBackend implements H5Backend {
   }
 }
 
-function firstLine(message: string): string {
+function innermostCause(message: string): string {
   return (
     message
       .split("\n")

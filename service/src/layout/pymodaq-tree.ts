@@ -243,12 +243,13 @@ export class PyMoDAQTree {
     options: ArrayOptions,
   ): Promise<string> {
     const path = join(where, arrayNodeName(options.kind, index));
+    const chunks = carrayChunks(shape, options.dtype);
     await this.backend.createDataset(path, {
       dtype: options.dtype,
       shape,
       maxShape: shape,
-      chunks: carrayChunks(shape, options.dtype),
-      compression: options.compression,
+      chunks,
+      compression: usableCompression(options.compression, product(chunks) * dtypeBytes(options.dtype)),
       data,
     });
     await this.#setArrayAttributes(path, "CARRAY", shape, options);
@@ -270,7 +271,7 @@ export class PyMoDAQTree {
       shape: [0, ...rowShape],
       maxShape: [null, ...rowShape],
       chunks: [chunkRows, ...rowShape],
-      compression: options.compression,
+      compression: usableCompression(options.compression, chunkRows * rowBytes),
     });
     await this.#setArrayAttributes(path, "EARRAY", [0, ...rowShape], options);
     return { path, chunkRows };
@@ -321,6 +322,18 @@ export class PyMoDAQTree {
       }),
     });
   }
+}
+
+/**
+ * The HDF5 blosc filter fails (and h5wasm registers filters as mandatory, so the write fails) on a
+ * chunk it cannot shrink — always the case below blosc's 128-byte minimum, and likely for small
+ * chunks — so small datasets such as axes are stored unfiltered when blosc is asked for.
+ */
+const BLOSC_MIN_CHUNK_BYTES = 64 * 1024;
+
+function usableCompression(compression: Compression, chunkBytes: number): Compression {
+  if (compression.kind === "blosc-lz4" && chunkBytes < BLOSC_MIN_CHUNK_BYTES) return { kind: "none" };
+  return compression;
 }
 
 function groupSystemAttributes(title: string): Record<string, AttributeValue> {

@@ -68,7 +68,12 @@ export class RowBuffer {
     const start = this.#fileRows;
     const backend = this.#tree.backend;
     await backend.resize(this.path, [start + rows, ...this.rowShape]);
-    await backend.writeSlice(this.path, [start, ...this.rowShape.map(() => 0)], [rows, ...this.rowShape], data);
+    await backend.writeSlice(
+      this.path,
+      [start, ...this.rowShape.map(() => 0)],
+      [rows, ...this.rowShape],
+      data,
+    );
     this.#fileRows = start + rows;
   }
 }

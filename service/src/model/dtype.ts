@@ -90,7 +90,18 @@ export function isNumericArray(value: unknown): value is NumericArray {
 
 /** The dtype a typed array holds (uint8 for Uint8Array: say `bool` explicitly when meant). */
 /** The order dtypeOfArray tries: the dtypes detectors send most first. */
-const LOOKUP_ORDER: readonly DType[] = ["float64", "uint16", "float32", "int32", "uint8", "uint32", "int16", "int8", "int64", "uint64"];
+const LOOKUP_ORDER: readonly DType[] = [
+  "float64",
+  "uint16",
+  "float32",
+  "int32",
+  "uint8",
+  "uint32",
+  "int16",
+  "int8",
+  "int64",
+  "uint64",
+];
 
 export function dtypeOfArray(array: NumericArray): DType {
   for (const dtype of LOOKUP_ORDER) {
