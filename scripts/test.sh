@@ -15,7 +15,7 @@ step() {
 }
 
 mapfile -t node_tests < <(git ls-files --cached --others --exclude-standard -- '*.test.ts' | sort)
-step "lint (biome)" npx biome check .
+step "lint (biome)" npx biome check --error-on-warnings .
 step "types (tsc)" npx tsc -p tsconfig.json
 step "unit and integration tests (node:test)" node --import tsx --test --test-reporter=spec "${node_tests[@]}"
 step "interop with PyMoDAQ, PyTables, h5py, h5dump (pytest)" .venv/bin/python -m pytest -q -p no:cacheprovider test/interop

@@ -9,6 +9,7 @@ export type {
 export { loadH5wasm, openH5wasmFile } from "./backend/h5wasm-backend.ts";
 export * from "./errors.ts";
 export { pymodaqFilePath } from "./layout/file-naming.ts";
+export { type AddDataOptions, H5Saver, type InitFileOptions } from "./layout/h5-saver.ts";
 export { type LoadedData, PyMoDAQLoader } from "./layout/loader.ts";
 export { decodeAttribute } from "./layout/pymodaq-attribute.ts";
 export { PYMODAQ_LAYOUT_VERSION, PyMoDAQTree, type SaveType } from "./layout/pymodaq-tree.ts";

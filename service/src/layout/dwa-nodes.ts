@@ -1,6 +1,6 @@
 import type { Compression } from "../backend/h5-backend.ts";
 import { type Axis, linearParameters } from "../model/axis.ts";
-import { type DataWithAxes, signalShape } from "../model/data-with-axes.ts";
+import type { DataWithAxes } from "../model/data-with-axes.ts";
 import { dtypeOfArray } from "../model/dtype.ts";
 import { py } from "./pymodaq-attribute.ts";
 import type { ArrayOptions, PyMoDAQTree } from "./pymodaq-tree.ts";
@@ -88,6 +88,17 @@ export async function addSnapshotChannel(
   compression: Compression,
 ): Promise<string> {
   const channel = await tree.addChannelGroup(dimGroup, dwa.name, dwa.origin);
+  await writeSnapshotArrays(tree, channel, dwa, compression);
+  return channel;
+}
+
+/** The CARRAYs and axes of one DataWithAxes, in an existing channel group. */
+export async function writeSnapshotArrays(
+  tree: PyMoDAQTree,
+  channel: string,
+  dwa: DataWithAxes,
+  compression: Compression,
+): Promise<void> {
   const arrays: ["data" | "error" | "bkg", readonly DataWithAxes["data"][number][] | undefined][] = [
     ["data", dwa.data],
     ["error", dwa.errors],
@@ -105,7 +116,4 @@ export async function addSnapshotChannel(
     }
   }
   await addAxes(tree, channel, dwa.axes, 0, compression);
-  return channel;
 }
-
-export { signalShape };

@@ -7,6 +7,7 @@ import {
   type DataDistribution,
   type DataSource,
   type DataWithAxes,
+  PYMODAQ_NODE_ATTRIBUTES,
 } from "../model/data-with-axes.ts";
 import type { NumericArray } from "../model/dtype.ts";
 import { unpickleProtocol0, unpickleStr } from "./log-pickle.ts";
@@ -14,28 +15,7 @@ import { join, LOGGER, NAV_AXES } from "./node-names.ts";
 import { type DecodedAttribute, decodeAttribute } from "./pymodaq-attribute.ts";
 import { SETTINGS_DATASET } from "./pymodaq-tree.ts";
 
-/** Attributes the loader consumes itself; every other one becomes an extra attribute (as PyMoDAQ). */
-const CONSUMED = new Set([
-  "TITLE",
-  "CLASS",
-  "VERSION",
-  "EXTDIM",
-  "backend",
-  "source",
-  "data_dimension",
-  "distribution",
-  "label",
-  "origin",
-  "nav_indexes",
-  "dtype",
-  "data_type",
-  "subdtype",
-  "shape",
-  "size",
-  "path",
-  "timestamp",
-  "units",
-]);
+const CONSUMED = new Set(PYMODAQ_NODE_ATTRIBUTES);
 
 export interface LoadedData {
   /** The first array node of the DataWithAxes (`…/CH00/Data00`). */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { describe, it } from "node:test";
+import { seededRandom as prng } from "../testing/seeded-random.ts";
 import { decodeAttribute, encodeAttribute, jsonString, py } from "./pymodaq-attribute.ts";
 import type { PyValue } from "./python-literal.ts";
 
@@ -9,17 +10,6 @@ import type { PyValue } from "./python-literal.ts";
 function python(script: string, input: unknown): unknown {
   const out = execFileSync("python3", ["-c", script], { input: JSON.stringify(input), encoding: "utf8" });
   return JSON.parse(out);
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomText(next: () => number): string {

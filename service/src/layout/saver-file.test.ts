@@ -3,9 +3,9 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
-import { SaverError } from "../errors.ts";
 import type { DataToExportInput } from "../model/data-to-export.ts";
 import { allocate, DTYPES, type DType } from "../model/dtype.ts";
+import { rejectsWith } from "../testing/saver-error-assertions.ts";
 import { tempDir } from "../testing/temp-dir.ts";
 import { PyMoDAQLoader } from "./loader.ts";
 import { SETTINGS_DATASET } from "./pymodaq-tree.ts";
@@ -38,18 +38,6 @@ async function load(filePath: string) {
   } finally {
     await backend.close();
   }
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, phrase: RegExp): Promise<SaverError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof SaverError, `expected a SaverError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    assert.match(error.message, phrase);
-    return error;
-  }
-  assert.fail(`expected a ${code} error`);
 }
 
 describe("saveSnapshot()", () => {

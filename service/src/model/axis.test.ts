@@ -1,18 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SaverError } from "../errors.ts";
+import { assertInvalid } from "../testing/saver-error-assertions.ts";
 import { createAxis, linearParameters } from "./axis.ts";
-
-/** Asserts `fn` throws an invalid_data SaverError naming `field`, with `phrase` in its message. */
-function assertInvalid(fn: () => unknown, field: string, phrase: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof SaverError, `not a SaverError: ${String(error)}`);
-    assert.equal(error.code, "invalid_data");
-    assert.equal(error.details.field, field);
-    assert.match(error.message, phrase);
-    return true;
-  });
-}
 
 describe("createAxis()", () => {
   it("builds a linear axis offset + scaling * i for size points, with empty label/units and index 0 by default", () => {

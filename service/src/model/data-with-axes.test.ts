@@ -1,20 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SaverError } from "../errors.ts";
+import { assertInvalid } from "../testing/saver-error-assertions.ts";
 import { createDataToExport } from "./data-to-export.ts";
 import { createDataWithAxes, type DataWithAxesInput, inferDim, pad2, signalShape } from "./data-with-axes.ts";
 import type { NumericArray } from "./dtype.ts";
-
-/** Asserts `fn` throws an invalid_data SaverError naming `field`, with `phrase` in its message. */
-function assertInvalid(fn: () => unknown, field: string, phrase: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof SaverError, `not a SaverError: ${String(error)}`);
-    assert.equal(error.code, "invalid_data");
-    assert.equal(error.details.field, field);
-    assert.match(error.message, phrase);
-    return true;
-  });
-}
 
 const f64 = (...values: number[]) => Float64Array.from(values);
 const zeros = (n: number) => new Float64Array(n);

@@ -16,10 +16,10 @@ export type DataDistribution = "uniform" | "spread";
 export type AttributeValue = string | number | boolean;
 
 /**
- * Names PyMoDAQ's loader consumes itself or passes to the DataWithAxes constructor: an extra
- * attribute with one of these names would be misread, so the model refuses them.
+ * The node attributes PyMoDAQ's loader consumes itself (pymodaq_data `DataSaverLoader.load_data`);
+ * every other attribute of a data node becomes an extra attribute of the loaded DataWithAxes.
  */
-const RESERVED_ATTRIBUTE_NAMES = new Set([
+export const PYMODAQ_NODE_ATTRIBUTES: readonly string[] = [
   "TITLE",
   "CLASS",
   "VERSION",
@@ -39,6 +39,14 @@ const RESERVED_ATTRIBUTE_NAMES = new Set([
   "path",
   "timestamp",
   "units",
+];
+
+/**
+ * Names an extra attribute cannot take: the loader would consume it, or pass it to the
+ * DataWithAxes constructor as another argument.
+ */
+const RESERVED_ATTRIBUTE_NAMES = new Set([
+  ...PYMODAQ_NODE_ATTRIBUTES,
   "name",
   "data",
   "axes",
