@@ -297,19 +297,19 @@ class H5wasmBackend implements H5Backend {
     } catch (error) {
       if (error instanceof SaverError) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      throw new SaverError(
-        "io_error",
-        `HDF5 failed on '${path}': ${innermostCause(message)}`,
-        { node: path },
-        {
-          cause: error,
-        },
-      );
+      const cause = innermostCause(message);
+      const why = cause.includes("filter returned failure")
+        ? "a compression filter could not store a chunk: blosc cannot shrink incompressible data, and h5wasm registers filters as mandatory, so the chunk is not written; use gzip (or no compression) for data like this"
+        : `HDF5 failed (${cause})`;
+      throw new SaverError("io_error", `${why} — node '${path}'`, { node: path }, { cause: error });
     }
   }
 }
 
+/** The innermost cause of an HDF5 error stack (`#012: … in H5Z_pipeline(): filter returned failure`). */
 function innermostCause(message: string): string {
+  const last = [...message.matchAll(/#\d+: .* in (\w+)\(\): (.*)/g)].at(-1);
+  if (last) return `${last[1]}: ${last[2]}`;
   return (
     message
       .split("\n")

@@ -23,6 +23,7 @@ export class ContinuousStream {
   #time: RowBuffer | undefined;
   #frames = 0;
   #ended = false;
+  #broken: SaverError | undefined;
   readonly #timestamp = new Float64Array(1);
 
   constructor(tree: PyMoDAQTree, detector: string, compression: Compression) {
@@ -49,8 +50,27 @@ export class ContinuousStream {
         `the continuous stream of ${this.detector} has ended; start a new one`,
       );
     }
+    if (this.#broken) {
+      throw new SaverError(
+        "failed_precondition",
+        `the continuous stream of ${this.detector} stopped at frame ${this.#frames} after a write error (${this.#broken.message}); its saved frames are intact — start a new stream`,
+      );
+    }
     if (!this.#layout) await this.#createNodes(dte);
     else checkFrameLayout(this.#layout, dte, `continuous stream of ${this.detector}`);
+    try {
+      await this.#push(dte);
+    } catch (error) {
+      // Some arrays may have this frame and others not: cut every array back to the rows all of
+      // them have in the file, and accept no more frames.
+      this.#broken = SaverError.from(error, "io_error");
+      await this.#trimToCommonRows().catch(() => undefined);
+      throw this.#broken;
+    }
+    this.#frames++;
+  }
+
+  async #push(dte: DataToExport): Promise<void> {
     const data = dte.data;
     for (let d = 0; d < data.length; d++) {
       const dwa = data[d] as DataToExport["data"][number];
@@ -62,7 +82,14 @@ export class ContinuousStream {
     }
     this.#timestamp[0] = dte.timestamp;
     await this.#time?.push(this.#timestamp);
-    this.#frames++;
+  }
+
+  async #trimToCommonRows(): Promise<void> {
+    let rows = this.#time?.heldRows ?? 0;
+    for (const buffers of this.#buffers) for (const b of buffers) rows = Math.min(rows, b.heldRows);
+    for (const buffers of this.#buffers) for (const b of buffers) await b.trimTo(rows);
+    await this.#time?.trimTo(rows);
+    this.#frames = rows;
   }
 
   /** Writes every pending row, so that after a file flush all appended frames are durable. */

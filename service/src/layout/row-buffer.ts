@@ -57,6 +57,27 @@ export class RowBuffer {
     }
   }
 
+  /** Rows this buffer holds: in the file or waiting to be written. */
+  get heldRows(): number {
+    return this.#fileRows + this.#pending;
+  }
+
+  /**
+   * Keeps only the first `rows` rows, in the file or pending (after a failed write, so that every
+   * array of a stream keeps the same number of intact rows).
+   */
+  async trimTo(rows: number): Promise<void> {
+    if (this.#fileRows >= rows) {
+      this.#pending = 0;
+      this.#fileRows = rows;
+    } else {
+      this.#pending = Math.min(this.#pending, rows - this.#fileRows);
+    }
+    // always: a failed write may have grown the dataset before HDF5 refused the data
+    await this.#tree.backend.resize(this.path, [this.#fileRows, ...this.rowShape]);
+    this.#shapeRows = -1;
+  }
+
   async #writePending(): Promise<void> {
     if (this.#pending === 0) return;
     const rows = this.#pending;

@@ -6,6 +6,7 @@ import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import type { DataToExportInput } from "../model/data-to-export.ts";
 import { allocate, DTYPES, type DType } from "../model/dtype.ts";
 import { rejectsWith } from "../testing/saver-error-assertions.ts";
+import { seededRandom } from "../testing/seeded-random.ts";
 import { tempDir } from "../testing/temp-dir.ts";
 import { PyMoDAQLoader } from "./loader.ts";
 import { SETTINGS_DATASET } from "./pymodaq-tree.ts";
@@ -286,5 +287,41 @@ describe("addLog()", () => {
     const { log } = await load(filePath);
     assert.deepEqual(log.slice(0, 2), ["plain", "µm and ✓ and 😀"]);
     assert.equal(log.slice(2).join(""), long);
+  });
+});
+
+describe("a write that HDF5 refuses", () => {
+  it("stops the stream with an io_error and leaves a valid file whose arrays agree", async () => {
+    const filePath = newPath();
+    const file = await SaverFile.open({ path: filePath, compression: { kind: "blosc-lz4", level: 5 } });
+    const stream = await file.startContinuous(await file.addDetector("det"));
+    const random = seededRandom(7);
+    const noise = () => Uint8Array.from({ length: 512 * 1024 }, () => random() * 256);
+    const frame = (second: Uint8Array) => ({
+      name: "x",
+      data: [{ name: "img", data: [new Uint8Array(512 * 1024).fill(1), second], shape: [512, 1024] }],
+    });
+    // two frames per 1 MiB chunk: the first chunk compresses, the second holds noise
+    await file.append(stream, frame(new Uint8Array(512 * 1024)));
+    await file.append(stream, frame(new Uint8Array(512 * 1024)));
+    await file.append(stream, frame(noise()));
+    await rejectsWith(
+      file.append(stream, frame(noise())),
+      "io_error",
+      /blosc cannot shrink incompressible data/,
+    );
+    await rejectsWith(
+      file.append(stream, frame(noise())),
+      "failed_precondition",
+      /stopped at frame 2 .* start a new stream/,
+    );
+    await file.addLog("still writable");
+    await file.close();
+    const { data, log } = await load(filePath);
+    assert.deepEqual(log, ["still writable"]);
+    const dwa = data[0]?.dwa;
+    assert.deepEqual(dwa?.shape, [2, 512, 1024]);
+    assert.equal(dwa?.data[0]?.[2 * 512 * 1024 - 1], 1);
+    assert.equal(dwa?.axes.find((a) => a.label === "time")?.data.length, 2);
   });
 });

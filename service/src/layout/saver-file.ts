@@ -236,9 +236,8 @@ export class SaverFile {
 
   close(): Promise<void> {
     return this.#serial(async () => {
+      // A scan still open keeps scan_done = False: PyMoDAQ then knows it did not finish.
       await this.#flushNow();
-      for (const scan of this.#scans.values()) if (!scan.done) await scan.end();
-      await this.#tree.backend.flush();
       await this.#tree.backend.close();
       this.#closed = true;
     });
