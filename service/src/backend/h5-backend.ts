@@ -80,4 +80,13 @@ export type StoredAttribute = string | number | bigint | boolean | NumericArray 
 
 export const ascii = (value: string): AttributeValue => ({ kind: "ascii", value });
 export const utf8 = (value: string): AttributeValue => ({ kind: "utf8", value });
+
+/**
+ * Text as close to PyTables as h5wasm allows: PyTables writes fixed-length NULLTERM strings, and
+ * h5wasm can make those only with the ASCII character set (its fixed UTF-8 strings are
+ * space-padded), so printable-ASCII text — every JSON-wrapped PyMoDAQ attribute, which
+ * `json.dumps` keeps ASCII — is fixed-length, anything else variable-length UTF-8.
+ */
+export const text = (value: string): AttributeValue =>
+  /^[\x20-\x7e]*$/.test(value) ? ascii(value) : utf8(value);
 export const int32 = (value: number): AttributeValue => ({ kind: "int32", value });

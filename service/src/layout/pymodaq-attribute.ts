@@ -7,7 +7,8 @@ import { type PyValue, parsePythonLiteral, repr } from "./python-literal.ts";
  */
 export function encodeAttribute(value: PyValue): string {
   const type = value.type === "none" ? "NoneType" : value.type;
-  return `{"module": "builtins", "type": ${jsonString(type)}, "data": ${jsonString(repr(value))}}`;
+  const module = value.type === "float64" ? "numpy" : "builtins";
+  return `{"module": "${module}", "type": ${jsonString(type)}, "data": ${jsonString(repr(value))}}`;
 }
 
 /** Python's `json.dumps(str)` with `ensure_ascii=True`: only space..~ stay literal. */
@@ -35,6 +36,8 @@ export const py = {
   bytes: (value: Uint8Array): PyValue => ({ type: "bytes", value }),
   int: (value: number | bigint): PyValue => ({ type: "int", value }),
   float: (value: number): PyValue => ({ type: "float", value }),
+  /** numpy.float64, as PyMoDAQ's Axis stores offset and scaling. */
+  float64: (value: number): PyValue => ({ type: "float64", value }),
   bool: (value: boolean): PyValue => ({ type: "bool", value }),
   intTuple: (values: readonly number[]): PyValue => ({
     type: "tuple",

@@ -4,7 +4,7 @@ import {
   type Compression,
   type H5Backend,
   int32,
-  utf8,
+  text,
 } from "../backend/h5-backend.ts";
 import { SaverError } from "../errors.ts";
 import type { DataDim } from "../model/data-with-axes.ts";
@@ -96,7 +96,7 @@ export class PyMoDAQTree {
     // unpickles each row (see log-pickle.ts for why rows are fixed-width strings).
     await backend.setAttributes(LOGGER, {
       CLASS: ascii("VLARRAY"),
-      TITLE: utf8(""),
+      TITLE: text(""),
       VERSION: ascii("1.4"),
       ...attrs({
         shape: py.intTuple([0]),
@@ -194,7 +194,7 @@ export class PyMoDAQTree {
   async addChannelGroup(where: string, title: string, origin = ""): Promise<string> {
     const index = await this.#nextIndex(where, "CH");
     const path = await this.addGroup(where, channelGroupName(index), title);
-    await this.backend.setAttributes(path, { origin: utf8(origin) });
+    await this.backend.setAttributes(path, { origin: text(origin) });
     return path;
   }
 
@@ -208,7 +208,7 @@ export class PyMoDAQTree {
     const bytes = new TextEncoder().encode(settingsXml);
     const encoded = encodeAttribute(py.bytes(bytes));
     if (encoded.length <= SETTINGS_ATTRIBUTE_LIMIT) {
-      await this.backend.setAttributes(path, { settings: utf8(encoded) });
+      await this.backend.setAttributes(path, { settings: text(encoded) });
       return;
     }
     const dataset = join(path, SETTINGS_DATASET);
@@ -229,8 +229,8 @@ export class PyMoDAQTree {
       `<settings_dataset type="str" title="Settings stored in dataset" value="${dataset}" readonly="true"/>` +
       "</All_settings>";
     await this.backend.setAttributes(path, {
-      settings: utf8(encodeAttribute(py.bytes(new TextEncoder().encode(pointer)))),
-      settings_size: utf8(encodeAttribute(py.int(bytes.length))),
+      settings: text(encodeAttribute(py.bytes(new TextEncoder().encode(pointer)))),
+      settings_size: text(encodeAttribute(py.int(bytes.length))),
     });
   }
 
@@ -337,20 +337,20 @@ function usableCompression(compression: Compression, chunkBytes: number): Compre
 }
 
 function groupSystemAttributes(title: string): Record<string, AttributeValue> {
-  return { CLASS: ascii("GROUP"), TITLE: utf8(title), VERSION: ascii("1.0") };
+  return { CLASS: ascii("GROUP"), TITLE: text(title), VERSION: ascii("1.0") };
 }
 
 function arraySystemAttributes(klass: "CARRAY" | "EARRAY", title: string): Record<string, AttributeValue> {
   return {
     CLASS: ascii(klass),
-    TITLE: utf8(title),
+    TITLE: text(title),
     VERSION: ascii("1.1"),
     ...(klass === "EARRAY" ? { EXTDIM: int32(0) } : {}),
   };
 }
 
 function attr(value: PyValue): AttributeValue {
-  return utf8(encodeAttribute(value));
+  return text(encodeAttribute(value));
 }
 
 function attrs(values: Readonly<Record<string, PyValue>>): Record<string, AttributeValue> {
@@ -364,7 +364,7 @@ function attrs(values: Readonly<Record<string, PyValue>>): Record<string, Attrib
         { field: name },
       );
     }
-    out[name] = utf8(encoded);
+    out[name] = text(encoded);
   }
   return out;
 }

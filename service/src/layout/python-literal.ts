@@ -13,7 +13,9 @@ export type PyValue =
   | { readonly type: "bool"; readonly value: boolean }
   | { readonly type: "tuple"; readonly value: readonly PyValue[] }
   | { readonly type: "list"; readonly value: readonly PyValue[] }
-  | { readonly type: "none"; readonly value: null };
+  | { readonly type: "none"; readonly value: null }
+  /** A numpy float64 scalar, as numpy >= 2 reprs it: `np.float64(500.0)`. */
+  | { readonly type: "float64"; readonly value: number };
 
 /** Characters `str.isprintable()` rejects: categories C* and Z* except the ASCII space. */
 const NON_PRINTABLE = /[\p{C}\p{Z}]/u;
@@ -93,6 +95,8 @@ export function repr(value: PyValue): string {
       return value.value.toString();
     case "float":
       return reprFloat(value.value);
+    case "float64":
+      return `np.float64(${reprFloat(value.value)})`;
     case "bool":
       return value.value ? "True" : "False";
     case "none":
