@@ -47,7 +47,10 @@ export interface DatasetSpec {
   readonly maxShape: readonly (number | null)[];
   readonly chunks: readonly number[];
   readonly compression: Compression;
-  /** Initial contents (row-major, product(shape) values); zero-filled when absent. */
+  /**
+   * Initial contents (row-major, product(shape) values). When absent nothing is written: the
+   * dataset reads as zeros until written, and costs no memory however large it is.
+   */
   readonly data?: NumericArray;
 }
 

@@ -1,7 +1,7 @@
 import h5wasm, { type Dataset, type Group, type File as H5File } from "h5wasm/node";
 import { install_local_plugins } from "h5wasm-plugins";
 import { SaverError } from "../errors.ts";
-import { allocate, type DType, dtypeBytes, type NumericArray, product } from "../model/dtype.ts";
+import { allocate, type DType, dtypeBytes, type NumericArray } from "../model/dtype.ts";
 import type {
   AttributeValue,
   Compression,
@@ -119,12 +119,15 @@ class H5wasmBackend implements H5Backend {
   }
 
   async createDataset(path: string, spec: DatasetSpec): Promise<void> {
-    const data = spec.data ?? allocate(spec.dtype, product(spec.shape));
+    // h5wasm wants the whole contents at creation: without them, create the dataset empty along
+    // its first dimension and extend it, so that nothing of its size is allocated.
+    const empty = spec.data === undefined;
+    const shape = empty ? [0, ...spec.shape.slice(1)] : [...spec.shape];
     this.#io(path, () =>
       this.#open.create_dataset({
         name: path,
-        data,
-        shape: [...spec.shape],
+        data: spec.data ?? allocate(spec.dtype, 0),
+        shape,
         dtype: STORAGE_DTYPE[spec.dtype],
         maxshape: [...spec.maxShape],
         chunks: [...spec.chunks],
@@ -132,6 +135,7 @@ class H5wasmBackend implements H5Backend {
       }),
     );
     this.#attributeNames.set(path, new Set());
+    if (empty && (spec.shape[0] ?? 0) > 0) await this.resize(path, spec.shape);
   }
 
   async createStringDataset(path: string, width: number, chunkRows: number): Promise<void> {

@@ -53,11 +53,18 @@ export class ContinuousStream {
     if (this.#broken) {
       throw new SaverError(
         "failed_precondition",
-        `the continuous stream of ${this.detector} stopped at frame ${this.#frames} after a write error (${this.#broken.message}); its saved frames are intact — start a new stream`,
+        `the continuous stream of ${this.detector} stopped at frame ${this.#frames} after an error (${this.#broken.message}); its saved frames are intact — start a new stream`,
       );
     }
-    if (!this.#layout) await this.#createNodes(dte);
-    else checkFrameLayout(this.#layout, dte, `continuous stream of ${this.detector}`);
+    if (!this.#layout) {
+      try {
+        await this.#createNodes(dte);
+      } catch (error) {
+        // half-made nodes stay in the file: never build them again on top
+        this.#broken = SaverError.from(error, "io_error");
+        throw error;
+      }
+    } else checkFrameLayout(this.#layout, dte, `continuous stream of ${this.detector}`);
     try {
       await this.#push(dte);
     } catch (error) {
@@ -94,6 +101,16 @@ export class ContinuousStream {
 
   /** Writes every pending row, so that after a file flush all appended frames are durable. */
   async writeOut(): Promise<void> {
+    try {
+      await this.#writeOut();
+    } catch (error) {
+      this.#broken = SaverError.from(error, "io_error");
+      await this.#trimToCommonRows().catch(() => undefined);
+      throw this.#broken;
+    }
+  }
+
+  async #writeOut(): Promise<void> {
     for (const buffers of this.#buffers) for (const b of buffers) await b.writeOut();
     if (this.#time) {
       await this.#time.writeOut();

@@ -2,7 +2,7 @@ import type { Compression } from "../backend/h5-backend.ts";
 import { type Axis, linearParameters } from "../model/axis.ts";
 import type { DataWithAxes } from "../model/data-with-axes.ts";
 import { dtypeOfArray } from "../model/dtype.ts";
-import { py } from "./pymodaq-attribute.ts";
+import { py, pyScalar } from "./pymodaq-attribute.ts";
 import type { ArrayOptions, PyMoDAQTree } from "./pymodaq-tree.ts";
 import type { PyValue } from "./python-literal.ts";
 
@@ -27,16 +27,8 @@ export function dataAttributes(
     // keeps them in every mode (its loader reads them when present), so no mode loses them.
     units: py.str(dwa.units),
   };
-  for (const [key, value] of Object.entries(dwa.extraAttributes)) {
-    attributes[key] =
-      typeof value === "string"
-        ? py.str(value)
-        : typeof value === "boolean"
-          ? py.bool(value)
-          : Number.isInteger(value)
-            ? py.int(value)
-            : py.float(value);
-  }
+  for (const [key, value] of Object.entries(dwa.extraAttributes)) attributes[key] = pyScalar(value);
+
   return attributes;
 }
 

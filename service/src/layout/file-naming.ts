@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
+import { zeroPad } from "../model/text.ts";
 import type { SaveType } from "./pymodaq-tree.ts";
 
 export interface FileNamingOptions {
@@ -45,6 +46,4 @@ function safeList(folder: string): string[] {
   }
 }
 
-function two(n: number): string {
-  return n.toString().padStart(2, "0");
-}
+const two = (n: number): string => zeroPad(n, 2);

@@ -1,5 +1,6 @@
 import { SaverError } from "../errors.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
+import { dtypeOfArray } from "../model/dtype.ts";
 
 /**
  * What a detector's frames must keep from one frame to the next once their nodes exist: the
@@ -11,7 +12,8 @@ export interface FrameLayout {
     shape: readonly number[];
     dtype: string;
     arrays: number;
-    errors: boolean;
+    /** dtype of the error bars, undefined without them */
+    errors: string | undefined;
   }[];
 }
 
@@ -22,7 +24,7 @@ export function frameLayoutOf(dte: DataToExport): FrameLayout {
       shape: dwa.shape,
       dtype: dwa.dtype,
       arrays: dwa.data.length,
-      errors: dwa.errors !== undefined,
+      errors: errorsDtype(dwa),
     })),
   };
 }
@@ -67,12 +69,18 @@ export function checkFrameLayout(expected: FrameLayout, dte: DataToExport, where
         { field: `${field}.data` },
       );
     }
-    if ((dwa.errors !== undefined) !== want.errors) {
-      throw new SaverError(
-        "frame_mismatch",
-        `${where}: '${dwa.name}' ${want.errors ? "lacks the error bars the first frame had" : "has error bars the first frame had not"}; every frame must carry them or none`,
-        { field: `${field}.errors` },
-      );
+    const errors = errorsDtype(dwa);
+    if (errors !== want.errors) {
+      const why =
+        want.errors === undefined || errors === undefined
+          ? `${want.errors ? "lacks the error bars the first frame had" : "has error bars the first frame had not"}; every frame must carry them or none`
+          : `has ${errors} error bars but the first frame had ${want.errors}`;
+      throw new SaverError("frame_mismatch", `${where}: '${dwa.name}' ${why}`, { field: `${field}.errors` });
     }
   });
+}
+
+function errorsDtype(dwa: DataToExport["data"][number]): string | undefined {
+  const first = dwa.errors?.[0];
+  return first ? dtypeOfArray(first) : undefined;
 }

@@ -17,6 +17,8 @@ describe("H5Saver.initFile()", () => {
     const second = await H5Saver.initFile({ basePath: dir, saveType: "scan", updateH5: true });
     await second.close();
     assert.match(second.filePath, /Dataset_\d{8}_001\.h5$/);
+    const clash = H5Saver.initFile({ basePath: dir, saveType: "detector", addhocFilePath: first.filePath });
+    await assert.rejects(clash, (e) => e instanceof SaverError && e.code === "file_unavailable");
     const addhoc = await H5Saver.initFile({ basePath: dir, addhocFilePath: "mine/exact.h5" });
     await addhoc.addLog("first");
     await addhoc.close();

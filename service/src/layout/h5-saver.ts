@@ -69,15 +69,31 @@ export class H5Saver {
             ...(options.baseName ? { baseName: options.baseName } : {}),
           });
     const append = options.updateH5 === false && existsSync(filePath);
-    mkdirSync(path.dirname(filePath), { recursive: true });
-    const backend = await openH5wasmFile(filePath, append ? "append" : "truncate");
-    const tree = append
-      ? await PyMoDAQTree.open(backend)
-      : await PyMoDAQTree.create(backend, {
-          saveType,
-          fileName: path.basename(filePath),
-          ...(options.metadata ? { metadata: options.metadata } : {}),
-        });
+    try {
+      mkdirSync(path.dirname(filePath), { recursive: true });
+    } catch (error) {
+      throw new SaverError(
+        "file_unavailable",
+        `cannot create the folder of '${filePath}': ${(error as Error).message}`,
+        {},
+        { cause: error },
+      );
+    }
+    // "create" refuses an existing file: two calls in the same second never overwrite each other
+    const backend = await openH5wasmFile(filePath, append ? "append" : "create");
+    let tree: PyMoDAQTree;
+    try {
+      tree = append
+        ? await PyMoDAQTree.open(backend)
+        : await PyMoDAQTree.create(backend, {
+            saveType,
+            fileName: path.basename(filePath),
+            ...(options.metadata ? { metadata: options.metadata } : {}),
+          });
+    } catch (error) {
+      await backend.close().catch(() => undefined);
+      throw error;
+    }
     return new H5Saver(filePath, tree, options.compression ?? { kind: "none" });
   }
 
@@ -125,6 +141,13 @@ export class H5Saver {
     options: AddDataOptions = {},
   ): Promise<string[]> {
     const dwa = createDataWithAxes(input);
+    if (options.enlargeable && (dwa.errors || dwa.background)) {
+      throw new SaverError(
+        "invalid_data",
+        "addData with enlargeable saves data arrays only: use SaverFile's continuous saving for error bars",
+        { field: "errors" },
+      );
+    }
     if (!(await this.tree.backend.exists(channel))) {
       throw new SaverError("not_found", `no channel group '${channel}'; create it with addChannelGroup`, {
         node: channel,
@@ -156,24 +179,30 @@ export class H5Saver {
       }
     }
     const row = this.#rows.get(channel) ?? 0;
-    for (const [i, array] of dwa.data.entries()) {
-      const node = paths[i] as string;
-      const info = await this.tree.backend.datasetInfo(node);
-      const rowShape = info.shape.slice(1);
-      if (
-        rowShape.length !== dwa.shape.length ||
-        rowShape.some((d, k) => d !== dwa.shape[k]) ||
-        info.dtype !== storedDtype(dwa)
-      ) {
+    // check every array before writing any, so that a refused call leaves all rows aligned
+    for (const node of paths) {
+      const info = await this.tree.backend.datasetInfo(node).catch(() => undefined);
+      const rowShape = info?.shape.slice(1) ?? [];
+      const fits =
+        info !== undefined &&
+        rowShape.length === dwa.shape.length &&
+        rowShape.every((d, k) => d === dwa.shape[k]) &&
+        info.dtype === storedDtype(dwa);
+      if (!fits) {
         throw new SaverError(
           "frame_mismatch",
-          `'${node}' holds ${info.dtype} rows of [${rowShape}] but this data is ${dwa.dtype} [${dwa.shape}]`,
+          info
+            ? `'${node}' holds ${info.dtype} rows of [${rowShape}] but this data is ${dwa.dtype} [${dwa.shape}]`
+            : `'${node}' does not exist: this data has more arrays than the first call to addData`,
           { node },
         );
       }
-      await this.tree.backend.resize(node, [row + 1, ...rowShape]);
-      await this.tree.backend.writeSlice(node, [row, ...rowShape.map(() => 0)], [1, ...rowShape], array);
-      await this.tree.setShapeAttribute(node, [row + 1, ...rowShape]);
+    }
+    for (const [i, array] of dwa.data.entries()) {
+      const node = paths[i] as string;
+      await this.tree.backend.resize(node, [row + 1, ...dwa.shape]);
+      await this.tree.backend.writeSlice(node, [row, ...dwa.shape.map(() => 0)], [1, ...dwa.shape], array);
+      await this.tree.setShapeAttribute(node, [row + 1, ...dwa.shape]);
     }
     this.#rows.set(channel, row + 1);
     return paths;

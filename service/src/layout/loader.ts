@@ -63,6 +63,8 @@ export class PyMoDAQLoader {
       for (const kind of ["data", "data_enlargeable"]) {
         const paths = byKind.get(kind)?.sort();
         if (!paths) continue;
+        // an enlargeable array no frame reached yet holds no DataWithAxes
+        if ((await this.#backend.datasetInfo(paths[0] as string)).shape.includes(0)) continue;
         out.push({
           path: paths[0] as string,
           dwa: await this.#loadArrays(group, paths, children, companions),
@@ -143,7 +145,8 @@ export class PyMoDAQLoader {
     for (const sibling of siblings) {
       if (sibling.kind !== "dataset") continue;
       const axis = await this.#axis(join(group, sibling.name));
-      if (axis) axes.push({ ...axis, index: newIndex(axis.index ?? 0) });
+      // an axis of a squeezed (size-1) dimension goes with it
+      if (axis && kept[axis.index ?? 0] === true) axes.push({ ...axis, index: newIndex(axis.index ?? 0) });
     }
     axes.push(...(await this.#navAxes(group)));
     const dtype = String(first.dtype ?? "");

@@ -1,4 +1,5 @@
 import type { DataDim } from "../model/data-with-axes.ts";
+import { zeroPad } from "../model/text.ts";
 
 /** PyMoDAQ's array kinds (`DataType`): the `data_type` attribute and the node-name prefix. */
 export const ARRAY_KINDS = {
@@ -17,22 +18,18 @@ export const RAW_GROUP = "/RawData";
 export const LOGGER = `${RAW_GROUP}/Logger`;
 export const NAV_AXES = "NavAxes";
 
-export function pad(index: number, width: number): string {
-  return index.toString().padStart(width, "0");
-}
-
 /** `Data00`, `Axis01`, `EnlData00` … */
 export function arrayNodeName(kind: ArrayKind, index: number): string {
-  return `${ARRAY_KINDS[kind]}${pad(index, 2)}`;
+  return `${ARRAY_KINDS[kind]}${zeroPad(index, 2)}`;
 }
 
 /** `Detector000`, `Scan001`, `Actuator000` … */
 export function incrementalGroupName(type: GroupType, index: number): string {
-  return `${type[0]?.toUpperCase()}${type.slice(1)}${pad(index, 3)}`;
+  return `${type[0]?.toUpperCase()}${type.slice(1)}${zeroPad(index, 3)}`;
 }
 
 export function channelGroupName(index: number): string {
-  return `CH${pad(index, 2)}`;
+  return `CH${zeroPad(index, 2)}`;
 }
 
 export function dimGroupName(dim: DataDim): string {

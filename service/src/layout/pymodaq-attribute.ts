@@ -45,6 +45,13 @@ export const py = {
   }),
 };
 
+/** A plain JS value as the Python value PyMoDAQ would have: str, bool, int or float. */
+export function pyScalar(value: string | number | boolean): PyValue {
+  if (typeof value === "string") return py.str(value);
+  if (typeof value === "boolean") return py.bool(value);
+  return Number.isInteger(value) ? py.int(value) : py.float(value);
+}
+
 export type DecodedAttribute = string | number | bigint | boolean | null | Uint8Array | DecodedAttribute[];
 
 /**

@@ -9,6 +9,7 @@ import {
 import { SaverError } from "../errors.ts";
 import type { DataDim } from "../model/data-with-axes.ts";
 import { type DType, dtypeBytes, type NumericArray, product } from "../model/dtype.ts";
+import { checkText, zeroPad } from "../model/text.ts";
 import { LOG_ROW_BYTES, pickleRows } from "./log-pickle.ts";
 import {
   type ArrayKind,
@@ -21,7 +22,7 @@ import {
   LOGGER,
   RAW_GROUP,
 } from "./node-names.ts";
-import { encodeAttribute, py } from "./pymodaq-attribute.ts";
+import { encodeAttribute, py, pyScalar } from "./pymodaq-attribute.ts";
 import type { PyValue } from "./python-literal.ts";
 
 /** The PyMoDAQ version whose layout h5saver writes and whose loaders its tests run. */
@@ -134,11 +135,13 @@ export class PyMoDAQTree {
     attributes: Readonly<Record<string, PyValue>> = {},
   ): Promise<string> {
     const path = join(where, name);
+    // encode (and so check) every attribute before the group exists: no half-made groups
+    const encoded = { ...groupSystemAttributes(checkText(title, "title")), ...attrs(attributes) };
     if (await this.backend.exists(path)) {
       throw new SaverError("already_exists", `the group '${path}' exists already`, { node: path });
     }
     await this.backend.createGroup(path);
-    await this.backend.setAttributes(path, { ...groupSystemAttributes(title), ...attrs(attributes) });
+    await this.backend.setAttributes(path, encoded);
     return path;
   }
 
@@ -192,6 +195,7 @@ export class PyMoDAQTree {
    * pymodaq_data 5.3 writes it, its `origin` a plain (not JSON-wrapped) string.
    */
   async addChannelGroup(where: string, title: string, origin = ""): Promise<string> {
+    checkText(origin, "origin");
     const index = await this.#nextIndex(where, "CH");
     const path = await this.addGroup(where, channelGroupName(index), title);
     await this.backend.setAttributes(path, { origin: text(origin) });
@@ -234,11 +238,11 @@ export class PyMoDAQTree {
     });
   }
 
-  /** A CARRAY holding `data` (shape `shape`), with PyMoDAQ's attributes. */
+  /** A CARRAY of shape `shape` holding `data` (zeros until written when undefined), with PyMoDAQ's attributes. */
   async addCArray(
     where: string,
     index: number,
-    data: NumericArray,
+    data: NumericArray | undefined,
     shape: readonly number[],
     options: ArrayOptions,
   ): Promise<string> {
@@ -250,7 +254,7 @@ export class PyMoDAQTree {
       maxShape: shape,
       chunks,
       compression: usableCompression(options.compression, product(chunks) * dtypeBytes(options.dtype)),
-      data,
+      ...(data ? { data } : {}),
     });
     await this.#setArrayAttributes(path, "CARRAY", shape, options);
     return path;
@@ -369,12 +373,6 @@ function attrs(values: Readonly<Record<string, PyValue>>): Record<string, Attrib
   return out;
 }
 
-export function pyScalar(value: string | number | boolean): PyValue {
-  if (typeof value === "string") return py.str(value);
-  if (typeof value === "boolean") return py.bool(value);
-  return Number.isInteger(value) ? py.int(value) : py.float(value);
-}
-
 /** CARRAYs are chunked like PyTables': whole rows, up to about the target chunk size. */
 function carrayChunks(shape: readonly number[], dtype: DType): number[] {
   const rowBytes = product(shape.slice(1)) * dtypeBytes(dtype);
@@ -383,16 +381,14 @@ function carrayChunks(shape: readonly number[], dtype: DType): number[] {
 }
 
 function isoDate(now: Date): string {
-  return `${now.getFullYear()}-${pad2(now.getMonth() + 1)}-${pad2(now.getDate())}`;
+  return `${now.getFullYear()}-${two(now.getMonth() + 1)}-${two(now.getDate())}`;
 }
 
 /** Python's `time.isoformat()`: HH:MM:SS.ffffff (microseconds only when non-zero). */
 function isoTime(now: Date): string {
-  const base = `${pad2(now.getHours())}:${pad2(now.getMinutes())}:${pad2(now.getSeconds())}`;
+  const base = `${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}`;
   const ms = now.getMilliseconds();
   return ms === 0 ? base : `${base}.${(ms * 1000).toString().padStart(6, "0")}`;
 }
 
-function pad2(n: number): string {
-  return n.toString().padStart(2, "0");
-}
+const two = (n: number): string => zeroPad(n, 2);

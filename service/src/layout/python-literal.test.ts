@@ -424,3 +424,12 @@ describe("parsePythonLiteral()", () => {
     assert.deepEqual(parsePythonLiteral(repr(value)), value);
   });
 });
+
+describe("repr() of large integers", () => {
+  it("writes every digit, as Python does, never the JS exponent form", () => {
+    // python3 -c "print(repr(10**21), repr(2**64))"
+    assert.equal(repr({ type: "int", value: 1e21 }), "1000000000000000000000");
+    assert.equal(repr({ type: "int", value: 2 ** 64 }), "18446744073709551616");
+    assert.equal(repr({ type: "int", value: -(2 ** 60) }), "-1152921504606846976");
+  });
+});

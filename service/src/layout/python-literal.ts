@@ -92,7 +92,10 @@ export function repr(value: PyValue): string {
     case "bytes":
       return reprBytes(value.value);
     case "int":
-      return value.value.toString();
+      // a JS number past 1e21 prints as "1e+21"; Python ints never do
+      return typeof value.value === "bigint" || Number.isSafeInteger(value.value)
+        ? value.value.toString()
+        : BigInt(value.value).toString();
     case "float":
       return reprFloat(value.value);
     case "float64":

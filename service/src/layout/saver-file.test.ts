@@ -102,8 +102,10 @@ describe("saveSnapshot()", () => {
     await rejectsWith(
       file.saveSnapshot("/RawData/Detector042", spectrum(2)),
       "not_found",
-      /add the detector first/,
+      /is not a detector .* use the path addDetector returned/,
     );
+    await rejectsWith(file.saveSnapshot("/RawData/Logger", spectrum(2)), "not_found", /is not a detector/);
+    await rejectsWith(file.startContinuous(`${det}/`), "not_found", /is not a detector/);
     await file.close();
     const { data } = await load(filePath);
     assert.equal(data.length, 1);
@@ -323,5 +325,98 @@ describe("a write that HDF5 refuses", () => {
     assert.deepEqual(dwa?.shape, [2, 512, 1024]);
     assert.equal(dwa?.data[0]?.[2 * 512 * 1024 - 1], 1);
     assert.equal(dwa?.axes.find((a) => a.label === "time")?.data.length, 2);
+  });
+});
+
+describe("what PyMoDAQ could not load is refused", () => {
+  it("keeps snapshots and continuous streams on separate detectors", async () => {
+    const file = await SaverFile.open({ path: newPath() });
+    const streaming = await file.addDetector("streaming");
+    await file.append(await file.startContinuous(streaming), spectrum(0));
+    await rejectsWith(
+      file.saveSnapshot(streaming, spectrum(1)),
+      "failed_precondition",
+      /holds continuous data.*another detector/,
+    );
+    const snapped = await file.addDetector("snapped");
+    await file.saveSnapshot(snapped, spectrum(2));
+    await rejectsWith(file.startContinuous(snapped), "failed_precondition", /holds snapshot data/);
+    await file.close();
+  });
+
+  it("refuses a bad first frame without leaving half-made nodes to build on", async () => {
+    const filePath = newPath();
+    const file = await SaverFile.open({ path: filePath });
+    const stream = await file.startContinuous(await file.addDetector("det"));
+    const tooLong = {
+      ...spectrum(0),
+      data: [{ name: "Spectrum", data: [new Float64Array(16)], units: "V".repeat(5000) }],
+    };
+    await rejectsWith(file.append(stream, tooLong), "invalid_data", /units: has 5000 characters/);
+    await file.append(stream, spectrum(1));
+    await file.close();
+    const { data } = await load(filePath);
+    assert.deepEqual(
+      data.map((d) => [d.path, d.dwa.shape]),
+      [["/RawData/Detector000/Data1D/CH00/EnlData00", [1, 16]]],
+    );
+  });
+
+  it("refuses error bars whose dtype changes mid-stream before writing anything", async () => {
+    const file = await SaverFile.open({ path: newPath() });
+    const stream = await file.startContinuous(await file.addDetector("det"));
+    const withErrors = (errors: Float64Array | Float32Array) => ({
+      name: "x",
+      data: [{ name: "s", data: [new Float64Array(4)], errors: [errors] }],
+    });
+    await file.append(stream, withErrors(new Float64Array(4)));
+    await rejectsWith(
+      file.append(stream, withErrors(new Float32Array(4))),
+      "frame_mismatch",
+      /float32 error bars but the first frame had float64/,
+    );
+    assert.deepEqual(await file.append(stream, withErrors(new Float64Array(4))), {
+      frames: 2,
+      durableFrames: 0,
+    });
+    await file.close();
+  });
+
+  it("refuses extra attributes PyMoDAQ could not read back", async () => {
+    const file = await SaverFile.open({ path: newPath() });
+    const det = await file.addDetector("det");
+    const bad = (extraAttributes: Record<string, unknown>) =>
+      file.saveSnapshot(det, {
+        name: "x",
+        data: [{ name: "s", data: [new Float64Array(2)], extraAttributes } as never],
+      });
+    await rejectsWith(
+      bad({ b: 5n }),
+      "invalid_data",
+      /must be a string, a finite number or a boolean, got bigint/,
+    );
+    await rejectsWith(bad({ "": 1 }), "invalid_data", /attribute names must have 1 to 255 characters/);
+    await rejectsWith(bad({ x: Number.NaN }), "invalid_data", /must be finite/);
+    await rejectsWith(file.addDetector("t".repeat(5000)), "invalid_data", /title: has 5000 characters/);
+    await file.close();
+  });
+
+  it("allocates a scan larger than one write without holding it in memory, unmeasured points NaN", async () => {
+    const filePath = newPath();
+    const file = await SaverFile.open({ path: filePath, saveType: "scan" });
+    const scan = await file.beginScan({ title: "big", shape: [40, 30], navAxes: [] });
+    const det = await file.addScanDetector(scan, "cam");
+    const image = new Float64Array(128 * 128).fill(3);
+    await file.saveScanPoint(scan, det, [39, 29], {
+      name: "x",
+      data: [{ name: "img", data: [image], shape: [128, 128] }],
+    });
+    await file.close();
+    const backend = await openH5wasmFile(filePath, "read");
+    const node = "/RawData/Scan000/Detector000/Data2D/CH00/Data00";
+    assert.deepEqual((await backend.datasetInfo(node)).shape, [40, 30, 128, 128]);
+    assert.ok(Number.isNaN((await backend.read(node, [0, 0, 0, 0], [1, 1, 1, 1]))[0] as number));
+    assert.equal((await backend.read(node, [39, 29, 127, 127], [1, 1, 1, 1]))[0], 3);
+    await backend.close();
   });
 });

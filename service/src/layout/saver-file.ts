@@ -5,9 +5,11 @@ import { type OpenMode, openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import { SaverError } from "../errors.ts";
 import { type AxisInput, createAxis } from "../model/axis.ts";
 import { createDataToExport, type DataToExport, type DataToExportInput } from "../model/data-to-export.ts";
-import type { DataDistribution } from "../model/data-with-axes.ts";
+import { DATA_DIMS, type DataDistribution } from "../model/data-with-axes.ts";
 import { ContinuousStream } from "./continuous-stream.ts";
 import { addSnapshotChannel } from "./dwa-nodes.ts";
+import { NAV_AXES } from "./node-names.ts";
+import { decodeAttribute } from "./pymodaq-attribute.ts";
 import { PyMoDAQTree, type SaveType } from "./pymodaq-tree.ts";
 import { Scan } from "./scan.ts";
 
@@ -67,6 +69,9 @@ export class SaverFile {
   readonly #policy: FlushPolicy;
   readonly #streams = new Map<string, { stream: ContinuousStream; durable: number }>();
   readonly #scans = new Map<string, Scan>();
+  /** Detectors holding snapshot data, and those holding a continuous stream: never both. */
+  readonly #snapshots = new Set<string>();
+  readonly #continuous = new Set<string>();
   readonly #listeners = new Set<Listener>();
   #queue: Promise<unknown> = Promise.resolve();
   #waiting = 0;
@@ -78,10 +83,10 @@ export class SaverFile {
     this.#tree = tree;
     this.#compression = options.compression ?? { kind: "none" };
     this.#policy = options.flush ?? DEFAULT_FLUSH_POLICY;
-    checkPolicy(this.#policy);
   }
 
   static async open(options: SaverFileOptions): Promise<SaverFile> {
+    checkPolicy(options.flush ?? DEFAULT_FLUSH_POLICY);
     const filePath = path.resolve(options.path);
     const mode = options.mode ?? "create";
     try {
@@ -134,7 +139,15 @@ export class SaverFile {
   saveSnapshot(detector: string, dte: DataToExport | DataToExportInput): Promise<string[]> {
     return this.#serial(async () => {
       const data = createDataToExport(dte);
-      await this.#requireGroup(detector);
+      await this.#requireDetector(detector);
+      if (this.#continuous.has(detector) || (await this.#tree.isNodeInGroup(detector, NAV_AXES))) {
+        throw new SaverError(
+          "failed_precondition",
+          `${detector} holds continuous data, and PyMoDAQ cannot load a snapshot beside it: save the snapshot into another detector (addDetector)`,
+          { node: detector },
+        );
+      }
+      this.#snapshots.add(detector);
       const channels: string[] = [];
       for (const dwa of data.data) {
         const dimGroup = await this.#tree.addDataGroup(detector, dwa.dim);
@@ -190,14 +203,22 @@ export class SaverFile {
   /** Starts DAQ_Viewer-style continuous saving into `detector`; returns the stream's id. */
   startContinuous(detector: string): Promise<string> {
     return this.#serial(async () => {
-      await this.#requireGroup(detector);
-      if (this.#streams.has(detector)) {
+      await this.#requireDetector(detector);
+      if (this.#continuous.has(detector) || (await this.#tree.isNodeInGroup(detector, NAV_AXES))) {
         throw new SaverError(
           "already_exists",
-          `${detector} already has a continuous stream; end it or use another detector`,
+          `${detector} already holds a continuous stream; add another detector for a new one`,
           { node: detector },
         );
       }
+      if (this.#snapshots.has(detector) || (await this.#hasDataGroups(detector))) {
+        throw new SaverError(
+          "failed_precondition",
+          `${detector} holds snapshot data, and PyMoDAQ cannot load a stream beside it: add another detector for continuous saving`,
+          { node: detector },
+        );
+      }
+      this.#continuous.add(detector);
       this.#streams.set(detector, {
         stream: new ContinuousStream(this.#tree, detector, this.#compression),
         durable: 0,
@@ -236,10 +257,14 @@ export class SaverFile {
 
   close(): Promise<void> {
     return this.#serial(async () => {
-      // A scan still open keeps scan_done = False: PyMoDAQ then knows it did not finish.
-      await this.#flushNow();
-      await this.#tree.backend.close();
-      this.#closed = true;
+      try {
+        // A scan still open keeps scan_done = False: PyMoDAQ then knows it did not finish.
+        await this.#flushNow();
+      } finally {
+        // whatever failed above, the file is closed: HDF5 writes what it holds and frees the handle
+        this.#closed = true;
+        await this.#tree.backend.close();
+      }
     });
   }
 
@@ -278,7 +303,13 @@ export class SaverFile {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    for (const { stream } of this.#streams.values()) await stream.writeOut();
+    // a stream that fails to write is stopped and trimmed by writeOut; the others still flush
+    let failure: unknown;
+    for (const { stream } of this.#streams.values()) {
+      await stream.writeOut().catch((error: unknown) => {
+        failure ??= error;
+      });
+    }
     await this.#tree.backend.flush();
     this.#waiting = 0;
     const events: DurableEvent[] = [];
@@ -290,6 +321,7 @@ export class SaverFile {
       }
     }
     for (const event of events) for (const listener of this.#listeners) listener(event);
+    if (failure !== undefined) throw failure;
     return events;
   }
 
@@ -313,12 +345,22 @@ export class SaverFile {
     return scan;
   }
 
-  async #requireGroup(node: string): Promise<void> {
-    if (!(await this.#tree.backend.exists(node))) {
-      throw new SaverError("not_found", `no node '${node}' in ${this.path}; add the detector first`, {
-        node,
-      });
+  /** `node` must be a detector group of this file (a `DetectorNNN` made by addDetector). */
+  async #requireDetector(node: string): Promise<void> {
+    const exists = node.startsWith("/") && !node.endsWith("/") && (await this.#tree.backend.exists(node));
+    const type = exists ? decodeAttribute((await this.#tree.backend.getAttributes(node)).type) : undefined;
+    if (type !== "detector") {
+      throw new SaverError(
+        "not_found",
+        `'${node}' is not a detector of ${this.path}; use the path addDetector returned (e.g. /RawData/Detector000)`,
+        { node },
+      );
     }
+  }
+
+  async #hasDataGroups(detector: string): Promise<boolean> {
+    const children = await this.#tree.backend.children(detector);
+    return children.some((child) => (DATA_DIMS as readonly string[]).includes(child.name));
   }
 }
 

@@ -3,7 +3,7 @@ import { SaverError } from "../errors.ts";
 import type { Axis } from "../model/axis.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
 import type { DataDistribution } from "../model/data-with-axes.ts";
-import { allocate, type DType, dtypeOfArray, product } from "../model/dtype.ts";
+import { allocate, dtypeOfArray, product } from "../model/dtype.ts";
 import { addAxes, dataAttributes, errorTitle } from "./dwa-nodes.ts";
 import { checkFrameLayout, type FrameLayout, frameLayoutOf } from "./frame-shape.ts";
 import { NAV_AXES } from "./node-names.ts";
@@ -36,6 +36,7 @@ export class Scan {
   readonly #tree: PyMoDAQTree;
   readonly #compression: Compression;
   readonly #detectors = new Map<string, ScanDetector | undefined>();
+  readonly #broken = new Map<string, SaverError>();
   #done = false;
 
   private constructor(tree: PyMoDAQTree, path: string, definition: ScanDefinition, compression: Compression) {
@@ -85,9 +86,23 @@ export class Scan {
         { field: "indexes" },
       );
     }
+    const broken = this.#broken.get(detector);
+    if (broken) {
+      throw new SaverError(
+        "failed_precondition",
+        `${detector} of ${this.path} could not create its arrays (${broken.message}); add the detector again to retry`,
+        { node: detector },
+      );
+    }
     let state = this.#detectors.get(detector);
     if (!state) {
-      state = await this.#createNodes(detector, dte);
+      try {
+        state = await this.#createNodes(detector, dte);
+      } catch (error) {
+        // half-made nodes stay in the file: never build them again on top
+        this.#broken.set(detector, SaverError.from(error, "io_error"));
+        throw error;
+      }
       this.#detectors.set(detector, state);
     } else {
       checkFrameLayout(state.layout, dte, `scan ${this.path}, ${detector}`);
@@ -138,7 +153,7 @@ export class Scan {
       };
       for (const i of dwa.data.keys()) {
         paths.push(
-          await tree.addCArray(channel, i, filled(dwa.dtype, product(full)), full, {
+          await tree.addCArray(channel, i, undefined, full, {
             kind: "data",
             dtype: dwa.dtype,
             title: dwa.name,
@@ -150,7 +165,7 @@ export class Scan {
       for (const [i, errors] of (dwa.errors ?? []).entries()) {
         const dtype = dtypeOfArray(errors);
         paths.push(
-          await tree.addCArray(channel, i, filled(dtype, product(full)), full, {
+          await tree.addCArray(channel, i, undefined, full, {
             kind: "error",
             dtype,
             title: errorTitle(dwa),
@@ -160,6 +175,7 @@ export class Scan {
         );
       }
       await addAxes(tree, channel, dwa.axes, scanShape.length, this.#compression);
+      for (const path of paths) await fillWithNaN(tree, path, full);
       nodes.push(paths);
       signalShapes.push(signal);
     }
@@ -167,11 +183,36 @@ export class Scan {
   }
 }
 
-/** Points not yet measured read as NaN (PyMoDAQ's default fill value); integers as 0. */
-function filled(dtype: DType, length: number) {
-  const array = allocate(dtype, length);
-  if (dtype === "float32" || dtype === "float64") (array as Float64Array).fill(Number.NaN);
-  return array;
+/** Bytes of NaN written per HDF5 call when a scan's arrays are allocated. */
+const FILL_BLOCK_BYTES = 16 << 20;
+
+/**
+ * Points not yet measured read as NaN, PyMoDAQ's default fill value (integer arrays keep HDF5's
+ * zero fill). Written block by block, so a scan larger than memory can still be allocated.
+ */
+async function fillWithNaN(tree: PyMoDAQTree, path: string, shape: readonly number[]): Promise<void> {
+  const info = await tree.backend.datasetInfo(path);
+  if (info.dtype !== "float32" && info.dtype !== "float64") return;
+  // iterate over the leading dimensions until one block of the trailing ones fits FILL_BLOCK_BYTES
+  let lead = 0;
+  while (lead < shape.length && product(shape.slice(lead)) * 8 > FILL_BLOCK_BYTES) lead++;
+  const blockShape = shape.slice(lead);
+  const block = allocate(info.dtype, product(blockShape)) as Float64Array | Float32Array;
+  block.fill(Number.NaN);
+  const index = shape.slice(0, lead).map(() => 0);
+  for (let n = product(shape.slice(0, lead)); n > 0; n--) {
+    await tree.backend.writeSlice(
+      path,
+      [...index, ...blockShape.map(() => 0)],
+      [...index.map(() => 1), ...blockShape],
+      block,
+    );
+    for (let k = lead - 1; k >= 0; k--) {
+      index[k] = (index[k] ?? 0) + 1;
+      if ((index[k] ?? 0) < (shape[k] ?? 0)) break;
+      index[k] = 0;
+    }
+  }
 }
 
 function checkScanDefinition(definition: ScanDefinition): void {
@@ -187,6 +228,13 @@ function checkScanDefinition(definition: ScanDefinition): void {
       });
     }
   });
+  if (!Number.isSafeInteger(product(definition.shape))) {
+    throw new SaverError(
+      "invalid_data",
+      `scan.shape: [${definition.shape}] has more points than can be counted`,
+      { field: "shape" },
+    );
+  }
   definition.navAxes.forEach((axis, k) => {
     const extent = definition.shape[axis.index];
     if (extent === undefined || axis.data.length !== extent) {

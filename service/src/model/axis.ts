@@ -1,5 +1,6 @@
 import { invalidData } from "../errors.ts";
 import { isNumericArray, type NumericArray } from "./dtype.ts";
+import { checkText } from "./text.ts";
 
 /**
  * One axis of a DataWithAxes, as PyMoDAQ's `Axis`: either explicit values (`data`) or a linear
@@ -60,8 +61,8 @@ export function createAxis(input: AxisInput, field = "axis"): Axis {
   }
   if (data.length === 0) throw invalidData(`${field}.data`, "an axis needs at least one value");
   return {
-    label: input.label ?? "",
-    units: input.units ?? "",
+    label: checkText(input.label ?? "", `${field}.label`),
+    units: checkText(input.units ?? "", `${field}.units`),
     data,
     index,
     spreadOrder,

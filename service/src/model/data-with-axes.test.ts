@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { assertInvalid } from "../testing/saver-error-assertions.ts";
 import { createDataToExport } from "./data-to-export.ts";
-import { createDataWithAxes, type DataWithAxesInput, inferDim, pad2, signalShape } from "./data-with-axes.ts";
+import { createDataWithAxes, type DataWithAxesInput, inferDim, signalShape } from "./data-with-axes.ts";
 import type { NumericArray } from "./dtype.ts";
+import { zeroPad } from "./text.ts";
 
 const f64 = (...values: number[]) => Float64Array.from(values);
 const zeros = (n: number) => new Float64Array(n);
@@ -339,10 +340,10 @@ describe("inferDim()", () => {
     assert.equal(inferDim([1], [0]), "DataND");
   });
 
-  it("pad2() pads channel numbers to two digits", () => {
-    assert.equal(pad2(3), "03");
-    assert.equal(pad2(12), "12");
-    assert.equal(pad2(100), "100");
+  it("zeroPad() pads channel numbers to two digits", () => {
+    assert.equal(zeroPad(3, 2), "03");
+    assert.equal(zeroPad(12, 2), "12");
+    assert.equal(zeroPad(100, 2), "100");
   });
 });
 

@@ -8,6 +8,7 @@ import {
   type NumericArray,
   product,
 } from "./dtype.ts";
+import { checkText, MAX_ATTRIBUTE_TEXT_LENGTH, zeroPad } from "./text.ts";
 
 export const DATA_DIMS = ["Data0D", "Data1D", "Data2D", "DataND"] as const;
 export type DataDim = (typeof DATA_DIMS)[number];
@@ -163,7 +164,8 @@ export function createDataWithAxes(input: DataWithAxesInput, field = "data"): Da
     );
   }
 
-  const labels = input.labels ? [...input.labels] : input.data.map((_, i) => `CH${pad2(i)}`);
+  const labels = input.labels ? [...input.labels] : input.data.map((_, i) => `CH${zeroPad(i, 2)}`);
+  for (const [i, label] of labels.entries()) checkText(label, `${field}.labels[${i}]`);
   if (labels.length !== input.data.length) {
     throw invalidData(
       `${field}.labels`,
@@ -188,6 +190,24 @@ export function createDataWithAxes(input: DataWithAxesInput, field = "data"): Da
 
   const extraAttributes = { ...(input.extraAttributes ?? {}) };
   for (const [key, value] of Object.entries(extraAttributes)) {
+    if (key.length === 0 || key.length > 255) {
+      throw invalidData(
+        `${field}.extraAttributes`,
+        `attribute names must have 1 to 255 characters, got '${key.slice(0, 40)}'`,
+      );
+    }
+    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+      throw invalidData(
+        `${field}.extraAttributes.${key}`,
+        `must be a string, a finite number or a boolean, got ${typeof value}`,
+      );
+    }
+    if (typeof value === "string" && value.length > MAX_ATTRIBUTE_TEXT_LENGTH) {
+      throw invalidData(
+        `${field}.extraAttributes.${key}`,
+        `has ${value.length} characters; at most ${MAX_ATTRIBUTE_TEXT_LENGTH}`,
+      );
+    }
     if (RESERVED_ATTRIBUTE_NAMES.has(key)) {
       throw invalidData(`${field}.extraAttributes.${key}`, "is a name PyMoDAQ reserves: rename it");
     }
@@ -211,10 +231,10 @@ export function createDataWithAxes(input: DataWithAxesInput, field = "data"): Da
     shape,
     data: input.data,
     labels,
-    units: input.units ?? "",
+    units: checkText(input.units ?? "", `${field}.units`),
     axes,
     navIndexes,
-    origin: input.origin ?? "",
+    origin: checkText(input.origin ?? "", `${field}.origin`),
     extraAttributes,
     timestamp,
     ...(input.errors ? { errors: input.errors } : {}),
@@ -223,9 +243,9 @@ export function createDataWithAxes(input: DataWithAxesInput, field = "data"): Da
   return result;
 }
 
-function checkName(name: string, field: string): string {
+export function checkName(name: string, field: string): string {
   if (typeof name !== "string" || name.length === 0) throw invalidData(field, "must be a non-empty string");
-  return name;
+  return checkText(name, field);
 }
 
 function checkShape(shape: number[], field: string): void {
@@ -259,8 +279,4 @@ function checkArrays(
       throw invalidData(`${field}[${i}]`, `has ${array.length} values but shape [${shape}] needs ${size}`);
     }
   });
-}
-
-export function pad2(i: number): string {
-  return i.toString().padStart(2, "0");
 }

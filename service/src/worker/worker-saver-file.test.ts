@@ -60,6 +60,16 @@ describe("openSaverFile()", () => {
     }
   });
 
+  it("refuses calls after close at once, and closing twice is harmless", async () => {
+    const file = await openSaverFile({ path: path.join(dir, "closed.h5") });
+    await file.close();
+    await file.close();
+    await assert.rejects(
+      file.addDetector("late"),
+      (error) => error instanceof SaverError && error.code === "failed_precondition",
+    );
+  });
+
   it("fails to open with the writer's own error", async () => {
     const blocker = path.join(dir, "not-a-folder");
     writeFileSync(blocker, "");

@@ -25,6 +25,7 @@ export class WorkerSaverFile implements SaverFileApi {
   readonly #pending: Map<number, Pending>;
   readonly #listeners: Set<Listener>;
   #nextId: number;
+  #closed = false;
 
   private constructor(
     path: string,
@@ -38,6 +39,10 @@ export class WorkerSaverFile implements SaverFileApi {
     this.#pending = pending;
     this.#listeners = listeners;
     this.#nextId = nextId;
+    // a thread that is gone answers nothing: later calls must fail at once, not wait forever
+    worker.once("exit", () => {
+      this.#closed = true;
+    });
   }
 
   static async open(options: SaverFileOptions): Promise<WorkerSaverFile> {
@@ -111,20 +116,57 @@ export class WorkerSaverFile implements SaverFileApi {
   }
   /** Closes the file, then the thread. */
   async close(): Promise<void> {
+    if (this.#closed) return;
     try {
       await this.#call("close", []);
     } finally {
+      // SaverFile.close closes the HDF5 file even when its last flush fails
+      this.#closed = true;
       await this.#worker.terminate();
     }
   }
 
   #call<M extends WorkerMethod>(method: M, args: unknown[]): Promise<Result<M>> {
+    if (this.#closed) {
+      return Promise.reject(
+        new SaverError(
+          "failed_precondition",
+          `the file '${this.path}' is closed; open it again (mode 'append') to add to it`,
+        ),
+      );
+    }
     const id = this.#nextId++;
     return new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, method, args });
+      try {
+        this.#worker.postMessage({ id, method, args: args.map(compactViews) });
+      } catch (error) {
+        this.#pending.delete(id);
+        reject(
+          new SaverError(
+            "invalid_data",
+            `cannot send this ${method} call to the writer thread: ${(error as Error).message}`,
+          ),
+        );
+      }
     }) as Promise<Result<M>>;
   }
+}
+
+/**
+ * Structured clone copies a typed array's whole buffer: a small view of a large pooled buffer is
+ * sent as a copy of just its own bytes.
+ */
+function compactViews(value: unknown): unknown {
+  if (ArrayBuffer.isView(value)) {
+    const view = value as unknown as { buffer: ArrayBufferLike; byteLength: number; slice(): unknown };
+    return view.byteLength < view.buffer.byteLength ? view.slice() : value;
+  }
+  if (Array.isArray(value)) return value.map(compactViews);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, compactViews(v)]));
+  }
+  return value;
 }
 
 /**
