@@ -16,9 +16,16 @@ const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as 
 const work = mkdtempSync(path.join(root, ".readme-examples-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 
+/** What each example, in README order, must leave in its file(s). */
+const EXPECTED = [
+  { shapes: { Spectrum: [512], Image: [100, 48, 64] }, logs: ["saved 100 frames"], scanDone: [] },
+  { shapes: { Power: [3, 2] }, logs: [], scanDone: [true] },
+  { shapes: { X: [10] }, logs: [], scanDone: [] },
+];
+
 describe("README examples", () => {
   it("has TypeScript examples", () => {
-    assert.ok(blocks.length >= 2, `found ${blocks.length} ts blocks`);
+    assert.equal(blocks.length, EXPECTED.length, "one expectation per README example");
   });
 
   blocks.forEach((code, i) => {
@@ -36,12 +43,19 @@ describe("README examples", () => {
         name.endsWith(".h5"),
       );
       assert.ok(written.length > 0);
+      const shapes: Record<string, number[]> = {};
+      const logs: string[] = [];
+      const scanDone: unknown[] = [];
       for (const name of written) {
         const backend = await openH5wasmFile(path.join(out, name), "read");
-        const loaded = await new PyMoDAQLoader(backend).loadAll();
+        const loader = new PyMoDAQLoader(backend);
+        for (const loaded of await loader.loadAll()) shapes[loaded.dwa.name] = [...loaded.dwa.shape];
+        logs.push(...(await loader.logLines()));
+        if (await backend.exists("/RawData/Scan000"))
+          scanDone.push((await loader.attributes("/RawData/Scan000")).scan_done);
         await backend.close();
-        assert.ok(loaded.length > 0, `${name} holds data`);
       }
+      assert.deepEqual({ shapes, logs, scanDone }, EXPECTED[i]);
     });
   });
 });
