@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# Debian packages needed by the interop suite: hdf5-tools (h5dump).
-# Idempotent; never fails: without root and without h5dump it says so and the
-# h5dump tests skip with a reason.
+# Debian packages the tests use: hdf5-tools (h5dump) and, when python3 cannot make a virtual
+# environment (Debian's own python3 without python3-venv), python3-venv.
+# Idempotent; never fails: without root it says what is missing (the h5dump tests then skip,
+# except as root or in CI, where they fail).
 set -uo pipefail
-if command -v h5dump >/dev/null 2>&1; then
-  echo "debian-deps: h5dump present"
+missing=()
+command -v h5dump >/dev/null 2>&1 || missing+=(hdf5-tools)
+probe="$(mktemp -d)"
+python3 -m venv --without-pip "$probe/venv" >/dev/null 2>&1 || missing+=(python3-venv)
+rm -rf "$probe"
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "debian-deps: h5dump and python3 venv present"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
-  echo "debian-deps: h5dump missing and not root: h5dump tests will be skipped (apt-get install hdf5-tools)"
+  echo "debian-deps: missing ${missing[*]} and not root: apt-get install ${missing[*]}"
   exit 0
 fi
 if DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 &&
-   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hdf5-tools >/dev/null 2>&1; then
-  echo "debian-deps: installed hdf5-tools ($(command -v h5dump))"
+   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; then
+  echo "debian-deps: installed ${missing[*]}"
 else
-  echo "debian-deps: apt-get install hdf5-tools failed: h5dump tests will be skipped"
+  echo "debian-deps: apt-get install ${missing[*]} failed"
 fi
 exit 0

@@ -3,7 +3,7 @@
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bash scripts/bootstrap.sh --python --debian || exit 1
+bash scripts/bootstrap.sh --debian --python || exit 1
 
 failed=()
 step() {
@@ -16,6 +16,7 @@ step() {
 
 mapfile -t node_tests < <(git ls-files --cached --others --exclude-standard -- '*.test.ts' | sort)
 step "lint (biome)" npx biome check --error-on-warnings .
+step "proto (buf lint, generated code up to date)" bash scripts/gen-proto.sh --check
 step "types (tsc)" npx tsc -p tsconfig.json
 step "unit and integration tests (node:test)" node --import tsx --test --test-reporter=spec "${node_tests[@]}"
 step "interop with PyMoDAQ, PyTables, h5py, h5dump (pytest)" .venv/bin/python -m pytest -q -p no:cacheprovider test/interop
