@@ -37,6 +37,7 @@ import {
   openSaverFile,
   SaverFile,
 } from "../../service/src/index.ts";
+import { seededRandom } from "../../service/src/testing/seeded-random.ts";
 
 const POOL_SIZE = 16; // distinct frames cycled through, as baselines.py
 const SEED = 20240611; // fixed so every run writes the same bytes (not numpy's bytes: another RNG)
@@ -82,18 +83,6 @@ function frameBytes(scenario: Scenario): number {
   return scenario.channels * elements(scenario.shape) * itemsize;
 }
 
-/** mulberry32: small, seeded, good enough for benchmark payloads. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomArray(next: () => number, scenario: Scenario): NumericArray {
   const n = elements(scenario.shape);
   if (scenario.dtype === "uint16") {
@@ -107,7 +96,7 @@ function randomArray(next: () => number, scenario: Scenario): NumericArray {
 }
 
 function framePool(scenario: Scenario): Frame[] {
-  const next = rng(SEED);
+  const next = seededRandom(SEED);
   return Array.from({ length: POOL_SIZE }, () =>
     Array.from({ length: scenario.channels }, () => randomArray(next, scenario)),
   );

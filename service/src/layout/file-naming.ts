@@ -1,5 +1,6 @@
-import { readdirSync } from "node:fs";
+import { mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { SaverError } from "../errors.ts";
 import { zeroPad } from "../model/text.ts";
 import type { SaveType } from "./pymodaq-tree.ts";
 
@@ -47,3 +48,17 @@ function safeList(folder: string): string[] {
 }
 
 const two = (n: number): string => zeroPad(n, 2);
+
+/** Creates the folders a new file goes in, or says why it cannot (a file in the way, no permission). */
+export function ensureFolderOf(filePath: string): void {
+  try {
+    mkdirSync(path.dirname(filePath), { recursive: true });
+  } catch (error) {
+    throw new SaverError(
+      "file_unavailable",
+      `cannot create the folder of '${filePath}': ${(error as Error).message}`,
+      {},
+      { cause: error },
+    );
+  }
+}

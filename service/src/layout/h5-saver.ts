@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Compression } from "../backend/h5-backend.ts";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
@@ -11,7 +11,7 @@ import {
   type DataWithAxesInput,
 } from "../model/data-with-axes.ts";
 import { addAxes, dataAttributes, writeSnapshotArrays } from "./dwa-nodes.ts";
-import { pymodaqFilePath } from "./file-naming.ts";
+import { ensureFolderOf, pymodaqFilePath } from "./file-naming.ts";
 import { arrayNodeName } from "./node-names.ts";
 import { PyMoDAQTree, type SaveType } from "./pymodaq-tree.ts";
 
@@ -69,16 +69,7 @@ export class H5Saver {
             ...(options.baseName ? { baseName: options.baseName } : {}),
           });
     const append = options.updateH5 === false && existsSync(filePath);
-    try {
-      mkdirSync(path.dirname(filePath), { recursive: true });
-    } catch (error) {
-      throw new SaverError(
-        "file_unavailable",
-        `cannot create the folder of '${filePath}': ${(error as Error).message}`,
-        {},
-        { cause: error },
-      );
-    }
+    ensureFolderOf(filePath);
     // "create" refuses an existing file: two calls in the same second never overwrite each other
     const backend = await openH5wasmFile(filePath, append ? "append" : "create");
     let tree: PyMoDAQTree;

@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Compression, H5Backend } from "../backend/h5-backend.ts";
 import { type OpenMode, openH5wasmFile } from "../backend/h5wasm-backend.ts";
@@ -8,6 +7,7 @@ import { createDataToExport, type DataToExport, type DataToExportInput } from ".
 import { DATA_DIMS, type DataDistribution } from "../model/data-with-axes.ts";
 import { ContinuousStream } from "./continuous-stream.ts";
 import { addSnapshotChannel } from "./dwa-nodes.ts";
+import { ensureFolderOf } from "./file-naming.ts";
 import { NAV_AXES } from "./node-names.ts";
 import { decodeAttribute } from "./pymodaq-attribute.ts";
 import { PyMoDAQTree, type SaveType } from "./pymodaq-tree.ts";
@@ -89,16 +89,7 @@ export class SaverFile {
     checkPolicy(options.flush ?? DEFAULT_FLUSH_POLICY);
     const filePath = path.resolve(options.path);
     const mode = options.mode ?? "create";
-    try {
-      mkdirSync(path.dirname(filePath), { recursive: true });
-    } catch (error) {
-      throw new SaverError(
-        "file_unavailable",
-        `cannot create the folder of '${filePath}': ${(error as Error).message}`,
-        {},
-        { cause: error },
-      );
-    }
+    ensureFolderOf(filePath);
     const openMode: OpenMode = mode === "append" ? "append" : mode === "overwrite" ? "truncate" : "create";
     const backend = await openH5wasmFile(filePath, openMode);
     try {
