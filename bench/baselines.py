@@ -10,7 +10,7 @@ Prints exactly one JSON line on stdout (everything else goes to stderr):
 
 Timed: create the file -> append all frames -> close. Frames are built before the timer from a
 pool of 16 distinct random frames; GC is off in the timed part; MB = 10**6 payload bytes (frame
-data only, no timestamps or attributes). Methodology: /work/shared/research/pymodaq-speed.md.
+data only, no timestamps or attributes). Methodology: ../shared/research/pymodaq-speed.md (beside the project).
 """
 
 from __future__ import annotations

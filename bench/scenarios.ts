@@ -7,7 +7,7 @@ export const SCENARIO_IDS = ["0d-1ch", "0d-8ch", "1d-2048-f64", "2d-512-u16"] as
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 /**
- * Frames per run in full mode: the counts of /work/shared/research/pymodaq-speed.md (0D×8 cut from
+ * Frames per run in full mode: the counts of ../shared/research/pymodaq-speed.md (beside the project) (0D×8 cut from
  * 5000 to 3000 because pymodaq needs ~4 ms per frame there). Every system writes the same N, so
  * frames/s compare like for like; --quick divides them by QUICK_DIVISOR.
  */
