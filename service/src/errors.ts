@@ -20,6 +20,12 @@ export const SAVER_ERROR_CODES = [
   "file_unavailable",
   /** HDF5 failed while writing or reading: the disk, the library, the file. */
   "io_error",
+  /** A path the caller may not use: outside the data root (directly or through a symlink). */
+  "permission_denied",
+  /** A configured limit is reached (open sessions, message size, queue length). */
+  "resource_exhausted",
+  /** The service cannot take the call now (shutting down); retry elsewhere or later. */
+  "unavailable",
   /** A bug: an invariant of the writer did not hold. */
   "internal",
 ] as const;

@@ -1,0 +1,433 @@
+import assert from "node:assert/strict";
+import { mkdirSync, realpathSync, symlinkSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import * as data from "@h5saver/proto/h5saver/v1/data_pb";
+import * as opt from "@h5saver/proto/h5saver/v1/options_pb";
+import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import { type LoadedData, openH5wasmFile, PyMoDAQLoader } from "../index.ts";
+import { createDataToExport } from "../model/data-to-export.ts";
+import { tempDir } from "../testing/temp-dir.ts";
+import { axisToProto, dataToExportToProto } from "./convert.ts";
+import { createGrpcClient, type GrpcClient } from "./grpc-glue.ts";
+import { createSaverServer, type SaverServer } from "./saver-server.ts";
+
+type Client = GrpcClient<typeof svc.SaverService>;
+type UnaryMethod<I, O> = (
+  request: I,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: grpc.requestCallback<O>,
+) => grpc.ClientUnaryCall;
+
+const base = realpathSync(tempDir("h5saver-rpc-"));
+const root = path.join(base, "root");
+mkdirSync(root);
+symlinkSync(base, path.join(root, "escape"));
+
+let saver: SaverServer;
+let client: Client;
+
+before(async () => {
+  saver = createSaverServer({ root });
+  const port = await saver.listen(0);
+  client = createGrpcClient(svc.SaverService, `127.0.0.1:${port}`);
+});
+
+after(async () => {
+  client.close();
+  await saver.close();
+});
+
+function unary<I, O>(method: UnaryMethod<I, O>, request: I): Promise<O> {
+  return new Promise((resolve, reject) => {
+    method.call(client, request, new grpc.Metadata(), {}, (error, response) => {
+      if (error) reject(error);
+      else if (response === undefined) reject(new Error("no response"));
+      else resolve(response);
+    });
+  });
+}
+
+async function rejectsWithStatus(
+  promise: Promise<unknown>,
+  code: grpc.status,
+  phrase: RegExp,
+): Promise<void> {
+  await assert.rejects(promise, (error: grpc.ServiceError) => {
+    assert.equal(error.code, code, `${grpc.status[error.code]}: ${error.details}`);
+    assert.match(error.details, phrase);
+    return true;
+  });
+}
+
+const open = (pathInRoot: string, extra: MessageInitShape<typeof svc.OpenFileRequestSchema> = {}) =>
+  unary(client.openFile, create(svc.OpenFileRequestSchema, { path: pathInRoot, ...extra }));
+const close = (sessionId: string) =>
+  unary(client.closeFile, create(svc.CloseFileRequestSchema, { sessionId }));
+const addDetector = async (sessionId: string, title: string, scanId = "") =>
+  (await unary(client.addDetector, create(svc.AddDetectorRequestSchema, { sessionId, title, scanId })))
+    .detectorId;
+const everyFrame = create(opt.FlushPolicySchema, { maxFrames: 1 });
+
+/** A frame of the three dimensionalities: a power (0D), a spectrum (1D, with its axis) and an image (2D). */
+function frame(k: number): data.DataToExport {
+  return dataToExportToProto(
+    createDataToExport({
+      name: "spectrometer",
+      timestamp: 1_700_000_000 + k,
+      data: [
+        { name: "power", data: [Float64Array.of(k)] },
+        {
+          name: "spectrum",
+          data: [Float64Array.from({ length: 8 }, (_, i) => k * 10 + i)],
+          axes: [
+            { label: "wavelength", units: "nm", data: Float64Array.from({ length: 8 }, (_, i) => 400 + i) },
+          ],
+        },
+        { name: "image", data: [Uint16Array.from({ length: 20 }, () => k)], shape: [4, 5] },
+      ],
+    }),
+  );
+}
+
+const streamFrame = (sessionId: string, streamId: string, sequence: number) =>
+  create(svc.StreamRequestSchema, { sessionId, streamId, sequence: BigInt(sequence), data: frame(sequence) });
+
+/** A Stream call that records its acknowledgements; `done` settles with the call's status. */
+function openStream() {
+  const call = client.stream();
+  const acks: svc.StreamResponse[] = [];
+  const waiters: Array<{ test: (ack: svc.StreamResponse) => boolean; resolve: () => void }> = [];
+  call.on("data", (ack: svc.StreamResponse) => {
+    acks.push(ack);
+    for (const w of [...waiters]) {
+      if (w.test(ack)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    call.on("error", reject);
+    call.on("status", (s: grpc.StatusObject) => {
+      if (s.code === grpc.status.OK) resolve();
+    });
+  });
+  done.catch(() => undefined); // awaited (or inspected) by each test
+  const until = (test: (ack: svc.StreamResponse) => boolean) =>
+    acks.some(test) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ test, resolve }));
+  return { call, acks, done, until };
+}
+
+async function loadAll(relative: string): Promise<{ loaded: LoadedData[]; logs: string[] }> {
+  const backend = await openH5wasmFile(path.join(root, relative), "read");
+  try {
+    const loader = new PyMoDAQLoader(backend);
+    return { loaded: await loader.loadAll(), logs: await loader.logLines() };
+  } finally {
+    await backend.close();
+  }
+}
+
+function byName(loaded: LoadedData[], name: string): LoadedData {
+  const found = loaded.find((l) => l.dwa.name === name);
+  assert.ok(found, `no ${name} in ${loaded.map((l) => l.dwa.name)}`);
+  return found;
+}
+
+describe("SaverService unary calls", () => {
+  it("opens, adds detectors, saves a snapshot and a scan, logs, flushes, reports and closes", async () => {
+    const { sessionId, path: filePath } = await open("2026/unary.h5", {
+      saveType: opt.SaveType.SCAN,
+      metadata: {
+        operator: create(data.AttributeValueSchema, { kind: { case: "stringValue", value: "ada" } }),
+      },
+    });
+    assert.equal(filePath, "2026/unary.h5");
+    const detector = await addDetector(sessionId, "Camera");
+    assert.equal(detector, "/RawData/Detector000");
+    const snapshot = await unary(
+      client.saveSnapshot,
+      create(svc.SaveSnapshotRequestSchema, { sessionId, detectorId: detector, data: frame(3) }),
+    );
+    assert.equal(snapshot.channelPaths.length, 3);
+
+    const { scanId } = await unary(
+      client.beginScan,
+      create(svc.BeginScanRequestSchema, {
+        sessionId,
+        title: "Raster",
+        shape: [2n],
+        navAxes: [
+          axisToProto({ label: "x", units: "mm", data: Float64Array.of(0, 1), index: 0, spreadOrder: 0 }),
+        ],
+      }),
+    );
+    assert.equal(scanId, "/RawData/Scan000");
+    const scanDetector = await addDetector(sessionId, "Camera", scanId);
+    for (const k of [0, 1]) {
+      const point: svc.SaveScanPointResponse = await unary(
+        client.saveScanPoint,
+        create(svc.SaveScanPointRequestSchema, {
+          sessionId,
+          scanId,
+          detectorId: scanDetector,
+          indexes: [BigInt(k)],
+          data: frame(k),
+        }),
+      );
+      assert.equal(point.pointsSaved, BigInt(k + 1));
+    }
+    const ended = await unary(client.endScan, create(svc.EndScanRequestSchema, { sessionId, scanId }));
+    assert.equal(ended.pointsSaved, 2n);
+
+    await unary(client.addLog, create(svc.AddLogRequestSchema, { sessionId, lines: ["first", "second"] }));
+    const flushed = await unary(client.flush, create(svc.FlushRequestSchema, { sessionId }));
+    assert.deepEqual(flushed.streams, []);
+
+    const status = await unary(client.getStatus, create(svc.GetStatusRequestSchema, { sessionId }));
+    assert.equal(status.serverVersion, "0.1.0");
+    assert.equal(status.sessions[0]?.path, "2026/unary.h5");
+    assert.deepEqual(
+      status.sessions[0]?.scans.map((s) => [s.scanId, s.pointsSaved, s.done]),
+      [[scanId, 2n, true]],
+    );
+
+    const closed = await close(sessionId);
+    assert.equal(closed.path, "2026/unary.h5");
+    assert.ok(closed.sizeBytes > 0n);
+
+    const { loaded, logs } = await loadAll(filePath);
+    assert.deepEqual(logs, ["first", "second"]);
+    const scanImage = loaded.find((l) => l.path.startsWith(scanId) && l.dwa.name === "image");
+    assert.deepEqual(scanImage?.dwa.shape, [2, 4, 5]);
+    const snapshotImage = loaded.find((l) => l.path.startsWith(detector) && l.dwa.name === "image");
+    assert.deepEqual(snapshotImage?.dwa.shape, [4, 5]);
+  });
+
+  it("names the file as PyMoDAQ does when the path is empty", async () => {
+    const { sessionId, path: filePath } = await open("", { saveType: opt.SaveType.SCAN });
+    assert.match(filePath, /^\d{4}\/\d{8}\/Dataset_\d{8}_000\.h5$/);
+    await close(sessionId);
+  });
+});
+
+describe("SaverService errors", () => {
+  it("refuses paths outside the data root with PERMISSION_DENIED", async () => {
+    await rejectsWithStatus(open("/tmp/x.h5"), grpc.status.PERMISSION_DENIED, /is absolute/);
+    await rejectsWithStatus(open("../x.h5"), grpc.status.PERMISSION_DENIED, /'\.\.'/);
+    await rejectsWithStatus(open("escape/x.h5"), grpc.status.PERMISSION_DENIED, /outside the data root/);
+  });
+
+  it("refuses a second writer with FAILED_PRECONDITION naming the holder", async () => {
+    const { sessionId } = await open("busy.h5");
+    try {
+      await rejectsWithStatus(
+        open("busy.h5", { mode: opt.OpenMode.APPEND }),
+        grpc.status.FAILED_PRECONDITION,
+        new RegExp(`open in session ${sessionId}`),
+      );
+    } finally {
+      await close(sessionId);
+    }
+    await rejectsWithStatus(open("busy.h5"), grpc.status.ALREADY_EXISTS, /exists already/);
+  });
+
+  it("answers INVALID_ARGUMENT naming the field, NOT_FOUND for unknown ids, UNIMPLEMENTED for Browse", async () => {
+    const { sessionId } = await open("errors.h5");
+    try {
+      const detectorId = await addDetector(sessionId, "Camera");
+      const bad = frame(1);
+      const power = bad.data[0];
+      assert.ok(power);
+      power.data = [new Uint8Array(7)]; // 7 bytes cannot be float64 values
+      await rejectsWithStatus(
+        unary(
+          client.saveSnapshot,
+          create(svc.SaveSnapshotRequestSchema, { sessionId, detectorId, data: bad }),
+        ),
+        grpc.status.INVALID_ARGUMENT,
+        /data\[0\]\.data\[0\]: 7 bytes is not a multiple of 8/,
+      );
+      await rejectsWithStatus(
+        unary(
+          client.saveSnapshot,
+          create(svc.SaveSnapshotRequestSchema, {
+            sessionId,
+            detectorId: "/RawData/Detector042",
+            data: frame(1),
+          }),
+        ),
+        grpc.status.NOT_FOUND,
+        /Detector042/,
+      );
+      await rejectsWithStatus(
+        unary(client.flush, create(svc.FlushRequestSchema, { sessionId: "nope" })),
+        grpc.status.NOT_FOUND,
+        /no open session 'nope'/,
+      );
+      await rejectsWithStatus(
+        unary(client.browse, create(svc.BrowseRequestSchema, {})),
+        grpc.status.UNIMPLEMENTED,
+        /Browse/,
+      );
+      const read = client.readDataset(create(svc.ReadDatasetRequestSchema, {}));
+      read.on("data", () => undefined);
+      await rejectsWithStatus(
+        new Promise((resolve, reject) => {
+          read.on("error", reject);
+          read.on("end", resolve);
+        }),
+        grpc.status.UNIMPLEMENTED,
+        /ReadDataset/,
+      );
+    } finally {
+      await close(sessionId);
+    }
+  });
+});
+
+describe("SaverService.Stream", () => {
+  it("appends 0D/1D/2D frames and acknowledges them durable up to the last sequence", async () => {
+    const { sessionId, path: filePath } = await open("stream.h5", {
+      // flushes at every 4th frame only: no timer flush in between, so the acks are exact
+      flushPolicy: create(opt.FlushPolicySchema, { maxFrames: 4, maxDelayMs: 60_000 }),
+    });
+    const detectorId = await addDetector(sessionId, "Spectrometer");
+    const { streamId } = await unary(
+      client.startContinuous,
+      create(svc.StartContinuousRequestSchema, { sessionId, detectorId }),
+    );
+    const s = openStream();
+    for (let k = 1; k <= 10; k++)
+      s.call.write(streamFrame(k === 1 ? sessionId : "", k === 1 ? streamId : "", k));
+    s.call.end();
+    await s.done;
+    const last = s.acks.at(-1);
+    assert.equal(last?.final, true);
+    assert.equal(last?.appendedSequence, 10n);
+    assert.equal(last?.durableSequence, 10n);
+    // flushes every 4 frames, then the end: durable sequences only grow
+    assert.deepEqual(
+      s.acks.map((a) => Number(a.durableSequence)),
+      [4, 8, 10, 10],
+    );
+    const closed = await close(sessionId);
+    assert.deepEqual(
+      closed.streams.map((st) => [st.streamId, st.frames, st.durableSequence]),
+      [[streamId, 10n, 10n]],
+    );
+
+    const { loaded } = await loadAll(filePath);
+    assert.equal(byName(loaded, "power").dwa.shape[0], 10);
+    const spectrum = byName(loaded, "spectrum").dwa;
+    assert.deepEqual(spectrum.shape, [10, 8]);
+    assert.equal(spectrum.data[0]?.[9 * 8 + 3], 103);
+    assert.deepEqual(byName(loaded, "image").dwa.shape, [10, 4, 5]);
+  });
+
+  it("refuses a gap, acknowledges a resent frame without writing it twice", async () => {
+    const { sessionId, path: filePath } = await open("repeats.h5", { flushPolicy: everyFrame });
+    const detectorId = await addDetector(sessionId, "Spectrometer");
+    const { streamId } = await unary(
+      client.startContinuous,
+      create(svc.StartContinuousRequestSchema, { sessionId, detectorId }),
+    );
+    const first = openStream();
+    for (const k of [1, 2, 3]) first.call.write(streamFrame(sessionId, streamId, k));
+    await first.until((a) => a.durableSequence === 3n);
+    first.call.write(streamFrame(sessionId, streamId, 5));
+    await rejectsWithStatus(
+      first.done,
+      grpc.status.FAILED_PRECONDITION,
+      /sequence 5 leaves a gap.*send 4 next/,
+    );
+
+    const zero = openStream();
+    zero.call.write(streamFrame(sessionId, streamId, 0));
+    await rejectsWithStatus(zero.done, grpc.status.INVALID_ARGUMENT, /sequence: is 0/);
+    const other = openStream();
+    other.call.write(streamFrame(sessionId, streamId, 4));
+    other.call.write(streamFrame("another-session", streamId, 5));
+    await rejectsWithStatus(
+      other.done,
+      grpc.status.INVALID_ARGUMENT,
+      /session_id: 'another-session' differs/,
+    );
+
+    const second = openStream();
+    // frame 4 went in through the call refused at 5: 2, 3 and 4 are all repeats now
+    for (const k of [2, 3, 4, 5]) second.call.write(streamFrame(sessionId, streamId, k));
+    second.call.end();
+    await second.done;
+    assert.equal(second.acks.at(-1)?.appendedSequence, 5n);
+    assert.equal(second.acks.at(-1)?.final, true);
+    await close(sessionId);
+    const { loaded } = await loadAll(filePath);
+    const spectrum = byName(loaded, "spectrum").dwa;
+    assert.deepEqual(spectrum.shape, [5, 8]);
+    assert.deepEqual(
+      [...(spectrum.data[0] ?? [])].filter((_, i) => i % 8 === 0),
+      [10, 20, 30, 40, 50],
+    );
+  });
+
+  it("keeps the acknowledged frames of a client that cancels, and takes the stream back in a new call", async () => {
+    const { sessionId, path: filePath } = await open("cancelled.h5", { flushPolicy: everyFrame });
+    const detectorId = await addDetector(sessionId, "Spectrometer");
+    const { streamId } = await unary(
+      client.startContinuous,
+      create(svc.StartContinuousRequestSchema, { sessionId, detectorId }),
+    );
+    const s = openStream();
+    for (const k of [1, 2, 3]) s.call.write(streamFrame(sessionId, streamId, k));
+    await s.until((a) => a.durableSequence === 3n);
+    s.call.cancel();
+    await rejectsWithStatus(s.done, grpc.status.CANCELLED, /./);
+
+    const status = await unary(client.getStatus, create(svc.GetStatusRequestSchema, { sessionId }));
+    assert.deepEqual(
+      status.sessions[0]?.streams.map((st) => [st.streamId, st.appendedSequence]),
+      [[streamId, 3n]],
+    );
+    await unary(client.flush, create(svc.FlushRequestSchema, { sessionId }));
+    const mid = await loadAll(filePath);
+    assert.equal(byName(mid.loaded, "spectrum").dwa.shape[0], 3);
+
+    const resumed = openStream();
+    resumed.call.write(streamFrame(sessionId, streamId, 4));
+    resumed.call.end();
+    await resumed.done;
+    assert.equal(resumed.acks.at(-1)?.durableSequence, 4n);
+    await close(sessionId);
+    assert.equal(byName((await loadAll(filePath)).loaded, "spectrum").dwa.shape[0], 4);
+  });
+});
+
+describe("SaverServer.close()", () => {
+  it("closes the file of every session still open", async () => {
+    const own = createSaverServer({ root });
+    const port = await own.listen(0);
+    const ownClient = createGrpcClient(svc.SaverService, `127.0.0.1:${port}`);
+    try {
+      const call = <I, O>(method: UnaryMethod<I, O>, request: I) =>
+        new Promise<O>((resolve, reject) =>
+          method.call(ownClient, request, new grpc.Metadata(), {}, (error, response) =>
+            error || response === undefined ? reject(error) : resolve(response),
+          ),
+        );
+      const { sessionId } = await call(
+        ownClient.openFile,
+        create(svc.OpenFileRequestSchema, { path: "left-open.h5" }),
+      );
+      await call(ownClient.addLog, create(svc.AddLogRequestSchema, { sessionId, lines: ["still here"] }));
+    } finally {
+      ownClient.close();
+      await own.close();
+    }
+    assert.deepEqual((await loadAll("left-open.h5")).logs, ["still here"]);
+  });
+});

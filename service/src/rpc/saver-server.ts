@@ -1,0 +1,622 @@
+/**
+ * The h5saver.v1.SaverService over grpc-js: sessions that each own one `WorkerSaverFile` (its own
+ * writer thread), unary calls for everything but continuous frames, and the bidirectional
+ * `Stream` that appends frames by sequence number and acknowledges what is durable.
+ *
+ * `createSaverServer` builds the handlers and the grpc-js `Server` without listening; `listen`
+ * binds it (the command and the tests call it), `close` closes every session's file.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import * as opt from "@h5saver/proto/h5saver/v1/options_pb";
+import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import type { Compression } from "../backend/h5-backend.ts";
+import { invalidData, SaverError } from "../errors.ts";
+import type { SaveType } from "../layout/pymodaq-tree.ts";
+import { DEFAULT_FLUSH_POLICY, type DurableEvent, type SaverFileOptions } from "../layout/saver-file.ts";
+import type { DataToExport } from "../model/data-to-export.ts";
+import type { DataDistribution } from "../model/data-with-axes.ts";
+import { openSaverFile, type WorkerSaverFile } from "../worker/worker-saver-file.ts";
+import { attributeValueFromProto, axisFromProto, countFromProto, dataToExportFromProto } from "./convert.ts";
+import { createDataRoot } from "./data-root.ts";
+import { type GrpcHandlers, grpcServiceDefinition } from "./grpc-glue.ts";
+import { grpcStatus } from "./status.ts";
+
+export interface SaverServerOptions {
+  /** The data root: every client path is resolved under it. Must exist. */
+  readonly root: string;
+  /** Open sessions at once; one more OpenFile gets RESOURCE_EXHAUSTED. */
+  readonly maxSessions?: number;
+  /** Largest message the server accepts (grpc-js' default, 4 MiB, is below one 2k×2k float64 frame). */
+  readonly maxMessageBytes?: number;
+}
+
+export const DEFAULT_MAX_SESSIONS = 64;
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export interface SaverServer {
+  readonly server: grpc.Server;
+  readonly handlers: GrpcHandlers<typeof svc.SaverService>;
+  /** Binds `host:port` (port 0: any free port) and resolves with the port bound. */
+  listen(port: number, host?: string): Promise<number>;
+  /** Ends open stream calls, closes every session's file, then stops the server. */
+  close(): Promise<void>;
+}
+
+type StreamCall = grpc.ServerDuplexStream<svc.StreamRequest, svc.StreamResponse>;
+
+/**
+ * One continuous stream of a session. Sequence numbers start at 1 and advance by one per frame
+ * across calls, and every frame appended is one row, so the highest appended sequence is the
+ * frame count and the durable sequence is the durable frame count.
+ */
+interface StreamState {
+  readonly id: string;
+  appended: number;
+  durable: number;
+  ended: boolean;
+  /** Calls currently sending into this stream (a resumed call may overlap a broken one). */
+  readonly calls: Set<StreamCall>;
+  /** Frames of all calls of this stream go through here one at a time: a resent frame waits for the original. */
+  lock: Promise<unknown>;
+}
+
+interface ScanState {
+  readonly id: string;
+  points: number;
+  done: boolean;
+  readonly perDetector: Map<string, number>;
+}
+
+interface Session {
+  readonly id: string;
+  readonly path: string;
+  readonly absolute: string;
+  readonly file: WorkerSaverFile;
+  readonly openedAt: number;
+  lastFlushAt: number;
+  readonly streams: Map<string, StreamState>;
+  readonly scans: Map<string, ScanState>;
+  readonly stopListening: () => void;
+}
+
+const SERVER_VERSION = readVersion();
+
+export function createSaverServer(options: SaverServerOptions): SaverServer {
+  const dataRoot = createDataRoot(options.root);
+  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const startedAt = Date.now();
+  const sessions = new Map<string, Session>();
+  /** Absolute file path → the session writing it (or "opening" while OpenFile runs). */
+  const holders = new Map<string, string>();
+  let closing = false;
+
+  const toStatus = (error: unknown) => grpcStatus(error, dataRoot.root);
+
+  function unary<I, O>(run: (request: I) => Promise<O>): grpc.handleUnaryCall<I, O> {
+    return (call, callback) => {
+      const work = closing ? Promise.reject(shuttingDown()) : run(call.request);
+      work.then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toStatus(error)),
+      );
+    };
+  }
+
+  function sessionOf(id: string): Session {
+    const session = sessions.get(id);
+    if (!session) {
+      throw new SaverError(
+        "not_found",
+        id === ""
+          ? "session_id is empty: pass the session_id OpenFile returned"
+          : `no open session '${id}': it was closed or never opened; OpenFile starts one`,
+        { field: "session_id" },
+      );
+    }
+    return session;
+  }
+
+  function streamOf(session: Session, id: string): StreamState {
+    const state = session.streams.get(id);
+    if (!state) {
+      throw new SaverError(
+        "not_found",
+        `no stream '${id}' in session ${session.id}; StartContinuous returns the stream_id`,
+        { field: "stream_id" },
+      );
+    }
+    return state;
+  }
+
+  function ack(state: StreamState, final = false): svc.StreamResponse {
+    return create(svc.StreamResponseSchema, {
+      appendedSequence: BigInt(state.appended),
+      durableSequence: BigInt(state.durable),
+      durableFrames: BigInt(state.durable),
+      final,
+    });
+  }
+
+  function streamStatus(state: StreamState): svc.StreamStatus {
+    return create(svc.StreamStatusSchema, {
+      streamId: state.id,
+      frames: BigInt(state.appended),
+      durableFrames: BigInt(state.durable),
+      appendedSequence: BigInt(state.appended),
+      durableSequence: BigInt(state.durable),
+    });
+  }
+
+  function onDurable(session: Session, event: DurableEvent): void {
+    session.lastFlushAt = Date.now();
+    const state = session.streams.get(event.stream);
+    if (!state || event.durableFrames <= state.durable) return;
+    state.durable = event.durableFrames;
+    // the writer reports a flush before it answers the append that triggered it: frames durable
+    // are frames appended, so the acknowledgement never shows durable > appended
+    state.appended = Math.max(state.appended, state.durable);
+    for (const call of state.calls) call.write(ack(state));
+  }
+
+  async function openFile(request: svc.OpenFileRequest): Promise<svc.OpenFileResponse> {
+    if (sessions.size >= maxSessions) {
+      throw new SaverError(
+        "resource_exhausted",
+        `${sessions.size} sessions are open, the server's limit: close one (CloseFile) first`,
+      );
+    }
+    const fileOptions = openOptions(request);
+    const target = dataRoot.resolve(request.path, { saveType: fileOptions.saveType ?? "detector" });
+    const holder = holders.get(target.absolute);
+    if (holder !== undefined) {
+      throw new SaverError(
+        "failed_precondition",
+        `'${target.relative}' is open in session ${holder}: one writer per file; close that session first`,
+        { field: "path" },
+      );
+    }
+    const mode = fileOptions.mode ?? "create";
+    if (mode === "create" && existsSync(target.absolute)) {
+      throw new SaverError(
+        "already_exists",
+        `'${target.relative}' exists already: choose another path, or mode OPEN_MODE_APPEND / OPEN_MODE_OVERWRITE`,
+        { field: "path" },
+      );
+    }
+    if (mode === "append" && !existsSync(target.absolute)) {
+      throw new SaverError(
+        "not_found",
+        `'${target.relative}' does not exist, so it cannot be appended to: use OPEN_MODE_CREATE`,
+        { field: "path" },
+      );
+    }
+    const id = randomUUID();
+    holders.set(target.absolute, id);
+    try {
+      const file = await openSaverFile({ ...fileOptions, path: target.absolute });
+      const session: Session = {
+        id,
+        path: target.relative,
+        absolute: target.absolute,
+        file,
+        openedAt: Date.now(),
+        lastFlushAt: 0,
+        streams: new Map(),
+        scans: new Map(),
+        stopListening: file.onDurable((event) => onDurable(session, event)),
+      };
+      sessions.set(id, session);
+      return create(svc.OpenFileResponseSchema, { sessionId: id, path: target.relative });
+    } catch (error) {
+      holders.delete(target.absolute);
+      throw error;
+    }
+  }
+
+  /** Ends the session's streams and closes its file; the session is gone whatever fails. */
+  async function closeSession(session: Session, why: SaverError): Promise<svc.StreamStatus[]> {
+    sessions.delete(session.id);
+    try {
+      for (const state of session.streams.values()) {
+        for (const call of state.calls) call.emit("error", toStatus(why));
+        state.calls.clear();
+        if (!state.ended) {
+          await state.lock;
+          const receipt = await session.file.endContinuous(state.id);
+          state.ended = true;
+          state.durable = receipt.durableFrames;
+        }
+      }
+      return [...session.streams.values()].map(streamStatus);
+    } finally {
+      session.stopListening();
+      await session.file.close();
+      holders.delete(session.absolute);
+    }
+  }
+
+  async function closeFile(request: svc.CloseFileRequest): Promise<svc.CloseFileResponse> {
+    const session = sessionOf(request.sessionId);
+    const streams = await closeSession(
+      session,
+      new SaverError("failed_precondition", `session ${session.id} was closed by CloseFile`),
+    );
+    return create(svc.CloseFileResponseSchema, {
+      path: session.path,
+      sizeBytes: BigInt(statSync(session.absolute).size),
+      streams,
+    });
+  }
+
+  async function addDetector(request: svc.AddDetectorRequest): Promise<svc.AddDetectorResponse> {
+    const session = sessionOf(request.sessionId);
+    const detectorId =
+      request.scanId === ""
+        ? await session.file.addDetector(request.title, request.settingsXml)
+        : await session.file.addScanDetector(request.scanId, request.title, request.settingsXml);
+    return create(svc.AddDetectorResponseSchema, { detectorId });
+  }
+
+  async function saveSnapshot(request: svc.SaveSnapshotRequest): Promise<svc.SaveSnapshotResponse> {
+    const session = sessionOf(request.sessionId);
+    const channelPaths = await session.file.saveSnapshot(request.detectorId, requiredData(request.data));
+    session.lastFlushAt = Date.now();
+    return create(svc.SaveSnapshotResponseSchema, { channelPaths });
+  }
+
+  async function beginScan(request: svc.BeginScanRequest): Promise<svc.BeginScanResponse> {
+    const session = sessionOf(request.sessionId);
+    const distribution = distributionFromProto(request.distribution);
+    const scanId = await session.file.beginScan({
+      title: request.title,
+      settingsXml: request.settingsXml,
+      shape: request.shape.map((d, i) => countFromProto(d, `shape[${i}]`)),
+      navAxes: request.navAxes.map((axis, i) => axisFromProto(axis, `nav_axes[${i}]`)),
+      ...(distribution ? { distribution } : {}),
+    });
+    session.scans.set(scanId, { id: scanId, points: 0, done: false, perDetector: new Map() });
+    return create(svc.BeginScanResponseSchema, { scanId });
+  }
+
+  async function saveScanPoint(request: svc.SaveScanPointRequest): Promise<svc.SaveScanPointResponse> {
+    const session = sessionOf(request.sessionId);
+    const indexes = request.indexes.map((d, i) => countFromProto(d, `indexes[${i}]`));
+    await session.file.saveScanPoint(request.scanId, request.detectorId, indexes, requiredData(request.data));
+    const scan = session.scans.get(request.scanId);
+    const saved = (scan?.perDetector.get(request.detectorId) ?? 0) + 1;
+    if (scan) {
+      scan.points++;
+      scan.perDetector.set(request.detectorId, saved);
+    }
+    return create(svc.SaveScanPointResponseSchema, { pointsSaved: BigInt(saved) });
+  }
+
+  async function endScan(request: svc.EndScanRequest): Promise<svc.EndScanResponse> {
+    const session = sessionOf(request.sessionId);
+    await session.file.endScan(request.scanId);
+    session.lastFlushAt = Date.now();
+    const scan = session.scans.get(request.scanId);
+    if (scan) scan.done = true;
+    return create(svc.EndScanResponseSchema, { pointsSaved: BigInt(scan?.points ?? 0) });
+  }
+
+  async function startContinuous(request: svc.StartContinuousRequest): Promise<svc.StartContinuousResponse> {
+    const session = sessionOf(request.sessionId);
+    const streamId = await session.file.startContinuous(request.detectorId);
+    session.streams.set(streamId, {
+      id: streamId,
+      appended: 0,
+      durable: 0,
+      ended: false,
+      calls: new Set(),
+      lock: Promise.resolve(),
+    });
+    return create(svc.StartContinuousResponseSchema, { streamId });
+  }
+
+  async function addLog(request: svc.AddLogRequest): Promise<svc.AddLogResponse> {
+    await sessionOf(request.sessionId).file.addLog(...request.lines);
+    return create(svc.AddLogResponseSchema, {});
+  }
+
+  async function flush(request: svc.FlushRequest): Promise<svc.FlushResponse> {
+    const session = sessionOf(request.sessionId);
+    await session.file.flush();
+    session.lastFlushAt = Date.now();
+    return create(svc.FlushResponseSchema, { streams: [...session.streams.values()].map(streamStatus) });
+  }
+
+  async function getStatus(request: svc.GetStatusRequest): Promise<svc.GetStatusResponse> {
+    const chosen = request.sessionId === "" ? [...sessions.values()] : [sessionOf(request.sessionId)];
+    return create(svc.GetStatusResponseSchema, {
+      serverVersion: SERVER_VERSION,
+      uptimeSeconds: (Date.now() - startedAt) / 1000,
+      sessions: chosen.map((s) => {
+        const streams = [...s.streams.values()];
+        return create(svc.SessionStatusSchema, {
+          sessionId: s.id,
+          path: s.path,
+          openedAt: s.openedAt / 1000,
+          // stream frames only: the writer does not report unflushed scan points yet
+          pendingFrames: BigInt(streams.reduce((n, st) => n + st.appended - st.durable, 0)),
+          lastFlushAt: s.lastFlushAt / 1000,
+          streams: streams.filter((st) => !st.ended).map(streamStatus),
+          scans: [...s.scans.values()].map((sc) =>
+            create(svc.ScanStatusSchema, { scanId: sc.id, pointsSaved: BigInt(sc.points), done: sc.done }),
+          ),
+        });
+      }),
+    });
+  }
+
+  /**
+   * One Stream call. Backpressure: the call is paused while a frame is being appended, so grpc-js
+   * stops reading once its small object buffer (16 messages) is full and HTTP/2 flow control then
+   * holds the sender. A call that breaks leaves the stream open for the next call.
+   */
+  function stream(call: StreamCall): void {
+    let bound: { session: Session; state: StreamState } | undefined;
+    let failed = false;
+    let pending: Promise<unknown> = Promise.resolve();
+
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      bound?.state.calls.delete(call);
+      if (!call.cancelled) call.emit("error", toStatus(error));
+    };
+
+    const bind = (request: svc.StreamRequest) => {
+      if (closing) throw shuttingDown();
+      if (request.sessionId === "" || request.streamId === "") {
+        throw invalidData(
+          request.sessionId === "" ? "session_id" : "stream_id",
+          "is required in the first message of a Stream call",
+        );
+      }
+      const session = sessionOf(request.sessionId);
+      const state = streamOf(session, request.streamId);
+      state.calls.add(call);
+      bound = { session, state };
+      return bound;
+    };
+
+    const handle = async (request: svc.StreamRequest): Promise<void> => {
+      const { session, state } = bound ?? bind(request);
+      if (request.sessionId !== "" && request.sessionId !== session.id) {
+        throw invalidData("session_id", `'${request.sessionId}' differs from this call's ${session.id}`);
+      }
+      if (request.streamId !== "" && request.streamId !== state.id) {
+        throw invalidData("stream_id", `'${request.streamId}' differs from this call's ${state.id}`);
+      }
+      const sequence = countFromProto(request.sequence, "sequence");
+      const run = state.lock.then(async () => {
+        if (state.ended) {
+          throw new SaverError(
+            "failed_precondition",
+            `stream ${state.id} has ended: it takes no more frames`,
+          );
+        }
+        if (sequence === 0) throw invalidData("sequence", "is 0: the first frame of a stream is 1");
+        if (sequence <= state.appended) {
+          // a resent frame: appended already, so acknowledged and not written again
+          call.write(ack(state));
+          return;
+        }
+        if (sequence > state.appended + 1) {
+          throw new SaverError(
+            "failed_precondition",
+            `sequence ${sequence} leaves a gap: stream ${state.id} has appended up to ${state.appended}; send ${state.appended + 1} next`,
+            { field: "sequence" },
+          );
+        }
+        const receipt = await session.file.append(state.id, requiredData(request.data));
+        state.appended = Math.max(state.appended, receipt.frames);
+        state.durable = Math.max(state.durable, receipt.durableFrames);
+      });
+      state.lock = run.catch(() => undefined);
+      await run;
+    };
+
+    const halfClose = async (): Promise<void> => {
+      if (!bound) {
+        call.end();
+        return;
+      }
+      const { session, state } = bound;
+      const run = state.lock.then(async () => {
+        if (!state.ended) {
+          const receipt = await session.file.endContinuous(state.id);
+          state.ended = true;
+          state.durable = receipt.durableFrames;
+        }
+      });
+      state.lock = run.catch(() => undefined);
+      await run;
+      state.calls.delete(call);
+      call.write(ack(state, true));
+      call.end();
+    };
+
+    call.on("data", (request: svc.StreamRequest) => {
+      if (failed) return;
+      call.pause();
+      pending = handle(request).then(() => {
+        if (!failed) call.resume();
+      }, fail);
+    });
+    call.on("end", () => {
+      // grpc-js reports a client's cancel as the end of its messages first and as 'cancelled' a
+      // moment later: wait one turn of the event loop so that a cancel never ends the stream
+      pending = pending
+        .then(() => new Promise((resolve) => setImmediate(resolve)))
+        .then(() => (failed || call.cancelled ? undefined : halfClose()))
+        .catch(fail);
+    });
+    call.on("cancelled", () => {
+      // the client left: frames appended stay in the file, the stream stays open for a new call
+      failed = true;
+      bound?.state.calls.delete(call);
+    });
+    call.on("error", () => {
+      failed = true;
+      bound?.state.calls.delete(call);
+    });
+  }
+
+  const unimplemented = (method: string) => ({
+    code: grpc.status.UNIMPLEMENTED,
+    details: `${method} is not implemented by this server yet`,
+  });
+
+  const handlers: GrpcHandlers<typeof svc.SaverService> = {
+    openFile: unary(openFile),
+    closeFile: unary(closeFile),
+    addDetector: unary(addDetector),
+    saveSnapshot: unary(saveSnapshot),
+    beginScan: unary(beginScan),
+    saveScanPoint: unary(saveScanPoint),
+    endScan: unary(endScan),
+    startContinuous: unary(startContinuous),
+    stream,
+    addLog: unary(addLog),
+    flush: unary(flush),
+    getStatus: unary(getStatus),
+    browse: (_call, callback) => callback(unimplemented("Browse")),
+    readDataset: (call) => call.emit("error", unimplemented("ReadDataset")),
+  };
+
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.max_send_message_length": maxMessageBytes,
+  });
+  server.addService(grpcServiceDefinition(svc.SaverService), handlers);
+
+  return {
+    server,
+    handlers,
+    listen(port, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+          error ? reject(error) : resolve(bound),
+        );
+      });
+    },
+    async close() {
+      closing = true;
+      const why = shuttingDown();
+      await Promise.allSettled([...sessions.values()].map((session) => closeSession(session, why)));
+      await new Promise<void>((resolve) => {
+        // calls still running after a grace period are cut: the files are closed already
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}
+
+function shuttingDown(): SaverError {
+  return new SaverError("unavailable", "the server is shutting down; retry against a running server");
+}
+
+function requiredData(data: svc.SaveSnapshotRequest["data"]): DataToExport {
+  if (!data) throw invalidData("data", "is missing: send a DataToExport");
+  return dataToExportFromProto(data);
+}
+
+type FileOptions = Omit<SaverFileOptions, "path">;
+
+/** OpenFile's request as the writer's options; enum numbers this version does not know are refused. */
+function openOptions(request: svc.OpenFileRequest): FileOptions {
+  const metadata: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(request.metadata)) {
+    metadata[key] = attributeValueFromProto(value, `metadata.${key}`);
+  }
+  const policy = request.flushPolicy;
+  return {
+    mode: pick(OPEN_MODES, request.mode, "mode", "OpenMode") ?? "create",
+    saveType: pick(SAVE_TYPES, request.saveType, "save_type", "SaveType") ?? "detector",
+    compression: compressionFromProto(request.compression),
+    flush: {
+      maxFrames: policy?.maxFrames ?? DEFAULT_FLUSH_POLICY.maxFrames,
+      maxDelayMs: policy?.maxDelayMs ?? DEFAULT_FLUSH_POLICY.maxDelayMs,
+    },
+    metadata,
+  };
+}
+
+const OPEN_MODES: ReadonlyMap<number, "create" | "overwrite" | "append"> = new Map([
+  [opt.OpenMode.CREATE, "create"],
+  [opt.OpenMode.OVERWRITE, "overwrite"],
+  [opt.OpenMode.APPEND, "append"],
+]);
+
+const SAVE_TYPES: ReadonlyMap<number, SaveType> = new Map([
+  [opt.SaveType.DETECTOR, "detector"],
+  [opt.SaveType.SCAN, "scan"],
+  [opt.SaveType.LOGGER, "logger"],
+  [opt.SaveType.CUSTOM, "custom"],
+  [opt.SaveType.ACTUATOR, "actuator"],
+]);
+
+/** The proto's "0 means 5" for compression levels. */
+const DEFAULT_COMPRESSION_LEVEL = 5;
+
+function compressionFromProto(compression: opt.Compression | undefined): Compression {
+  if (!compression) return { kind: "none" };
+  const level = compression.level === 0 ? DEFAULT_COMPRESSION_LEVEL : compression.level;
+  if (level > 9) throw invalidData("compression.level", `${level} is above 9`);
+  switch (compression.kind) {
+    case opt.CompressionKind.UNSPECIFIED:
+    case opt.CompressionKind.NONE:
+      return { kind: "none" };
+    case opt.CompressionKind.GZIP:
+      return { kind: "gzip", level };
+    case opt.CompressionKind.BLOSC_LZ4:
+      return { kind: "blosc-lz4", level };
+    default:
+      throw invalidData("compression.kind", `unknown CompressionKind enum value ${compression.kind}`);
+  }
+}
+
+function distributionFromProto(value: number): DataDistribution | undefined {
+  return pick(
+    new Map<number, DataDistribution>([
+      [1, "uniform"],
+      [2, "spread"],
+    ]),
+    value,
+    "distribution",
+    "DataDistribution",
+  );
+}
+
+/** UNSPECIFIED (0) → undefined (the default); unknown numbers are refused naming the field. */
+function pick<T>(
+  table: ReadonlyMap<number, T>,
+  value: number,
+  field: string,
+  enumName: string,
+): T | undefined {
+  if (value === 0) return undefined;
+  const mapped = table.get(value);
+  if (mapped === undefined) throw invalidData(field, `unknown ${enumName} enum value ${value}`);
+  return mapped;
+}
+
+function readVersion(): string {
+  const pkg: unknown = createRequire(import.meta.url)("../../package.json");
+  const version = typeof pkg === "object" && pkg !== null && "version" in pkg ? pkg.version : undefined;
+  return typeof version === "string" ? version : "unknown";
+}
