@@ -1,8 +1,8 @@
 import type { Compression } from "../backend/h5-backend.ts";
 import { SaverError } from "../errors.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
-import { dtypeOfArray, type NumericArray } from "../model/dtype.ts";
-import { addAxes, dataAttributes, errorTitle } from "./dwa-nodes.ts";
+import type { NumericArray } from "../model/dtype.ts";
+import { addEnlargeableArrays } from "./dwa-nodes.ts";
 import { checkFrameLayout, type FrameLayout, frameLayoutOf } from "./frame-shape.ts";
 import { NAV_AXES } from "./node-names.ts";
 import { py } from "./pymodaq-attribute.ts";
@@ -128,30 +128,8 @@ export class ContinuousStream {
     for (const dwa of dte.data) {
       const dimGroup = await tree.addDataGroup(this.detector, dwa.dim);
       const channel = await tree.addChannelGroup(dimGroup, dwa.name, dwa.origin);
-      const buffers: RowBuffer[] = [];
-      const navIndexes = [0, ...dwa.navIndexes.map((n) => n + 1)];
-      for (const i of dwa.data.keys()) {
-        const { path, chunkRows } = await tree.addEArray(channel, i, dwa.shape, {
-          kind: "data_enlargeable",
-          dtype: dwa.dtype,
-          title: dwa.name,
-          compression: this.#compression,
-          attributes: dataAttributes(dwa, i, { navIndexes, distribution: "spread" }),
-        });
-        buffers.push(new RowBuffer(tree, path, dwa.dtype, dwa.shape, chunkRows));
-      }
-      for (const [i, errors] of (dwa.errors ?? []).entries()) {
-        const dtype = dtypeOfArray(errors);
-        const { path, chunkRows } = await tree.addEArray(channel, i, dwa.shape, {
-          kind: "error",
-          dtype,
-          title: errorTitle(dwa),
-          compression: this.#compression,
-          attributes: dataAttributes(dwa, i, { navIndexes, distribution: "spread", source: "calculated" }),
-        });
-        buffers.push(new RowBuffer(tree, path, dtype, dwa.shape, chunkRows));
-      }
-      await addAxes(tree, channel, dwa.axes, 1, this.#compression);
+      const arrays = await addEnlargeableArrays(tree, channel, dwa, this.#compression);
+      const buffers = arrays.map((a) => new RowBuffer(tree, a.path, a.dtype, dwa.shape, a.chunkRows));
       this.#buffers.push(buffers);
     }
     const navGroup = await tree.getSetGroup(this.detector, NAV_AXES);

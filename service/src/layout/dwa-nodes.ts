@@ -109,3 +109,47 @@ export async function writeSnapshotArrays(
   }
   await addAxes(tree, channel, dwa.axes, 0, compression);
 }
+
+export interface EnlargeableArray {
+  readonly path: string;
+  readonly dtype: DataWithAxes["dtype"];
+  readonly chunkRows: number;
+}
+
+/**
+ * The EARRAYs of a DataWithAxes that grows by one row per frame (continuous saving,
+ * `DataEnlargeableSaver`): `EnlData00…` and `ErrorBar00…` of shape `(0, ...frame shape)`, and
+ * its axes with their index shifted past the row dimension. Returned data first, then errors.
+ */
+export async function addEnlargeableArrays(
+  tree: PyMoDAQTree,
+  channel: string,
+  dwa: DataWithAxes,
+  compression: Compression,
+): Promise<EnlargeableArray[]> {
+  const navIndexes = [0, ...dwa.navIndexes.map((n) => n + 1)];
+  const arrays: EnlargeableArray[] = [];
+  for (const i of dwa.data.keys()) {
+    const { path, chunkRows } = await tree.addEArray(channel, i, dwa.shape, {
+      kind: "data_enlargeable",
+      dtype: dwa.dtype,
+      title: dwa.name,
+      compression,
+      attributes: dataAttributes(dwa, i, { navIndexes, distribution: "spread" }),
+    });
+    arrays.push({ path, dtype: dwa.dtype, chunkRows });
+  }
+  for (const [i, errors] of (dwa.errors ?? []).entries()) {
+    const dtype = dtypeOfArray(errors);
+    const { path, chunkRows } = await tree.addEArray(channel, i, dwa.shape, {
+      kind: "error",
+      dtype,
+      title: errorTitle(dwa),
+      compression,
+      attributes: dataAttributes(dwa, i, { navIndexes, distribution: "spread", source: "calculated" }),
+    });
+    arrays.push({ path, dtype, chunkRows });
+  }
+  await addAxes(tree, channel, dwa.axes, 1, compression);
+  return arrays;
+}

@@ -10,7 +10,7 @@ import {
   type DataWithAxes,
   type DataWithAxesInput,
 } from "../model/data-with-axes.ts";
-import { addAxes, dataAttributes, writeSnapshotArrays } from "./dwa-nodes.ts";
+import { addEnlargeableArrays, writeSnapshotArrays } from "./dwa-nodes.ts";
 import { ensureFolderOf, pymodaqFilePath } from "./file-naming.ts";
 import { arrayNodeName } from "./node-names.ts";
 import { PyMoDAQTree, type SaveType } from "./pymodaq-tree.ts";
@@ -153,19 +153,7 @@ export class H5Saver {
       if (await this.tree.backend.exists(paths[0] as string)) {
         this.#rows.set(channel, (await this.tree.backend.datasetInfo(paths[0] as string)).shape[0] ?? 0);
       } else {
-        for (const i of dwa.data.keys()) {
-          await this.tree.addEArray(channel, i, dwa.shape, {
-            kind: "data_enlargeable",
-            dtype: dwa.dtype,
-            title: dwa.name,
-            compression: this.#compression,
-            attributes: dataAttributes(dwa, i, {
-              navIndexes: [0, ...dwa.navIndexes.map((n) => n + 1)],
-              distribution: "spread",
-            }),
-          });
-        }
-        await addAxes(this.tree, channel, dwa.axes, 1, this.#compression);
+        await addEnlargeableArrays(this.tree, channel, dwa, this.#compression);
         this.#rows.set(channel, 0);
       }
     }
