@@ -1,0 +1,403 @@
+import assert from "node:assert/strict";
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { before, describe, it } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { PyMoDAQLoader } from "../layout/loader.ts";
+import { SaverFile } from "../layout/saver-file.ts";
+import { createDataToExport } from "../model/data-to-export.ts";
+import { dataToExportToProto } from "../rpc/convert.ts";
+import { createGrpcClient } from "../rpc/grpc-glue.ts";
+import { tempDir } from "../testing/temp-dir.ts";
+import { DEFAULT_PORT, isLoopback, parseCommandLine, UsageError } from "./config.ts";
+import { inspectFile, type ReadRequest, readNode } from "./file-commands.ts";
+
+const ENTRY = path.join(import.meta.dirname, "h5saver.ts");
+const dir = tempDir("h5saver-cli-");
+/** The environment of every child: no H5SAVER_* variable leaks in from the caller's. */
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("H5SAVER_")));
+
+interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function h5saver(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", ENTRY, ...args],
+      { env: { ...cleanEnv, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+interface Served {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly port: number;
+  readonly firstLines: string[];
+  /** Resolves when the process exits, with its status and everything it printed. */
+  readonly exited: Promise<Result>;
+}
+
+/** Starts `h5saver serve …` and waits for its listening line. */
+function serve(args: string[], env: Record<string, string> = {}): Promise<Served> {
+  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "serve", ...args], {
+    env: { ...cleanEnv, ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  const exited = new Promise<Result>((resolve) => {
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`no listening line within 15 s; stdout: ${stdout}; stderr: ${stderr}`));
+    }, 15_000);
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /h5saver listening on .*:(\d+), data root .*\n/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        // the optional network warning follows the listening line in the same write or the next
+        setTimeout(
+          () => resolve({ child, port: Number(match[1]), firstLines: stdout.split("\n"), exited }),
+          50,
+        );
+      }
+    });
+    exited.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited (${r.code}) before listening: ${r.stderr}`));
+    }, reject);
+  });
+}
+
+type UnaryMethod<I, O> = (
+  request: I,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: grpc.requestCallback<O>,
+) => grpc.ClientUnaryCall;
+
+function unary<I, O>(client: object, method: UnaryMethod<I, O>, request: I): Promise<O> {
+  return new Promise((resolve, reject) => {
+    method.call(
+      client,
+      request,
+      new grpc.Metadata(),
+      { deadline: Date.now() + 10_000 },
+      (error, response) => {
+        if (error) reject(error);
+        else if (response === undefined) reject(new Error("no response"));
+        else resolve(response);
+      },
+    );
+  });
+}
+
+describe("h5saver serve", () => {
+  it("listens on a free port, answers GetStatus and closes open files on SIGTERM", async () => {
+    const root = path.join(dir, "served", "root"); // missing: serve creates it
+    const served = await serve(["--root", root, "--port", "0"]);
+    try {
+      assert.ok(existsSync(root));
+      assert.ok(served.port > 0);
+      assert.ok(
+        served.firstLines.includes(`h5saver listening on 127.0.0.1:${served.port}, data root ${root}`),
+        served.firstLines.join("\n"),
+      );
+      assert.ok(!served.firstLines.some((line) => line.includes("without authentication")));
+
+      const client = createGrpcClient(svc.SaverService, `127.0.0.1:${served.port}`);
+      try {
+        const status = await unary(client, client.getStatus, create(svc.GetStatusRequestSchema, {}));
+        assert.equal(status.serverVersion, "0.1.0");
+        assert.deepEqual(status.sessions, []);
+
+        const { sessionId } = await unary(
+          client,
+          client.openFile,
+          create(svc.OpenFileRequestSchema, { path: "2026/served.h5" }),
+        );
+        const { detectorId } = await unary(
+          client,
+          client.addDetector,
+          create(svc.AddDetectorRequestSchema, { sessionId, title: "served spectro" }),
+        );
+        const data = dataToExportToProto(
+          createDataToExport({
+            name: "served spectro",
+            data: [
+              {
+                name: "Spectrum",
+                units: "V",
+                data: [Float64Array.of(1, 2, 3, 4)],
+                axes: [{ label: "wavelength", units: "nm", data: Float64Array.of(400, 401, 402, 403) }],
+              },
+            ],
+          }),
+        );
+        await unary(
+          client,
+          client.saveSnapshot,
+          create(svc.SaveSnapshotRequestSchema, { sessionId, detectorId, data }),
+        );
+        const open = await unary(client, client.getStatus, create(svc.GetStatusRequestSchema, {}));
+        assert.equal(open.sessions.length, 1);
+        const clash = await h5saver(["serve", "--root", root, "--port", String(served.port)]);
+        assert.equal(clash.code, 1, clash.stderr);
+        assert.match(clash.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${served.port}`));
+      } finally {
+        client.close();
+      }
+    } finally {
+      served.child.kill("SIGTERM");
+    }
+    const result = await served.exited;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^h5saver stopped: 1 files closed$/m);
+
+    const backend = await openH5wasmFile(path.join(root, "2026", "served.h5"), "read");
+    try {
+      const loaded = await new PyMoDAQLoader(backend).loadAll();
+      assert.equal(loaded.length, 1);
+      assert.equal(loaded[0]?.dwa.name, "Spectrum");
+      assert.deepEqual([...(loaded[0]?.dwa.data[0] ?? [])], [1, 2, 3, 4]);
+      assert.deepEqual(
+        loaded[0]?.dwa.axes.map((a) => a.label),
+        ["wavelength"],
+      );
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it("takes root, port and host from H5SAVER_* when no flag is given", async () => {
+    // tests bind loopback only: 127.0.0.2 is loopback too, and shows the host came from the env
+    const fromEnv = path.join(dir, "env-root");
+    const served = await serve([], { H5SAVER_ROOT: fromEnv, H5SAVER_PORT: "0", H5SAVER_HOST: "127.0.0.2" });
+    served.child.kill("SIGINT");
+    const result = await served.exited;
+    assert.match(
+      result.stdout,
+      new RegExp(`^h5saver listening on 127\\.0\\.0\\.2:\\d+, data root ${fromEnv}$`, "m"),
+    );
+    assert.doesNotMatch(result.stdout, /reachable from the network/);
+    assert.match(result.stdout, /^h5saver stopped: 0 files closed$/m);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(existsSync(fromEnv));
+  });
+
+  it("exits 2 with one line for bad usage", async () => {
+    const root = path.join(dir, "usage-root");
+    const [noRoot, badPort, unknown] = await Promise.all([
+      h5saver(["serve"]),
+      h5saver(["serve", "--root", root, "--port", "70000"]),
+      h5saver(["serve", "--root", root, "--bogus"]),
+    ]);
+    assert.equal(noRoot.code, 2);
+    assert.match(noRoot.stderr, /--root DIR or the H5SAVER_ROOT/);
+    assert.equal(badPort.code, 2);
+    assert.match(badPort.stderr, /--port '70000'/);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--bogus/);
+    for (const r of [noRoot, badPort, unknown]) assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  });
+});
+
+describe("h5saver inspect and read", () => {
+  const file = path.join(dir, "files", "spectro.h5");
+  const big = path.join(dir, "files", "big.h5");
+  const IMAGE = "/RawData/Detector000/Data2D/CH00/Data00";
+  const spectrum = Float64Array.from({ length: 6 }, (_, i) => i * 1.5);
+
+  before(async () => {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const saver = await SaverFile.open({ path: file });
+    const det = await saver.addDetector("spectro");
+    await saver.saveSnapshot(det, {
+      name: "spectro",
+      data: [
+        {
+          name: "Spectrum",
+          units: "V",
+          data: [spectrum],
+          axes: [{ label: "wavelength", units: "nm", offset: 500, scaling: 2, size: 6 }],
+        },
+        { name: "image", data: [Uint16Array.from({ length: 12 }, (_, i) => i)], shape: [3, 4] },
+      ],
+    });
+    await saver.close();
+    const large = await SaverFile.open({ path: big });
+    const bigDet = await large.addDetector("camera");
+    await large.saveSnapshot(bigDet, {
+      name: "camera",
+      data: [{ name: "frame", data: [new Uint8Array(3163 * 3163)], shape: [3163, 3163] }],
+    });
+    await large.close();
+  });
+
+  it("inspect prints the tree and one line per DataWithAxes", async () => {
+    const [result, inProcess] = await Promise.all([h5saver(["inspect", file]), inspectFile(file)]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `${inProcess}\n`);
+    assert.match(result.stdout, /^ {4}Detector000\/ {2}'spectro'$/m);
+    assert.match(result.stdout, /^ {10}Axis00 {2}CARRAY float64 \[6\] {2}axis 'wavelength'$/m);
+    assert.match(result.stdout, /^ {10}Data00 {2}CARRAY uint16 \[3, 4\] {2}data 'CH00'$/m);
+    assert.match(
+      result.stdout,
+      /^\/RawData\/Detector000\/Data1D\/CH00\/Data00 {2}Spectrum {2}Data1D \[6\] {2}V {2}axes: wavelength\[nm\]$/m,
+    );
+    assert.match(
+      result.stdout,
+      /^\/RawData\/Detector000\/Data2D\/CH00\/Data00 {2}image {2}Data2D \[3, 4\] {2}- {2}axes: none$/m,
+    );
+  });
+
+  it("inspect fails clearly on a missing or non-HDF5 file", async () => {
+    const text = path.join(dir, "files", "notes.txt");
+    writeFileSync(text, "not HDF5\n");
+    const [missing, notHdf5] = await Promise.all([
+      h5saver(["inspect", path.join(dir, "files", "missing.h5")]),
+      h5saver(["inspect", text]),
+    ]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no such file: '.*missing\.h5'/);
+    assert.equal(notHdf5.code, 1);
+    assert.match(notHdf5.stderr, /notes\.txt' cannot be opened as an HDF5 file/);
+  });
+
+  it("read prints values, and refuses a missing node with exit 1", async () => {
+    const [whole, slice, missing, usage] = await Promise.all([
+      h5saver(["read", file, IMAGE]),
+      h5saver(["read", file, IMAGE, "--start", "1,1", "--count", "2,2", "--format", "csv"]),
+      h5saver(["read", file, "/RawData/Detector000/Data1D/CH07/Data00"]),
+      h5saver(["read", file, IMAGE, "--format", "xml"]),
+    ]);
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.deepEqual(JSON.parse(whole.stdout), [
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9, 10, 11],
+    ]);
+    assert.equal(slice.code, 0, slice.stderr);
+    assert.equal(slice.stdout, "5,6\n9,10\n");
+    assert.equal(missing.code, 1);
+    assert.equal(
+      missing.stderr,
+      `h5saver read: no node '/RawData/Detector000/Data1D/CH07/Data00' in '${file}'\n`,
+    );
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--format 'xml'/);
+  });
+
+  it("readNode formats JSON and CSV, whole or sliced", async () => {
+    const read = (node: string, extra: Partial<ReadRequest> = {}) =>
+      readNode({ file, node, format: "json", ...extra });
+    assert.equal(await read(IMAGE, { format: "csv" }), "0,1,2,3\n4,5,6,7\n8,9,10,11");
+    assert.deepEqual(JSON.parse(await read(IMAGE, { start: [2] })), [[8, 9, 10, 11]]);
+    assert.deepEqual(JSON.parse(await read(IMAGE, { count: [1, 2] })), [[0, 1]]);
+    assert.deepEqual(
+      (await read("RawData/Detector000/Data1D/CH00/Data00", { format: "csv" })).split("\n").map(Number),
+      [...spectrum],
+    );
+    assert.deepEqual(
+      JSON.parse(await read("/RawData/Detector000/Data1D/CH00/Axis00", { start: [4] })),
+      [508, 510],
+    );
+  });
+
+  it("readNode refuses a group, a slice past the end and a huge dataset without a slice", async () => {
+    await assert.rejects(readNode({ file, node: "/RawData/Detector000", format: "json" }), /is a group/);
+    await assert.rejects(
+      readNode({
+        file,
+        node: "/RawData/Detector000/Data1D/CH00/Data00",
+        start: [4],
+        count: [3],
+        format: "json",
+      }),
+      /has 6 values; start 4 count 3 goes past it/,
+    );
+    await assert.rejects(
+      readNode({ file, node: IMAGE, start: [0, 0, 0], format: "json" }),
+      /has 2 dimension\(s\) \[3, 4\]; the slice names 3/,
+    );
+    await assert.rejects(
+      readNode({ file: big, node: IMAGE, format: "json" }),
+      /10004569 values .* read a slice, e\.g\. --start 0,0 --count 1,3163/,
+    );
+    const sliced = await readNode({ file: big, node: IMAGE, start: [10, 0], count: [1, 5], format: "json" });
+    assert.deepEqual(JSON.parse(sliced), [[0, 0, 0, 0, 0]]);
+  });
+
+  it("--help prints each command's usage and exits 0", async () => {
+    const results = await Promise.all([
+      h5saver(["--help"]),
+      h5saver(["serve", "--help"]),
+      h5saver(["inspect", "--help"]),
+      h5saver(["read", "-h"]),
+    ]);
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    assert.match(results[0]?.stdout ?? "", /commands:\n {2}serve/);
+    assert.match(results[1]?.stdout ?? "", /^usage: h5saver serve --root DIR/);
+    assert.match(results[2]?.stdout ?? "", /^usage: h5saver inspect FILE/);
+    assert.match(results[3]?.stdout ?? "", /^usage: h5saver read FILE NODE/);
+  });
+});
+
+describe("parseCommandLine()", () => {
+  it("reads serve's flags, then H5SAVER_* variables, then defaults", () => {
+    assert.deepEqual(parseCommandLine(["serve", "--root", "r"]), {
+      command: "serve",
+      root: "r",
+      port: DEFAULT_PORT,
+      host: "127.0.0.1",
+    });
+    const env = { H5SAVER_ROOT: "envroot", H5SAVER_PORT: "6000", H5SAVER_HOST: "0.0.0.0" };
+    assert.deepEqual(parseCommandLine(["serve"], env), {
+      command: "serve",
+      root: "envroot",
+      port: 6000,
+      host: "0.0.0.0",
+    });
+    assert.deepEqual(
+      parseCommandLine(["serve", "--root", "r", "--port", "0", "--host", "::1", "--max-sessions", "3"], env),
+      { command: "serve", root: "r", port: 0, host: "::1", maxSessions: 3 },
+    );
+  });
+
+  it("tells loopback hosts (served without a warning) from the others", () => {
+    for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
+      assert.equal(isLoopback(host), true, host);
+    for (const host of ["0.0.0.0", "::", "192.0.2.7", "example.org"])
+      assert.equal(isLoopback(host), false, host);
+  });
+
+  it("refuses bad usage with a UsageError", () => {
+    assert.throws(() => parseCommandLine(["serve"], { H5SAVER_PORT: "1" }), UsageError);
+    assert.throws(() => parseCommandLine(["serve", "--root", "r"], { H5SAVER_PORT: "-1" }), /--port '-1'/);
+    assert.throws(() => parseCommandLine(["inspect"]), /needs a FILE/);
+    assert.throws(() => parseCommandLine(["read", "f"]), /FILE and a NODE/);
+    assert.throws(
+      () => parseCommandLine(["read", "f", "/n", "--start", "1,2", "--count", "3"]),
+      /--start has 2 indexes and --count 1/,
+    );
+    assert.throws(() => parseCommandLine(["read", "f", "/n", "--count", "0"]), /--count '0'/);
+    assert.throws(() => parseCommandLine(["frobnicate"]), /unknown command 'frobnicate'/);
+  });
+});

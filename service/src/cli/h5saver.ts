@@ -1,0 +1,120 @@
+/**
+ * The `h5saver` command: `serve` runs the gRPC saver service over a data root until SIGTERM or
+ * SIGINT; `inspect FILE` prints a file's PyMoDAQ tree and DataWithAxes; `read FILE NODE` prints a
+ * dataset's values. Exit status: 0 done, 1 failed, 2 wrong usage (one line on stderr each time).
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { create } from "@bufbuild/protobuf";
+import type * as grpc from "@grpc/grpc-js";
+import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import { SaverError } from "../errors.ts";
+import type { SaverServer } from "../rpc/saver-server.ts";
+import { type Config, isLoopback, parseCommandLine, type ServeConfig, UsageError } from "./config.ts";
+
+// The server and the HDF5 modules are imported when a command needs them: loading h5wasm
+// through tsx takes seconds, and usage errors and --help should not wait for it.
+
+/** A failure of the command itself: printed as one line, exit status 1. */
+class Failure extends Error {}
+
+async function serve(config: ServeConfig): Promise<void> {
+  const root = path.resolve(config.root);
+  try {
+    mkdirSync(root, { recursive: true });
+  } catch (error) {
+    throw new Failure(`cannot create the data root '${root}': ${(error as Error).message}`);
+  }
+  const { createSaverServer } = await import("../rpc/saver-server.ts");
+  const saver = createSaverServer({
+    root,
+    ...(config.maxSessions !== undefined ? { maxSessions: config.maxSessions } : {}),
+  });
+  let port: number;
+  try {
+    port = await saver.listen(config.port, config.host);
+  } catch (error) {
+    await saver.close();
+    throw new Failure(`cannot listen on ${address(config.host, config.port)}: ${(error as Error).message}`);
+  }
+  console.log(`h5saver listening on ${address(config.host, port)}, data root ${root}`);
+  if (!isLoopback(config.host)) {
+    console.log(
+      `h5saver: bound to ${config.host}, so the service is reachable from the network without authentication`,
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.error(`h5saver: ${signal} again while closing files; exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    openSessions(saver)
+      .then(async (open) => {
+        await saver.close();
+        console.log(`h5saver stopped: ${open} files closed`);
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        console.error(`h5saver: stopping failed: ${SaverError.from(error).message}`);
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+function address(host: string, port: number): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The number of open sessions (each holds one file), asked of the server's own GetStatus handler. */
+function openSessions(saver: SaverServer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const call = { request: create(svc.GetStatusRequestSchema, {}) } as unknown as grpc.ServerUnaryCall<
+      svc.GetStatusRequest,
+      svc.GetStatusResponse
+    >;
+    saver.handlers.getStatus(call, (error, response) => {
+      if (error) reject(new Error(error.details ?? "GetStatus failed"));
+      else resolve(response?.sessions.length ?? 0);
+    });
+  });
+}
+
+async function run(config: Config): Promise<void> {
+  switch (config.command) {
+    case "help":
+      console.log(config.text);
+      return;
+    case "serve":
+      return serve(config);
+    case "inspect": {
+      if (!existsSync(config.file)) throw new Failure(`no such file: '${config.file}'`);
+      const { inspectFile } = await import("./file-commands.ts");
+      console.log(await inspectFile(config.file));
+      return;
+    }
+    case "read": {
+      if (!existsSync(config.file)) throw new Failure(`no such file: '${config.file}'`);
+      const { readNode } = await import("./file-commands.ts");
+      console.log(await readNode(config));
+      return;
+    }
+  }
+}
+
+let config: Config;
+try {
+  config = parseCommandLine(process.argv.slice(2), process.env);
+} catch (error) {
+  console.error(`h5saver: ${error instanceof UsageError ? error.message : String(error)}`);
+  process.exit(2);
+}
+run(config).catch((error: unknown) => {
+  const message = error instanceof Failure ? error.message : SaverError.from(error).message;
+  console.error(`h5saver ${config.command}: ${message}`);
+  process.exit(1);
+});
