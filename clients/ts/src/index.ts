@@ -1,0 +1,15 @@
+export {
+  type Ack,
+  type ClosedFile,
+  ContinuousUpload,
+  createSaverClient,
+  type OpenFileOptions,
+  RemoteFile,
+  SaverClient,
+  SaverClientError,
+  type SaverClientOptions,
+  type ScanOptions,
+  type ServerStatus,
+  type SessionStatus,
+  type StreamCounts,
+} from "./saver-client.ts";

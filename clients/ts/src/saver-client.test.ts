@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { mkdirSync, realpathSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type DataToExportInput, openH5wasmFile, PyMoDAQLoader } from "@h5saver/service";
+import { createSaverServer, type SaverServer } from "@h5saver/service/rpc/saver-server";
+import { tempDir } from "../../../service/src/testing/temp-dir.ts";
+import { createSaverClient, type SaverClient, SaverClientError } from "./index.ts";
+
+const root = path.join(realpathSync(tempDir("h5saver-client-")), "root");
+mkdirSync(root);
+
+let server: SaverServer;
+let client: SaverClient;
+
+before(async () => {
+  server = createSaverServer({ root });
+  const port = await server.listen(0);
+  client = createSaverClient(`127.0.0.1:${port}`, { deadlineMs: 10_000 });
+});
+
+after(async () => {
+  client.close();
+  await server.close();
+});
+
+/** One acquisition of a small spectrometer: a power (0D) and a spectrum with its axis (1D). */
+function frame(k: number): DataToExportInput {
+  return {
+    name: "spectrometer",
+    timestamp: 1_700_000_000 + k,
+    data: [
+      { name: "power", data: [Float64Array.of(k)] },
+      {
+        name: "spectrum",
+        data: [Float64Array.from({ length: 64 }, (_, i) => k + i)],
+        axes: [
+          { label: "wavelength", units: "nm", data: Float64Array.from({ length: 64 }, (_, i) => 400 + i) },
+        ],
+      },
+    ],
+  };
+}
+
+describe("SaverClient", () => {
+  it("saves a snapshot and a 200-frame continuous upload that load back", async () => {
+    const file = await client.openFile({ path: "runs/stream.h5", mode: "create", flush: { maxFrames: 20 } });
+    assert.equal(file.path, "runs/stream.h5");
+    const camera = await file.addDetector("Camera", '<All_settings type="group"/>');
+    const channels = await file.saveSnapshot(camera, frame(0));
+    assert.equal(channels.length, 2);
+
+    const spectrometer = await file.addDetector("Spectrometer");
+    const upload = await file.startContinuous(spectrometer);
+    const acks: number[] = [];
+    upload.onAck((ack) => acks.push(ack.durableSequence));
+    for (let k = 1; k <= 200; k++) await upload.send(frame(k));
+    const counts = await upload.end();
+
+    assert.deepEqual(counts, { frames: 200, durableFrames: 200 });
+    assert.equal(upload.acknowledged, 200);
+    assert.ok(acks.length >= 2, `acks: ${acks}`);
+    assert.deepEqual(
+      acks,
+      [...acks].sort((a, b) => a - b),
+    );
+    await file.addLog("200 frames streamed");
+    const status = await file.status();
+    assert.equal(status.path, "runs/stream.h5");
+    const closed = await file.close();
+    assert.ok(closed.sizeBytes > 0);
+
+    const backend = await openH5wasmFile(path.join(root, "runs/stream.h5"), "read");
+    try {
+      const loader = new PyMoDAQLoader(backend);
+      const loaded = await loader.loadAll();
+      const streamed = loaded.filter((l) => l.path.startsWith(spectrometer));
+      const spectrum = streamed.find((l) => l.dwa.name === "spectrum");
+      assert.ok(spectrum, `loaded: ${loaded.map((l) => l.path)}`);
+      assert.deepEqual(spectrum.dwa.shape, [200, 64]);
+      const power = streamed.find((l) => l.dwa.name === "power");
+      assert.equal(power?.dwa.shape[0], 200);
+      assert.ok(loaded.some((l) => l.path.startsWith(camera) && l.dwa.name === "spectrum"));
+      assert.deepEqual(await loader.logLines(), ["200 frames streamed"]);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it("keeps frames sent without awaiting in order while the write buffer is full", async () => {
+    const file = await client.openFile({ path: "runs/burst.h5", flush: { maxFrames: 1 } });
+    const detector = await file.addDetector("Burst");
+    const upload = await file.startContinuous(detector);
+    const big = (k: number): DataToExportInput => ({
+      name: "burst",
+      timestamp: 1_700_000_000 + k,
+      data: [
+        { name: "power", data: [Float64Array.of(k)] },
+        { name: "trace", data: [new Float64Array(128 * 1024).fill(k)] },
+      ],
+    });
+    // 40 MiB at once: far more than grpc-js buffers, so most sends wait for 'drain'
+    await Promise.all(Array.from({ length: 40 }, (_, i) => upload.send(big(i + 1))));
+    assert.deepEqual(await upload.end(), { frames: 40, durableFrames: 40 });
+    await file.close();
+
+    const backend = await openH5wasmFile(path.join(root, "runs/burst.h5"), "read");
+    try {
+      const loaded = await new PyMoDAQLoader(backend).loadAll();
+      const power = loaded.find((l) => l.path.startsWith(detector) && l.dwa.name === "power");
+      assert.deepEqual(
+        [...(power?.dwa.data[0] ?? [])].map(Number),
+        Array.from({ length: 40 }, (_, i) => i + 1),
+      );
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it("saves a scan point by point", async () => {
+    const file = await client.openFile({ path: "runs/scan.h5", saveType: "scan" });
+    const scan = await file.beginScan({
+      title: "Line",
+      shape: [3],
+      navAxes: [{ label: "x", units: "mm", data: Float64Array.of(0, 1, 2), index: 0 }],
+    });
+    const detector = await file.addDetector("Spectrometer", "", scan);
+    for (let i = 0; i < 3; i++) assert.equal(await file.saveScanPoint(scan, detector, [i], frame(i)), i + 1);
+    assert.equal(await file.endScan(scan), 3);
+    const status = await file.status();
+    assert.deepEqual(status.scans, [{ scanId: scan, pointsSaved: 3, done: true }]);
+    await file.close();
+  });
+
+  it("reports a path outside the data root as PERMISSION_DENIED", async () => {
+    await assert.rejects(client.openFile({ path: "../outside.h5" }), (error: unknown) => {
+      assert.ok(error instanceof SaverClientError);
+      assert.equal(error.code, "PERMISSION_DENIED");
+      assert.match(error.message, /'\.\.'/);
+      return true;
+    });
+  });
+});

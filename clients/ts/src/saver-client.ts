@@ -1,0 +1,531 @@
+/**
+ * The typed TypeScript client of h5saver.v1.SaverService: promise methods that take and return
+ * the domain model (`DataToExportInput`, `AxisInput`, …) and convert it at this edge with the
+ * service's own `convert.ts`, so that callers never see protobuf or grpc-js.
+ *
+ * A continuous stream is a `ContinuousUpload`: `send` numbers the frames and waits while the
+ * call's write buffer is full (HTTP/2 flow control reaches the caller), acknowledgements of
+ * durable frames arrive through `onAck` and `acknowledged`, and `end` half-closes the call and
+ * waits for the server's final acknowledgement.
+ */
+import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import * as data from "@h5saver/proto/h5saver/v1/data_pb";
+import * as opt from "@h5saver/proto/h5saver/v1/options_pb";
+import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import {
+  type AxisInput,
+  type Compression,
+  createAxis,
+  createDataToExport,
+  type DataDistribution,
+  type DataToExport,
+  type DataToExportInput,
+  type SaveType,
+} from "@h5saver/service";
+import { attributeValueToProto, axisToProto, dataToExportToProto } from "@h5saver/service/rpc/convert";
+import { createGrpcClient, type GrpcClient } from "@h5saver/service/rpc/grpc-glue";
+
+type Client = GrpcClient<typeof svc.SaverService>;
+
+export interface SaverClientOptions {
+  /** Deadline of every unary call, in milliseconds; absent means none. Streams have none. */
+  readonly deadlineMs?: number;
+  /** Largest message sent or received (default 64 MiB, as the server's default). */
+  readonly maxMessageBytes?: number;
+}
+
+export interface OpenFileOptions {
+  /** Relative to the server's data root; empty or absent: the server names the file as PyMoDAQ does. */
+  readonly path?: string;
+  readonly mode?: "create" | "overwrite" | "append";
+  readonly saveType?: SaveType;
+  readonly compression?: Compression;
+  /** When frames become durable (absent fields: the server's defaults); `{maxFrames: 1}` flushes every frame. */
+  readonly flush?: { readonly maxFrames?: number; readonly maxDelayMs?: number };
+  /** Attributes of /RawData for a new file. */
+  readonly metadata?: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface ScanOptions {
+  readonly title: string;
+  readonly settingsXml?: string;
+  readonly shape: readonly number[];
+  readonly navAxes: readonly AxisInput[];
+  readonly distribution?: DataDistribution;
+}
+
+export interface StreamCounts {
+  readonly streamId: string;
+  readonly frames: number;
+  readonly durableFrames: number;
+  readonly appendedSequence: number;
+  readonly durableSequence: number;
+}
+
+export interface ClosedFile {
+  readonly path: string;
+  readonly sizeBytes: number;
+  readonly streams: readonly StreamCounts[];
+}
+
+export interface SessionStatus {
+  readonly sessionId: string;
+  readonly path: string;
+  /** Seconds since the epoch. */
+  readonly openedAt: number;
+  readonly pendingFrames: number;
+  /** Seconds since the epoch; 0 if none yet. */
+  readonly lastFlushAt: number;
+  readonly streams: readonly StreamCounts[];
+  readonly scans: readonly {
+    readonly scanId: string;
+    readonly pointsSaved: number;
+    readonly done: boolean;
+  }[];
+}
+
+export interface ServerStatus {
+  readonly serverVersion: string;
+  readonly uptimeSeconds: number;
+  readonly sessions: readonly SessionStatus[];
+}
+
+export interface Ack {
+  /** Highest sequence appended to the file's arrays (maybe not flushed yet). */
+  readonly appendedSequence: number;
+  /** Highest sequence durable: it and every frame before it are in the file and flushed. */
+  readonly durableSequence: number;
+  readonly durableFrames: number;
+  /** The last acknowledgement, after `end()`: the stream is ended and fully durable. */
+  readonly final: boolean;
+}
+
+/** A gRPC failure: `code` is the status name (e.g. "PERMISSION_DENIED"), the message the server's. */
+export class SaverClientError extends Error {
+  override readonly name = "SaverClientError";
+  readonly code: string;
+  readonly status: grpc.status;
+
+  constructor(status: grpc.status, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.status = status;
+    this.code = grpc.status[status] ?? `STATUS_${status}`;
+  }
+
+  static from(error: unknown): SaverClientError {
+    if (error instanceof SaverClientError) return error;
+    if (isServiceError(error)) return new SaverClientError(error.code, error.details, { cause: error });
+    const message = error instanceof Error ? error.message : String(error);
+    return new SaverClientError(grpc.status.UNKNOWN, message, { cause: error });
+  }
+}
+
+function isServiceError(error: unknown): error is grpc.ServiceError {
+  return error instanceof Error && typeof (error as Partial<grpc.ServiceError>).code === "number";
+}
+
+const OPEN_MODE = {
+  create: opt.OpenMode.CREATE,
+  overwrite: opt.OpenMode.OVERWRITE,
+  append: opt.OpenMode.APPEND,
+};
+const SAVE_TYPE: Record<SaveType, opt.SaveType> = {
+  detector: opt.SaveType.DETECTOR,
+  scan: opt.SaveType.SCAN,
+  logger: opt.SaveType.LOGGER,
+  custom: opt.SaveType.CUSTOM,
+  actuator: opt.SaveType.ACTUATOR,
+};
+const COMPRESSION_KIND: Record<Compression["kind"], opt.CompressionKind> = {
+  none: opt.CompressionKind.NONE,
+  gzip: opt.CompressionKind.GZIP,
+  "blosc-lz4": opt.CompressionKind.BLOSC_LZ4,
+};
+const DISTRIBUTION: Record<DataDistribution, data.DataDistribution> = {
+  uniform: data.DataDistribution.UNIFORM,
+  spread: data.DataDistribution.SPREAD,
+};
+
+function toProtoData(dte: DataToExport | DataToExportInput): data.DataToExport {
+  return dataToExportToProto(createDataToExport(dte));
+}
+
+function streamCounts(s: svc.StreamStatus): StreamCounts {
+  return {
+    streamId: s.streamId,
+    frames: Number(s.frames),
+    durableFrames: Number(s.durableFrames),
+    appendedSequence: Number(s.appendedSequence),
+    durableSequence: Number(s.durableSequence),
+  };
+}
+
+function sessionStatus(s: svc.SessionStatus): SessionStatus {
+  return {
+    sessionId: s.sessionId,
+    path: s.path,
+    openedAt: s.openedAt,
+    pendingFrames: Number(s.pendingFrames),
+    lastFlushAt: s.lastFlushAt,
+    streams: s.streams.map(streamCounts),
+    scans: s.scans.map((sc) => ({ scanId: sc.scanId, pointsSaved: Number(sc.pointsSaved), done: sc.done })),
+  };
+}
+
+type UnaryMethod<I, O> = (
+  request: I,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: grpc.requestCallback<O>,
+) => grpc.ClientUnaryCall;
+
+/** Connects (lazily) to an h5saver server at `address` ("host:port"). */
+export function createSaverClient(address: string, options: SaverClientOptions = {}): SaverClient {
+  return new SaverClient(address, options);
+}
+
+export class SaverClient {
+  readonly #grpc: Client;
+  readonly #deadlineMs: number | undefined;
+
+  constructor(address: string, options: SaverClientOptions = {}) {
+    const maxBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
+    this.#grpc = createGrpcClient(svc.SaverService, address, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": maxBytes,
+      "grpc.max_send_message_length": maxBytes,
+    });
+    this.#deadlineMs = options.deadlineMs;
+  }
+
+  /** @internal One unary call as a promise; failures become SaverClientError. */
+  call<I, O>(method: UnaryMethod<I, O>, request: I): Promise<O> {
+    const callOptions: grpc.CallOptions =
+      this.#deadlineMs === undefined ? {} : { deadline: Date.now() + this.#deadlineMs };
+    return new Promise((resolve, reject) => {
+      method.call(this.#grpc, request, new grpc.Metadata(), callOptions, (error, response) => {
+        if (error) reject(SaverClientError.from(error));
+        else if (response === undefined) reject(new SaverClientError(grpc.status.INTERNAL, "no response"));
+        else resolve(response);
+      });
+    });
+  }
+
+  /** @internal A Stream call. */
+  openStream(): grpc.ClientDuplexStream<svc.StreamRequest, svc.StreamResponse> {
+    return this.#grpc.stream();
+  }
+
+  get rpc(): Client {
+    return this.#grpc;
+  }
+
+  /** Opens (or creates) a file on the server and starts a session on it. */
+  async openFile(options: OpenFileOptions = {}): Promise<RemoteFile> {
+    const metadata: Record<string, data.AttributeValue> = {};
+    for (const [key, value] of Object.entries(options.metadata ?? {})) {
+      metadata[key] = attributeValueToProto(value);
+    }
+    const compression = options.compression;
+    const request = create(svc.OpenFileRequestSchema, {
+      path: options.path ?? "",
+      mode: options.mode ? OPEN_MODE[options.mode] : opt.OpenMode.UNSPECIFIED,
+      saveType: options.saveType ? SAVE_TYPE[options.saveType] : opt.SaveType.UNSPECIFIED,
+      ...(compression
+        ? {
+            compression: {
+              kind: COMPRESSION_KIND[compression.kind],
+              level: compression.kind === "none" ? 0 : compression.level,
+            },
+          }
+        : {}),
+      ...(options.flush
+        ? {
+            flushPolicy: {
+              ...(options.flush.maxFrames !== undefined ? { maxFrames: options.flush.maxFrames } : {}),
+              ...(options.flush.maxDelayMs !== undefined ? { maxDelayMs: options.flush.maxDelayMs } : {}),
+            },
+          }
+        : {}),
+      metadata,
+    });
+    const response = await this.call(this.#grpc.openFile, request);
+    return new RemoteFile(this, response.sessionId, response.path);
+  }
+
+  /** The server's sessions (or one of them), with their streams and scans. */
+  async status(sessionId = ""): Promise<ServerStatus> {
+    const response = await this.call(this.#grpc.getStatus, create(svc.GetStatusRequestSchema, { sessionId }));
+    return {
+      serverVersion: response.serverVersion,
+      uptimeSeconds: response.uptimeSeconds,
+      sessions: response.sessions.map(sessionStatus),
+    };
+  }
+
+  /** Closes the channel; open sessions stay open on the server until closed or the server stops. */
+  close(): void {
+    this.#grpc.close();
+  }
+}
+
+/** One session: a file open on the server. Ids of detectors and scans are HDF5 group paths. */
+export class RemoteFile {
+  readonly #client: SaverClient;
+  readonly sessionId: string;
+  /** The file's path relative to the server's data root. */
+  readonly path: string;
+
+  constructor(client: SaverClient, sessionId: string, filePath: string) {
+    this.#client = client;
+    this.sessionId = sessionId;
+    this.path = filePath;
+  }
+
+  /** Adds a detector under /RawData, or under a scan (for its points); resolves with its id. */
+  async addDetector(title: string, settingsXml = "", scanId = ""): Promise<string> {
+    const { rpc } = this.#client;
+    const request = create(svc.AddDetectorRequestSchema, {
+      sessionId: this.sessionId,
+      title,
+      settingsXml,
+      scanId,
+    });
+    return (await this.#client.call(rpc.addDetector, request)).detectorId;
+  }
+
+  /** Saves one acquisition as DAQ_Viewer's "save"; resolves with the channel groups written. */
+  async saveSnapshot(detectorId: string, dte: DataToExport | DataToExportInput): Promise<string[]> {
+    const { rpc } = this.#client;
+    const request = create(svc.SaveSnapshotRequestSchema, {
+      sessionId: this.sessionId,
+      detectorId,
+      data: toProtoData(dte),
+    });
+    return (await this.#client.call(rpc.saveSnapshot, request)).channelPaths;
+  }
+
+  /** Begins a scan group with its navigation axes; resolves with its id. */
+  async beginScan(scan: ScanOptions): Promise<string> {
+    const { rpc } = this.#client;
+    const request = create(svc.BeginScanRequestSchema, {
+      sessionId: this.sessionId,
+      title: scan.title,
+      settingsXml: scan.settingsXml ?? "",
+      shape: scan.shape.map(BigInt),
+      navAxes: scan.navAxes.map((axis, i) => axisToProto(createAxis(axis, `navAxes[${i}]`))),
+      distribution: scan.distribution ? DISTRIBUTION[scan.distribution] : data.DataDistribution.UNSPECIFIED,
+    });
+    return (await this.#client.call(rpc.beginScan, request)).scanId;
+  }
+
+  /** Saves one point of a scan for one of its detectors; resolves with that detector's points so far. */
+  async saveScanPoint(
+    scanId: string,
+    detectorId: string,
+    indexes: readonly number[],
+    dte: DataToExport | DataToExportInput,
+  ): Promise<number> {
+    const { rpc } = this.#client;
+    const request = create(svc.SaveScanPointRequestSchema, {
+      sessionId: this.sessionId,
+      scanId,
+      detectorId,
+      indexes: indexes.map(BigInt),
+      data: toProtoData(dte),
+    });
+    return Number((await this.#client.call(rpc.saveScanPoint, request)).pointsSaved);
+  }
+
+  /** Ends a scan (flushed); resolves with its points, all detectors together. */
+  async endScan(scanId: string): Promise<number> {
+    const { rpc } = this.#client;
+    const request = create(svc.EndScanRequestSchema, { sessionId: this.sessionId, scanId });
+    return Number((await this.#client.call(rpc.endScan, request)).pointsSaved);
+  }
+
+  /** Starts continuous saving into a detector of /RawData and opens the call that carries its frames. */
+  async startContinuous(detectorId: string): Promise<ContinuousUpload> {
+    const { rpc } = this.#client;
+    const request = create(svc.StartContinuousRequestSchema, { sessionId: this.sessionId, detectorId });
+    const { streamId } = await this.#client.call(rpc.startContinuous, request);
+    return new ContinuousUpload(this.#client.openStream(), this.sessionId, streamId);
+  }
+
+  /** Appends lines to /RawData/Logger (durable at the next flush). */
+  async addLog(...lines: string[]): Promise<void> {
+    const { rpc } = this.#client;
+    await this.#client.call(
+      rpc.addLog,
+      create(svc.AddLogRequestSchema, { sessionId: this.sessionId, lines }),
+    );
+  }
+
+  /** Makes everything received so far durable; resolves with the session's stream counts. */
+  async flush(): Promise<StreamCounts[]> {
+    const { rpc } = this.#client;
+    const response = await this.#client.call(
+      rpc.flush,
+      create(svc.FlushRequestSchema, { sessionId: this.sessionId }),
+    );
+    return response.streams.map(streamCounts);
+  }
+
+  /** This session's status. */
+  async status(): Promise<SessionStatus> {
+    const { sessions } = await this.#client.status(this.sessionId);
+    const session = sessions[0];
+    if (!session) throw new SaverClientError(grpc.status.NOT_FOUND, `no session ${this.sessionId}`);
+    return session;
+  }
+
+  /** Ends open streams, closes the file and ends the session. */
+  async close(): Promise<ClosedFile> {
+    const { rpc } = this.#client;
+    const response = await this.#client.call(
+      rpc.closeFile,
+      create(svc.CloseFileRequestSchema, { sessionId: this.sessionId }),
+    );
+    return {
+      path: response.path,
+      sizeBytes: Number(response.sizeBytes),
+      streams: response.streams.map(streamCounts),
+    };
+  }
+}
+
+type AckListener = (ack: Ack) => void;
+
+/** The frames of one continuous stream, over one Stream call. */
+export class ContinuousUpload {
+  readonly streamId: string;
+  readonly #call: grpc.ClientDuplexStream<svc.StreamRequest, svc.StreamResponse>;
+  readonly #sessionId: string;
+  readonly #listeners = new Set<AckListener>();
+  readonly #final: Promise<Ack>;
+  #sequence = 0;
+  #acknowledged = 0;
+  #error: SaverClientError | undefined;
+  #drain: Promise<void> | undefined;
+  #ended = false;
+
+  constructor(
+    call: grpc.ClientDuplexStream<svc.StreamRequest, svc.StreamResponse>,
+    sessionId: string,
+    streamId: string,
+  ) {
+    this.#call = call;
+    this.#sessionId = sessionId;
+    this.streamId = streamId;
+    this.#final = new Promise<Ack>((resolve, reject) => {
+      let last: Ack | undefined;
+      call.on("data", (message: svc.StreamResponse) => {
+        const ack: Ack = {
+          appendedSequence: Number(message.appendedSequence),
+          durableSequence: Number(message.durableSequence),
+          durableFrames: Number(message.durableFrames),
+          final: message.final,
+        };
+        if (ack.final) last = ack;
+        this.#acknowledged = Math.max(this.#acknowledged, ack.durableSequence);
+        for (const listener of this.#listeners) listener(ack);
+      });
+      call.on("error", (error) => {
+        this.#error = SaverClientError.from(error);
+        reject(this.#error);
+      });
+      call.on("status", (status: grpc.StatusObject) => {
+        if (status.code !== grpc.status.OK) return; // 'error' reports it
+        if (last) resolve(last);
+        else
+          reject(
+            new SaverClientError(grpc.status.INTERNAL, "the stream ended without a final acknowledgement"),
+          );
+      });
+    });
+    this.#final.catch(() => undefined); // surfaced by send() and end()
+  }
+
+  /** The highest sequence number the server reports durable (0 while none is). */
+  get acknowledged(): number {
+    return this.#acknowledged;
+  }
+
+  /** Frames sent so far (the last sequence number assigned). */
+  get sent(): number {
+    return this.#sequence;
+  }
+
+  /** Calls `listener` with every acknowledgement; returns a function that removes it. */
+  onAck(listener: AckListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Sends the next frame (sequence numbers 1, 2, …). Resolves once the call's write buffer has
+   * taken it — at once, or after 'drain' when the buffer is full — and rejects once the call failed.
+   */
+  async send(dte: DataToExport | DataToExportInput): Promise<void> {
+    const frame = toProtoData(dte);
+    while (this.#drain) await this.#drain;
+    if (this.#error) throw this.#error;
+    if (this.#ended) throw new SaverClientError(grpc.status.FAILED_PRECONDITION, "the upload has ended");
+    this.#sequence++;
+    const first = this.#sequence === 1;
+    const request = create(svc.StreamRequestSchema, {
+      sessionId: first ? this.#sessionId : "",
+      streamId: first ? this.streamId : "",
+      sequence: BigInt(this.#sequence),
+      data: frame,
+    });
+    if (this.#call.write(request)) return;
+    this.#drain = new Promise<void>((resolve, reject) => {
+      const done = () => {
+        this.#call.off("drain", done);
+        this.#call.off("error", failed);
+        resolve();
+      };
+      const failed = (error: unknown) => {
+        this.#call.off("drain", done);
+        this.#call.off("error", failed);
+        reject(SaverClientError.from(error));
+      };
+      this.#call.on("drain", done);
+      this.#call.on("error", failed);
+    }).finally(() => {
+      this.#drain = undefined;
+    });
+    await this.#drain;
+  }
+
+  /** Sends every frame of an iterable (sync or async), in order; resolves with the frames sent. */
+  async sendAll(frames: Iterable<DataToExportInput> | AsyncIterable<DataToExportInput>): Promise<number> {
+    let count = 0;
+    for await (const frame of frames) {
+      await this.send(frame);
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * Half-closes the call, which ends the continuous saving (arrays trimmed, flushed), and resolves
+   * with the stream's final counts once the server's final acknowledgement arrived.
+   */
+  async end(): Promise<{ frames: number; durableFrames: number }> {
+    while (this.#drain) await this.#drain;
+    if (!this.#ended) {
+      this.#ended = true;
+      this.#call.end();
+    }
+    const last = await this.#final;
+    return { frames: last.appendedSequence, durableFrames: last.durableFrames };
+  }
+
+  /** Breaks the call without ending the stream: frames acknowledged stay, a new call may resume. */
+  cancel(): void {
+    this.#ended = true;
+    this.#call.cancel();
+  }
+}
