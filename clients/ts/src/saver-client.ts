@@ -14,7 +14,6 @@ import * as data from "@h5saver/proto/h5saver/v1/data_pb";
 import * as opt from "@h5saver/proto/h5saver/v1/options_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import {
-  type AxisInput,
   type Compression,
   createAxis,
   createDataToExport,
@@ -22,9 +21,15 @@ import {
   type DataToExport,
   type DataToExportInput,
   type SaveType,
+  type ScanInput,
 } from "@h5saver/service";
 import { attributeValueToProto, axisToProto, dataToExportToProto } from "@h5saver/service/rpc/convert";
-import { createGrpcClient, type GrpcClient } from "@h5saver/service/rpc/grpc-glue";
+import {
+  callUnary,
+  createGrpcClient,
+  type GrpcClient,
+  type UnaryMethod,
+} from "@h5saver/service/rpc/grpc-glue";
 
 type Client = GrpcClient<typeof svc.SaverService>;
 
@@ -47,13 +52,8 @@ export interface OpenFileOptions {
   readonly metadata?: Readonly<Record<string, string | number | boolean>>;
 }
 
-export interface ScanOptions {
-  readonly title: string;
-  readonly settingsXml?: string;
-  readonly shape: readonly number[];
-  readonly navAxes: readonly AxisInput[];
-  readonly distribution?: DataDistribution;
-}
+/** A scan to begin: the same shape as the writer's own `ScanInput`. */
+export type ScanOptions = ScanInput;
 
 export interface StreamCounts {
   readonly streamId: string;
@@ -173,13 +173,6 @@ function sessionStatus(s: svc.SessionStatus): SessionStatus {
   };
 }
 
-type UnaryMethod<I, O> = (
-  request: I,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  callback: grpc.requestCallback<O>,
-) => grpc.ClientUnaryCall;
-
 /** Connects (lazily) to an h5saver server at `address` ("host:port"). */
 export function createSaverClient(address: string, options: SaverClientOptions = {}): SaverClient {
   return new SaverClient(address, options);
@@ -202,12 +195,11 @@ export class SaverClient {
   call<I, O>(method: UnaryMethod<I, O>, request: I): Promise<O> {
     const callOptions: grpc.CallOptions =
       this.#deadlineMs === undefined ? {} : { deadline: Date.now() + this.#deadlineMs };
-    return new Promise((resolve, reject) => {
-      method.call(this.#grpc, request, new grpc.Metadata(), callOptions, (error, response) => {
-        if (error) reject(SaverClientError.from(error));
-        else if (response === undefined) reject(new SaverClientError(grpc.status.INTERNAL, "no response"));
-        else resolve(response);
-      });
+    return callUnary(this.#grpc, method, request, callOptions).catch((error: unknown) => {
+      // the one failure that is not a gRPC status is a call answered without a message
+      throw isServiceError(error)
+        ? SaverClientError.from(error)
+        : new SaverClientError(grpc.status.INTERNAL, "no response", { cause: error });
     });
   }
 

@@ -4,14 +4,13 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import * as grpc from "@grpc/grpc-js";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import { PyMoDAQLoader } from "../layout/loader.ts";
 import { SaverFile } from "../layout/saver-file.ts";
 import { createDataToExport } from "../model/data-to-export.ts";
 import { dataToExportToProto } from "../rpc/convert.ts";
-import { createGrpcClient } from "../rpc/grpc-glue.ts";
+import { callUnary, createGrpcClient, type UnaryMethod } from "../rpc/grpc-glue.ts";
 import { tempDir } from "../testing/temp-dir.ts";
 import { DEFAULT_PORT, isLoopback, parseCommandLine, UsageError } from "./config.ts";
 import { inspectFile, type ReadRequest, readNode } from "./file-commands.ts";
@@ -86,27 +85,8 @@ function serve(args: string[], env: Record<string, string> = {}): Promise<Served
   });
 }
 
-type UnaryMethod<I, O> = (
-  request: I,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  callback: grpc.requestCallback<O>,
-) => grpc.ClientUnaryCall;
-
 function unary<I, O>(client: object, method: UnaryMethod<I, O>, request: I): Promise<O> {
-  return new Promise((resolve, reject) => {
-    method.call(
-      client,
-      request,
-      new grpc.Metadata(),
-      { deadline: Date.now() + 10_000 },
-      (error, response) => {
-        if (error) reject(error);
-        else if (response === undefined) reject(new Error("no response"));
-        else resolve(response);
-      },
-    );
-  });
+  return callUnary(client, method, request, { deadline: Date.now() + 10_000 });
 }
 
 describe("h5saver serve", () => {

@@ -92,3 +92,27 @@ export function createGrpcClient<S extends GenService<GenServiceMethods>>(
   // makeGenericClientConstructor adds one method per definition key, typed as Function
   return new Client(address, credentials, options) as unknown as GrpcClient<S>;
 }
+
+/** A unary method of a grpc-js client, in its (request, metadata, options, callback) form. */
+export type UnaryMethod<I, O> = (
+  request: I,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: grpc.requestCallback<O>,
+) => grpc.ClientUnaryCall;
+
+/** One unary call of `client` as a promise: the response, or the grpc-js ServiceError. */
+export function callUnary<I, O>(
+  client: object,
+  method: UnaryMethod<I, O>,
+  request: I,
+  options: grpc.CallOptions = {},
+): Promise<O> {
+  return new Promise((resolve, reject) => {
+    method.call(client, request, new grpc.Metadata(), options, (error, response) => {
+      if (error) reject(error);
+      else if (response === undefined) reject(new Error(`no response to ${method.name || "a unary call"}`));
+      else resolve(response);
+    });
+  });
+}

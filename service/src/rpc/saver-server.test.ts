@@ -11,17 +11,10 @@ import { type LoadedData, openH5wasmFile, PyMoDAQLoader } from "../index.ts";
 import { createDataToExport } from "../model/data-to-export.ts";
 import { tempDir } from "../testing/temp-dir.ts";
 import { axisToProto, dataToExportToProto } from "./convert.ts";
-import { createGrpcClient, type GrpcClient } from "./grpc-glue.ts";
+import { callUnary, createGrpcClient, type GrpcClient, type UnaryMethod } from "./grpc-glue.ts";
 import { createSaverServer, type SaverServer } from "./saver-server.ts";
 
 type Client = GrpcClient<typeof svc.SaverService>;
-type UnaryMethod<I, O> = (
-  request: I,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  callback: grpc.requestCallback<O>,
-) => grpc.ClientUnaryCall;
-
 const base = realpathSync(tempDir("h5saver-rpc-"));
 const root = path.join(base, "root");
 mkdirSync(root);
@@ -42,13 +35,7 @@ after(async () => {
 });
 
 function unary<I, O>(method: UnaryMethod<I, O>, request: I): Promise<O> {
-  return new Promise((resolve, reject) => {
-    method.call(client, request, new grpc.Metadata(), {}, (error, response) => {
-      if (error) reject(error);
-      else if (response === undefined) reject(new Error("no response"));
-      else resolve(response);
-    });
-  });
+  return callUnary(client, method, request);
 }
 
 async function rejectsWithStatus(
@@ -413,12 +400,7 @@ describe("SaverServer.close()", () => {
     const port = await own.listen(0);
     const ownClient = createGrpcClient(svc.SaverService, `127.0.0.1:${port}`);
     try {
-      const call = <I, O>(method: UnaryMethod<I, O>, request: I) =>
-        new Promise<O>((resolve, reject) =>
-          method.call(ownClient, request, new grpc.Metadata(), {}, (error, response) =>
-            error || response === undefined ? reject(error) : resolve(response),
-          ),
-        );
+      const call = <I, O>(method: UnaryMethod<I, O>, request: I) => callUnary(ownClient, method, request);
       const { sessionId } = await call(
         ownClient.openFile,
         create(svc.OpenFileRequestSchema, { path: "left-open.h5" }),
