@@ -19,6 +19,15 @@ cd "$root/proto"
 
 buf lint
 
+# Wire compatibility with the committed API: compare proto/ with the main branch when there is one
+# (a fresh clone has it; a detached checkout without it skips with one line).
+if git -C "$root" rev-parse --verify -q main >/dev/null; then
+  buf breaking --against "$root/.git#branch=main,subdir=proto"
+  echo "gen-proto: no breaking change against main"
+else
+  echo "gen-proto: no main branch here, buf breaking skipped"
+fi
+
 case "${1:-}" in
   "")
     buf generate

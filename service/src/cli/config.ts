@@ -21,6 +21,8 @@ commands:
   serve    run the gRPC saver service over a data root
   inspect  print a file's PyMoDAQ tree and the DataWithAxes it holds
   read     print the values of one dataset (or a slice of it)
+  simulate run an instrument simulator on a pseudo-terminal and print its port
+  acquire  stream frames from an instrument (or a simulator) into a saver
 
 h5saver <command> --help shows a command's options`,
   serve: `usage: h5saver serve --root DIR [--port N] [--host ADDR] [--max-sessions N]
@@ -72,8 +74,15 @@ export interface ReadConfig {
   readonly format: "json" | "csv";
 }
 
+/** `simulate` and `acquire` belong to the hardware package, which parses its own arguments. */
+export interface HardwareConfig {
+  readonly command: "simulate" | "acquire";
+  readonly args: readonly string[];
+}
+
 export type Config =
   | ServeConfig
+  | HardwareConfig
   | InspectConfig
   | ReadConfig
   | { readonly command: "help"; readonly text: string };
@@ -86,8 +95,11 @@ export function parseCommandLine(argv: readonly string[], env: Env = {}): Config
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     return { command: "help", text: USAGE.main };
   }
+  if (command === "simulate" || command === "acquire") return { command, args: rest };
   if (command !== "serve" && command !== "inspect" && command !== "read") {
-    throw new UsageError(`unknown command '${command}': use serve, inspect or read (h5saver --help)`);
+    throw new UsageError(
+      `unknown command '${command}': use serve, inspect, read, simulate or acquire (h5saver --help)`,
+    );
   }
   const parsed = parse(command, rest);
   if (parsed.values.help) return { command: "help", text: USAGE[command] };

@@ -97,6 +97,13 @@ async function run(config: Config): Promise<void> {
       console.log(await inspectFile(config.file));
       return;
     }
+    case "simulate":
+    case "acquire": {
+      // The hardware package depends on this one; importing it only here keeps the dependency one-way
+      // at load time.
+      const hardware = await import("@h5saver/hardware/cli");
+      return hardware.runHardwareCommand(config.command, config.args);
+    }
     case "read": {
       if (!existsSync(config.file)) throw new Failure(`no such file: '${config.file}'`);
       const { readNode } = await import("./file-commands.ts");
