@@ -21,6 +21,7 @@ commands:
   serve    run the gRPC saver service over a data root
   inspect  print a file's PyMoDAQ tree and the DataWithAxes it holds
   read     print the values of one dataset (or a slice of it)
+  health   ask a running server whether it is serving (exit status 0 if so)
   simulate run an instrument simulator on a pseudo-terminal and print its port
   acquire  stream frames from an instrument (or a simulator) into a saver
 
@@ -35,6 +36,14 @@ h5saver <command> --help shows a command's options`,
   --max-sessions N    files open at once (default 64)
 
 Flags win over environment variables. SIGTERM or SIGINT closes every open file and exits.`,
+  health: `usage: h5saver health [--address HOST:PORT] [--service NAME] [--timeout SECONDS]
+
+  --address HOST:PORT  the server (default: H5SAVER_HOST and H5SAVER_PORT, else ${DEFAULT_HOST}:${DEFAULT_PORT})
+  --service NAME       a service to ask about, e.g. h5saver.v1.SaverService (default: the whole server)
+  --timeout SECONDS    how long to wait for the answer (default 5)
+
+Prints the status (SERVING, NOT_SERVING, SERVICE_UNKNOWN, or why the server could not be asked);
+exit status 0 for SERVING, 1 otherwise.`,
   inspect: `usage: h5saver inspect FILE
 
 Prints the file's tree (groups with their TITLE, arrays with CLASS, dtype and shape), then one line
@@ -50,7 +59,7 @@ per DataWithAxes: path  name  dim shape  units  axes: label[units]…`,
 Datasets of more than ${MAX_UNSLICED_VALUES.toLocaleString("en-US")} values are printed only with --start/--count.`,
 } as const;
 
-export type Command = "serve" | "inspect" | "read";
+export type Command = "serve" | "inspect" | "read" | "health";
 
 export interface ServeConfig {
   readonly command: "serve";
@@ -58,6 +67,13 @@ export interface ServeConfig {
   readonly port: number;
   readonly host: string;
   readonly maxSessions?: number;
+}
+
+export interface HealthConfig {
+  readonly command: "health";
+  readonly address: string;
+  readonly service: string;
+  readonly timeoutMs: number;
 }
 
 export interface InspectConfig {
@@ -82,6 +98,7 @@ export interface HardwareConfig {
 
 export type Config =
   | ServeConfig
+  | HealthConfig
   | HardwareConfig
   | InspectConfig
   | ReadConfig
@@ -96,14 +113,15 @@ export function parseCommandLine(argv: readonly string[], env: Env = {}): Config
     return { command: "help", text: USAGE.main };
   }
   if (command === "simulate" || command === "acquire") return { command, args: rest };
-  if (command !== "serve" && command !== "inspect" && command !== "read") {
+  if (command !== "serve" && command !== "inspect" && command !== "read" && command !== "health") {
     throw new UsageError(
-      `unknown command '${command}': use serve, inspect, read, simulate or acquire (h5saver --help)`,
+      `unknown command '${command}': use serve, inspect, read, health, simulate or acquire (h5saver --help)`,
     );
   }
   const parsed = parse(command, rest);
   if (parsed.values.help) return { command: "help", text: USAGE[command] };
   if (command === "serve") return serveConfig(parsed, env);
+  if (command === "health") return healthConfig(parsed, env);
   if (command === "inspect") {
     const [file, ...extra] = parsed.positionals;
     if (file === undefined) throw new UsageError("inspect needs a FILE: h5saver inspect FILE");
@@ -119,6 +137,11 @@ const OPTIONS = {
     port: { type: "string" },
     host: { type: "string" },
     "max-sessions": { type: "string" },
+  },
+  health: {
+    address: { type: "string" },
+    service: { type: "string" },
+    timeout: { type: "string" },
   },
   inspect: {},
   read: {
@@ -138,7 +161,7 @@ function parse(command: Command, args: readonly string[]): Parsed {
     const { values, positionals } = parseArgs({
       args: [...args],
       options: { ...OPTIONS[command], help: { type: "boolean", short: "h" } },
-      allowPositionals: command !== "serve",
+      allowPositionals: command === "inspect" || command === "read",
       strict: true,
     });
     return { values: values as Parsed["values"], positionals };
@@ -148,13 +171,46 @@ function parse(command: Command, args: readonly string[]): Parsed {
   }
 }
 
-function serveConfig(parsed: Parsed, env: Env): ServeConfig {
-  const pick = (flag: string, variable: string): string | undefined => {
-    const value = parsed.values[flag];
-    if (typeof value === "string") return value;
-    const fromEnv = env[variable];
-    return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+/** A flag's value, else the environment variable's (empty counts as unset). */
+function flagOrEnv(parsed: Parsed, env: Env, flag: string, variable: string): string | undefined {
+  const value = parsed.values[flag];
+  if (typeof value === "string") return value;
+  const fromEnv = env[variable];
+  return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+}
+
+function healthConfig(parsed: Parsed, env: Env): HealthConfig {
+  const given = parsed.values.address;
+  let address: string;
+  if (typeof given === "string") {
+    if (!/^(\[[^\]]+\]|[^:]+):\d+$/.test(given)) {
+      throw new UsageError(`--address '${given}' is not HOST:PORT, e.g. 127.0.0.1:${DEFAULT_PORT}`);
+    }
+    address = given;
+  } else {
+    const portText = env.H5SAVER_PORT;
+    const port = portText ? integer(portText, "port (H5SAVER_PORT)", 1, 65_535) : DEFAULT_PORT;
+    const host = env.H5SAVER_HOST || DEFAULT_HOST;
+    // a server bound to every interface answers on loopback
+    const reachable = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+    address = reachable.includes(":") ? `[${reachable}]:${port}` : `${reachable}:${port}`;
+  }
+  const timeout = parsed.values.timeout;
+  const seconds = typeof timeout === "string" ? Number(timeout) : 5;
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    throw new UsageError(`--timeout '${String(timeout)}' is not a number of seconds from 0 to 3600`);
+  }
+  const service = parsed.values.service;
+  return {
+    command: "health",
+    address,
+    service: typeof service === "string" ? service : "",
+    timeoutMs: Math.round(seconds * 1000),
   };
+}
+
+function serveConfig(parsed: Parsed, env: Env): ServeConfig {
+  const pick = (flag: string, variable: string) => flagOrEnv(parsed, env, flag, variable);
   const root = pick("root", "H5SAVER_ROOT");
   if (root === undefined) {
     throw new UsageError("serve needs a data root: --root DIR or the H5SAVER_ROOT environment variable");

@@ -91,6 +91,13 @@ async function run(config: Config): Promise<void> {
       return;
     case "serve":
       return serve(config);
+    case "health": {
+      const { checkHealth } = await import("./health-check.ts");
+      const result = await checkHealth(config.address, config.service, config.timeoutMs);
+      console.log(result.status);
+      if (!result.serving) process.exitCode = 1;
+      return;
+    }
     case "inspect": {
       if (!existsSync(config.file)) throw new Failure(`no such file: '${config.file}'`);
       const { inspectFile } = await import("./file-commands.ts");

@@ -11,6 +11,7 @@ import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
+import * as healthProto from "@h5saver/proto/grpc/health/v1/health_pb";
 import * as opt from "@h5saver/proto/h5saver/v1/options_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import type { Compression } from "../backend/h5-backend.ts";
@@ -22,6 +23,7 @@ import type { DataDistribution } from "../model/data-with-axes.ts";
 import { openSaverFile, type WorkerSaverFile } from "../worker/worker-saver-file.ts";
 import { attributeValueFromProto, axisFromProto, countFromProto, dataToExportFromProto } from "./convert.ts";
 import { createDataRoot } from "./data-root.ts";
+import { addHealthService, addReflectionService } from "./discovery.ts";
 import { type GrpcHandlers, grpcServiceDefinition } from "./grpc-glue.ts";
 import { grpcStatus } from "./status.ts";
 
@@ -496,6 +498,8 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     "grpc.max_send_message_length": maxMessageBytes,
   });
   server.addService(grpcServiceDefinition(svc.SaverService), handlers);
+  const health = addHealthService(server, [svc.SaverService.typeName]);
+  addReflectionService(server, [svc.file_h5saver_v1_saver_service, healthProto.file_grpc_health_v1_health]);
 
   return {
     server,
@@ -509,6 +513,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     },
     async close() {
       closing = true;
+      health.set("NOT_SERVING");
       const why = shuttingDown();
       await Promise.allSettled([...sessions.values()].map((session) => closeSession(session, why)));
       await new Promise<void>((resolve) => {
