@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { createMemoryLink } from "../../transport/memory-transport.ts";
+import { createPtyPair } from "../../transport/pty-pair.ts";
+import { openSerialTransport } from "../../transport/serial-transport.ts";
+import { createDmmDriver } from "./dmm-driver.ts";
+import { parseReading } from "./dmm-protocol.ts";
+import { createDmmSimulator, dmmReading, formatReading } from "./dmm-simulator.ts";
+
+async function take<T>(iterable: AsyncIterable<T>, n: number): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) {
+    out.push(item);
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+describe("parseReading()", () => {
+  it("reads SCPI numbers and maps the ±9.9E37 overload to ±Infinity", () => {
+    assert.equal(parseReading("+1.234567890E+00"), 1.23456789);
+    assert.equal(parseReading("-4.17234e-007"), -4.17234e-7);
+    assert.equal(parseReading("+9.90000000E+37"), Number.POSITIVE_INFINITY);
+    assert.equal(parseReading("-9.9E37"), Number.NEGATIVE_INFINITY);
+    assert.equal(parseReading("+B.CDEFGHIJAE+AA"), undefined);
+    assert.equal(formatReading(1.5), "+1.500000000E+00");
+    assert.equal(formatReading(-0.00123), "-1.230000000E-03");
+  });
+});
+
+describe("dmm driver", () => {
+  it("identifies the 34465A and reads its values over an in-memory link", async () => {
+    const link = createMemoryLink({ maxChunk: 3 });
+    const sim = createDmmSimulator();
+    const served = sim.run(link.device);
+    const driver = createDmmDriver({ transport: link.host });
+    const identity = await driver.open();
+    assert.equal(identity.title, "Keysight 34465A");
+    await driver.configure({ nplc: 0.02 });
+    await driver.start();
+    const frames = await take(driver.frames(), 5);
+    assert.deepEqual(
+      frames.map((f) => f.data.data[0]?.data[0]?.[0]),
+      [0, 1, 2, 3, 4].map((k) => Number(formatReading(dmmReading(k)))),
+    );
+    assert.deepEqual(
+      frames.map((f) => f.sequence),
+      [1, 2, 3, 4, 5],
+    );
+    assert.equal(frames[0]?.data.data[0]?.units, "V");
+    assert.match(driver.settingsXml(), /<nplc type="float" title="Integration \(NPLC\)" value="0.02"\/>/);
+    await driver.stop();
+    await driver.close();
+    await served;
+  });
+
+  it("talks to its simulator through the kernel's tty layer (socat pty pair)", async () => {
+    const pair = await createPtyPair();
+    after(() => pair.close());
+    const deviceEnd = await openSerialTransport({ path: pair.devicePath });
+    const served = createDmmSimulator().run(deviceEnd);
+    const driver = createDmmDriver({ transport: await openSerialTransport({ path: pair.hostPath }) });
+    await driver.open();
+    await driver.configure({ nplc: 0.02 });
+    await driver.start();
+    const frames = await take(driver.frames(), 20);
+    assert.equal(frames.length, 20);
+    assert.equal(frames[19]?.data.data[0]?.data[0]?.[0], Number(formatReading(dmmReading(19))));
+    await driver.close();
+    await deviceEnd.close();
+    await served;
+  });
+});
