@@ -1,0 +1,299 @@
+"""Continuous saving: the frames of one stream over one bidirectional ``Stream`` call.
+
+How it works: ``append`` converts the frame, numbers it (1, 2, …) and puts it in a small bounded
+queue; grpcio's sending thread takes frames from that queue only as fast as HTTP/2 flow control
+lets it write them, and the server reads the next frame only once the previous one is appended.
+So a slow disk fills the queue and ``append`` blocks: back-pressure reaches the caller, and memory
+stays at ``queue_frames`` frames however long the stream runs.
+
+A reader thread takes the server's acknowledgements: ``durable_sequence`` says which frames are
+flushed to the file (they survive the server being killed). ``wait_durable`` blocks until a
+frame is durable; ``on_ack`` registers a callback (called on the reader thread).
+
+``end`` (or leaving the ``with`` block normally) half-closes the call, which ends the continuous
+saving on the server (arrays trimmed to whole frames, flushed), and returns the final
+acknowledgement. ``cancel`` (or leaving the ``with`` block on an exception) breaks the call
+without ending the stream: acknowledged frames stay, and a new upload can resume it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import grpc
+
+from .convert import DataLike, data_to_export_to_proto
+from .errors import CancelledError, FailedPreconditionError, H5SaverError, InternalError, RpcError, from_grpc
+from .results import Ack
+from .v1 import saver_service_pb2 as svc
+
+if TYPE_CHECKING:
+    from .client import RemoteFile
+
+AckListener = Callable[[Ack], None]
+
+_END = object()
+"""Put in the queue to half-close the call."""
+
+DEFAULT_QUEUE_FRAMES = 4
+
+
+class ContinuousUpload:
+    """The frames of one continuous stream. Made by :meth:`RemoteFile.start_continuous` (or
+    :meth:`RemoteFile.resume_continuous`); use it as a context manager."""
+
+    def __init__(
+        self,
+        file: RemoteFile,
+        stream_id: str,
+        call_factory: Callable[[Iterator[svc.StreamRequest]], Iterator[svc.StreamResponse]],
+        *,
+        first_sequence: int = 1,
+        queue_frames: int = DEFAULT_QUEUE_FRAMES,
+    ) -> None:
+        if first_sequence < 1:
+            raise ValueError("first_sequence must be >= 1")
+        if queue_frames < 1:
+            raise ValueError("queue_frames must be >= 1")
+        self.file = file
+        self.stream_id = stream_id
+        self._next_sequence = first_sequence
+        self._first_message = True
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_frames)
+        self._lock = threading.Condition()
+        self._listeners: list[AckListener] = []
+        self._last_ack = Ack(first_sequence - 1, 0, 0, False)
+        self._final: Ack | None = None
+        self._error: H5SaverError | None = None
+        self._ending = False
+        self._done = False
+        self._responses = call_factory(self._requests())
+        self._reader = threading.Thread(target=self._read, name=f"h5saver-acks-{stream_id}", daemon=True)
+        self._reader.start()
+
+    # -- what the caller sees ---------------------------------------------------------------
+
+    @property
+    def sent(self) -> int:
+        """The sequence number of the last frame appended (0 before the first)."""
+        return self._next_sequence - 1
+
+    @property
+    def last_ack(self) -> Ack:
+        """The latest acknowledgement (all zeros before the first)."""
+        with self._lock:
+            return self._last_ack
+
+    @property
+    def durable_sequence(self) -> int:
+        """Highest sequence number the server reports durable (0 while none is)."""
+        return self.last_ack.durable_sequence
+
+    @property
+    def error(self) -> H5SaverError | None:
+        """Why the call failed, once it has."""
+        with self._lock:
+            return self._error
+
+    def on_ack(self, listener: AckListener) -> Callable[[], None]:
+        """Calls ``listener(ack)`` for every acknowledgement, on the reader thread; returns a
+        function that removes it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return remove
+
+    def append(self, data: DataLike, timeout: float | None = None) -> int:
+        """Sends the next frame; returns its sequence number. Blocks while the send queue is full
+        (back-pressure), at most ``timeout`` seconds (then TimeoutError, the frame not sent).
+        Raises the call's error once it failed, and FailedPreconditionError after end/cancel."""
+        frame = data_to_export_to_proto(data)
+        self._raise_if_unusable()
+        request = svc.StreamRequest(sequence=self._next_sequence, data=frame)
+        if self._first_message:
+            request.session_id = self.file.session_id
+            request.stream_id = self.stream_id
+        while True:
+            try:
+                self._queue.put(request, timeout=0.1 if timeout is None else min(timeout, 0.1))
+                break
+            except queue.Full:
+                self._raise_if_unusable()
+                if timeout is not None:
+                    timeout -= 0.1
+                    if timeout <= 0:
+                        raise TimeoutError(f"frame {self._next_sequence} not sent: the send queue stayed full") from None
+        self._first_message = False
+        self._next_sequence += 1
+        return self._next_sequence - 1
+
+    def append_all(self, frames: Iterable[DataLike]) -> int:
+        """Appends every frame of an iterable, in order; returns the number appended."""
+        count = 0
+        for frame in frames:
+            self.append(frame)
+            count += 1
+        return count
+
+    async def append_async(self, data: DataLike) -> int:
+        """``append`` for asyncio code: waits in a worker thread, so the event loop keeps running
+        while back-pressure holds the frame."""
+        return await asyncio.to_thread(self.append, data)
+
+    def wait_durable(self, sequence: int | None = None, timeout: float | None = None) -> Ack:
+        """Blocks until frame ``sequence`` (default: the last appended) is durable; returns that
+        acknowledgement. Raises the call's error if it fails first, TimeoutError after
+        ``timeout`` seconds. Frames become durable per the file's flush policy (RemoteFile.flush
+        forces it)."""
+        target = self.sent if sequence is None else sequence
+        with self._lock:
+            ok = self._lock.wait_for(
+                lambda: self._last_ack.durable_sequence >= target or self._error is not None or self._done,
+                timeout,
+            )
+            if self._last_ack.durable_sequence >= target:
+                return self._last_ack
+            if self._error is not None:
+                raise self._error
+        if not ok:
+            raise TimeoutError(f"frame {target} not durable within {timeout} s")
+        raise FailedPreconditionError(
+            grpc.StatusCode.FAILED_PRECONDITION, f"the upload ended before frame {target} was durable", "Stream"
+        )
+
+    def end(self, timeout: float | None = None) -> Ack:
+        """Half-closes the call, ending the stream on the server (trimmed, flushed), and returns
+        the final acknowledgement: every frame appended is then durable."""
+        with self._lock:
+            if self._final is not None:
+                return self._final
+            if self._error is not None:
+                raise self._error
+            first_end = not self._ending
+            self._ending = True
+        if first_end:
+            self._put_control(_END)
+        self._reader.join(timeout)
+        with self._lock:
+            if self._final is not None:
+                return self._final
+            if self._error is not None:
+                raise self._error
+        if self._reader.is_alive():
+            raise TimeoutError(f"no final acknowledgement within {timeout} s")
+        raise InternalError(grpc.StatusCode.INTERNAL, "the stream ended without a final acknowledgement", "Stream")
+
+    async def end_async(self) -> Ack:
+        return await asyncio.to_thread(self.end)
+
+    def cancel(self) -> None:
+        """Breaks the call without ending the stream: frames acknowledged stay in the file, and
+        :meth:`RemoteFile.resume_continuous` continues the stream in a new call."""
+        with self._lock:
+            self._ending = True
+            if self._error is None and self._final is None:
+                self._error = CancelledError(grpc.StatusCode.CANCELLED, "the upload was cancelled by the client", "Stream")
+        cancel = getattr(self._responses, "cancel", None)
+        if callable(cancel):
+            cancel()
+        self._put_control(_END)
+        self._reader.join(5)
+
+    def __enter__(self) -> ContinuousUpload:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if kind is None:
+            self.end()
+        else:
+            self.cancel()
+
+    # -- the two threads ---------------------------------------------------------------------
+
+    def _raise_if_unusable(self) -> None:
+        with self._lock:
+            if self._error is not None:
+                raise self._error
+            if self._ending:
+                raise FailedPreconditionError(
+                    grpc.StatusCode.FAILED_PRECONDITION, "the upload has ended: it takes no more frames", "Stream"
+                )
+
+    def _put_control(self, item: object) -> None:
+        """Queues the end marker even when the queue is full of frames a dead call will never
+        take (the queue is then drained: those frames were not sent)."""
+        while True:
+            try:
+                self._queue.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                if self._reader.is_alive() and self.error is None:
+                    continue
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    pass
+
+    def _requests(self) -> Iterator[svc.StreamRequest]:
+        """What grpcio's sending thread iterates: frames until the end marker (half-close)."""
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                return
+            assert isinstance(item, svc.StreamRequest)
+            yield item
+
+    def _read(self) -> None:
+        try:
+            for message in self._responses:
+                ack = Ack.from_proto(message)
+                with self._lock:
+                    if ack.durable_sequence >= self._last_ack.durable_sequence:
+                        self._last_ack = ack
+                    if ack.final:
+                        self._final = ack
+                    listeners = list(self._listeners)
+                    self._lock.notify_all()
+                for listener in listeners:
+                    listener(ack)
+        except grpc.RpcError as error:
+            self._fail(from_grpc(error, "Stream"))
+        except Exception as error:  # noqa: BLE001  (a listener's bug must not hang the caller)
+            self._fail(InternalError(grpc.StatusCode.INTERNAL, f"acknowledgement handling failed: {error!r}", "Stream"))
+        finally:
+            with self._lock:
+                self._done = True
+                self._lock.notify_all()
+
+    def _fail(self, error: RpcError) -> None:
+        with self._lock:
+            if self._error is None:
+                self._error = error
+            self._lock.notify_all()
+        # the sending thread may wait for a frame that will never come: release it
+        try:
+            self._queue.put_nowait(_END)
+        except queue.Full:
+            pass
+
+
+def open_stream_call(channel_method: Any) -> Callable[[Iterator[svc.StreamRequest]], Iterator[svc.StreamResponse]]:
+    """The call factory of a ContinuousUpload over a grpcio stream-stream method."""
+
+    def call(requests: Iterator[svc.StreamRequest]) -> Iterator[svc.StreamResponse]:
+        responses: Iterator[svc.StreamResponse] = channel_method(requests)
+        return responses
+
+    return call
