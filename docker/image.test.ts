@@ -1,0 +1,218 @@
+/**
+ * The h5saver image as a lab runs it: built from docker/Dockerfile by testcontainers, started with
+ * the host network on a free loopback port and a data folder mounted at /data, fed frames by the
+ * TypeScript client, asked for its health, stopped with SIGTERM (`docker stop`), and its file then
+ * read from the host by h5py, which shares no code with h5saver.
+ *
+ * Containers use the host network only, bound to 127.0.0.1: the engine here has no bridge.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { createSaverClient } from "@h5saver/client";
+import type { DataToExportInput } from "@h5saver/service";
+import type { ImageInspectInfo } from "dockerode";
+import type { StartedTestContainer } from "testcontainers";
+import { findEngine, REPO } from "./engine.ts";
+import { fillOfflineCache } from "./offline-cache.ts";
+
+const IMAGE = "localhost/h5saver:test";
+/** The image's user (the base image's `node`), who must own a bind-mounted data folder. */
+const NODE_UID = 1000;
+const PYTHON = path.join(REPO, ".venv/bin/python");
+
+const engine = findEngine();
+const tc = engine.ok ? await import("testcontainers") : undefined;
+
+if (!engine.ok && engine.mustRun) {
+  describe("docker/ (CI as root: an engine must run)", () => {
+    it("has a Docker engine", () => {
+      assert.fail(`no Docker engine although CI runs as root: ${engine.reason}`);
+    });
+  });
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+/** One acquisition: a power reading (0D) and a 64-point spectrum with its axis (1D). */
+function frame(k: number): DataToExportInput {
+  return {
+    name: "spectrometer",
+    timestamp: 1_700_000_000 + k,
+    data: [
+      { name: "power", data: [Float64Array.of(k)] },
+      {
+        name: "spectrum",
+        data: [Float64Array.from({ length: 64 }, (_, i) => k * 1000 + i)],
+        axes: [
+          { label: "wavelength", units: "nm", data: Float64Array.from({ length: 64 }, (_, i) => 400 + i) },
+        ],
+      },
+    ],
+  };
+}
+
+interface H5Dataset {
+  readonly shape: number[];
+  readonly head: number[];
+  readonly tail: number[];
+}
+
+/** Every dataset of an HDF5 file as h5py sees it: shape and first and last few values. */
+function readWithH5py(file: string): Record<string, H5Dataset> {
+  const script = `
+import h5py, json, sys
+out = {}
+def visit(name, node):
+    if isinstance(node, h5py.Dataset) and node.dtype.kind in "fiu":
+        flat = node[()].reshape(-1) if node.size else []
+        out["/" + name] = {"shape": list(node.shape), "head": [float(v) for v in flat[:3]],
+                           "tail": [float(v) for v in flat[-3:]]}
+with h5py.File(sys.argv[1], "r") as f:
+    f.visititems(visit)
+print(json.dumps(out))
+`;
+  return JSON.parse(execFileSync(PYTHON, ["-c", script, file], { encoding: "utf8" })) as Record<
+    string,
+    H5Dataset
+  >;
+}
+
+describe("docker/Dockerfile", { skip: engine.ok ? false : `no Docker engine: ${engine.reason}` }, () => {
+  let imageConfig: ImageInspectInfo["Config"];
+
+  before(async () => {
+    assert.ok(tc);
+    const began = Date.now();
+    const tarballs = fillOfflineCache(REPO);
+    await tc.GenericContainer.fromDockerfile(REPO, "docker/Dockerfile").build(IMAGE, { deleteOnExit: false });
+    const client = await tc.getContainerRuntimeClient();
+    try {
+      imageConfig = (await client.container.dockerode.getImage(IMAGE).inspect()).Config;
+    } catch {
+      throw new Error(
+        `the image did not build; see why with: DOCKER_HOST=${process.env.DOCKER_HOST} docker build -f docker/Dockerfile .`,
+      );
+    }
+    console.log(`# image ${IMAGE} built in ${Date.now() - began} ms (${tarballs} npm tarballs, offline)`);
+  });
+
+  it("runs as user node with /data a volume, configured by H5SAVER_* and checked by h5saver health", () => {
+    assert.equal(imageConfig.User, "node");
+    assert.deepEqual(Object.keys(imageConfig.Volumes ?? {}), ["/data"]);
+    assert.deepEqual(imageConfig.Healthcheck?.Test, ["CMD", "h5saver", "health"]);
+    const env = new Set(imageConfig.Env);
+    for (const setting of ["H5SAVER_ROOT=/data", "H5SAVER_PORT=50051", "H5SAVER_HOST=0.0.0.0"]) {
+      assert.ok(env.has(setting), `${setting} in ${[...env].join(" ")}`);
+    }
+  });
+
+  describe("a container on a loopback port with a mounted data folder", () => {
+    const data = mkdtempSync(path.join(tmpdir(), "h5saver-docker-"));
+    after(() => rmSync(data, { recursive: true, force: true }));
+    let container: StartedTestContainer | undefined;
+    let port: number;
+    let logs = "";
+
+    before(async () => {
+      assert.ok(tc);
+      if (process.getuid?.() === 0) chownSync(data, NODE_UID, NODE_UID);
+      port = await freeLoopbackPort();
+      const began = Date.now();
+      container = await new tc.GenericContainer(IMAGE)
+        .withNetworkMode("host") // never withExposedPorts: host mode has no port bindings
+        .withEnvironment({ H5SAVER_HOST: "127.0.0.1", H5SAVER_PORT: String(port) })
+        .withBindMounts([{ source: data, target: "/data" }])
+        // the image's own check, asked every second instead of every 30 s
+        .withHealthCheck({
+          test: ["CMD", "h5saver", "health"],
+          interval: 1000,
+          timeout: 10_000,
+          retries: 60,
+          startPeriod: 1000,
+        })
+        .withWaitStrategy(tc.Wait.forHealthCheck())
+        .withStartupTimeout(120_000)
+        .start();
+      (await container.logs()).on("data", (chunk: Buffer | string) => {
+        logs += chunk.toString();
+      });
+      console.log(`# container healthy ${Date.now() - began} ms after start`);
+    });
+
+    after(async () => {
+      // a test that failed before stopping it leaves it running (no reaper here)
+      await container?.stop({ timeout: 1000 }).catch(() => undefined);
+    });
+
+    it("answers h5saver health with SERVING, inside the container as Docker asks it", async () => {
+      assert.ok(container);
+      const result = await container.exec(["h5saver", "health"]);
+      assert.equal(result.exitCode, 0, result.output);
+      assert.match(result.output, /SERVING/);
+    });
+
+    it("keeps every acknowledged frame of a stream still open at SIGTERM, in a file h5py reads", async () => {
+      const client = createSaverClient(`127.0.0.1:${port}`, { deadlineMs: 20_000 });
+      const frames = 120;
+      try {
+        const file = await client.openFile({
+          path: "lab/run-001.h5",
+          mode: "create",
+          flush: { maxFrames: 10 },
+        });
+        const detector = await file.addDetector("Spectrometer");
+        const upload = await file.startContinuous(detector);
+        for (let k = 1; k <= frames; k++) await upload.send(frame(k));
+        // every frame durable, and the stream and the file left open, as when a lab PC is shut down
+        const deadline = Date.now() + 30_000;
+        while (upload.acknowledged < frames && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.equal(upload.acknowledged, frames);
+        upload.cancel();
+      } finally {
+        client.close();
+      }
+
+      const runtime = await tc?.getContainerRuntimeClient();
+      assert.ok(runtime && container);
+      const id = container.getId();
+      // docker stop: SIGTERM, and SIGKILL only if still running 30 s later (timeouts are in ms)
+      const stopped = await container.stop({ timeout: 30_000, remove: false });
+      const state = (await runtime.container.getById(stopped.getId()).inspect()).State;
+      await runtime.container.getById(id).remove();
+      assert.equal(state.ExitCode, 0, logs);
+      assert.match(logs, /h5saver stopped: 1 files closed/);
+
+      const saved = path.join(data, "lab/run-001.h5");
+      assert.ok(existsSync(saved), `no ${saved}: ${logs}`);
+      const datasets = readWithH5py(saved);
+      const dump = JSON.stringify(Object.keys(datasets));
+      // PyMoDAQ's layout of a continuous stream: one enlargeable array a channel, one row a frame
+      const power = datasets["/RawData/Detector000/Data0D/CH00/EnlData00"];
+      assert.ok(power, dump);
+      assert.deepEqual(power.shape, [frames, 1]);
+      assert.deepEqual([...power.head, ...power.tail], [1, 2, 3, frames - 2, frames - 1, frames]);
+      const spectrum = datasets["/RawData/Detector000/Data1D/CH00/EnlData00"];
+      assert.ok(spectrum, dump);
+      assert.deepEqual(spectrum.shape, [frames, 64]);
+      assert.deepEqual(spectrum.head, [1000, 1001, 1002]);
+      assert.deepEqual(spectrum.tail, [frames * 1000 + 61, frames * 1000 + 62, frames * 1000 + 63]);
+      assert.deepEqual(datasets["/RawData/Detector000/NavAxes/Axis00"]?.shape, [frames]);
+    });
+  });
+});
