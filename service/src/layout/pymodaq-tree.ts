@@ -56,6 +56,10 @@ export interface ArrayOptions {
   /** The PyMoDAQ attributes of the node, besides CLASS/TITLE/VERSION/shape/dtype/subdtype/backend. */
   readonly attributes: Readonly<Record<string, PyValue>>;
   readonly compression: Compression;
+  /** The node's name; by default PyMoDAQ 4.x's `<Kind><nn>` from `kind` and the index. */
+  readonly name?: string;
+  /** false: no `data_type` attribute (PyMoDAQ 3.x records the kind in its own `type` attribute). */
+  readonly dataTypeAttribute?: boolean;
 }
 
 /**
@@ -65,14 +69,26 @@ export interface ArrayOptions {
  */
 export class PyMoDAQTree {
   readonly backend: H5Backend;
+  readonly #rawGroup: string;
+  readonly #logger: string;
   #logRows = 0;
 
-  private constructor(backend: H5Backend) {
+  private constructor(backend: H5Backend, rawGroup = RAW_GROUP) {
     this.backend = backend;
+    this.#rawGroup = rawGroup;
+    this.#logger = join(rawGroup, "Logger");
   }
 
   get rawGroup(): string {
-    return RAW_GROUP;
+    return this.#rawGroup;
+  }
+
+  /**
+   * A tree over `backend` whose raw group is `rawGroup`, reading and writing nothing: for a
+   * layout flavour that builds its own root, raw group and Logger (PyMoDAQ 3.x's `Raw_datas`).
+   */
+  static on(backend: H5Backend, rawGroup: string): PyMoDAQTree {
+    return new PyMoDAQTree(backend, rawGroup);
   }
 
   /** PyMoDAQ's `init_file` on a new file: root attributes, the raw group and its Logger. */
@@ -112,15 +128,16 @@ export class PyMoDAQTree {
   }
 
   /** Re-opens the tree of an existing file (PyMoDAQ's `init_file(new_file=False)`). */
-  static async open(backend: H5Backend): Promise<PyMoDAQTree> {
-    const tree = new PyMoDAQTree(backend);
-    if (!(await backend.exists(RAW_GROUP))) {
+  static async open(backend: H5Backend, rawGroup = RAW_GROUP): Promise<PyMoDAQTree> {
+    const tree = new PyMoDAQTree(backend, rawGroup);
+    if (!(await backend.exists(rawGroup))) {
       throw new SaverError(
         "failed_precondition",
-        `'${backend.filePath}' has no ${RAW_GROUP} group: it is not a PyMoDAQ (4.x/5.x) file`,
+        `'${backend.filePath}' has no ${rawGroup} group: it is not a PyMoDAQ ${rawGroup === RAW_GROUP ? "(4.x/5.x)" : "3.x"} file`,
       );
     }
-    if (await backend.exists(LOGGER)) tree.#logRows = (await backend.datasetInfo(LOGGER)).shape[0] ?? 0;
+    const logger = tree.#logger;
+    if (await backend.exists(logger)) tree.#logRows = (await backend.datasetInfo(logger)).shape[0] ?? 0;
     return tree;
   }
 
@@ -246,7 +263,7 @@ export class PyMoDAQTree {
     shape: readonly number[],
     options: ArrayOptions,
   ): Promise<string> {
-    const path = join(where, arrayNodeName(options.kind, index));
+    const path = join(where, options.name ?? arrayNodeName(options.kind, index));
     const chunks = carrayChunks(shape, options.dtype);
     await this.backend.createDataset(path, {
       dtype: options.dtype,
@@ -267,7 +284,7 @@ export class PyMoDAQTree {
     rowShape: readonly number[],
     options: ArrayOptions,
   ): Promise<{ path: string; chunkRows: number }> {
-    const path = join(where, arrayNodeName(options.kind, index));
+    const path = join(where, options.name ?? arrayNodeName(options.kind, index));
     const rowBytes = product(rowShape) * dtypeBytes(options.dtype);
     const chunkRows = Math.max(1, Math.min(65_536, Math.floor(TARGET_CHUNK_BYTES / rowBytes)));
     await this.backend.createDataset(path, {
@@ -290,12 +307,12 @@ export class PyMoDAQTree {
     await this.backend.setAttributes(path, attrs(attributes));
   }
 
-  /** Lines in /RawData/Logger, one pickled str per row as PyMoDAQ's StringARRAY reads them (see log-pickle.ts). */
+  /** Lines in the raw group's Logger, one pickled str per row as PyMoDAQ's StringARRAY reads them (see log-pickle.ts). */
   async addLog(lines: readonly string[]): Promise<void> {
     const rows = lines.flatMap((line) => pickleRows(line, LOG_ROW_BYTES));
-    await this.backend.appendStrings(LOGGER, rows);
+    await this.backend.appendStrings(this.#logger, rows);
     this.#logRows += rows.length;
-    await this.setShapeAttribute(LOGGER, [this.#logRows]);
+    await this.setShapeAttribute(this.#logger, [this.#logRows]);
   }
 
   /** The index after the highest existing `<prefix>NNN` child, PyMoDAQ's incremental naming. */
@@ -321,7 +338,7 @@ export class PyMoDAQTree {
         dtype: py.str(options.dtype),
         subdtype: py.str(""),
         backend: py.str("tables"),
-        data_type: py.str(options.kind),
+        ...(options.dataTypeAttribute === false ? {} : { data_type: py.str(options.kind) }),
         ...options.attributes,
       }),
     });
@@ -380,12 +397,12 @@ function carrayChunks(shape: readonly number[], dtype: DType): number[] {
   return [rows, ...shape.slice(1)];
 }
 
-function isoDate(now: Date): string {
+export function isoDate(now: Date): string {
   return `${now.getFullYear()}-${two(now.getMonth() + 1)}-${two(now.getDate())}`;
 }
 
 /** Python's `time.isoformat()`: HH:MM:SS.ffffff (microseconds only when non-zero). */
-function isoTime(now: Date): string {
+export function isoTime(now: Date): string {
   const base = `${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}`;
   const ms = now.getMilliseconds();
   return ms === 0 ? base : `${base}.${(ms * 1000).toString().padStart(6, "0")}`;

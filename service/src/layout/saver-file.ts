@@ -12,6 +12,11 @@ import { NAV_AXES } from "./node-names.ts";
 import { decodeAttribute } from "./pymodaq-attribute.ts";
 import { PyMoDAQTree, type SaveType } from "./pymodaq-tree.ts";
 import { Scan } from "./scan.ts";
+import { type LayoutOptions, type ResolvedLayout, resolveLayout } from "./v3/layout-flavour.ts";
+import { saveSnapshotV3 } from "./v3/v3-channels.ts";
+import { addContinuousGroupsV3, ContinuousStreamV3 } from "./v3/v3-continuous.ts";
+import { ScanV3 } from "./v3/v3-scan.ts";
+import { checkSaveTypeV3, createTreeV3, openTreeV3 } from "./v3/v3-tree.ts";
 
 /**
  * When appended frames become durable: the file is flushed once `maxFrames` frames are waiting or
@@ -25,7 +30,7 @@ export interface FlushPolicy {
 
 export const DEFAULT_FLUSH_POLICY: FlushPolicy = { maxFrames: 10_000, maxDelayMs: 250 };
 
-export interface SaverFileOptions {
+export interface SaverFileOptions extends LayoutOptions {
   readonly path: string;
   /** create: a new file, refused if it exists; overwrite: a new file in any case; append: add to a PyMoDAQ file. */
   readonly mode?: "create" | "overwrite" | "append";
@@ -67,8 +72,9 @@ export class SaverFile {
   readonly #tree: PyMoDAQTree;
   readonly #compression: Compression;
   readonly #policy: FlushPolicy;
-  readonly #streams = new Map<string, { stream: ContinuousStream; durable: number }>();
-  readonly #scans = new Map<string, Scan>();
+  readonly #layout: ResolvedLayout;
+  readonly #streams = new Map<string, { stream: ContinuousStream | ContinuousStreamV3; durable: number }>();
+  readonly #scans = new Map<string, Scan | ScanV3>();
   /** Detectors holding snapshot data, and those holding a continuous stream: never both. */
   readonly #snapshots = new Set<string>();
   readonly #continuous = new Set<string>();
@@ -78,31 +84,44 @@ export class SaverFile {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  private constructor(filePath: string, tree: PyMoDAQTree, options: SaverFileOptions) {
+  private constructor(
+    filePath: string,
+    tree: PyMoDAQTree,
+    options: SaverFileOptions,
+    layout: ResolvedLayout,
+  ) {
     this.path = filePath;
     this.#tree = tree;
+    this.#layout = layout;
     this.#compression = options.compression ?? { kind: "none" };
     this.#policy = options.flush ?? DEFAULT_FLUSH_POLICY;
   }
 
   static async open(options: SaverFileOptions): Promise<SaverFile> {
     checkPolicy(options.flush ?? DEFAULT_FLUSH_POLICY);
+    const layout = resolveLayout(options);
     const filePath = path.resolve(options.path);
     const mode = options.mode ?? "create";
+    if (layout.flavour === "pymodaq3" && mode !== "append") checkSaveTypeV3(options.saveType ?? "detector");
     ensureFolderOf(filePath);
     const openMode: OpenMode = mode === "append" ? "append" : mode === "overwrite" ? "truncate" : "create";
     const backend = await openH5wasmFile(filePath, openMode);
     try {
+      const create = {
+        fileName: path.basename(filePath),
+        ...(options.metadata ? { metadata: options.metadata } : {}),
+      };
+      const saveType = options.saveType ?? "detector";
       const tree =
-        mode === "append"
-          ? await PyMoDAQTree.open(backend)
-          : await PyMoDAQTree.create(backend, {
-              saveType: options.saveType ?? "detector",
-              fileName: path.basename(filePath),
-              ...(options.metadata ? { metadata: options.metadata } : {}),
-            });
+        layout.flavour === "pymodaq3"
+          ? mode === "append"
+            ? await openTreeV3(backend)
+            : await createTreeV3(backend, { ...create, saveType: checkSaveTypeV3(saveType) })
+          : mode === "append"
+            ? await PyMoDAQTree.open(backend)
+            : await PyMoDAQTree.create(backend, { ...create, saveType });
       await backend.flush();
-      return new SaverFile(filePath, tree, options);
+      return new SaverFile(filePath, tree, options, layout);
     } catch (error) {
       await backend.close().catch(() => undefined);
       throw error;
@@ -115,6 +134,11 @@ export class SaverFile {
 
   get tree(): PyMoDAQTree {
     return this.#tree;
+  }
+
+  /** The PyMoDAQ layout this file is written in (`layout` option). */
+  get layout(): ResolvedLayout["flavour"] {
+    return this.#layout.flavour;
   }
 
   onDurable(listener: Listener): () => void {
@@ -139,6 +163,14 @@ export class SaverFile {
         );
       }
       this.#snapshots.add(detector);
+      if (this.#layout.flavour === "pymodaq3") {
+        const written = await saveSnapshotV3(this.#tree, detector, data, {
+          dtype: this.#layout.dataDtype,
+          compression: this.#compression,
+        });
+        await this.#flushNow();
+        return written;
+      }
       const channels: string[] = [];
       for (const dwa of data.data) {
         const dimGroup = await this.#tree.addDataGroup(detector, dwa.dim);
@@ -152,17 +184,20 @@ export class SaverFile {
   beginScan(input: ScanInput): Promise<string> {
     return this.#serial(async () => {
       const navAxes = input.navAxes.map((axis, i) => createAxis(axis, `navAxes[${i}]`));
-      const scan = await Scan.begin(
-        this.#tree,
-        {
-          title: input.title,
-          settingsXml: input.settingsXml ?? "",
-          shape: input.shape,
-          navAxes,
-          ...(input.distribution ? { distribution: input.distribution } : {}),
-        },
-        this.#compression,
-      );
+      const definition = {
+        title: input.title,
+        settingsXml: input.settingsXml ?? "",
+        shape: input.shape,
+        navAxes,
+        ...(input.distribution ? { distribution: input.distribution } : {}),
+      };
+      const scan =
+        this.#layout.flavour === "pymodaq3"
+          ? await ScanV3.begin(this.#tree, definition, {
+              dtype: this.#layout.dataDtype,
+              compression: this.#compression,
+            })
+          : await Scan.begin(this.#tree, definition, this.#compression);
       this.#scans.set(scan.path, scan);
       return scan.path;
     });
@@ -210,6 +245,17 @@ export class SaverFile {
         );
       }
       this.#continuous.add(detector);
+      if (this.#layout.flavour === "pymodaq3") {
+        // PyMoDAQ 3 keeps a stream in its own "Continuous Saving" scan group: the id is its detector there
+        const groups = await addContinuousGroupsV3(this.#tree, detector);
+        const stream = new ContinuousStreamV3(this.#tree, groups.scan, groups.detector, {
+          dtype: this.#layout.dataDtype,
+          compression: this.#compression,
+        });
+        this.#continuous.add(groups.detector);
+        this.#streams.set(groups.detector, { stream, durable: 0 });
+        return groups.detector;
+      }
       this.#streams.set(detector, {
         stream: new ContinuousStream(this.#tree, detector, this.#compression),
         durable: 0,
@@ -316,7 +362,7 @@ export class SaverFile {
     return events;
   }
 
-  #stream(id: string): { stream: ContinuousStream; durable: number } {
+  #stream(id: string): { stream: ContinuousStream | ContinuousStreamV3; durable: number } {
     const state = this.#streams.get(id);
     if (!state)
       throw new SaverError("not_found", `no continuous stream '${id}'; start one with startContinuous`, {
@@ -325,7 +371,7 @@ export class SaverFile {
     return state;
   }
 
-  #scan(pathInFile: string): Scan {
+  #scan(pathInFile: string): Scan | ScanV3 {
     const scan = this.#scans.get(pathInFile);
     if (!scan)
       throw new SaverError(
