@@ -231,7 +231,10 @@ class H5wasmBackend implements H5Backend {
     const metadata = dataset.metadata;
     return {
       shape: [...(metadata.shape ?? [])],
-      maxShape: [...(metadata.maxshape ?? [])].map((d) => (d === null || d === undefined ? null : d)),
+      // H5S_UNLIMITED is (hsize_t)-1, which h5wasm reads back as the number 2^64
+      maxShape: [...(metadata.maxshape ?? [])].map((d) =>
+        d === null || d === undefined || d >= 2 ** 63 ? null : d,
+      ),
       dtype: dtypeFromMetadata(metadata.type, metadata.size, metadata.signed),
       chunks: metadata.chunks ? [...metadata.chunks] : null,
       filters: this.#io(path, () => dataset.filters.map((f) => f.id)),

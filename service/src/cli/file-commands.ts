@@ -2,35 +2,13 @@
  * `h5saver inspect` and `h5saver read`: what they print about a file, as text. Both open the
  * file read-only with h5wasm in this thread and close it before returning.
  */
-import { existsSync, statSync } from "node:fs";
-import type { H5Backend } from "../backend/h5-backend.ts";
-import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import { SaverError } from "../errors.ts";
 import { type LoadedData, PyMoDAQLoader } from "../layout/loader.ts";
 import type { NumericArray } from "../model/dtype.ts";
+import { isGroup, withReadOnlyFile } from "../reading/read-only-file.ts";
+import { selectionOf } from "../reading/selection.ts";
 import { MAX_UNSLICED_VALUES } from "./config.ts";
 import { formatTree } from "./print-tree.ts";
-
-async function withFile<T>(file: string, run: (backend: H5Backend) => Promise<T>): Promise<T> {
-  if (!existsSync(file)) throw new SaverError("not_found", `no such file: '${file}'`);
-  if (!statSync(file).isFile()) throw new SaverError("file_unavailable", `'${file}' is not a file`);
-  let backend: H5Backend;
-  try {
-    backend = await openH5wasmFile(file, "read");
-  } catch (error) {
-    throw new SaverError(
-      "file_unavailable",
-      `'${file}' cannot be opened as an HDF5 file`,
-      {},
-      { cause: error },
-    );
-  }
-  try {
-    return await run(backend);
-  } finally {
-    await backend.close();
-  }
-}
 
 /** One line per DataWithAxes: `path  name  dim [shape]  units  axes: label[units] …`. */
 export function formatDataLine({ path, dwa }: LoadedData): string {
@@ -40,7 +18,7 @@ export function formatDataLine({ path, dwa }: LoadedData): string {
 
 /** The tree, then a blank line and the DataWithAxes lines. */
 export async function inspectFile(file: string): Promise<string> {
-  return withFile(file, async (backend) => {
+  return withReadOnlyFile(file, async (backend) => {
     const tree = await formatTree(backend);
     const loaded = await new PyMoDAQLoader(backend).loadAll();
     const lines = loaded.map(formatDataLine);
@@ -59,7 +37,7 @@ export interface ReadRequest {
 /** A dataset's values (or the slice asked), formatted. */
 export async function readNode(request: ReadRequest): Promise<string> {
   const node = request.node.startsWith("/") ? request.node : `/${request.node}`;
-  return withFile(request.file, async (backend) => {
+  return withReadOnlyFile(request.file, async (backend) => {
     if (!(await backend.exists(node))) {
       throw new SaverError("not_found", `no node '${node}' in '${request.file}'`, { node });
     }
@@ -80,8 +58,8 @@ export async function readNode(request: ReadRequest): Promise<string> {
     if (info.dtype === "other") {
       throw new SaverError("failed_precondition", `'${node}' holds a type h5saver cannot print`, { node });
     }
-    const slice = selection(node, info.shape, request.start, request.count);
-    const total = slice.shape.reduce((n, d) => n * d, 1);
+    const slice = selectionOf(node, info.shape, request.start, request.count);
+    const total = slice.count.reduce((n, d) => n * d, 1);
     if (!slice.sliced && total > MAX_UNSLICED_VALUES) {
       throw new SaverError(
         "resource_exhausted",
@@ -94,62 +72,13 @@ export async function readNode(request: ReadRequest): Promise<string> {
       );
     }
     const values =
-      info.shape.length === 0 || !slice.sliced
-        ? await backend.read(node)
-        : await backend.read(node, slice.start, slice.count);
-    return request.format === "json" ? toJson(values, slice.shape) : toCsv(values, slice.shape);
+      total === 0
+        ? new Float64Array(0)
+        : slice.sliced
+          ? await backend.read(node, slice.start, slice.count)
+          : await backend.read(node);
+    return request.format === "json" ? toJson(values, slice.count) : toCsv(values, slice.count);
   });
-}
-
-async function isGroup(backend: H5Backend, node: string): Promise<boolean> {
-  try {
-    await backend.children(node);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface Selection {
-  readonly sliced: boolean;
-  readonly start: number[];
-  readonly count: number[];
-  /** The shape of what is read: the counts, then the full extent of the dimensions not sliced. */
-  readonly shape: number[];
-}
-
-function selection(
-  node: string,
-  shape: readonly number[],
-  start: readonly number[] | undefined,
-  count: readonly number[] | undefined,
-): Selection {
-  if (!start && !count) return { sliced: false, start: [], count: [], shape: [...shape] };
-  const given = (start ?? count ?? []).length;
-  if (given > shape.length) {
-    throw new SaverError(
-      "out_of_range",
-      `'${node}' has ${shape.length} dimension(s) [${shape.join(", ")}]; the slice names ${given}`,
-      { node },
-    );
-  }
-  const first: number[] = [];
-  const counts: number[] = [];
-  for (let i = 0; i < given; i++) {
-    const extent = shape[i] ?? 0;
-    const s = start?.[i] ?? 0;
-    const c = count?.[i] ?? extent - s;
-    if (s + c > extent || (c === 0 && s > extent)) {
-      throw new SaverError(
-        "out_of_range",
-        `dimension ${i} of '${node}' has ${extent} values; start ${s} count ${c} goes past it`,
-        { node },
-      );
-    }
-    first.push(s);
-    counts.push(c);
-  }
-  return { sliced: true, start: first, count: counts, shape: [...counts, ...shape.slice(given)] };
 }
 
 function valueText(array: NumericArray, i: number, json: boolean): string {

@@ -61,18 +61,28 @@ export type DecodedAttribute = string | number | bigint | boolean | null | Uint8
  */
 export function decodeAttribute(raw: unknown): DecodedAttribute {
   if (typeof raw !== "string") return raw as DecodedAttribute;
-  if (!raw.startsWith("{")) return raw;
+  const decoded = decodeWrappedAttribute(raw);
+  if (decoded === undefined) return raw;
+  return typeof decoded === "string" ? decoded : toPlain(decoded);
+}
+
+/**
+ * A JSON-wrapped attribute's Python value, with its type (int and float stay apart), or the
+ * wrapper's `data` text when it is not a literal; undefined when `raw` is not a wrapper.
+ */
+export function decodeWrappedAttribute(raw: string): PyValue | string | undefined {
+  if (!raw.startsWith("{")) return undefined;
   let wrapper: unknown;
   try {
     wrapper = JSON.parse(raw);
   } catch {
-    return raw;
+    return undefined;
   }
-  if (typeof wrapper !== "object" || wrapper === null || !("data" in wrapper)) return raw;
+  if (typeof wrapper !== "object" || wrapper === null || !("data" in wrapper)) return undefined;
   const data = (wrapper as { data: unknown }).data;
-  if (typeof data !== "string") return raw;
+  if (typeof data !== "string") return undefined;
   try {
-    return toPlain(parsePythonLiteral(unwrapNumpyScalar(data)));
+    return parsePythonLiteral(unwrapNumpyScalar(data));
   } catch {
     return data;
   }
@@ -86,7 +96,7 @@ function unwrapNumpyScalar(data: string): string {
   return match ? (match[1] as string) : data;
 }
 
-function toPlain(value: PyValue): DecodedAttribute {
+export function toPlain(value: PyValue): DecodedAttribute {
   switch (value.type) {
     case "tuple":
     case "list":

@@ -133,7 +133,8 @@ function bigEndianHost(): SaverError {
   return new SaverError("internal", "h5saver's wire conversion needs a little-endian host");
 }
 
-function bytesOf(array: NumericArray): Uint8Array {
+/** The little-endian wire bytes of `array` (a view, no copy). */
+export function bytesOf(array: NumericArray): Uint8Array {
   if (!HOST_IS_LITTLE_ENDIAN) throw bigEndianHost();
   return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 }

@@ -25,6 +25,7 @@ import { attributeValueFromProto, axisFromProto, countFromProto, dataToExportFro
 import { createDataRoot } from "./data-root.ts";
 import { addHealthService, addReflectionService } from "./discovery.ts";
 import { type GrpcHandlers, grpcServiceDefinition } from "./grpc-glue.ts";
+import { createReadingHandlers } from "./reading-handlers.ts";
 import { grpcStatus } from "./status.ts";
 
 export interface SaverServerOptions {
@@ -471,9 +472,16 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     });
   }
 
-  const unimplemented = (method: string) => ({
-    code: grpc.status.UNIMPLEMENTED,
-    details: `${method} is not implemented by this server yet`,
+  const reading = createReadingHandlers({
+    async sessionFile(sessionId) {
+      const session = sessionOf(sessionId);
+      await session.file.flush();
+      session.lastFlushAt = Date.now();
+      return { absolute: session.absolute, relative: session.path };
+    },
+    rootFile: (path) => dataRoot.resolve(path, { saveType: "detector" }),
+    toStatus,
+    refuse: () => (closing ? shuttingDown() : undefined),
   });
 
   const handlers: GrpcHandlers<typeof svc.SaverService> = {
@@ -489,8 +497,8 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     addLog: unary(addLog),
     flush: unary(flush),
     getStatus: unary(getStatus),
-    browse: (_call, callback) => callback(unimplemented("Browse")),
-    readDataset: (call) => call.emit("error", unimplemented("ReadDataset")),
+    browse: reading.browse,
+    readDataset: reading.readDataset,
   };
 
   const server = new grpc.Server({

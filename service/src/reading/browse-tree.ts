@@ -1,0 +1,124 @@
+/**
+ * A file's tree as Browse returns it: groups and datasets in the file's order, with dataset
+ * shapes and storage, and attributes decoded the way PyMoDAQ reads them (its JSON-wrapped Python
+ * literals become typed values; PyTables' own attributes stay as stored).
+ */
+import type { DatasetInfo, H5Backend, StoredAttribute } from "../backend/h5-backend.ts";
+import { SaverError } from "../errors.ts";
+import { decodeWrappedAttribute, toPlain } from "../layout/pymodaq-attribute.ts";
+import type { PyValue } from "../layout/python-literal.ts";
+import { isNumericArray, type NumericArray } from "../model/dtype.ts";
+import { isGroup } from "./read-only-file.ts";
+
+export type BrowsedAttribute =
+  | { readonly kind: "string"; readonly value: string }
+  | { readonly kind: "int"; readonly value: bigint }
+  | { readonly kind: "double"; readonly value: number }
+  | { readonly kind: "bool"; readonly value: boolean }
+  | { readonly kind: "array"; readonly value: NumericArray }
+  /** Lists, tuples, None, string arrays: JSON text. */
+  | { readonly kind: "json"; readonly value: string };
+
+export interface BrowsedNode {
+  readonly name: string;
+  readonly path: string;
+  readonly kind: "group" | "dataset";
+  readonly attributes: Readonly<Record<string, BrowsedAttribute>>;
+  readonly dataset?: DatasetInfo;
+  readonly children: BrowsedNode[];
+}
+
+export interface BrowseOptions {
+  /** Levels of children below the node; undefined: all. */
+  readonly maxDepth?: number;
+  readonly includeAttributes: boolean;
+  /** Refuse trees larger than this, so that one call cannot build an unbounded answer. */
+  readonly maxNodes?: number;
+}
+
+export const DEFAULT_MAX_BROWSE_NODES = 100_000;
+
+export async function browseTree(
+  backend: H5Backend,
+  nodePath: string,
+  options: BrowseOptions,
+): Promise<BrowsedNode> {
+  const start = nodePath === "" ? "/" : nodePath.startsWith("/") ? nodePath : `/${nodePath}`;
+  if (!(await backend.exists(start))) {
+    throw new SaverError("not_found", `no node '${start}' in the file`, { node: start });
+  }
+  const maxNodes = options.maxNodes ?? DEFAULT_MAX_BROWSE_NODES;
+  let visited = 0;
+
+  const visit = async (path: string, kind: "group" | "dataset", depth: number): Promise<BrowsedNode> => {
+    if (++visited > maxNodes) {
+      throw new SaverError(
+        "resource_exhausted",
+        `the tree below '${start}' has more than ${maxNodes} nodes: browse a deeper node_path or set max_depth`,
+        { node: start },
+      );
+    }
+    const attributes = options.includeAttributes ? decodeAll(await backend.getAttributes(path)) : {};
+    const name = path === "/" ? "" : (path.split("/").pop() ?? "");
+    if (kind === "dataset") {
+      return { name, path, kind, attributes, dataset: await backend.datasetInfo(path), children: [] };
+    }
+    const children: BrowsedNode[] = [];
+    if (options.maxDepth === undefined || depth < options.maxDepth) {
+      for (const child of await backend.children(path)) {
+        children.push(
+          await visit(path === "/" ? `/${child.name}` : `${path}/${child.name}`, child.kind, depth + 1),
+        );
+      }
+    }
+    return { name, path, kind, attributes, children };
+  };
+  return visit(start, (await isGroup(backend, start)) ? "group" : "dataset", 0);
+}
+
+function decodeAll(stored: Record<string, StoredAttribute>): Record<string, BrowsedAttribute> {
+  const result: Record<string, BrowsedAttribute> = {};
+  for (const [name, value] of Object.entries(stored)) result[name] = browsedAttribute(value);
+  return result;
+}
+
+function browsedAttribute(stored: StoredAttribute): BrowsedAttribute {
+  if (typeof stored === "string") {
+    const decoded = decodeWrappedAttribute(stored);
+    if (decoded === undefined) return { kind: "string", value: stored };
+    return typeof decoded === "string" ? { kind: "string", value: decoded } : fromPython(decoded);
+  }
+  if (typeof stored === "bigint") return { kind: "int", value: stored };
+  if (typeof stored === "number") {
+    return Number.isInteger(stored)
+      ? { kind: "int", value: BigInt(stored) }
+      : { kind: "double", value: stored };
+  }
+  if (typeof stored === "boolean") return { kind: "bool", value: stored };
+  if (isNumericArray(stored)) return { kind: "array", value: stored };
+  return { kind: "json", value: JSON.stringify(stored) };
+}
+
+function fromPython(value: PyValue): BrowsedAttribute {
+  switch (value.type) {
+    case "str":
+      return { kind: "string", value: value.value };
+    case "bytes":
+      // PyMoDAQ's bytes attributes are settings XML: text is what a reader wants
+      return { kind: "string", value: new TextDecoder().decode(value.value) };
+    case "int":
+      return { kind: "int", value: BigInt(value.value) };
+    case "float":
+    case "float64":
+      return { kind: "double", value: value.value };
+    case "bool":
+      return { kind: "bool", value: value.value };
+    default:
+      return {
+        kind: "json",
+        value: JSON.stringify(toPlain(value), (_key, v: unknown) =>
+          typeof v === "bigint" ? v.toString() : v,
+        ),
+      };
+  }
+}
