@@ -71,6 +71,7 @@ class ContinuousUpload:
         self._final: Ack | None = None
         self._error: H5SaverError | None = None
         self._ending = False
+        self._cancelled = False
         self._done = False
         self._responses = call_factory(self._requests())
         self._reader = threading.Thread(target=self._read, name=f"h5saver-acks-{stream_id}", daemon=True)
@@ -201,6 +202,7 @@ class ContinuousUpload:
         :meth:`RemoteFile.resume_continuous` continues the stream in a new call."""
         with self._lock:
             self._ending = True
+            self._cancelled = True
             if self._error is None and self._final is None:
                 self._error = CancelledError(grpc.StatusCode.CANCELLED, "the upload was cancelled by the client", "Stream")
         cancel = getattr(self._responses, "cancel", None)
@@ -216,7 +218,8 @@ class ContinuousUpload:
         self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
     ) -> None:
         if kind is None:
-            self.end()
+            if not self._cancelled:
+                self.end()
         else:
             self.cancel()
 

@@ -1,0 +1,158 @@
+"""Continuous saving through ContinuousUpload: 0D, 1D and 2D streams read back with h5py and
+with PyMoDAQ's DataLoader, acknowledgements, resuming a broken call, asyncio."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import pytest
+
+from h5saver import Ack, Axis, CancelledError, Client, DataToExport, DataWithAxes, FlushPolicy, RemoteFile
+
+T0 = 1_795_610_560.0
+FRAMES = 12
+
+
+@pytest.fixture(scope="module")
+def stream_file(server) -> Iterator[RemoteFile]:
+    """One file (every frame flushed on its own) for the stream tests, each with its detectors."""
+    with Client(server.address, timeout=30) as client, client.open_file(
+        "streams.h5", flush=FlushPolicy(max_frames=1)
+    ) as file:
+        yield file
+
+
+def frame_0d(k: int) -> DataToExport:
+    return DataToExport(
+        "Power meter", [DataWithAxes("Power", [np.array([0.5 * k]), np.array([-k], dtype=np.float64)],
+                                     labels=["p1", "p2"], units="W")], timestamp=T0 + 0.1 * k
+    )
+
+
+def frame_1d(k: int) -> DataToExport:
+    x = np.linspace(400.0, 700.0, 64)
+    return DataToExport(
+        "Spectrometer",
+        [DataWithAxes("Spectrum", [np.float32(k) * np.ones(64, dtype=np.float32)], units="counts",
+                      axes=[Axis("wavelength", "nm", x)])],
+        timestamp=T0 + 0.1 * k,
+    )
+
+
+def frame_2d(k: int) -> DataToExport:
+    image = (np.arange(48 * 64, dtype=np.uint16).reshape(48, 64) + k).astype(np.uint16)
+    return DataToExport(
+        "Camera",
+        [DataWithAxes("Image", [image], axes=[Axis("y", "px", offset=0.0, scaling=1.0, size=48, index=0),
+                                              Axis("x", "px", offset=0.0, scaling=2.0, size=64, index=1)])],
+        timestamp=T0 + 0.1 * k,
+    )
+
+
+STREAMS = {"Data0D": frame_0d, "Data1D": frame_1d, "Data2D": frame_2d}
+
+
+def _load_with_pymodaq(path: Path, node: str) -> Any:
+    from pymodaq_data.h5modules.data_saving import DataLoader
+    from pymodaq_data.h5modules.saving import H5SaverLowLevel
+
+    h5 = H5SaverLowLevel()
+    h5.init_file(file_name=path, mode="r")
+    try:
+        return DataLoader(h5).load_data(node, load_all=True)
+    finally:
+        h5.close_file()
+
+
+@pytest.mark.parametrize("dim", list(STREAMS))
+def test_stream_is_saved_frame_by_frame(stream_file: RemoteFile, server, dim: str) -> None:
+    make = STREAMS[dim]
+    detector = stream_file.add_detector(make(0).name)
+    acks: list[Ack] = []
+    with stream_file.start_continuous(detector) as upload:
+        upload.on_ack(acks.append)
+        for k in range(FRAMES):
+            assert upload.append(make(k)) == k + 1
+        assert upload.sent == FRAMES
+        # every frame is flushed on its own (max_frames=1): all become durable before the end
+        assert upload.wait_durable(timeout=20).durable_sequence == FRAMES
+    final = upload.end()  # the with block ended it; end() again returns the same final ack
+    assert (final.final, final.appended_sequence, final.durable_frames) == (True, FRAMES, FRAMES)
+    durable = [a.durable_sequence for a in acks]
+    assert durable == sorted(durable) and durable[-1] == FRAMES and acks[-1].final
+
+    stream_file.flush()
+    stored = np.stack([make(k).data[0].channels[0] for k in range(FRAMES)])
+    # PyMoDAQ's loader drops the (1,) signal shape of navigated 0D data: (frames, 1) → (frames,)
+    expected = stored[:, 0] if dim == "Data0D" else stored
+    node = f"{detector}/{dim}/CH00/EnlData00"
+    with h5py.File(server.file(stream_file.path), "r", locking=False) as h5:
+        np.testing.assert_array_equal(h5[node][()], stored)
+        assert h5[node].maxshape[0] is None
+        np.testing.assert_allclose(h5[f"{detector}/NavAxes/Axis00"][()], T0 + 0.1 * np.arange(FRAMES))
+
+    loaded = _load_with_pymodaq(server.file(stream_file.path), node)
+    assert loaded.name == make(0).data[0].name
+    assert loaded.dim.name == "DataND" and tuple(loaded.nav_indexes) == (0,)
+    assert loaded.shape == expected.shape
+    np.testing.assert_array_equal(loaded.data[0], expected)
+    assert [a.label for a in loaded.axes if a.index == 0] == ["time"]
+    if dim == "Data0D":
+        np.testing.assert_array_equal(loaded.data[1], -np.arange(FRAMES, dtype=np.float64))
+        assert list(loaded.labels) == ["p1", "p2"]
+    if dim == "Data2D":
+        x = next(a for a in loaded.axes if a.label == "x")
+        np.testing.assert_array_equal(x.get_data(), 2.0 * np.arange(64))
+
+
+def test_cancel_keeps_the_stream_and_a_new_call_resumes_it(stream_file: RemoteFile, server) -> None:
+    detector = stream_file.add_detector("Resumed")
+    upload = stream_file.start_continuous(detector)
+    for k in range(5):
+        upload.append(frame_1d(k))
+    upload.wait_durable(5, timeout=20)
+    upload.cancel()
+    with pytest.raises(CancelledError):
+        upload.append(frame_1d(5))
+    (counts,) = [s for s in stream_file.status().streams if s.stream_id == detector]
+    assert counts.appended_sequence == 5
+
+    with stream_file.resume_continuous(detector, counts.appended_sequence + 1) as resumed:
+        assert resumed.append(frame_1d(5)) == 6
+        assert resumed.append(frame_1d(6)) == 7
+    assert resumed.end().durable_frames == 7
+    with h5py.File(server.file(stream_file.path), "r", locking=False) as h5:
+        np.testing.assert_array_equal(h5[f"{detector}/Data1D/CH00/EnlData00"][:, 0], np.arange(7))
+
+
+def test_a_resent_frame_is_acknowledged_not_written_again(stream_file: RemoteFile, server) -> None:
+    detector = stream_file.add_detector("Resent")
+    with stream_file.start_continuous(detector) as upload:
+        upload.append_all(frame_0d(k) for k in range(3))
+        upload.wait_durable(3, timeout=20)
+        upload.cancel()
+    # resuming one frame early, as after an acknowledgement that was lost: frame 3 is not duplicated
+    with stream_file.resume_continuous(detector, 3) as resumed:
+        resumed.append(frame_0d(2))
+        resumed.append(frame_0d(3))
+    assert resumed.end().appended_sequence == 4
+    with h5py.File(server.file(stream_file.path), "r", locking=False) as h5:
+        np.testing.assert_array_equal(h5[f"{detector}/Data0D/CH00/EnlData00"][:, 0], [0.0, 0.5, 1.0, 1.5])
+
+
+def test_asyncio_appends(stream_file: RemoteFile, server) -> None:
+    detector = stream_file.add_detector("Async")
+
+    async def acquire() -> Ack:
+        upload = stream_file.start_continuous(detector)
+        for k in range(4):
+            await upload.append_async(frame_0d(k))
+        return await upload.end_async()
+
+    final = asyncio.run(acquire())
+    assert (final.final, final.durable_frames) == (True, 4)
