@@ -19,39 +19,37 @@ export function createLineDecoder(options: LineDecoderOptions): Decoder<string> 
   const maxLength = options.maxLength ?? DEFAULT_MAX_LINE;
   const text = new TextDecoder("latin1");
   let searched = 0;
+  /** Inside an over-long line: its bytes are dropped up to and with its terminator. */
+  let discarding = false;
 
   return {
     push(chunk) {
       queue.push(chunk);
       const out: Decoded<string>[] = [];
+      const drop = (count: number, message: string) => {
+        queue.skip(count);
+        out.push({ ok: false, skipped: count, error: new DeviceError("bad_frame", message) });
+      };
       for (;;) {
         const end = queue.indexOf(delimiter, searched);
         if (end < 0) {
           searched = queue.length;
-          if (queue.length > maxLength) {
-            const skipped = queue.length;
-            queue.clear();
+          if (queue.length > maxLength || (discarding && queue.length > 0)) {
+            discarding = true;
             searched = 0;
-            out.push({
-              ok: false,
-              skipped,
-              error: new DeviceError("bad_frame", `${skipped} bytes without a line terminator`),
-            });
+            drop(queue.length, `a line longer than ${maxLength} bytes`);
           }
           return out;
         }
-        const line = queue.take(end + 1);
         searched = 0;
-        let length = end;
-        if (options.delimiter === "\n" && length > 0 && line[length - 1] === 0x0d) length--;
-        if (end > maxLength) {
-          out.push({
-            ok: false,
-            skipped: end + 1,
-            error: new DeviceError("bad_frame", `a ${end}-byte line, longer than ${maxLength}`),
-          });
+        if (discarding || end > maxLength) {
+          discarding = false;
+          drop(end + 1, `a line longer than ${maxLength} bytes`);
           continue;
         }
+        const line = queue.take(end + 1);
+        let length = end;
+        if (options.delimiter === "\n" && length > 0 && line[length - 1] === 0x0d) length--;
         out.push({ ok: true, value: text.decode(line.subarray(0, length)) });
       }
     },
@@ -61,6 +59,7 @@ export function createLineDecoder(options: LineDecoderOptions): Decoder<string> 
     reset() {
       queue.clear();
       searched = 0;
+      discarding = false;
     },
   };
 }
