@@ -1,3 +1,12 @@
+export type {
+  BrowseOptions,
+  DatasetSlice,
+  DatasetSummary,
+  FileNode,
+  FileTarget,
+  NodeAttributeValue,
+  ReadOptions,
+} from "./file-reading.ts";
 export {
   type Ack,
   type ClosedFile,

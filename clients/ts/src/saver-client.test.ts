@@ -132,6 +132,43 @@ describe("SaverClient", () => {
     await file.close();
   });
 
+  it("browses and reads back an open file and a closed one", async () => {
+    const file = await client.openFile({
+      path: "runs/read-back.h5",
+      flush: { maxFrames: 1000, maxDelayMs: 60_000 },
+    });
+    const detector = await file.addDetector("Spectrometer");
+    const upload = await file.startContinuous(detector);
+    for (let k = 1; k <= 30; k++) await upload.send(frame(k));
+    await upload.end();
+    const spectrum = `${detector}/Data1D/CH00/EnlData00`;
+
+    const tree = await file.browse({ node: detector, attributes: true });
+    assert.equal(tree.attributes.TITLE, "Spectrometer");
+    const channel = tree.children.find((c) => c.name === "Data1D")?.children.find((c) => c.name === "CH00");
+    assert.equal(channel?.attributes.TITLE, "spectrum");
+    const array = channel?.children.find((c) => c.path === spectrum);
+    assert.deepEqual(array?.dataset?.shape, [30, 64]);
+    assert.deepEqual(array?.dataset?.maxShape, [null, 64]);
+
+    const rows = await file.read(spectrum, { start: [28], maxChunkBytes: 64 * 8 });
+    assert.deepEqual(rows.shape, [2, 64]);
+    assert.equal(rows.dtype, "float64");
+    assert.deepEqual([rows.values[0], rows.values[64]], [29, 30]);
+    await file.close();
+
+    const closed = await client.read({ path: "runs/read-back.h5" }, spectrum, {
+      start: [0, 63],
+      count: [3, 1],
+    });
+    assert.deepEqual([...closed.values], [64, 65, 66]);
+    await assert.rejects(client.read({ path: "runs/read-back.h5" }, `${detector}/Nope`), (error: unknown) => {
+      assert.ok(error instanceof SaverClientError);
+      assert.equal(error.code, "NOT_FOUND");
+      return true;
+    });
+  });
+
   it("reports a path outside the data root as PERMISSION_DENIED", async () => {
     await assert.rejects(client.openFile({ path: "../outside.h5" }), (error: unknown) => {
       assert.ok(error instanceof SaverClientError);

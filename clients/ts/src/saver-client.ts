@@ -31,6 +31,18 @@ import {
   type UnaryMethod,
 } from "@h5saver/service/rpc/grpc-glue";
 
+import {
+  type BrowseOptions,
+  browseRequest,
+  collectSlice,
+  type DatasetSlice,
+  type FileNode,
+  type FileTarget,
+  fileNodeFromProto,
+  type ReadOptions,
+  readRequest,
+} from "./file-reading.ts";
+
 type Client = GrpcClient<typeof svc.SaverService>;
 
 export interface SaverClientOptions {
@@ -255,6 +267,25 @@ export class SaverClient {
     };
   }
 
+  /** A file's tree: an open session's (`{sessionId}`) or one under the data root (`{path}`). */
+  async browse(target: FileTarget, options: BrowseOptions = {}): Promise<FileNode> {
+    const { root } = await this.call(this.#grpc.browse, browseRequest(target, options));
+    if (!root) throw new SaverClientError(grpc.status.INTERNAL, "Browse answered without a tree");
+    return fileNodeFromProto(root);
+  }
+
+  /** A numeric dataset (or a slice of it), read in chunks and returned whole. */
+  read(target: FileTarget, datasetPath: string, options: ReadOptions = {}): Promise<DatasetSlice> {
+    const callOptions: grpc.CallOptions =
+      this.#deadlineMs === undefined ? {} : { deadline: Date.now() + this.#deadlineMs };
+    const call = this.#grpc.readDataset(readRequest(target, datasetPath, options), callOptions);
+    return collectSlice(call, (error) =>
+      isServiceError(error)
+        ? SaverClientError.from(error)
+        : new SaverClientError(grpc.status.INTERNAL, String(error), { cause: error }),
+    );
+  }
+
   /** Closes the channel; open sessions stay open on the server until closed or the server stops. */
   close(): void {
     this.#grpc.close();
@@ -361,6 +392,16 @@ export class RemoteFile {
       create(svc.FlushRequestSchema, { sessionId: this.sessionId }),
     );
     return response.streams.map(streamCounts);
+  }
+
+  /** This file's tree, with everything appended so far (the server flushes first). */
+  browse(options: BrowseOptions = {}): Promise<FileNode> {
+    return this.#client.browse({ sessionId: this.sessionId }, options);
+  }
+
+  /** A numeric dataset of this file (or a slice of it), with everything appended so far. */
+  read(datasetPath: string, options: ReadOptions = {}): Promise<DatasetSlice> {
+    return this.#client.read({ sessionId: this.sessionId }, datasetPath, options);
   }
 
   /** This session's status. */
