@@ -11,27 +11,20 @@
 from __future__ import annotations
 
 import os
-import queue
 import re
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from h5saver_test_server import REPO_ROOT, Server, start_server, stop_server
 
 from h5saver import Client
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 INTEROP = REPO_ROOT / "test" / "interop"
-CLI = REPO_ROOT / "service" / "src" / "cli" / "h5saver.ts"
-LISTENING = re.compile(r"^h5saver listening on (127\.0\.0\.1:\d+), data root (.+)$")
 
 if str(INTEROP) not in sys.path:
     sys.path.insert(0, str(INTEROP))
@@ -45,59 +38,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore::UserWarning:pymodaq_data.data")
     config.addinivalue_line("filterwarnings", "ignore::RuntimeWarning:numpy")
     config.addinivalue_line("filterwarnings", "ignore:The specified dimensionality is not coherent:Warning")
-
-
-@dataclass
-class Server:
-    address: str
-    root: Path
-    process: subprocess.Popen[str]
-
-    def file(self, relative: str) -> Path:
-        return self.root / relative
-
-
-def start_server(root: Path, timeout: float = 60.0) -> Server:
-    """Starts ``h5saver serve`` on 127.0.0.1 and waits for its listening line."""
-    process = subprocess.Popen(
-        ["node", "--import", "tsx", str(CLI.relative_to(REPO_ROOT)), "serve", "--root", str(root),
-         "--port", "0", "--host", "127.0.0.1"],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    seen = []
-    while True:
-        try:
-            line = lines.get(timeout=timeout)
-        except queue.Empty:
-            process.kill()
-            raise RuntimeError(f"h5saver serve printed no listening line within {timeout} s: {seen}") from None
-        if line is None:
-            stderr = process.stderr.read() if process.stderr else ""
-            raise RuntimeError(f"h5saver serve exited ({process.wait()}) before listening: {seen} {stderr}")
-        seen.append(line)
-        match = LISTENING.match(line)
-        if match:
-            return Server(match.group(1), Path(match.group(2)), process)
-
-
-def stop_server(server: Server, timeout: float = 20.0) -> int:
-    """SIGTERM (the server closes its files), then the exit status."""
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
-    try:
-        return server.process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        return server.process.wait()
 
 
 @pytest.fixture(scope="session")
