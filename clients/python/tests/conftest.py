@@ -37,7 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
     pymodaq_reference.isolate_pymodaq_config(tempfile.mkdtemp(prefix="h5saver-pyclient-home-"))
     config.addinivalue_line("filterwarnings", "ignore::UserWarning:pymodaq_data.data")
     config.addinivalue_line("filterwarnings", "ignore::RuntimeWarning:numpy")
-    config.addinivalue_line("filterwarnings", "ignore:The specified dimensionality is not coherent:Warning")
+    config.addinivalue_line("filterwarnings", "ignore::Warning:pymodaq_data.data")
 
 
 @pytest.fixture(scope="session")

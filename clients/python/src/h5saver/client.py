@@ -17,7 +17,14 @@ from google.protobuf.message import Message
 
 from .arrays import array_from_bytes
 from .continuous import DEFAULT_QUEUE_FRAMES, ContinuousUpload, open_stream_call
-from .convert import DataLike, as_data_to_export, attributes_to_proto, axis_to_proto, data_to_export_to_proto
+from .convert import (
+    DataLike,
+    as_axis,
+    as_data_to_export,
+    attributes_to_proto,
+    axis_to_proto,
+    data_to_export_to_proto,
+)
 from .errors import InternalError, NotFoundError, from_grpc
 from .model import AttributeValue, Axis, DataDistribution
 from .results import ClosedFile, Node, ServerStatus, SessionStatus, StreamCounts
@@ -328,18 +335,19 @@ class RemoteFile:
         self,
         title: str,
         shape: Sequence[int],
-        nav_axes: Sequence[Axis],
+        nav_axes: Sequence[Axis | Any],
         *,
         settings_xml: str = "",
         distribution: DataDistribution = "uniform",
     ) -> str:
-        """Starts a scan group (ScanNNN) of ``shape`` points with its navigation axes; returns its id."""
+        """Starts a scan group (ScanNNN) of ``shape`` points with its navigation axes (h5saver's
+        or PyMoDAQ's Axis); returns its id."""
         request = svc.BeginScanRequest(
             session_id=self.session_id,
             title=title,
             settings_xml=settings_xml,
             shape=[int(d) for d in shape],
-            nav_axes=[axis_to_proto(axis) for axis in nav_axes],
+            nav_axes=[axis_to_proto(as_axis(axis)) for axis in nav_axes],
             distribution=_enum(_DISTRIBUTION, distribution, "distribution"),
         )
         return self.client.call("BeginScan", request, svc.BeginScanResponse).scan_id

@@ -46,6 +46,15 @@ def as_data_to_export(data: DataLike) -> DataToExport:
     )
 
 
+def as_axis(axis: Axis | Any) -> Axis:
+    """h5saver's Axis, or PyMoDAQ's converted."""
+    if isinstance(axis, Axis):
+        return axis
+    if type(axis).__module__.startswith("pymodaq"):
+        return pymodaq.axis_from_pymodaq(axis)
+    raise InvalidDataError("axis", f"is a {type(axis).__name__}: pass an h5saver Axis, or PyMoDAQ's")
+
+
 def attribute_to_proto(value: AttributeValue, name: str) -> pb.AttributeValue:
     value = check_attribute(value, name)
     if isinstance(value, bool):

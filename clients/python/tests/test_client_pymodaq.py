@@ -1,0 +1,156 @@
+"""PyMoDAQ's own objects through the client: the DataToExport of test/interop/cases.json, saved
+through the service as a snapshot, a continuous stream and a scan, equals — node by node: values,
+axes, units, labels, attributes — the file PyMoDAQ's own savers write from the same objects
+(test/interop/pymodaq_reference.py), and PyMoDAQ's DataLoader loads it back (both backends)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+from h5saver_test_server import REPO_ROOT
+
+from h5saver import Client, RemoteFile
+
+sys.path.insert(0, str(REPO_ROOT / "test" / "interop"))
+from test_pymodaq_loader import check_file  # noqa: E402  (the interop suite's loader check)
+
+Cases = dict[str, Any]
+
+
+def _background(cases: Cases, ref: ModuleType) -> Any:
+    from pymodaq_data.data import DataToExport
+
+    spectro = next(d for d in cases["dte"]["data"] if d["name"] == "Spectro")
+    return DataToExport("bkg", data=[ref.make_dwa(spectro, 1, cases["dte"]["timestamp"], with_errors=False)])
+
+
+def write_snapshot(file: RemoteFile, cases: Cases, ref: ModuleType) -> None:
+    detector = file.add_detector(cases["detector"]["title"], cases["detector"]["settings_xml"])
+    file.save_snapshot(detector, ref.make_dte(cases), background=_background(cases, ref))
+
+
+def write_continuous(file: RemoteFile, cases: Cases, ref: ModuleType) -> None:
+    detector = file.add_detector(cases["detector"]["title"], cases["detector"]["settings_xml"])
+    t0, dt = cases["dte"]["timestamp"], cases["continuous"]["dt"]
+    with file.start_continuous(detector) as upload:
+        for k in range(cases["continuous"]["frames"]):
+            upload.append(ref.make_dte(cases, k + 1, t0 + k * dt))
+
+
+def write_scan(file: RemoteFile, cases: Cases, ref: ModuleType) -> None:
+    scan_case, detector_case = cases["scan"], cases["detector"]
+    shape = tuple(scan_case["shape"])
+    scan = file.begin_scan(
+        scan_case["title"], shape, [ref.make_axis(a) for a in scan_case["nav_axes"]],
+        settings_xml=scan_case["settings_xml"],
+    )
+    detector = file.add_detector(detector_case["title"], detector_case["settings_xml"], scan_id=scan)
+    t0, dt = cases["dte"]["timestamp"], cases["continuous"]["dt"]
+    for p, indexes in enumerate(np.ndindex(*shape)):
+        file.save_scan_point(scan, detector, indexes, ref.make_dte(cases, p + 1, t0 + p * dt))
+    file.end_scan(scan)
+
+
+WRITERS: dict[str, Callable[[RemoteFile, Cases, ModuleType], None]] = {
+    "snapshot": write_snapshot,
+    "continuous": write_continuous,
+    "scan": write_scan,
+}
+
+
+@pytest.fixture(scope="module")
+def pymodaq_files(tmp_path_factory: pytest.TempPathFactory, cases: Cases, ref: ModuleType) -> dict[str, Path]:
+    """The reference files, written by pymodaq_data's own savers."""
+    return ref.write_all(tmp_path_factory.mktemp("pymodaq"), cases, ref.DEFAULT_BACKEND)
+
+
+@pytest.fixture(scope="module")
+def client_files(server, cases: Cases, ref: ModuleType) -> Iterator[dict[str, Path]]:
+    """The same three files, written through the Python client from PyMoDAQ's objects."""
+    files = {}
+    with Client(server.address, timeout=60) as client:
+        for mode, write in WRITERS.items():
+            save_type = "scan" if mode == "scan" else "detector"
+            with client.open_file(f"pymodaq-{mode}.h5", mode="overwrite", save_type=save_type) as file:
+                write(file, cases, ref)
+                file.add_log(*cases["log_lines"])
+            files[mode] = server.file(file.path)
+    yield files
+
+
+@pytest.mark.parametrize("mode", ["snapshot", "continuous", "scan"])
+def test_saved_through_the_client_equals_pymodaq_node_by_node(
+    client_files: dict[str, Path], pymodaq_files: dict[str, Path], cases: Cases, ref: ModuleType, mode: str
+) -> None:
+    extras = {key for d in cases["dte"]["data"] for key in d["extra_attributes"]}
+    diffs = ref.compare_files(client_files[mode], pymodaq_files[mode], kept_extras=extras)
+    assert not diffs, f"{len(diffs)} difference(s) from PyMoDAQ's file:\n  " + "\n  ".join(diffs)
+
+
+@pytest.mark.parametrize("backend", ["tables", "h5py"])
+@pytest.mark.parametrize("mode", ["snapshot", "continuous", "scan"])
+def test_pymodaq_loads_what_the_client_saved(client_files: dict[str, Path], cases: Cases, mode: str, backend: str) -> None:
+    problems = check_file(client_files[mode], cases, mode, backend, writer="h5saver")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_comparison_sees_a_wrong_value(
+    server, client: Client, pymodaq_files: dict[str, Path], cases: Cases, ref: ModuleType
+) -> None:
+    """Self-check: the same snapshot with one value changed is reported."""
+    dte = ref.make_dte(cases)
+    dte.data[0].data[0][3] += 1.0
+    with client.open_file("pymodaq-tampered.h5", mode="overwrite") as file:
+        detector = file.add_detector(cases["detector"]["title"], cases["detector"]["settings_xml"])
+        file.save_snapshot(detector, dte, background=_background(cases, ref))
+        file.add_log(*cases["log_lines"])
+    diffs = ref.compare_files(server.file(file.path), pymodaq_files["snapshot"])
+    assert any("Data00: data differ" in d for d in diffs), diffs
+
+
+def test_client_save_takes_a_pymodaq_data_to_export(client: Client, server, cases: Cases, ref: ModuleType) -> None:
+    """client.save(dte): one file, one detector titled with the DataToExport's name, as DAQ_Viewer saves."""
+    closed = client.save(
+        ref.make_dte(cases), "pymodaq-save.h5", mode="overwrite",
+        settings_xml=cases["detector"]["settings_xml"], background=_background(cases, ref),
+    )
+    problems = check_file(server.file(closed.path), cases, "snapshot", "tables", writer="h5saver")
+    assert not problems, "\n".join(problems)
+
+
+def test_a_single_pymodaq_data_with_axes_is_saved(client: Client, server, cases: Cases, ref: ModuleType) -> None:
+    dwa = ref.make_dte(cases).data[0]
+    closed = client.save(dwa, "pymodaq-dwa.h5", mode="overwrite")
+    from pymodaq_data.h5modules.data_saving import DataLoader
+    from pymodaq_data.h5modules.saving import H5SaverLowLevel
+
+    h5 = H5SaverLowLevel()
+    h5.init_file(file_name=server.file(closed.path), mode="r")
+    try:
+        loaded = DataLoader(h5).load_data("/RawData/Detector000/Data1D/CH00/Data00", load_all=True)
+    finally:
+        h5.close_file()
+    assert loaded.name == dwa.name and list(loaded.labels) == list(dwa.labels) and loaded.units == dwa.units
+    for got, want in zip(loaded.data, dwa.data, strict=True):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(loaded.errors, dwa.errors, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_transposed_pymodaq_image_is_saved_as_pymodaq_would(client: Client, server) -> None:
+    """PyMoDAQ's savers accept strided arrays, so the PyMoDAQ path copies them once."""
+    from pymodaq_data.data import DataRaw, DataToExport
+
+    image = np.arange(12.0).reshape(3, 4).T
+    dte = DataToExport("Cam", data=[DataRaw("Img", data=[image])])
+    closed = client.save(dte, "pymodaq-transposed.h5", mode="overwrite")
+    import h5py
+
+    with h5py.File(server.file(closed.path), "r") as h5:
+        np.testing.assert_array_equal(h5["/RawData/Detector000/Data2D/CH00/Data00"][()], image)
