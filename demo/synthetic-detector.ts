@@ -1,4 +1,4 @@
-import type { DataToExportInput } from "../model/data-to-export.ts";
+import type { DataToExportInput } from "@h5saver/service";
 
 /**
  * A synthetic spectrometer-with-camera, standing in for real hardware until the drivers exist:

@@ -7,6 +7,7 @@ export type {
   StoredAttribute,
 } from "./backend/h5-backend.ts";
 export { loadH5wasm, openH5wasmFile } from "./backend/h5wasm-backend.ts";
+export { ProgressLine } from "./cli/progress-line.ts";
 export * from "./errors.ts";
 export { pymodaqFilePath } from "./layout/file-naming.ts";
 export { type AddDataOptions, H5Saver, type InitFileOptions } from "./layout/h5-saver.ts";
@@ -15,4 +16,5 @@ export { decodeAttribute } from "./layout/pymodaq-attribute.ts";
 export { PYMODAQ_LAYOUT_VERSION, PyMoDAQTree, type SaveType } from "./layout/pymodaq-tree.ts";
 export * from "./layout/saver-file.ts";
 export * from "./model/index.ts";
+export { formatTree, type TreeShape } from "./reading/format-tree.ts";
 export { openSaverFile, WorkerSaverFile } from "./worker/worker-saver-file.ts";

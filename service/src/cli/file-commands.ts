@@ -5,10 +5,11 @@
 import { SaverError } from "../errors.ts";
 import { type LoadedData, PyMoDAQLoader } from "../layout/loader.ts";
 import type { NumericArray } from "../model/dtype.ts";
+import { attributeText, browseTree } from "../reading/browse-tree.ts";
+import { formatTree } from "../reading/format-tree.ts";
 import { isGroup, withReadOnlyFile } from "../reading/read-only-file.ts";
 import { selectionOf } from "../reading/selection.ts";
 import { MAX_UNSLICED_VALUES } from "./config.ts";
-import { formatTree } from "./print-tree.ts";
 
 /** One line per DataWithAxes: `path  name  dim [shape]  units  axes: label[units] …`. */
 export function formatDataLine({ path, dwa }: LoadedData): string {
@@ -19,7 +20,7 @@ export function formatDataLine({ path, dwa }: LoadedData): string {
 /** The tree, then a blank line and the DataWithAxes lines. */
 export async function inspectFile(file: string): Promise<string> {
   return withReadOnlyFile(file, async (backend) => {
-    const tree = await formatTree(backend);
+    const tree = formatTree(await browseTree(backend, "/", { includeAttributes: true }), attributeText);
     const loaded = await new PyMoDAQLoader(backend).loadAll();
     const lines = loaded.map(formatDataLine);
     return `${tree}\n\n${loaded.length} DataWithAxes${lines.length ? `\n${lines.join("\n")}` : ""}`;

@@ -76,6 +76,18 @@ export async function browseTree(
   return visit(start, (await isGroup(backend, start)) ? "group" : "dataset", 0);
 }
 
+/** An attribute as one line of text ("" when absent), for tree listings. */
+export function attributeText(node: BrowsedNode, name: string): string {
+  const attribute = node.attributes[name];
+  if (!attribute) return "";
+  switch (attribute.kind) {
+    case "array":
+      return `[${[...attribute.value].join(", ")}]`;
+    default:
+      return String(attribute.value);
+  }
+}
+
 function decodeAll(stored: Record<string, StoredAttribute>): Record<string, BrowsedAttribute> {
   const result: Record<string, BrowsedAttribute> = {};
   for (const [name, value] of Object.entries(stored)) result[name] = browsedAttribute(value);
