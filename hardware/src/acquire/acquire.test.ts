@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { cameraImage } from "../drivers/camera/camera-simulator.ts";
+import { dmmReading, formatReading } from "../drivers/dmm/dmm-simulator.ts";
+import { TCD1304_PIXELS } from "../drivers/tcd1304/tcd1304-protocol.ts";
+import { tcd1304Pixel } from "../drivers/tcd1304/tcd1304-simulator.ts";
+import { type PtySimulator, startPtySimulator } from "../simulators/pty-simulator.ts";
+import { find, loadFile, startSaver } from "../testing/saver.ts";
+import { acquire } from "./acquire.ts";
+
+// at the top level, so that the server and its folder live until every test of the file is done
+const saver = await startSaver();
+
+async function simulator(...args: Parameters<typeof startPtySimulator>): Promise<PtySimulator> {
+  const sim = await startPtySimulator(...args);
+  after(() => sim.close());
+  return sim;
+}
+
+describe("acquire()", () => {
+  it("streams 40 TCD1304 frames from a pty simulator into a file that loads back frame by frame", async () => {
+    const sim = await simulator("tcd1304");
+    const progress: number[] = [];
+    const summary = await acquire({
+      driver: "tcd1304",
+      port: sim.port,
+      server: saver.address,
+      file: "runs/ccd.h5",
+      frames: 40,
+      settings: { integrationUs: 2000 },
+      onProgress: (p) => progress.push(p.frames),
+    });
+    assert.equal(summary.stoppedBy, "frames");
+    assert.equal(summary.frames, 40);
+    assert.equal(summary.acknowledged, 40);
+    assert.equal(summary.file, "runs/ccd.h5");
+    assert.equal(summary.crcErrors, 0);
+    assert.equal(progress.at(-1), 40);
+    assert.equal(summary.error, undefined);
+
+    const loaded = await loadFile(path.join(saver.root, "runs/ccd.h5"));
+    const ccd = find(loaded, "CCD").dwa;
+    assert.deepEqual(ccd.shape, [40, TCD1304_PIXELS]);
+    assert.equal(ccd.dtype, "uint16");
+    const counters = [...(find(loaded, "frame_counter").dwa.data[0] ?? [])].map(Number);
+    assert.equal(counters.length, 40);
+    assert.deepEqual(
+      counters,
+      counters.map((_, i) => (counters[0] as number) + i),
+    );
+    const values = ccd.data[0] as Uint16Array;
+    for (const row of [0, 17, 39]) {
+      const k = counters[row] as number;
+      for (const i of [0, 1500, 3693]) assert.equal(values[row * TCD1304_PIXELS + i], tcd1304Pixel(k, i));
+    }
+    const axis = ccd.axes.find((a) => a.label === "pixel");
+    assert.equal(axis?.data.length, TCD1304_PIXELS);
+    assert.equal(axis?.data[3693], 3693);
+  });
+
+  it("saves 2D camera frames with their settings, stopping after T seconds", async () => {
+    const sim = await simulator("camera");
+    const summary = await acquire({
+      driver: "camera",
+      port: sim.port,
+      server: saver.address,
+      file: "runs/camera.h5",
+      seconds: 0.5,
+      detector: "Beam camera",
+      settings: { width: 128, height: 96, fps: 40 },
+    });
+    assert.equal(summary.stoppedBy, "seconds");
+    assert.ok(summary.frames >= 1, `${summary.frames} frames`);
+    assert.equal(summary.acknowledged, summary.frames);
+    const loaded = await loadFile(path.join(saver.root, "runs/camera.h5"));
+    const image = find(loaded, "image");
+    assert.ok(image.path.startsWith(summary.detectorPath));
+    assert.deepEqual(image.dwa.shape, [summary.frames, 96, 128]);
+    const sequences = [...(find(loaded, "sequence").dwa.data[0] ?? [])].map(Number);
+    const last = summary.frames - 1;
+    const pixels = (image.dwa.data[0] as Uint16Array).subarray(last * 96 * 128, summary.frames * 96 * 128);
+    assert.deepEqual(pixels, cameraImage(sequences[last] as number, 128, 96, "uint16"));
+  });
+
+  it("saves DMM readings as 0D data", async () => {
+    const sim = await simulator("dmm");
+    const summary = await acquire({
+      driver: "dmm",
+      port: sim.port,
+      server: saver.address,
+      file: "runs/dmm.h5",
+      frames: 25,
+      settings: { nplc: 0.02 },
+    });
+    assert.equal(summary.acknowledged, 25);
+    const voltage = find(await loadFile(path.join(saver.root, "runs/dmm.h5")), "voltage").dwa;
+    assert.equal(voltage.units, "V");
+    assert.deepEqual(
+      [...(voltage.data[0] ?? [])],
+      Array.from({ length: 25 }, (_, k) => Number(formatReading(dmmReading(k)))),
+    );
+  });
+
+  it("stops cleanly when aborted, with every frame sent acknowledged", async () => {
+    const sim = await simulator("sr830");
+    const controller = new AbortController();
+    const summary = await acquire({
+      driver: "sr830",
+      port: sim.port,
+      server: saver.address,
+      file: "runs/lockin.h5",
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.frames === 12) controller.abort();
+      },
+    });
+    assert.equal(summary.stoppedBy, "signal");
+    assert.equal(summary.frames, 12);
+    assert.equal(summary.acknowledged, 12);
+    const xyr = find(await loadFile(path.join(saver.root, "runs/lockin.h5")), "XYR").dwa;
+    assert.deepEqual(xyr.labels, ["X", "Y", "R"]);
+    assert.equal(xyr.shape[0], 12);
+  });
+});
