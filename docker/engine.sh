@@ -23,6 +23,11 @@ run="${H5SAVER_DOCKER_RUN:-/run/h5saver-docker}"          # socket, pid file, us
 socket="$run/docker.sock"
 base_tag="node:20-bookworm-slim"
 base_label="org.h5saver.offline-base"
+# bump when the recipe of the base changes: an older base is made anew
+base_version="2"
+# socat: the simulators' pseudo-terminals. The official image lacks it and docker/Dockerfile's
+# simulators stage installs it with apt, which a container here cannot reach, so ours has it.
+base_packages="socat"
 
 say() { echo "docker engine: $*"; }
 
@@ -51,10 +56,12 @@ cannot() {
 }
 
 install_engine() {
-  command -v dockerd >/dev/null && command -v debootstrap >/dev/null && return 0
+  command -v dockerd >/dev/null && command -v debootstrap >/dev/null && command -v docker-compose >/dev/null &&
+    return 0
   command -v apt-get >/dev/null || cannot "no dockerd here and no apt-get to install docker.io; the container tests will skip"
   say "installing docker.io and debootstrap (apt)…"
-  local packages=(docker.io debootstrap)
+  # docker-compose (v1, Debian's): checks and runs docker/compose.yaml in the tests
+  local packages=(docker.io debootstrap docker-compose)
   if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}" >"$state/apt.log" 2>&1; then
     apt-get update -q >>"$state/apt.log" 2>&1
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}" >>"$state/apt.log" 2>&1 ||
@@ -95,11 +102,17 @@ EOF
 # and npm, laid out as the official image lays them out (/usr/local, user node 1000:1000).
 prepare_base() {
   local engine="$1"
-  if DOCKER_HOST="$engine" docker image inspect "$base_tag" >/dev/null 2>&1; then
+  local made
+  made="$(DOCKER_HOST="$engine" docker image inspect --format "{{ index .Config.Labels \"$base_label\" }}" "$base_tag" 2>/dev/null)"
+  if [ "$made" = "$base_version" ]; then
     return 0
+  elif [ -n "$made" ] || ! DOCKER_HOST="$engine" docker image inspect "$base_tag" >/dev/null 2>&1; then
+    : # none, or ours from an older recipe: (re)made below
+  else
+    return 0 # a real node:20-bookworm-slim, from a registry: used as it is
   fi
   local began=$SECONDS
-  local rootfs="$state/base/bookworm-minbase.tar"
+  local rootfs="$state/base/bookworm-minbase-${base_packages// /-}.tar"
   mkdir -p "$state/base"
   if [ ! -s "$rootfs" ]; then
     command -v debootstrap >/dev/null || cannot "no $base_tag image and no debootstrap to make one"
@@ -108,7 +121,7 @@ prepare_base() {
     local dir="$state/base/rootfs"
     rm -rf "$dir"
     say "making the base rootfs with debootstrap (once, ~30 s)…"
-    debootstrap --variant=minbase bookworm "$dir" "${mirror:-http://deb.debian.org/debian}" \
+    debootstrap --variant=minbase --include="${base_packages// /,}" bookworm "$dir" "${mirror:-http://deb.debian.org/debian}" \
       >"$state/base/debootstrap.log" 2>&1 || cannot "debootstrap failed (see $state/base/debootstrap.log)"
     : >"$dir/etc/apt/sources.list"
     rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/archives/*.deb "$dir/var/log/bootstrap.log"
@@ -130,7 +143,7 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node \
  && node --version && npm --version
 ENV NODE_VERSION=$(node --version | tr -d v)
-LABEL $base_label="made by docker/engine.sh from debootstrap and the host's node"
+LABEL $base_label="$base_version" org.h5saver.offline-base.recipe="docker/engine.sh: debootstrap bookworm minbase + $base_packages + the host's node and npm"
 CMD ["node"]
 EOF
   DOCKER_HOST="$engine" docker build -q -t "$base_tag" "$context" >"$state/base/build.log" 2>&1 ||

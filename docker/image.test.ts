@@ -165,6 +165,19 @@ describe("docker/Dockerfile", { skip: engine.ok ? false : `no Docker engine: ${e
       assert.match(result.output, /SERVING/);
     });
 
+    it("holds the workspaces' production dependencies and none of the development tools", async () => {
+      assert.ok(container);
+      const result = await container.exec(["ls", "/app/node_modules", "/app/node_modules/@h5saver"]);
+      assert.equal(result.exitCode, 0, result.output);
+      const installed = new Set(result.output.split(/\s+/));
+      for (const needed of ["h5wasm", "tsx", "serialport", "service", "proto", "client", "hardware"]) {
+        assert.ok(installed.has(needed), `${needed} in ${result.output}`);
+      }
+      for (const tool of ["typescript", "testcontainers", "@biomejs", "@bufbuild/buf"]) {
+        assert.ok(!installed.has(tool), `${tool} in the image`);
+      }
+    });
+
     it("keeps every acknowledged frame of a stream still open at SIGTERM, in a file h5py reads", async () => {
       const client = createSaverClient(`127.0.0.1:${port}`, { deadlineMs: 20_000 });
       const frames = 120;
@@ -215,4 +228,87 @@ describe("docker/Dockerfile", { skip: engine.ok ? false : `no Docker engine: ${e
       assert.deepEqual(datasets["/RawData/Detector000/NavAxes/Axis00"]?.shape, [frames]);
     });
   });
+
+  describe("docker/compose.yaml", () => {
+    const compose = path.join(REPO, "docker/compose.yaml");
+    const project = `h5saver-test-${process.pid}`;
+    let env: NodeJS.ProcessEnv;
+    const run = (...args: string[]) =>
+      execFileSync("docker-compose", ["-f", compose, "-p", project, ...args], {
+        encoding: "utf8",
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+
+    before(async () => {
+      env = {
+        ...process.env,
+        H5SAVER_IMAGE: IMAGE,
+        H5SAVER_PORT: String(await freeLoopbackPort()),
+        ACQUIRE_DRIVER: "dmm",
+        ACQUIRE_FRAMES: "50",
+      };
+    });
+
+    it("is a valid compose file whose every service uses the host network", (t) => {
+      if (!hasCompose()) return t.skip("docker-compose is not installed (docker/engine.sh up installs it)");
+      const services = run("--profile", "serial", "config", "--services").trim().split("\n");
+      assert.deepEqual(services.sort(), ["acquisition", "saver", "sr830"]);
+      const config = run("--profile", "serial", "config");
+      // a service without it would put a bridge network on this machine, which must never be
+      assert.equal(config.match(/^ {4}network_mode: host$/gm)?.length, services.length, config);
+      assert.match(config, /- \/dev\/ttyUSB0:\/dev\/ttyUSB0/);
+    });
+
+    it("runs a simulated DMM into the saver and leaves its frames in the volume", async (t) => {
+      if (!hasCompose()) return t.skip("docker-compose is not installed (docker/engine.sh up installs it)");
+      const missing = hardwareCommandsMissing();
+      if (missing) return t.skip(missing);
+      try {
+        const began = Date.now();
+        run("up", "-d", "--no-build");
+        const acquisition = run("ps", "-q", "acquisition").trim();
+        const exit = execFileSync("docker", ["wait", acquisition], { encoding: "utf8", env }).trim();
+        const acquired = run("logs", "--no-color", "acquisition");
+        assert.equal(exit, "0", acquired);
+        run("stop", "saver"); // SIGTERM
+        const saverLogs = run("logs", "--no-color", "saver");
+        assert.match(saverLogs, /h5saver stopped: \d+ files closed/);
+        const volume = JSON.parse(
+          execFileSync("docker", ["volume", "inspect", `${project}_h5saver-data`], { encoding: "utf8", env }),
+        ) as { Mountpoint: string }[];
+        const file = path.join(volume[0]?.Mountpoint ?? "", "lab/dmm.h5");
+        assert.ok(existsSync(file), `no ${file}: ${acquired}`);
+        const datasets = readWithH5py(file);
+        const streamed = Object.entries(datasets).filter(([node]) => /EnlData\d+$/.test(node));
+        assert.ok(streamed.length > 0, JSON.stringify(Object.keys(datasets)));
+        for (const [node, dataset] of streamed) assert.equal(dataset.shape[0], 50, node);
+        console.log(`# compose: 50 DMM frames acquired and saved in ${Date.now() - began} ms`);
+      } finally {
+        run("down", "--volumes", "--timeout", "5");
+      }
+    });
+  });
 });
+
+function hasCompose(): boolean {
+  try {
+    execFileSync("docker-compose", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why `h5saver simulate` and `acquire` cannot run yet, or undefined when they can. */
+function hardwareCommandsMissing(): string | undefined {
+  try {
+    execFileSync("node", [path.join(REPO, "service/bin/h5saver.mjs"), "simulate", "--help"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return undefined;
+  } catch (error) {
+    const failed = error as { stderr?: Buffer };
+    return `the hardware commands cannot run yet (${failed.stderr?.toString().trim().split("\n")[0]})`;
+  }
+}
