@@ -350,7 +350,7 @@ class GetStatusResponse(_message.Message):
     def __init__(self, server_version: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., sessions: _Optional[_Iterable[_Union[SessionStatus, _Mapping]]] = ...) -> None: ...
 
 class SessionStatus(_message.Message):
-    __slots__ = ("session_id", "path", "opened_at", "pending_frames", "last_flush_at", "streams", "scans")
+    __slots__ = ("session_id", "path", "opened_at", "pending_frames", "last_flush_at", "streams", "scans", "queued_calls", "bytes_received")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     PATH_FIELD_NUMBER: _ClassVar[int]
     OPENED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -358,6 +358,8 @@ class SessionStatus(_message.Message):
     LAST_FLUSH_AT_FIELD_NUMBER: _ClassVar[int]
     STREAMS_FIELD_NUMBER: _ClassVar[int]
     SCANS_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_CALLS_FIELD_NUMBER: _ClassVar[int]
+    BYTES_RECEIVED_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     path: str
     opened_at: float
@@ -365,21 +367,27 @@ class SessionStatus(_message.Message):
     last_flush_at: float
     streams: _containers.RepeatedCompositeFieldContainer[StreamStatus]
     scans: _containers.RepeatedCompositeFieldContainer[ScanStatus]
-    def __init__(self, session_id: _Optional[str] = ..., path: _Optional[str] = ..., opened_at: _Optional[float] = ..., pending_frames: _Optional[int] = ..., last_flush_at: _Optional[float] = ..., streams: _Optional[_Iterable[_Union[StreamStatus, _Mapping]]] = ..., scans: _Optional[_Iterable[_Union[ScanStatus, _Mapping]]] = ...) -> None: ...
+    queued_calls: int
+    bytes_received: int
+    def __init__(self, session_id: _Optional[str] = ..., path: _Optional[str] = ..., opened_at: _Optional[float] = ..., pending_frames: _Optional[int] = ..., last_flush_at: _Optional[float] = ..., streams: _Optional[_Iterable[_Union[StreamStatus, _Mapping]]] = ..., scans: _Optional[_Iterable[_Union[ScanStatus, _Mapping]]] = ..., queued_calls: _Optional[int] = ..., bytes_received: _Optional[int] = ...) -> None: ...
 
 class StreamStatus(_message.Message):
-    __slots__ = ("stream_id", "frames", "durable_frames", "appended_sequence", "durable_sequence")
+    __slots__ = ("stream_id", "frames", "durable_frames", "appended_sequence", "durable_sequence", "bytes", "frames_per_second")
     STREAM_ID_FIELD_NUMBER: _ClassVar[int]
     FRAMES_FIELD_NUMBER: _ClassVar[int]
     DURABLE_FRAMES_FIELD_NUMBER: _ClassVar[int]
     APPENDED_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     DURABLE_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
     stream_id: str
     frames: int
     durable_frames: int
     appended_sequence: int
     durable_sequence: int
-    def __init__(self, stream_id: _Optional[str] = ..., frames: _Optional[int] = ..., durable_frames: _Optional[int] = ..., appended_sequence: _Optional[int] = ..., durable_sequence: _Optional[int] = ...) -> None: ...
+    bytes: int
+    frames_per_second: float
+    def __init__(self, stream_id: _Optional[str] = ..., frames: _Optional[int] = ..., durable_frames: _Optional[int] = ..., appended_sequence: _Optional[int] = ..., durable_sequence: _Optional[int] = ..., bytes: _Optional[int] = ..., frames_per_second: _Optional[float] = ...) -> None: ...
 
 class ScanStatus(_message.Message):
     __slots__ = ("scan_id", "points_saved", "done")
