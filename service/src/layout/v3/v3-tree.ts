@@ -1,4 +1,4 @@
-import { ascii, type H5Backend, text } from "../../backend/h5-backend.ts";
+import { ascii, type H5Backend, int32, text } from "../../backend/h5-backend.ts";
 import { SaverError } from "../../errors.ts";
 import { allocate, arrayMatchesDType, type DType, type NumericArray } from "../../model/dtype.ts";
 import { zeroPad } from "../../model/text.ts";
@@ -81,11 +81,16 @@ export async function createTreeV3(backend: H5Backend, options: TreeCreateOption
     type: py.str(saveType),
     ...Object.fromEntries(Object.entries(options.metadata ?? {}).map(([k, v]) => [k, pyScalar(v)])),
   });
+  // PyMoDAQ 3 keeps log lines in a VLARRAY of pickles, which h5wasm cannot make; the shared
+  // Logger (fixed-width rows, each a pickle of its line: log-pickle.ts) is labelled an EARRAY
+  // here, because PyTables — PyMoDAQ 3's default backend — reads a VLARRAY label on it as
+  // variable-length rows and fails (or crashes the process) where it reads an EARRAY of strings.
   await backend.createStringDataset(LOGGER_V3, LOG_ROW_BYTES, 64);
   await backend.setAttributes(LOGGER_V3, {
-    CLASS: ascii("VLARRAY"),
+    CLASS: ascii("EARRAY"),
     TITLE: text(""),
-    VERSION: ascii("1.4"),
+    VERSION: ascii("1.1"),
+    EXTDIM: int32(0),
   });
   await tree.setAttributes(LOGGER_V3, {
     shape: py.intTuple([0]),
