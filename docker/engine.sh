@@ -81,7 +81,7 @@ start_daemon() {
 }
 EOF
   local started=$SECONDS
-  HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= \
+  HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY='' \
     nohup dockerd --config-file "$run/daemon.json" >"$state/dockerd.log" 2>&1 </dev/null &
   local pid=$!
   for _ in $(seq 1 100); do
@@ -158,7 +158,8 @@ lease() { mkdir -p "$run/users" && : >"$run/users/$PPID"; }
 up() {
   local engine
   if engine="$(find_engine)"; then
-    [ "$(id -u)" = 0 ] && prepare_base "$engine"
+    # only ours lacks a registry; another engine pulls node:20-bookworm-slim as usual
+    [ "$engine" = "unix://$socket" ] && [ "$(id -u)" = 0 ] && prepare_base "$engine"
     lease
     say "using the engine that answers at $engine"
     return 0
@@ -194,8 +195,10 @@ down() {
   kill -0 "$pid" 2>/dev/null || return 0
   # containers a failed test left behind (Ryuk is off): only our engine's, by id
   local leftover
-  leftover="$(DOCKER_HOST="unix://$socket" docker ps -aq 2>/dev/null)"
-  [ -z "$leftover" ] || DOCKER_HOST="unix://$socket" docker rm -f $leftover >/dev/null 2>&1
+  mapfile -t leftover < <(DOCKER_HOST="unix://$socket" docker ps -aq 2>/dev/null)
+  [ ${#leftover[@]} -eq 0 ] || DOCKER_HOST="unix://$socket" docker rm -f "${leftover[@]}" >/dev/null 2>&1
+  # images that later builds untagged: the data root would otherwise grow with every source change
+  DOCKER_HOST="unix://$socket" docker image prune -f >/dev/null 2>&1
   kill -TERM "$pid"
   for _ in $(seq 1 50); do
     kill -0 "$pid" 2>/dev/null || break

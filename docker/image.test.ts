@@ -91,7 +91,7 @@ print(json.dumps(out))
   >;
 }
 
-describe("docker/Dockerfile", { skip: engine.ok ? false : `no Docker engine: ${engine.reason}` }, () => {
+describe("docker/Dockerfile", { skip: engine.ok ? false : `container tests skipped: ${engine.reason}` }, () => {
   let imageConfig: ImageInspectInfo["Config"];
 
   before(async () => {
