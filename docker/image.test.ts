@@ -91,7 +91,9 @@ print(json.dumps(out))
   >;
 }
 
-describe("docker/Dockerfile", { skip: engine.ok ? false : `container tests skipped: ${engine.reason}` }, () => {
+const skip = engine.ok ? false : `container tests skipped: ${engine.reason}`;
+
+describe("docker/Dockerfile", { skip }, () => {
   let imageConfig: ImageInspectInfo["Config"];
 
   before(async () => {
