@@ -1,3 +1,4 @@
+import { access } from "node:fs";
 import { SerialPort } from "serialport";
 import { DeviceError } from "../errors.ts";
 import { createInbox } from "./inbox.ts";
@@ -13,6 +14,13 @@ export interface SerialOptions {
 
 /** 115200 8N1: the rate the TCD1304 and camera boards use over their USB-serial bridges. */
 export const DEFAULT_BAUD_RATE = 115_200;
+
+/**
+ * How often an open port's path is checked. On Linux a hung-up tty (pty master gone, adapter
+ * pulled) reads 0 bytes, which bindings-cpp 13 retries at once, forever, instead of reporting; a
+ * vanished device node or symlink (udev and socat remove theirs) is how an unplug is noticed.
+ */
+export const PRESENCE_POLL_MS = 200;
 
 /**
  * A Transport on a serial port (node-serialport's native binding). The port is read in flowing
@@ -32,47 +40,50 @@ export async function openSerialTransport(options: SerialOptions): Promise<Trans
   });
   const inbox = createInbox();
   let closing = false;
+
+  /** The device is gone: reads fail from now on, and closing the port ends bindings-cpp's read spin. */
+  const lost = (reason: string, cause?: unknown) => {
+    if (closing) return;
+    closing = true;
+    clearInterval(presence);
+    inbox.fail(new DeviceError("disconnected", `${path} went away (${reason})`, {}, { cause }));
+    if (port.isOpen) port.close(() => undefined);
+  };
+  const presence = setInterval(() => {
+    access(path, (error) => {
+      if (error) lost("unplugged: its path vanished", error);
+    });
+  }, PRESENCE_POLL_MS);
+  presence.unref();
+
   port.on("data", (chunk: Buffer) =>
     inbox.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)),
   );
-  port.on("close", (error: (Error & { disconnected?: boolean }) | null) => {
+  port.on("close", (error: Error | null) => {
     if (closing) inbox.end();
-    else {
-      inbox.fail(
-        new DeviceError(
-          "disconnected",
-          `${path} went away${error ? ` (${error.message})` : ""}`,
-          {},
-          {
-            cause: error,
-          },
-        ),
-      );
-    }
+    else lost(error ? error.message : "closed by the system", error);
   });
-  port.on("error", (error: Error) => {
-    inbox.fail(new DeviceError("disconnected", `${path}: ${error.message}`, {}, { cause: error }));
-  });
+  port.on("error", (error: Error) => lost(error.message, error));
 
   return {
     path,
     get isOpen() {
-      return port.isOpen;
+      return port.isOpen && !closing;
     },
     write(bytes) {
       return new Promise<void>((resolve, reject) => {
-        if (!port.isOpen) {
+        if (!port.isOpen || closing) {
           reject(new DeviceError("disconnected", `${path} is closed`));
           return;
         }
         port.write(
           typeof bytes === "string" ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
         );
-        port.drain((error) =>
-          error
-            ? reject(new DeviceError("disconnected", `${path}: ${error.message}`, {}, { cause: error }))
-            : resolve(),
-        );
+        port.drain((error) => {
+          if (!error) return resolve();
+          lost(error.message, error);
+          reject(new DeviceError("disconnected", `${path}: ${error.message}`, {}, { cause: error }));
+        });
       });
     },
     read(timeoutMs) {
@@ -82,11 +93,12 @@ export async function openSerialTransport(options: SerialOptions): Promise<Trans
       return inbox.discard();
     },
     close() {
+      clearInterval(presence);
+      closing = true;
       if (!port.isOpen) {
         inbox.end();
         return Promise.resolve();
       }
-      closing = true;
       return new Promise<void>((resolve) => {
         port.close(() => {
           inbox.end();
@@ -110,9 +122,7 @@ function openError(path: string, error: Error): DeviceError {
       "permission_denied",
       `no permission to open ${path} (add the user to group dialout)`,
       {},
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
   return new DeviceError("disconnected", `cannot open ${path}: ${message}`, {}, { cause: error });

@@ -49,4 +49,22 @@ describe("camera driver", () => {
     assert.equal(error.details.command, "SIZE 70000 480");
     assert.match(error.message, /ERR size/);
   });
+
+  it("drops the oldest frames, counted, when the consumer falls behind a fast camera", async () => {
+    const { driver } = await ptyDriver("camera", { queueFrames: 3 });
+    await driver.open();
+    await driver.configure({ width: 32, height: 8, fps: 0 });
+    await driver.start();
+    // nobody reads for a while: frames pile up past the queue's 3
+    while (driver.counters.frames < 20) await new Promise((resolve) => setTimeout(resolve, 10));
+    const frames = await take(driver.frames(), 3);
+    await driver.stop();
+    const c = driver.counters;
+    assert.ok(c.dropped >= 17, `dropped ${c.dropped} of ${c.frames}`);
+    assert.equal(c.missed, 0);
+    // what is left are the newest, consecutive frames
+    const seq = frames.map((f) => f.deviceSequence as number);
+    assert.deepEqual(seq, [seq[0], (seq[0] as number) + 1, (seq[0] as number) + 2]);
+    assert.ok((seq[0] as number) >= 17);
+  });
 });

@@ -73,4 +73,22 @@ describe("sr830 driver", () => {
     );
     await driver.stop();
   });
+
+  it("times out on a stalled lock-in, naming it and the SNAP? it was asked", async () => {
+    // replies 1–4 answer *IDN?, FREQ?, SENS?, OFLT? at open; two snapshots, then silence
+    const { driver, sim } = await ptyDriver("sr830", { faults: { stallAfter: 6 }, timeoutMs: 300 });
+    await driver.open();
+    await driver.start();
+    const frames: number[] = [];
+    const error = await rejection(
+      (async () => {
+        for await (const frame of driver.frames()) frames.push(frame.sequence);
+      })(),
+    );
+    assert.deepEqual(frames, [1, 2]);
+    assert.ok(error instanceof DeviceError);
+    assert.equal(error.code, "timeout");
+    assert.equal(error.details.command, "SNAP? 1,2,3,4,9");
+    assert.equal(error.message, `sr830 on ${sim.port} did not answer 'SNAP? 1,2,3,4,9' within 300 ms`);
+  });
 });

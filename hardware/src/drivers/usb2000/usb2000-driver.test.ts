@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { GARBAGE } from "../../simulators/fault-plan.ts";
 import { ptyDriver } from "../../testing/pty-driver.ts";
 import { take } from "../../testing/take.ts";
 import { createMemoryLink } from "../../transport/memory-transport.ts";
@@ -55,5 +56,27 @@ describe("usb2000 driver", () => {
       [0, 1, 2, 3, 4].map((k) => usb2000Count(k, 700)),
     );
     assert.equal(driver.counters.badFrames, 0);
+  });
+
+  it("drops a spectrum misaligned by garbage or with a wrong sync byte, and realigns (pty)", async () => {
+    // replies 1–5 answer the slot queries at open; then spectra: 6, 7, 8 (garbage), 9, 10 (bad sync) …
+    const { driver } = await ptyDriver("usb2000", { faults: { garbageEvery: 8, corruptEvery: 10 } });
+    await driver.open();
+    await driver.configure({ integrationTimeUs: 1000 });
+    await driver.start();
+    const frames = await take(driver.frames(), 6);
+    // spectrum k is reply k + 6: k = 2 (garbage) and k = 4 (sync byte) are dropped
+    const ks = [0, 1, 3, 5, 6, 7];
+    frames.forEach((frame, row) => {
+      const counts = frame.data.data[0]?.data[0];
+      assert.deepEqual(
+        [counts?.[0], counts?.[1024], counts?.[2047]],
+        [0, 1024, 2047].map((i) => usb2000Count(ks[row] as number, i)),
+        `frame ${row}`,
+      );
+    });
+    assert.ok(driver.counters.badFrames >= 2, `${driver.counters.badFrames} bad frames`);
+    // the garbage and the whole misaligned reply are counted as skipped
+    assert.ok(driver.counters.garbageBytes >= GARBAGE.length + 4097, `${driver.counters.garbageBytes}`);
   });
 });
