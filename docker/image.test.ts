@@ -100,14 +100,21 @@ describe("docker/Dockerfile", { skip }, () => {
     assert.ok(tc);
     const began = Date.now();
     const tarballs = fillOfflineCache(REPO);
-    await tc.GenericContainer.fromDockerfile(REPO, "docker/Dockerfile").build(IMAGE, { deleteOnExit: false });
     const client = await tc.getContainerRuntimeClient();
+    // untag the last image first, so that no old one can stand in for a failed build (its layers
+    // stay, as the build's cache)
+    await client.container.dockerode
+      .getImage(IMAGE)
+      .remove({ noprune: true })
+      .catch(() => undefined);
+    const why = `see why with: DOCKER_HOST=${process.env.DOCKER_HOST} docker build -f docker/Dockerfile .`;
     try {
+      await tc.GenericContainer.fromDockerfile(REPO, "docker/Dockerfile").build(IMAGE, {
+        deleteOnExit: false,
+      });
       imageConfig = (await client.container.dockerode.getImage(IMAGE).inspect()).Config;
-    } catch {
-      throw new Error(
-        `the image did not build; see why with: DOCKER_HOST=${process.env.DOCKER_HOST} docker build -f docker/Dockerfile .`,
-      );
+    } catch (error) {
+      throw new Error(`the image did not build (${(error as Error).message}); ${why}`);
     }
     console.log(`# image ${IMAGE} built in ${Date.now() - began} ms (${tarballs} npm tarballs, offline)`);
   });
