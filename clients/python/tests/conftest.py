@@ -15,7 +15,6 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 

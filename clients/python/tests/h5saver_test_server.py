@@ -21,6 +21,8 @@ class Server:
     address: str
     root: Path
     process: subprocess.Popen[str]
+    log: Path
+    """The server's stderr (a file: a pipe nobody reads would stall the server once full)."""
 
     def file(self, relative: str) -> Path:
         return self.root / relative
@@ -28,10 +30,26 @@ class Server:
 
 def start_server(root: Path, timeout: float = 60.0) -> Server:
     """Starts ``h5saver serve`` on 127.0.0.1 and waits for its listening line."""
+    log = root.parent / f"{root.name}-server.log"
+    stderr = log.open("w", encoding="utf-8")
     process = subprocess.Popen(
-        ["node", "--import", "tsx", str(CLI.relative_to(REPO_ROOT)), "serve", "--root", str(root),
-         "--port", "0", "--host", "127.0.0.1"],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            "node",
+            "--import",
+            "tsx",
+            str(CLI.relative_to(REPO_ROOT)),
+            "serve",
+            "--root",
+            str(root),
+            "--port",
+            "0",
+            "--host",
+            "127.0.0.1",
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
     )
     lines: queue.Queue[str | None] = queue.Queue()
 
@@ -48,14 +66,17 @@ def start_server(root: Path, timeout: float = 60.0) -> Server:
             line = lines.get(timeout=timeout)
         except queue.Empty:
             process.kill()
-            raise RuntimeError(f"h5saver serve printed no listening line within {timeout} s: {seen}") from None
+            raise RuntimeError(
+                f"h5saver serve printed no listening line within {timeout} s: {seen}"
+            ) from None
         if line is None:
-            stderr = process.stderr.read() if process.stderr else ""
-            raise RuntimeError(f"h5saver serve exited ({process.wait()}) before listening: {seen} {stderr}")
+            raise RuntimeError(
+                f"h5saver serve exited ({process.wait()}) before listening: {seen} {log.read_text()}"
+            )
         seen.append(line)
         match = LISTENING.match(line)
         if match:
-            return Server(match.group(1), Path(match.group(2)), process)
+            return Server(match.group(1), Path(match.group(2)), process, log)
 
 
 def stop_server(server: Server, timeout: float = 20.0) -> int:

@@ -29,11 +29,14 @@ GOOD = np.linspace(0.0, 1.0, 16)
 @pytest.fixture(scope="module")
 def damaged(server) -> Iterator[tuple[RemoteFile, str]]:
     """A file holding one good snapshot, into which the tests try to save bad data."""
-    with Client(server.address, timeout=30) as client, client.open_file(
-        "errors.h5", flush=FlushPolicy(max_frames=1)
-    ) as file:
+    with (
+        Client(server.address, timeout=30) as client,
+        client.open_file("errors.h5", flush=FlushPolicy(max_frames=1)) as file,
+    ):
         detector = file.add_detector("Good")
-        file.save_snapshot(detector, DataWithAxes("Good", [GOOD], units="V", axes=[Axis("t", "s", GOOD * 10)]))
+        file.save_snapshot(
+            detector, DataWithAxes("Good", [GOOD], units="V", axes=[Axis("t", "s", GOOD * 10)])
+        )
         yield file, detector
 
 
@@ -67,7 +70,11 @@ def test_wrong_dtype_is_refused_before_sending(array: np.ndarray, says: str) -> 
 
 @pytest.mark.parametrize(
     "view",
-    [np.arange(20.0)[::2], np.arange(12.0).reshape(3, 4).T, np.arange(24, dtype=np.uint16).reshape(4, 6)[:, 1:3]],
+    [
+        np.arange(20.0)[::2],
+        np.arange(12.0).reshape(3, 4).T,
+        np.arange(24, dtype=np.uint16).reshape(4, 6)[:, 1:3],
+    ],
     ids=["stepped", "transposed", "column slice"],
 )
 def test_non_contiguous_arrays_are_refused_with_the_fix(view: np.ndarray) -> None:
@@ -85,8 +92,12 @@ def test_shape_mismatches_are_refused_before_sending() -> None:
     )
     assert "shape" in str(_refused_locally(lambda: DataWithAxes("E", [np.ones(4)], errors=[np.ones(3)])))
     assert "labels" in str(_refused_locally(lambda: DataWithAxes("L", [np.ones(4)], labels=["a", "b"])))
-    assert "not finite" in str(_refused_locally(lambda: DataWithAxes("T", [np.ones(4)], timestamp=float("nan"))))
-    assert "NaN" in str(_refused_locally(lambda: DataWithAxes("A", [np.ones(4)], extra_attributes={"x": np.nan})))
+    assert "not finite" in str(
+        _refused_locally(lambda: DataWithAxes("T", [np.ones(4)], timestamp=float("nan")))
+    )
+    assert "NaN" in str(
+        _refused_locally(lambda: DataWithAxes("A", [np.ones(4)], extra_attributes={"x": np.nan}))
+    )
     assert "at least one" in str(_refused_locally(lambda: DataToExport("Empty", [])))
     assert "needs data" in str(_refused_locally(lambda: Axis("x", "m")))
 
@@ -127,7 +138,9 @@ def test_a_frame_that_changes_shape_stops_the_stream_and_keeps_the_frames_before
         upload.append(DataWithAxes("Trace", [np.full(10, 4.0)]))
     file.flush()
     with h5py.File(server.file(file.path), "r", locking=False) as h5:
-        np.testing.assert_array_equal(h5[f"{detector}/Data1D/CH00/EnlData00"][()], np.repeat([[0.0], [1.0], [2.0]], 10, 1))
+        np.testing.assert_array_equal(
+            h5[f"{detector}/Data1D/CH00/EnlData00"][()], np.repeat([[0.0], [1.0], [2.0]], 10, 1)
+        )
 
 
 def test_the_file_is_intact_after_every_refusal(damaged, server, ref) -> None:

@@ -47,7 +47,9 @@ class StandInViewer:
         self.grab_done_signal = StandInSignal()
 
 
-def test_viewer_frames_are_saved_as_a_continuous_stream(client: Client, server, cases: dict, ref: ModuleType) -> None:
+def test_viewer_frames_are_saved_as_a_continuous_stream(
+    client: Client, server, cases: dict, ref: ModuleType
+) -> None:
     example = _load_example()
     viewer = StandInViewer()
     t0, dt = cases["dte"]["timestamp"], cases["continuous"]["dt"]

@@ -5,12 +5,14 @@ axes, units, labels, attributes — the file PyMoDAQ's own savers write from the
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import h5py
 import numpy as np
 import pytest
 from h5saver_test_server import REPO_ROOT
@@ -18,7 +20,7 @@ from h5saver_test_server import REPO_ROOT
 from h5saver import Client, RemoteFile
 
 sys.path.insert(0, str(REPO_ROOT / "test" / "interop"))
-from test_pymodaq_loader import check_file  # noqa: E402  (the interop suite's loader check)
+from test_pymodaq_loader import check_file
 
 Cases = dict[str, Any]
 
@@ -47,7 +49,9 @@ def write_scan(file: RemoteFile, cases: Cases, ref: ModuleType) -> None:
     scan_case, detector_case = cases["scan"], cases["detector"]
     shape = tuple(scan_case["shape"])
     scan = file.begin_scan(
-        scan_case["title"], shape, [ref.make_axis(a) for a in scan_case["nav_axes"]],
+        scan_case["title"],
+        shape,
+        [ref.make_axis(a) for a in scan_case["nav_axes"]],
         settings_xml=scan_case["settings_xml"],
     )
     detector = file.add_detector(detector_case["title"], detector_case["settings_xml"], scan_id=scan)
@@ -95,62 +99,74 @@ def test_saved_through_the_client_equals_pymodaq_node_by_node(
 
 @pytest.mark.parametrize("backend", ["tables", "h5py"])
 @pytest.mark.parametrize("mode", ["snapshot", "continuous", "scan"])
-def test_pymodaq_loads_what_the_client_saved(client_files: dict[str, Path], cases: Cases, mode: str, backend: str) -> None:
+def test_pymodaq_loads_what_the_client_saved(
+    client_files: dict[str, Path], cases: Cases, mode: str, backend: str
+) -> None:
     problems = check_file(client_files[mode], cases, mode, backend, writer="h5saver")
     assert not problems, "\n".join(problems)
 
 
 def test_the_comparison_sees_a_wrong_value(
-    server, client: Client, pymodaq_files: dict[str, Path], cases: Cases, ref: ModuleType
+    client_files: dict[str, Path], pymodaq_files: dict[str, Path], tmp_path: Path, ref: ModuleType
 ) -> None:
-    """Self-check: the same snapshot with one value changed is reported."""
-    dte = ref.make_dte(cases)
-    dte.data[0].data[0][3] += 1.0
-    with client.open_file("pymodaq-tampered.h5", mode="overwrite") as file:
-        detector = file.add_detector(cases["detector"]["title"], cases["detector"]["settings_xml"])
-        file.save_snapshot(detector, dte, background=_background(cases, ref))
-        file.add_log(*cases["log_lines"])
-    diffs = ref.compare_files(server.file(file.path), pymodaq_files["snapshot"])
-    assert any("Data00: data differ" in d for d in diffs), diffs
+    """Self-check: the client's snapshot file with one value changed is reported."""
+    tampered = tmp_path / "tampered.h5"
+    shutil.copyfile(client_files["snapshot"], tampered)
+    node = "/RawData/Detector000/Data1D/CH00/Data00"
+    with h5py.File(tampered, "r+") as h5:
+        h5[node][3] += 1.0
+    diffs = ref.compare_files(tampered, pymodaq_files["snapshot"])
+    assert [d for d in diffs if d.startswith(f"{node}: data differ")], diffs
 
 
-def test_client_save_takes_a_pymodaq_data_to_export(client: Client, server, cases: Cases, ref: ModuleType) -> None:
+def test_client_save_takes_a_pymodaq_data_to_export(
+    client: Client, server, cases: Cases, ref: ModuleType
+) -> None:
     """client.save(dte): one file, one detector titled with the DataToExport's name, as DAQ_Viewer saves."""
     closed = client.save(
-        ref.make_dte(cases), "pymodaq-save.h5", mode="overwrite",
-        settings_xml=cases["detector"]["settings_xml"], background=_background(cases, ref),
+        ref.make_dte(cases),
+        "pymodaq-save.h5",
+        mode="overwrite",
+        settings_xml=cases["detector"]["settings_xml"],
+        background=_background(cases, ref),
     )
     problems = check_file(server.file(closed.path), cases, "snapshot", "tables", writer="h5saver")
     assert not problems, "\n".join(problems)
 
 
-def test_a_single_pymodaq_data_with_axes_is_saved(client: Client, server, cases: Cases, ref: ModuleType) -> None:
-    dwa = ref.make_dte(cases).data[0]
-    closed = client.save(dwa, "pymodaq-dwa.h5", mode="overwrite")
+def _load(path: Path, node: str) -> Any:
     from pymodaq_data.h5modules.data_saving import DataLoader
     from pymodaq_data.h5modules.saving import H5SaverLowLevel
 
     h5 = H5SaverLowLevel()
-    h5.init_file(file_name=server.file(closed.path), mode="r")
+    h5.init_file(file_name=path, mode="r")
     try:
-        loaded = DataLoader(h5).load_data("/RawData/Detector000/Data1D/CH00/Data00", load_all=True)
+        return DataLoader(h5).load_data(node, load_all=True)
     finally:
         h5.close_file()
+
+
+def test_a_single_data_with_axes_and_a_strided_image(
+    client: Client, server, cases: Cases, ref: ModuleType
+) -> None:
+    """A PyMoDAQ DataWithAxes alone is saved as a DataToExport of its name; PyMoDAQ's savers
+    accept strided arrays (a transposed image), so the PyMoDAQ path copies them once."""
+    from pymodaq_data.data import DataRaw, DataToExport
+
+    dwa = ref.make_dte(cases).data[0]
+    image = np.arange(12.0).reshape(3, 4).T
+    with client.open_file("pymodaq-objects.h5", mode="overwrite") as file:
+        assert file.save(dwa) == ["/RawData/Detector000/Data1D/CH00"]
+        assert file.save(DataToExport("Cam", data=[DataRaw("Img", data=[image])])) == [
+            "/RawData/Detector001/Data2D/CH00"
+        ]
+    path = server.file(file.path)
+    loaded = _load(path, "/RawData/Detector000/Data1D/CH00/Data00")
     assert loaded.name == dwa.name and list(loaded.labels) == list(dwa.labels) and loaded.units == dwa.units
     for got, want in zip(loaded.data, dwa.data, strict=True):
         np.testing.assert_array_equal(got, want)
     for got, want in zip(loaded.errors, dwa.errors, strict=True):
         np.testing.assert_array_equal(got, want)
-
-
-def test_a_transposed_pymodaq_image_is_saved_as_pymodaq_would(client: Client, server) -> None:
-    """PyMoDAQ's savers accept strided arrays, so the PyMoDAQ path copies them once."""
-    from pymodaq_data.data import DataRaw, DataToExport
-
-    image = np.arange(12.0).reshape(3, 4).T
-    dte = DataToExport("Cam", data=[DataRaw("Img", data=[image])])
-    closed = client.save(dte, "pymodaq-transposed.h5", mode="overwrite")
-    import h5py
-
-    with h5py.File(server.file(closed.path), "r") as h5:
-        np.testing.assert_array_equal(h5["/RawData/Detector000/Data2D/CH00/Data00"][()], image)
+    with h5py.File(path, "r") as h5:
+        assert h5["/RawData/Detector000"].attrs["TITLE"] == dwa.name.encode()
+        np.testing.assert_array_equal(h5["/RawData/Detector001/Data2D/CH00/Data00"][()], image)

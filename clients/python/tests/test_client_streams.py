@@ -21,16 +21,25 @@ FRAMES = 12
 @pytest.fixture(scope="module")
 def stream_file(server) -> Iterator[RemoteFile]:
     """One file (every frame flushed on its own) for the stream tests, each with its detectors."""
-    with Client(server.address, timeout=30) as client, client.open_file(
-        "streams.h5", flush=FlushPolicy(max_frames=1)
-    ) as file:
+    with (
+        Client(server.address, timeout=30) as client,
+        client.open_file("streams.h5", flush=FlushPolicy(max_frames=1)) as file,
+    ):
         yield file
 
 
 def frame_0d(k: int) -> DataToExport:
     return DataToExport(
-        "Power meter", [DataWithAxes("Power", [np.array([0.5 * k]), np.array([-k], dtype=np.float64)],
-                                     labels=["p1", "p2"], units="W")], timestamp=T0 + 0.1 * k
+        "Power meter",
+        [
+            DataWithAxes(
+                "Power",
+                [np.array([0.5 * k]), np.array([-k], dtype=np.float64)],
+                labels=["p1", "p2"],
+                units="W",
+            )
+        ],
+        timestamp=T0 + 0.1 * k,
     )
 
 
@@ -38,8 +47,14 @@ def frame_1d(k: int) -> DataToExport:
     x = np.linspace(400.0, 700.0, 64)
     return DataToExport(
         "Spectrometer",
-        [DataWithAxes("Spectrum", [np.float32(k) * np.ones(64, dtype=np.float32)], units="counts",
-                      axes=[Axis("wavelength", "nm", x)])],
+        [
+            DataWithAxes(
+                "Spectrum",
+                [np.float32(k) * np.ones(64, dtype=np.float32)],
+                units="counts",
+                axes=[Axis("wavelength", "nm", x)],
+            )
+        ],
         timestamp=T0 + 0.1 * k,
     )
 
@@ -48,8 +63,16 @@ def frame_2d(k: int) -> DataToExport:
     image = (np.arange(48 * 64, dtype=np.uint16).reshape(48, 64) + k).astype(np.uint16)
     return DataToExport(
         "Camera",
-        [DataWithAxes("Image", [image], axes=[Axis("y", "px", offset=0.0, scaling=1.0, size=48, index=0),
-                                              Axis("x", "px", offset=0.0, scaling=2.0, size=64, index=1)])],
+        [
+            DataWithAxes(
+                "Image",
+                [image],
+                axes=[
+                    Axis("y", "px", offset=0.0, scaling=1.0, size=48, index=0),
+                    Axis("x", "px", offset=0.0, scaling=2.0, size=64, index=1),
+                ],
+            )
+        ],
         timestamp=T0 + 0.1 * k,
     )
 

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from .errors import InvalidDataError
 from .v1 import data_pb2 as pb
 
-_NUMPY_BY_DTYPE: dict[int, np.dtype[Any]] = {
+_NUMPY_BY_DTYPE: dict[pb.Dtype, np.dtype[Any]] = {
     pb.DTYPE_INT8: np.dtype("<i1"),
     pb.DTYPE_UINT8: np.dtype("<u1"),
     pb.DTYPE_INT16: np.dtype("<i2"),
@@ -32,13 +32,14 @@ _NUMPY_BY_DTYPE: dict[int, np.dtype[Any]] = {
     pb.DTYPE_FLOAT64: np.dtype("<f8"),
     pb.DTYPE_BOOL: np.dtype("?"),
 }
-_DTYPE_BY_NAME: dict[str, int] = {dt.name: code for code, dt in _NUMPY_BY_DTYPE.items()}
+_DTYPE_BY_NAME: dict[str, pb.Dtype] = {dt.name: code for code, dt in _NUMPY_BY_DTYPE.items()}
+_NUMPY_BY_NUMBER: dict[int, np.dtype[Any]] = {int(code): dt for code, dt in _NUMPY_BY_DTYPE.items()}
 
 SUPPORTED_DTYPES = tuple(dt.name for dt in _NUMPY_BY_DTYPE.values())
 """numpy names of the dtypes the wire carries."""
 
 
-def wire_dtype(dtype: npt.DTypeLike, field: str) -> int:
+def wire_dtype(dtype: npt.DTypeLike, field: str) -> pb.Dtype:
     """The Dtype enum value of a numpy dtype; anything the wire cannot carry is refused."""
     dt = np.dtype(dtype)
     code = _DTYPE_BY_NAME.get(dt.name)
@@ -56,9 +57,11 @@ def wire_dtype(dtype: npt.DTypeLike, field: str) -> int:
 def numpy_dtype(code: int, field: str = "dtype") -> np.dtype[Any]:
     """The numpy dtype of a Dtype enum value received from the server."""
     try:
-        return _NUMPY_BY_DTYPE[code]
+        return _NUMPY_BY_NUMBER[code]
     except KeyError:
-        raise InvalidDataError(field, f"is Dtype enum value {code}, which this client does not know") from None
+        raise InvalidDataError(
+            field, f"is Dtype enum value {code}, which this client does not know"
+        ) from None
 
 
 def as_wire_array(value: npt.ArrayLike, field: str) -> np.ndarray[Any, Any]:
@@ -87,10 +90,14 @@ def array_bytes(array: np.ndarray[Any, Any]) -> bytes:
     return array.tobytes(order="C")
 
 
-def array_from_bytes(data: bytes, code: int, shape: Sequence[int], field: str = "data") -> np.ndarray[Any, Any]:
+def array_from_bytes(
+    data: bytes, code: int, shape: Sequence[int], field: str = "data"
+) -> np.ndarray[Any, Any]:
     """A read-only array over received bytes, without copying them."""
     dtype = numpy_dtype(code, f"{field}.dtype")
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if len(data) != expected:
-        raise InvalidDataError(field, f"has {len(data)} bytes but shape {tuple(shape)} of {dtype} needs {expected}")
+        raise InvalidDataError(
+            field, f"has {len(data)} bytes but shape {tuple(shape)} of {dtype} needs {expected}"
+        )
     return np.frombuffer(data, dtype=dtype).reshape(tuple(shape))

@@ -6,6 +6,7 @@ failures are exceptions of ``h5saver.errors`` carrying the server's status and m
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -37,7 +38,11 @@ OpenMode = Literal["create", "overwrite", "append"]
 SaveType = Literal["detector", "scan", "logger", "custom", "actuator"]
 CompressionKind = Literal["none", "gzip", "blosc-lz4"]
 
-_OPEN_MODE = {"create": opt.OPEN_MODE_CREATE, "overwrite": opt.OPEN_MODE_OVERWRITE, "append": opt.OPEN_MODE_APPEND}
+_OPEN_MODE = {
+    "create": opt.OPEN_MODE_CREATE,
+    "overwrite": opt.OPEN_MODE_OVERWRITE,
+    "append": opt.OPEN_MODE_APPEND,
+}
 _SAVE_TYPE = {
     "detector": opt.SAVE_TYPE_DETECTOR,
     "scan": opt.SAVE_TYPE_SCAN,
@@ -53,7 +58,7 @@ _COMPRESSION = {
 _DISTRIBUTION = {"uniform": pb.DATA_DISTRIBUTION_UNIFORM, "spread": pb.DATA_DISTRIBUTION_SPREAD}
 
 DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-"""Largest message sent or received, as the server's default (a 2k × 2k float64 frame is 32 MiB)."""
+"""Largest message sent or received, as the server's default (a 2k x 2k float64 frame is 32 MiB)."""
 
 Response = TypeVar("Response", bound=Message)
 
@@ -76,7 +81,10 @@ class FlushPolicy:
     max_delay_ms: int | None = None
 
 
-def _enum(table: Mapping[str, int], value: str, name: str) -> int:
+Enum = TypeVar("Enum")
+
+
+def _enum(table: Mapping[str, Enum], value: str, name: str) -> Enum:
     try:
         return table[value]
     except KeyError:
@@ -154,7 +162,9 @@ class Client:
         )
         if compression is not None:
             request.compression.CopyFrom(
-                opt.Compression(kind=_enum(_COMPRESSION, compression.kind, "compression.kind"), level=compression.level)
+                opt.Compression(
+                    kind=_enum(_COMPRESSION, compression.kind, "compression.kind"), level=compression.level
+                )
             )
         if flush is not None:
             policy = opt.FlushPolicy()
@@ -222,7 +232,9 @@ class Client:
         request = svc.ReadDatasetRequest(path=path)
         return self._read(request, dataset_path, start, count, max_chunk_bytes)
 
-    def _browse(self, request: svc.BrowseRequest, node_path: str, max_depth: int | None, attributes: bool) -> Node:
+    def _browse(
+        self, request: svc.BrowseRequest, node_path: str, max_depth: int | None, attributes: bool
+    ) -> Node:
         request.node_path = node_path
         request.include_attributes = attributes
         if max_depth is not None:
@@ -249,7 +261,9 @@ class Client:
             for message in self._stub.ReadDataset(request, timeout=self.timeout):
                 if message.first_row != rows:
                     raise InternalError(
-                        grpc.StatusCode.INTERNAL, f"chunk of row {message.first_row} came after {rows} rows", "ReadDataset"
+                        grpc.StatusCode.INTERNAL,
+                        f"chunk of row {message.first_row} came after {rows} rows",
+                        "ReadDataset",
                     )
                 rows += message.row_count
                 dtype_code, shape = message.dtype, tuple(message.selection_shape)
@@ -293,10 +307,8 @@ class RemoteFile:
                 self.close()
             else:
                 # the error is the news; a failure to close too (e.g. server gone) must not hide it
-                try:
+                with contextlib.suppress(Exception):
                     self.close()
-                except Exception:  # noqa: BLE001
-                    pass
 
     # -- detectors and snapshots -------------------------------------------------------------
 
@@ -307,11 +319,15 @@ class RemoteFile:
         )
         return self.client.call("AddDetector", request, svc.AddDetectorResponse).detector_id
 
-    def save_snapshot(self, detector_id: str, data: DataLike, background: DataLike | None = None) -> list[str]:
+    def save_snapshot(
+        self, detector_id: str, data: DataLike, background: DataLike | None = None
+    ) -> list[str]:
         """Saves one acquisition as DAQ_Viewer's "save" (flushed before it returns); returns the
         channel groups written. ``background``: DataWithAxes matched by name, saved as BkgNN."""
         request = svc.SaveSnapshotRequest(
-            session_id=self.session_id, detector_id=detector_id, data=data_to_export_to_proto(data, background)
+            session_id=self.session_id,
+            detector_id=detector_id,
+            data=data_to_export_to_proto(data, background),
         )
         return list(self.client.call("SaveSnapshot", request, svc.SaveSnapshotResponse).channel_paths)
 
@@ -370,7 +386,9 @@ class RemoteFile:
 
     # -- continuous saving -------------------------------------------------------------------
 
-    def start_continuous(self, detector_id: str, *, queue_frames: int = DEFAULT_QUEUE_FRAMES) -> ContinuousUpload:
+    def start_continuous(
+        self, detector_id: str, *, queue_frames: int = DEFAULT_QUEUE_FRAMES
+    ) -> ContinuousUpload:
         """Starts continuous saving into a detector of /RawData and opens the call that carries
         its frames: ``append`` frames to the returned upload, then ``end`` it."""
         request = svc.StartContinuousRequest(session_id=self.session_id, detector_id=detector_id)
@@ -395,7 +413,9 @@ class RemoteFile:
 
     def add_log(self, *lines: str) -> None:
         """Appends lines to /RawData/Logger (durable at the next flush)."""
-        self.client.call("AddLog", svc.AddLogRequest(session_id=self.session_id, lines=lines), svc.AddLogResponse)
+        self.client.call(
+            "AddLog", svc.AddLogRequest(session_id=self.session_id, lines=lines), svc.AddLogResponse
+        )
 
     def flush(self) -> list[StreamCounts]:
         """Makes everything received so far durable; returns the session's stream counts."""
@@ -411,10 +431,17 @@ class RemoteFile:
 
     def browse(self, node_path: str = "/", *, max_depth: int | None = None, attributes: bool = False) -> Node:
         """The tree of this file (everything written, flushed or not) from ``node_path``."""
-        return self.client._browse(svc.BrowseRequest(session_id=self.session_id), node_path, max_depth, attributes)
+        return self.client._browse(
+            svc.BrowseRequest(session_id=self.session_id), node_path, max_depth, attributes
+        )
 
     def read_dataset(
-        self, dataset_path: str, start: Sequence[int] = (), count: Sequence[int] = (), *, max_chunk_bytes: int = 0
+        self,
+        dataset_path: str,
+        start: Sequence[int] = (),
+        count: Sequence[int] = (),
+        *,
+        max_chunk_bytes: int = 0,
     ) -> np.ndarray[Any, Any]:
         """A slice of a numeric dataset of this file as a read-only array."""
         request = svc.ReadDatasetRequest(session_id=self.session_id)
@@ -424,11 +451,12 @@ class RemoteFile:
         """Ends open streams, closes the file and ends the session."""
         if self.closed is not None:
             return self.closed
-        response = self.client.call("CloseFile", svc.CloseFileRequest(session_id=self.session_id), svc.CloseFileResponse)
+        response = self.client.call(
+            "CloseFile", svc.CloseFileRequest(session_id=self.session_id), svc.CloseFileResponse
+        )
         self.closed = ClosedFile(
             path=response.path,
             size_bytes=response.size_bytes,
             streams=tuple(StreamCounts.from_proto(s) for s in response.streams),
         )
         return self.closed
-

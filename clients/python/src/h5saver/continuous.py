@@ -19,6 +19,7 @@ without ending the stream: acknowledged frames stay, and a new upload can resume
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -133,7 +134,9 @@ class ContinuousUpload:
                 if timeout is not None:
                     timeout -= 0.1
                     if timeout <= 0:
-                        raise TimeoutError(f"frame {self._next_sequence} not sent: the send queue stayed full") from None
+                        raise TimeoutError(
+                            f"frame {self._next_sequence} not sent: the send queue stayed full"
+                        ) from None
         self._first_message = False
         self._next_sequence += 1
         return self._next_sequence - 1
@@ -169,7 +172,9 @@ class ContinuousUpload:
         if not ok:
             raise TimeoutError(f"frame {target} not durable within {timeout} s")
         raise FailedPreconditionError(
-            grpc.StatusCode.FAILED_PRECONDITION, f"the upload ended before frame {target} was durable", "Stream"
+            grpc.StatusCode.FAILED_PRECONDITION,
+            f"the upload ended before frame {target} was durable",
+            "Stream",
         )
 
     def end(self, timeout: float | None = None) -> Ack:
@@ -192,7 +197,9 @@ class ContinuousUpload:
                 raise self._error
         if self._reader.is_alive():
             raise TimeoutError(f"no final acknowledgement within {timeout} s")
-        raise InternalError(grpc.StatusCode.INTERNAL, "the stream ended without a final acknowledgement", "Stream")
+        raise InternalError(
+            grpc.StatusCode.INTERNAL, "the stream ended without a final acknowledgement", "Stream"
+        )
 
     async def end_async(self) -> Ack:
         return await asyncio.to_thread(self.end)
@@ -204,7 +211,9 @@ class ContinuousUpload:
             self._ending = True
             self._cancelled = True
             if self._error is None and self._final is None:
-                self._error = CancelledError(grpc.StatusCode.CANCELLED, "the upload was cancelled by the client", "Stream")
+                self._error = CancelledError(
+                    grpc.StatusCode.CANCELLED, "the upload was cancelled by the client", "Stream"
+                )
         cancel = getattr(self._responses, "cancel", None)
         if callable(cancel):
             cancel()
@@ -231,7 +240,9 @@ class ContinuousUpload:
                 raise self._error
             if self._ending:
                 raise FailedPreconditionError(
-                    grpc.StatusCode.FAILED_PRECONDITION, "the upload has ended: it takes no more frames", "Stream"
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    "the upload has ended: it takes no more frames",
+                    "Stream",
                 )
 
     def _put_control(self, item: object) -> None:
@@ -244,10 +255,8 @@ class ContinuousUpload:
             except queue.Full:
                 if self._reader.is_alive() and self.error is None:
                     continue
-                try:
+                with contextlib.suppress(queue.Empty):
                     self._queue.get_nowait()
-                except queue.Empty:
-                    pass
 
     def _requests(self) -> Iterator[svc.StreamRequest]:
         """What grpcio's sending thread iterates: frames until the end marker (half-close)."""
@@ -273,8 +282,12 @@ class ContinuousUpload:
                     listener(ack)
         except grpc.RpcError as error:
             self._fail(from_grpc(error, "Stream"))
-        except Exception as error:  # noqa: BLE001  (a listener's bug must not hang the caller)
-            self._fail(InternalError(grpc.StatusCode.INTERNAL, f"acknowledgement handling failed: {error!r}", "Stream"))
+        except Exception as error:
+            self._fail(
+                InternalError(
+                    grpc.StatusCode.INTERNAL, f"acknowledgement handling failed: {error!r}", "Stream"
+                )
+            )
         finally:
             with self._lock:
                 self._done = True
@@ -286,13 +299,13 @@ class ContinuousUpload:
                 self._error = error
             self._lock.notify_all()
         # the sending thread may wait for a frame that will never come: release it
-        try:
+        with contextlib.suppress(queue.Full):
             self._queue.put_nowait(_END)
-        except queue.Full:
-            pass
 
 
-def open_stream_call(channel_method: Any) -> Callable[[Iterator[svc.StreamRequest]], Iterator[svc.StreamResponse]]:
+def open_stream_call(
+    channel_method: Any,
+) -> Callable[[Iterator[svc.StreamRequest]], Iterator[svc.StreamResponse]]:
     """The call factory of a ContinuousUpload over a grpcio stream-stream method."""
 
     def call(requests: Iterator[svc.StreamRequest]) -> Iterator[svc.StreamResponse]:

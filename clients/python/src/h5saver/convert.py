@@ -14,7 +14,7 @@ import numpy as np
 from . import pymodaq
 from .arrays import array_bytes, wire_dtype
 from .errors import InvalidDataError
-from .model import Axis, AttributeValue, DataToExport, DataWithAxes, check_attribute
+from .model import AttributeValue, Axis, DataToExport, DataWithAxes, check_attribute
 from .v1 import data_pb2 as pb
 
 DataLike = DataToExport | DataWithAxes | Any
@@ -83,23 +83,25 @@ def axis_to_proto(axis: Axis) -> pb.Axis:
     return message
 
 
-def _bytes_list(arrays: Sequence[np.ndarray[Any, Any]] | None) -> list[bytes]:
-    return [array_bytes(a) for a in arrays or ()]
+def _bytes_list(arrays: Sequence[np.ndarray[Any, Any]]) -> list[bytes]:
+    return [array_bytes(a) for a in arrays]
 
 
 def data_with_axes_to_proto(dwa: DataWithAxes, background: DataWithAxes | None = None) -> pb.DataWithAxes:
-    errors = list(dwa.errors or ())
-    backgrounds = list(dwa.background or ())
+    errors = dwa.error_arrays
+    backgrounds = dwa.background_arrays
     if background is not None:
         if backgrounds:
             raise InvalidDataError(f"DataWithAxes {dwa.name!r} background", "is given twice")
-        if background.shape != dwa.shape or background.dtype != dwa.dtype or len(background.channels) != len(
-            dwa.channels
+        if (
+            background.shape != dwa.shape
+            or background.dtype != dwa.dtype
+            or len(background.channels) != len(dwa.channels)
         ):
             raise InvalidDataError(
                 f"background {background.name!r}",
-                f"has {len(background.channels)} × {background.shape} {background.dtype}: "
-                f"the data has {len(dwa.channels)} × {dwa.shape} {dwa.dtype}",
+                f"has {len(background.channels)} x {background.shape} {background.dtype}: "
+                f"the data has {len(dwa.channels)} x {dwa.shape} {dwa.dtype}",
             )
         backgrounds = background.channels
     message = pb.DataWithAxes(
@@ -118,7 +120,9 @@ def data_with_axes_to_proto(dwa: DataWithAxes, background: DataWithAxes | None =
         errors_dtype=wire_dtype(errors[0].dtype, "errors") if errors else pb.DTYPE_UNSPECIFIED,
         background=_bytes_list(backgrounds),
         origin=dwa.origin,
-        extra_attributes=attributes_to_proto(dwa.extra_attributes, f"DataWithAxes {dwa.name!r} extra_attributes"),
+        extra_attributes=attributes_to_proto(
+            dwa.extra_attributes, f"DataWithAxes {dwa.name!r} extra_attributes"
+        ),
     )
     if dwa.timestamp is not None:
         message.timestamp = dwa.timestamp

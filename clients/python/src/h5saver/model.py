@@ -44,7 +44,9 @@ def check_attribute(value: object, name: str) -> AttributeValue:
         return value
     if isinstance(value, int):
         if abs(value) > 2**53 - 1:
-            raise InvalidDataError(name, f"= {value} overflows: integer attributes must be within ±(2^53 - 1)")
+            raise InvalidDataError(
+                name, f"= {value} overflows: integer attributes must be within ±(2^53 - 1)"
+            )
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -71,7 +73,9 @@ class Axis:
         linear = (self.offset, self.scaling, self.size)
         if self.data is not None:
             if any(v is not None for v in linear):
-                raise InvalidDataError("axis", f"{self.label!r} has both data and offset/scaling/size: give one")
+                raise InvalidDataError(
+                    "axis", f"{self.label!r} has both data and offset/scaling/size: give one"
+                )
             object.__setattr__(self, "data", as_wire_array(self.data, f"axis {self.label!r} data"))
         elif any(v is None for v in linear):
             raise InvalidDataError("axis", f"{self.label!r} needs data, or offset, scaling and size")
@@ -87,7 +91,7 @@ class Axis:
         return self.offset + self.scaling * np.arange(self.size, dtype=np.float64)
 
 
-def _channels(arrays: Sequence[npt.ArrayLike], name: str) -> list[np.ndarray[Any, Any]]:
+def _checked_arrays(arrays: Sequence[npt.ArrayLike], name: str) -> list[np.ndarray[Any, Any]]:
     if isinstance(arrays, np.ndarray):
         arrays = [arrays]  # one channel given as a bare array
     return [as_wire_array(a, f"{name}[{i}]") for i, a in enumerate(arrays)]
@@ -113,6 +117,11 @@ class DataWithAxes:
     origin: str = ""
     extra_attributes: Mapping[str, AttributeValue] = field(default_factory=dict)
     timestamp: float | None = None
+    _channels: list[np.ndarray[Any, Any]] = field(init=False, repr=False, compare=False, default_factory=list)
+    _errors: list[np.ndarray[Any, Any]] = field(init=False, repr=False, compare=False, default_factory=list)
+    _background: list[np.ndarray[Any, Any]] = field(
+        init=False, repr=False, compare=False, default_factory=list
+    )
 
     def __post_init__(self) -> None:
         where = f"DataWithAxes {self.name!r}"
@@ -122,30 +131,35 @@ class DataWithAxes:
         if self.dim is not None:
             _one_of(self.dim, _DIMS, f"{where} dim")
         _one_of(self.distribution, _DISTRIBUTIONS, f"{where} distribution")
-        self.data = _channels(self.data, f"{where} data")
-        if not self.data:
+        self._channels = _checked_arrays(self.data, f"{where} data")
+        self.data = self._channels
+        if not self._channels:
             raise InvalidDataError(f"{where} data", "is empty: give at least one array")
-        first = self.data[0]
-        for i, array in enumerate(self.data[1:], start=1):
+        first = self._channels[0]
+        for i, array in enumerate(self._channels[1:], start=1):
             if array.shape != first.shape:
                 raise InvalidDataError(
-                    f"{where} data[{i}]", f"has shape {array.shape}, data[0] has {first.shape}: channels share one shape"
+                    f"{where} data[{i}]",
+                    f"has shape {array.shape}, data[0] has {first.shape}: channels share one shape",
                 )
             if array.dtype != first.dtype:
                 raise InvalidDataError(
-                    f"{where} data[{i}]", f"has dtype {array.dtype}, data[0] has {first.dtype}: channels share one dtype"
+                    f"{where} data[{i}]",
+                    f"has dtype {array.dtype}, data[0] has {first.dtype}: channels share one dtype",
                 )
-        if self.labels and len(self.labels) != len(self.data):
+        if self.labels and len(self.labels) != len(self._channels):
             raise InvalidDataError(
-                f"{where} labels", f"has {len(self.labels)} labels for {len(self.data)} channels"
+                f"{where} labels", f"has {len(self.labels)} labels for {len(self._channels)} channels"
             )
         self.labels = list(self.labels)
         self.axes = list(self.axes)
         self.nav_indexes = [int(i) for i in self.nav_indexes]
         if self.errors is not None:
-            self.errors = self._per_channel(self.errors, "errors", same_dtype=False)
+            self.errors = self._errors = self._per_channel(self.errors, "errors", same_dtype=False)
         if self.background is not None:
-            self.background = self._per_channel(self.background, "background", same_dtype=True)
+            self.background = self._background = self._per_channel(
+                self.background, "background", same_dtype=True
+            )
         self.extra_attributes = {
             key: check_attribute(value, f"{where} extra_attributes[{key!r}]")
             for key, value in self.extra_attributes.items()
@@ -153,33 +167,48 @@ class DataWithAxes:
         if self.timestamp is not None and not math.isfinite(self.timestamp):
             raise InvalidDataError(f"{where} timestamp", f"= {self.timestamp} is not finite")
 
-    def _per_channel(self, arrays: Sequence[npt.ArrayLike], what: str, same_dtype: bool) -> list[np.ndarray[Any, Any]]:
+    def _per_channel(
+        self, arrays: Sequence[npt.ArrayLike], what: str, same_dtype: bool
+    ) -> list[np.ndarray[Any, Any]]:
         where = f"DataWithAxes {self.name!r} {what}"
-        checked = _channels(arrays, where)
-        first = self.channels[0]
-        if checked and len(checked) != len(self.data):
-            raise InvalidDataError(where, f"has {len(checked)} arrays for {len(self.data)} channels")
+        checked = _checked_arrays(arrays, where)
+        first = self._channels[0]
+        if checked and len(checked) != len(self._channels):
+            raise InvalidDataError(where, f"has {len(checked)} arrays for {len(self._channels)} channels")
         for i, array in enumerate(checked):
             if array.shape != first.shape:
                 raise InvalidDataError(f"{where}[{i}]", f"has shape {array.shape}, the data {first.shape}")
             if same_dtype and array.dtype != first.dtype:
                 raise InvalidDataError(f"{where}[{i}]", f"has dtype {array.dtype}, the data {first.dtype}")
             if not same_dtype and array.dtype != checked[0].dtype:
-                raise InvalidDataError(f"{where}[{i}]", f"has dtype {array.dtype}, {what}[0] has {checked[0].dtype}")
+                raise InvalidDataError(
+                    f"{where}[{i}]", f"has dtype {array.dtype}, {what}[0] has {checked[0].dtype}"
+                )
         return checked
 
     @property
     def channels(self) -> list[np.ndarray[Any, Any]]:
-        """The data arrays, checked (``data`` after construction)."""
-        return self.data  # type: ignore[return-value]  # __post_init__ made them ndarrays
+        """The data arrays, checked: C-contiguous, of a wire dtype, one shape."""
+        return self._channels
+
+    @property
+    def error_arrays(self) -> list[np.ndarray[Any, Any]]:
+        """The error bars, checked (empty when there are none)."""
+        return self._errors
+
+    @property
+    def background_arrays(self) -> list[np.ndarray[Any, Any]]:
+        """The backgrounds, checked (empty when there are none)."""
+        return self._background
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self.channels[0].shape)
+        return tuple(self._channels[0].shape)
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        return self.channels[0].dtype
+        dtype: np.dtype[Any] = self._channels[0].dtype
+        return dtype
 
 
 @dataclass
@@ -197,12 +226,24 @@ class DataToExport:
             raise InvalidDataError("name", "is empty: every DataToExport needs a name")
         self.data = list(self.data)
         if not self.data:
-            raise InvalidDataError(f"DataToExport {self.name!r} data", "is empty: give at least one DataWithAxes")
+            raise InvalidDataError(
+                f"DataToExport {self.name!r} data", "is empty: give at least one DataWithAxes"
+            )
+        from . import pymodaq  # PyMoDAQ's DataWithAxes are welcome here too (imported late: it imports us)
+
+        checked: list[DataWithAxes] = []
         for i, dwa in enumerate(self.data):
-            if not isinstance(dwa, DataWithAxes):
+            if isinstance(dwa, DataWithAxes):
+                checked.append(dwa)
+            elif pymodaq.is_pymodaq_data_with_axes(dwa):
+                checked.append(pymodaq.data_with_axes_from_pymodaq(dwa))
+            else:
                 raise InvalidDataError(
                     f"DataToExport {self.name!r} data[{i}]",
-                    f"is a {type(dwa).__name__}, not an h5saver DataWithAxes (h5saver.pymodaq converts PyMoDAQ's)",
+                    f"is a {type(dwa).__name__}, not a DataWithAxes (h5saver's or PyMoDAQ's)",
                 )
+        self.data = checked
         if self.timestamp is not None and not math.isfinite(self.timestamp):
-            raise InvalidDataError(f"DataToExport {self.name!r} timestamp", f"= {self.timestamp} is not finite")
+            raise InvalidDataError(
+                f"DataToExport {self.name!r} timestamp", f"= {self.timestamp} is not finite"
+            )

@@ -31,6 +31,15 @@ def is_pymodaq_data(value: object) -> bool:
     return isinstance(value, PmdDataToExport | PmdDataWithAxes)
 
 
+def is_pymodaq_data_with_axes(value: object) -> bool:
+    """Whether ``value`` is a pymodaq_data DataWithAxes (DataRaw, DataCalculated, …)."""
+    if not type(value).__module__.startswith("pymodaq"):
+        return False
+    from pymodaq_data.data import DataWithAxes as PmdDataWithAxes
+
+    return isinstance(value, PmdDataWithAxes)
+
+
 def _contiguous(arrays: Any) -> list[np.ndarray[Any, Any]] | None:
     if arrays is None:
         return None
@@ -73,7 +82,9 @@ def to_data_to_export(value: Any) -> DataToExport:
     from pymodaq_data.data import DataWithAxes as PmdDataWithAxes
 
     if isinstance(value, PmdDataWithAxes):
-        return DataToExport(value.name, [data_with_axes_from_pymodaq(value)], timestamp=float(value.timestamp))
+        return DataToExport(
+            value.name, [data_with_axes_from_pymodaq(value)], timestamp=float(value.timestamp)
+        )
     return DataToExport(
         value.name,
         [data_with_axes_from_pymodaq(dwa) for dwa in value.data],
