@@ -10,12 +10,25 @@ import {
   type DataWithAxes,
   type DataWithAxesInput,
 } from "../model/data-with-axes.ts";
+import type { NumericArray } from "../model/dtype.ts";
 import { addEnlargeableArrays, writeSnapshotArrays } from "./dwa-nodes.ts";
 import { ensureFolderOf, pymodaqFilePath } from "./file-naming.ts";
 import { arrayNodeName } from "./node-names.ts";
+import { py } from "./pymodaq-attribute.ts";
 import { PyMoDAQTree, type SaveType } from "./pymodaq-tree.ts";
+import { type LayoutOptions, type ResolvedLayout, resolveLayout } from "./v3/layout-flavour.ts";
+import { addAxesV3, channelsOfV3, writeChannelV3 } from "./v3/v3-channels.ts";
+import {
+  addEArrayV3,
+  addIncrementalGroupV3,
+  castArray,
+  checkSaveTypeV3,
+  createTreeV3,
+  getSetDataGroupV3,
+  openTreeV3,
+} from "./v3/v3-tree.ts";
 
-export interface InitFileOptions {
+export interface InitFileOptions extends LayoutOptions {
   /** PyMoDAQ's `base_path`: where automatic names are made. */
   readonly basePath: string;
   readonly saveType?: SaveType;
@@ -45,17 +58,21 @@ export class H5Saver {
   readonly filePath: string;
   readonly tree: PyMoDAQTree;
   readonly #compression: Compression;
+  readonly #layout: ResolvedLayout;
   readonly #rows = new Map<string, number>();
 
-  private constructor(filePath: string, tree: PyMoDAQTree, compression: Compression) {
+  private constructor(filePath: string, tree: PyMoDAQTree, compression: Compression, layout: ResolvedLayout) {
     this.filePath = filePath;
     this.tree = tree;
     this.#compression = compression;
+    this.#layout = layout;
   }
 
   /** PyMoDAQ's `init_file(update_h5, custom_naming, addhoc_file_path)`. */
   static async initFile(options: InitFileOptions): Promise<H5Saver> {
     const saveType = options.saveType ?? "scan";
+    const layout = resolveLayout(options);
+    if (layout.flavour === "pymodaq3") checkSaveTypeV3(saveType);
     const filePath = options.addhocFilePath
       ? path.resolve(options.basePath, options.addhocFilePath)
       : options.customNaming
@@ -74,18 +91,24 @@ export class H5Saver {
     const backend = await openH5wasmFile(filePath, append ? "append" : "create");
     let tree: PyMoDAQTree;
     try {
-      tree = append
-        ? await PyMoDAQTree.open(backend)
-        : await PyMoDAQTree.create(backend, {
-            saveType,
-            fileName: path.basename(filePath),
-            ...(options.metadata ? { metadata: options.metadata } : {}),
-          });
+      const create = {
+        fileName: path.basename(filePath),
+        ...(options.metadata ? { metadata: options.metadata } : {}),
+      };
+      if (layout.flavour === "pymodaq3") {
+        tree = append
+          ? await openTreeV3(backend)
+          : await createTreeV3(backend, { ...create, saveType: checkSaveTypeV3(saveType) });
+      } else {
+        tree = append
+          ? await PyMoDAQTree.open(backend)
+          : await PyMoDAQTree.create(backend, { ...create, saveType });
+      }
     } catch (error) {
       await backend.close().catch(() => undefined);
       throw error;
     }
-    return new H5Saver(filePath, tree, options.compression ?? { kind: "none" });
+    return new H5Saver(filePath, tree, options.compression ?? { kind: "none" }, layout);
   }
 
   get rawGroup(): string {
@@ -96,7 +119,13 @@ export class H5Saver {
     return this.tree.addDetGroup(where, title, settingsXml);
   }
 
+  /** The next `ScanNNN`; in the pymodaq3 layout with PyMoDAQ 3's `description` (and settings '' when none). */
   addScanGroup(title: string, settingsXml = ""): Promise<string> {
+    if (this.#layout.flavour === "pymodaq3") {
+      return addIncrementalGroupV3(this.tree, "scan", this.tree.rawGroup, title, settingsXml || undefined, {
+        description: py.str(""),
+      });
+    }
     return this.tree.addScanGroup(title, settingsXml);
   }
 
@@ -110,10 +139,15 @@ export class H5Saver {
         { field: "dim" },
       );
     }
+    if (this.#layout.flavour === "pymodaq3") return getSetDataGroupV3(this.tree, where, name);
     return this.tree.addDataGroup(where, name as DataDim);
   }
 
+  /** The next `CHnn` (pymodaq3: `ChNNN`, PyMoDAQ 3's `add_CH_group`) of a data-dimension group. */
   addChannelGroup(where: string, title: string): Promise<string> {
+    if (this.#layout.flavour === "pymodaq3") {
+      return addIncrementalGroupV3(this.tree, "ch", where, title, undefined);
+    }
     return this.tree.addChannelGroup(where, title);
   }
 
@@ -144,6 +178,7 @@ export class H5Saver {
         node: channel,
       });
     }
+    if (this.#layout.flavour === "pymodaq3") return [await this.#addDataV3(channel, dwa, options)];
     if (!options.enlargeable) {
       await writeSnapshotArrays(this.tree, channel, dwa, this.#compression);
       return dwa.data.map((_, i) => `${channel}/${arrayNodeName("data", i)}`);
@@ -185,6 +220,82 @@ export class H5Saver {
     }
     this.#rows.set(channel, row + 1);
     return paths;
+  }
+
+  /**
+   * PyMoDAQ 3's `add_data(channel, data_dict, scan_type, enlargeable)`: a 3.x channel holds one
+   * array, `Data` (cast to the saving dtype) with its `X_axis`/`Y_axis`/`Bkg`; with `enlargeable`
+   * a `Data` EARRAY (scan_type 'scan1D') that grows by one row per call.
+   */
+  async #addDataV3(channel: string, dwa: DataWithAxes, options: AddDataOptions): Promise<string> {
+    if (this.#layout.flavour !== "pymodaq3") throw new SaverError("internal", "not a pymodaq3 file");
+    const dtype = this.#layout.dataDtype;
+    if (dwa.data.length !== 1) {
+      throw new SaverError(
+        "invalid_data",
+        `'${dwa.name}' has ${dwa.data.length} arrays; a PyMoDAQ 3 channel holds one: call addChannelGroup and addData once per array`,
+        { field: "data" },
+      );
+    }
+    const [chan] = channelsOfV3(dwa, "data");
+    if (!chan) throw new SaverError("internal", "no channel for one array");
+    const node = `${channel}/Data`;
+    if (!options.enlargeable) {
+      return writeChannelV3(this.tree, channel, dwa, 0, chan, { dtype, compression: this.#compression });
+    }
+    if (dwa.background) {
+      throw new SaverError(
+        "invalid_data",
+        "addData with enlargeable saves data rows only: leave the background out",
+        {
+          field: "background",
+        },
+      );
+    }
+    if (!this.#rows.has(channel)) {
+      if (await this.tree.backend.exists(node)) {
+        this.#rows.set(channel, (await this.tree.backend.datasetInfo(node)).shape[0] ?? 0);
+      } else {
+        await addAxesV3(this.tree, channel, chan, this.#compression);
+        await addEArrayV3(
+          this.tree,
+          channel,
+          {
+            name: "Data",
+            type: "data",
+            dtype,
+            dataDimension: chan.dataDimension,
+            scanType: "scan1D",
+            metadata: chan.metadata,
+          },
+          chan.frameShape,
+          this.#compression,
+        );
+        this.#rows.set(channel, 0);
+      }
+    }
+    const row = this.#rows.get(channel) ?? 0;
+    const info = await this.tree.backend.datasetInfo(node);
+    const rowShape = info.shape.slice(1);
+    if (rowShape.length !== chan.frameShape.length || rowShape.some((d, k) => d !== chan.frameShape[k])) {
+      throw new SaverError(
+        "frame_mismatch",
+        `'${node}' holds rows of [${rowShape}] but this data is [${chan.frameShape}]`,
+        {
+          node,
+        },
+      );
+    }
+    await this.tree.backend.resize(node, [row + 1, ...rowShape]);
+    await this.tree.backend.writeSlice(
+      node,
+      [row, ...rowShape.map(() => 0)],
+      [1, ...rowShape],
+      castArray(dwa.data[0] as NumericArray, dtype),
+    );
+    await this.tree.setShapeAttribute(node, [row + 1, ...rowShape]);
+    this.#rows.set(channel, row + 1);
+    return node;
   }
 
   addLog(...lines: string[]): Promise<void> {
