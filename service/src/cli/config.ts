@@ -3,6 +3,7 @@
  * (flags first, then the H5SAVER_* environment variables, then defaults). Pure functions, so the
  * command and its tests share them; a `UsageError` means exit status 2.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
 export class UsageError extends Error {
@@ -26,16 +27,24 @@ commands:
   acquire  stream frames from an instrument (or a simulator) into a saver
 
 h5saver <command> --help shows a command's options`,
-  serve: `usage: h5saver serve --root DIR [--port N] [--host ADDR] [--max-sessions N]
+  serve: `usage: h5saver serve --root DIR [--port N] [--host ADDR] [options]
 
-  --root DIR          data root; every client path is resolved under it (env H5SAVER_ROOT);
-                      created if missing
-  --port N            TCP port (env H5SAVER_PORT; default ${DEFAULT_PORT}; 0 = any free port)
-  --host ADDR         address to bind (env H5SAVER_HOST; default ${DEFAULT_HOST}); anything but
-                      loopback makes the service reachable from the network, without authentication
-  --max-sessions N    files open at once (default 64)
+  --root DIR              data root; every client path is resolved under it (env H5SAVER_ROOT);
+                          created if missing
+  --port N                TCP port (env H5SAVER_PORT; default ${DEFAULT_PORT}; 0 = any free port)
+  --host ADDR             address to bind (env H5SAVER_HOST; default ${DEFAULT_HOST}); anything but
+                          loopback makes the service reachable from the network, without authentication
+  --max-sessions N        files open at once (env H5SAVER_MAX_SESSIONS; default 64)
+  --max-message-mb N      largest request, in MiB (env H5SAVER_MAX_MESSAGE_MB; default 64)
+  --max-queued-calls N    calls one session may have waiting for its writer
+                          (env H5SAVER_MAX_QUEUED_CALLS; default 256)
+  --log-format F          json or text (env H5SAVER_LOG_FORMAT; default: text on a terminal,
+                          json otherwise); one line per event on stderr
+  --config FILE           a JSON file with any of: root, port, host, maxSessions, maxMessageMb,
+                          maxQueuedCalls, logFormat (env H5SAVER_CONFIG)
 
-Flags win over environment variables. SIGTERM or SIGINT closes every open file and exits.`,
+Flags win over environment variables, which win over the config file. Over a limit, a client
+gets RESOURCE_EXHAUSTED naming it. SIGTERM or SIGINT closes every open file and exits.`,
   health: `usage: h5saver health [--address HOST:PORT] [--service NAME] [--timeout SECONDS]
 
   --address HOST:PORT  the server (default: H5SAVER_HOST and H5SAVER_PORT, else ${DEFAULT_HOST}:${DEFAULT_PORT})
@@ -67,6 +76,9 @@ export interface ServeConfig {
   readonly port: number;
   readonly host: string;
   readonly maxSessions?: number;
+  readonly maxMessageBytes?: number;
+  readonly maxQueuedCalls?: number;
+  readonly logFormat?: "json" | "text";
 }
 
 export interface HealthConfig {
@@ -107,7 +119,11 @@ export type Config =
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The command line (without `node` and the script) and environment as one Config. */
-export function parseCommandLine(argv: readonly string[], env: Env = {}): Config {
+export function parseCommandLine(
+  argv: readonly string[],
+  env: Env = {},
+  readText: (file: string) => string = (file) => readFileSync(file, "utf8"),
+): Config {
   const [command, ...rest] = argv;
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     return { command: "help", text: USAGE.main };
@@ -120,7 +136,7 @@ export function parseCommandLine(argv: readonly string[], env: Env = {}): Config
   }
   const parsed = parse(command, rest);
   if (parsed.values.help) return { command: "help", text: USAGE[command] };
-  if (command === "serve") return serveConfig(parsed, env);
+  if (command === "serve") return serveConfig(parsed, env, readText);
   if (command === "health") return healthConfig(parsed, env);
   if (command === "inspect") {
     const [file, ...extra] = parsed.positionals;
@@ -137,6 +153,10 @@ const OPTIONS = {
     port: { type: "string" },
     host: { type: "string" },
     "max-sessions": { type: "string" },
+    "max-message-mb": { type: "string" },
+    "max-queued-calls": { type: "string" },
+    "log-format": { type: "string" },
+    config: { type: "string" },
   },
   health: {
     address: { type: "string" },
@@ -209,8 +229,50 @@ function healthConfig(parsed: Parsed, env: Env): HealthConfig {
   };
 }
 
-function serveConfig(parsed: Parsed, env: Env): ServeConfig {
-  const pick = (flag: string, variable: string) => flagOrEnv(parsed, env, flag, variable);
+/** The config file's keys, by the flag each stands for. */
+const CONFIG_KEYS = {
+  root: "root",
+  port: "port",
+  host: "host",
+  maxSessions: "max-sessions",
+  maxMessageMb: "max-message-mb",
+  maxQueuedCalls: "max-queued-calls",
+  logFormat: "log-format",
+} as const;
+
+/** The config file as flag → text, so that it goes through the same checks as flags. */
+function configFile(file: string, readText: (file: string) => string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readText(file));
+  } catch (error) {
+    throw new UsageError(
+      `--config '${file}': ${error instanceof Error ? error.message.split("\n")[0] : error}`,
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`--config '${file}' must hold a JSON object, e.g. {"root": "/data", "port": 50051}`);
+  }
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    const flag = CONFIG_KEYS[key as keyof typeof CONFIG_KEYS];
+    if (flag === undefined) {
+      throw new UsageError(
+        `--config '${file}': unknown key '${key}'; known: ${Object.keys(CONFIG_KEYS).join(", ")}`,
+      );
+    }
+    if (typeof value !== "string" && typeof value !== "number") {
+      throw new UsageError(`--config '${file}': '${key}' must be a string or a number`);
+    }
+    values[flag] = String(value);
+  }
+  return values;
+}
+
+function serveConfig(parsed: Parsed, env: Env, readText: (file: string) => string): ServeConfig {
+  const configPath = flagOrEnv(parsed, env, "config", "H5SAVER_CONFIG");
+  const fromFile = configPath === undefined ? {} : configFile(configPath, readText);
+  const pick = (flag: string, variable: string) => flagOrEnv(parsed, env, flag, variable) ?? fromFile[flag];
   const root = pick("root", "H5SAVER_ROOT");
   if (root === undefined) {
     throw new UsageError("serve needs a data root: --root DIR or the H5SAVER_ROOT environment variable");
@@ -218,15 +280,27 @@ function serveConfig(parsed: Parsed, env: Env): ServeConfig {
   const portText = pick("port", "H5SAVER_PORT");
   const port = portText === undefined ? DEFAULT_PORT : integer(portText, "port", 0, 65_535);
   const host = pick("host", "H5SAVER_HOST") ?? DEFAULT_HOST;
-  const sessionsText = parsed.values["max-sessions"];
+  const sessions = pick("max-sessions", "H5SAVER_MAX_SESSIONS");
+  const messageMb = pick("max-message-mb", "H5SAVER_MAX_MESSAGE_MB");
+  const queuedCalls = pick("max-queued-calls", "H5SAVER_MAX_QUEUED_CALLS");
+  const logFormat = pick("log-format", "H5SAVER_LOG_FORMAT");
+  if (logFormat !== undefined && logFormat !== "json" && logFormat !== "text") {
+    throw new UsageError(`--log-format '${logFormat}' is not json or text`);
+  }
   return {
     command: "serve",
     root,
     port,
     host,
-    ...(typeof sessionsText === "string"
-      ? { maxSessions: integer(sessionsText, "max-sessions", 1, 1_000_000) }
+    ...(sessions !== undefined ? { maxSessions: integer(sessions, "max-sessions", 1, 1_000_000) } : {}),
+    // grpc-js takes a signed 32-bit length: 2047 MiB is the most it can be told
+    ...(messageMb !== undefined
+      ? { maxMessageBytes: integer(messageMb, "max-message-mb", 1, 2047) * 1024 * 1024 }
       : {}),
+    ...(queuedCalls !== undefined
+      ? { maxQueuedCalls: integer(queuedCalls, "max-queued-calls", 1, 1_000_000) }
+      : {}),
+    ...(logFormat !== undefined ? { logFormat } : {}),
   };
 }
 

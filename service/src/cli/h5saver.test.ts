@@ -138,6 +138,9 @@ describe("h5saver serve", () => {
         );
         const open = await unary(client, client.getStatus, create(svc.GetStatusRequestSchema, {}));
         assert.equal(open.sessions.length, 1);
+        assert.equal(open.sessions[0]?.bytesReceived, 32n);
+        const health = await h5saver(["health", "--address", `127.0.0.1:${served.port}`]);
+        assert.deepEqual([health.code, health.stdout.trim()], [0, "SERVING"]);
         const clash = await h5saver(["serve", "--root", root, "--port", String(served.port)]);
         assert.equal(clash.code, 1, clash.stderr);
         assert.match(clash.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${served.port}`));
@@ -150,6 +153,22 @@ describe("h5saver serve", () => {
     const result = await served.exited;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^h5saver stopped: 1 files closed$/m);
+    // not a terminal: one JSON object per event on stderr
+    const events = result.stderr
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ["listening", "session_opened", "shutting_down", "session_closed"],
+    );
+    assert.deepEqual(
+      [events[1]?.path, events[3]?.path, events[3]?.bytes_received],
+      ["2026/served.h5", "2026/served.h5", 32],
+    );
+    const down = await h5saver(["health", "--address", `127.0.0.1:${served.port}`, "--timeout", "1"]);
+    assert.equal(down.code, 1);
+    assert.match(down.stdout, /^unreachable/);
 
     const backend = await openH5wasmFile(path.join(root, "2026", "served.h5"), "read");
     try {
@@ -359,6 +378,75 @@ describe("parseCommandLine()", () => {
       parseCommandLine(["serve", "--root", "r", "--port", "0", "--host", "::1", "--max-sessions", "3"], env),
       { command: "serve", root: "r", port: 0, host: "::1", maxSessions: 3 },
     );
+  });
+
+  it("reads a JSON config file below the environment and the flags", () => {
+    const files: Record<string, string> = {
+      "lab.json":
+        '{"root": "/data", "port": 6001, "maxSessions": 8, "maxMessageMb": 256, "logFormat": "text"}',
+      "bad.json": '{"root": "/data", "colour": "blue"}',
+      "broken.json": "{",
+    };
+    const readText = (file: string) => {
+      const text = files[file];
+      if (text === undefined) throw new Error(`ENOENT: ${file}`);
+      return text;
+    };
+    assert.deepEqual(parseCommandLine(["serve", "--config", "lab.json"], {}, readText), {
+      command: "serve",
+      root: "/data",
+      port: 6001,
+      host: "127.0.0.1",
+      maxSessions: 8,
+      maxMessageBytes: 256 * 1024 * 1024,
+      logFormat: "text",
+    });
+    const env = { H5SAVER_CONFIG: "lab.json", H5SAVER_PORT: "6002", H5SAVER_MAX_QUEUED_CALLS: "16" };
+    assert.deepEqual(parseCommandLine(["serve", "--max-sessions", "2"], env, readText), {
+      command: "serve",
+      root: "/data",
+      port: 6002,
+      host: "127.0.0.1",
+      maxSessions: 2,
+      maxMessageBytes: 256 * 1024 * 1024,
+      maxQueuedCalls: 16,
+      logFormat: "text",
+    });
+    assert.throws(
+      () => parseCommandLine(["serve", "--config", "bad.json"], {}, readText),
+      /unknown key 'colour'/,
+    );
+    assert.throws(
+      () => parseCommandLine(["serve", "--config", "broken.json"], {}, readText),
+      /--config 'broken.json'/,
+    );
+    assert.throws(
+      () => parseCommandLine(["serve", "--root", "r", "--log-format", "xml"], {}, readText),
+      /--log-format 'xml' is not json or text/,
+    );
+    assert.throws(
+      () => parseCommandLine(["serve", "--root", "r", "--max-message-mb", "4096"], {}, readText),
+      /--max-message-mb '4096' is not an integer from 1 to 2047/,
+    );
+  });
+
+  it("reads health's address from the flag or from H5SAVER_HOST/PORT", () => {
+    assert.deepEqual(parseCommandLine(["health"]), {
+      command: "health",
+      address: `127.0.0.1:${DEFAULT_PORT}`,
+      service: "",
+      timeoutMs: 5000,
+    });
+    assert.deepEqual(
+      parseCommandLine(["health", "--timeout", "0.5"], { H5SAVER_HOST: "0.0.0.0", H5SAVER_PORT: "7" }),
+      {
+        command: "health",
+        address: "127.0.0.1:7",
+        service: "",
+        timeoutMs: 500,
+      },
+    );
+    assert.throws(() => parseCommandLine(["health", "--address", "nowhere"]), /is not HOST:PORT/);
   });
 
   it("tells loopback hosts (served without a warning) from the others", () => {

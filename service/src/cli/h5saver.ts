@@ -5,11 +5,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { create } from "@bufbuild/protobuf";
-import type * as grpc from "@grpc/grpc-js";
-import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import { SaverError } from "../errors.ts";
-import type { SaverServer } from "../rpc/saver-server.ts";
 import { type Config, isLoopback, parseCommandLine, type ServeConfig, UsageError } from "./config.ts";
 
 // The server and the HDF5 modules are imported when a command needs them: loading h5wasm
@@ -26,9 +22,14 @@ async function serve(config: ServeConfig): Promise<void> {
     throw new Failure(`cannot create the data root '${root}': ${(error as Error).message}`);
   }
   const { createSaverServer } = await import("../rpc/saver-server.ts");
+  const { createServerLog } = await import("../rpc/server-log.ts");
+  const log = createServerLog(process.stderr, config.logFormat);
   const saver = createSaverServer({
     root,
+    log,
     ...(config.maxSessions !== undefined ? { maxSessions: config.maxSessions } : {}),
+    ...(config.maxMessageBytes !== undefined ? { maxMessageBytes: config.maxMessageBytes } : {}),
+    ...(config.maxQueuedCalls !== undefined ? { maxQueuedCalls: config.maxQueuedCalls } : {}),
   });
   let port: number;
   try {
@@ -38,6 +39,7 @@ async function serve(config: ServeConfig): Promise<void> {
     throw new Failure(`cannot listen on ${address(config.host, config.port)}: ${(error as Error).message}`);
   }
   console.log(`h5saver listening on ${address(config.host, port)}, data root ${root}`);
+  log.event("info", "listening", { address: address(config.host, port), root });
   if (!isLoopback(config.host)) {
     console.log(
       `h5saver: bound to ${config.host}, so the service is reachable from the network without authentication`,
@@ -51,10 +53,10 @@ async function serve(config: ServeConfig): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    openSessions(saver)
-      .then(async (open) => {
-        await saver.close();
-        console.log(`h5saver stopped: ${open} files closed`);
+    saver
+      .close()
+      .then((closed) => {
+        console.log(`h5saver stopped: ${closed} files closed`);
         process.exit(0);
       })
       .catch((error: unknown) => {
@@ -68,20 +70,6 @@ async function serve(config: ServeConfig): Promise<void> {
 
 function address(host: string, port: number): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** The number of open sessions (each holds one file), asked of the server's own GetStatus handler. */
-function openSessions(saver: SaverServer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const call = { request: create(svc.GetStatusRequestSchema, {}) } as unknown as grpc.ServerUnaryCall<
-      svc.GetStatusRequest,
-      svc.GetStatusResponse
-    >;
-    saver.handlers.getStatus(call, (error, response) => {
-      if (error) reject(new Error(error.details ?? "GetStatus failed"));
-      else resolve(response?.sessions.length ?? 0);
-    });
-  });
 }
 
 async function run(config: Config): Promise<void> {

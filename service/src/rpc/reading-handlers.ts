@@ -27,7 +27,8 @@ export interface ReadingContext {
   sessionFile(sessionId: string): Promise<ReadTarget>;
   /** A file under the data root. */
   rootFile(path: string): ReadTarget;
-  toStatus(error: unknown): GrpcStatus;
+  /** The status of a failed call (and its log line). */
+  failure(method: string, error: unknown): GrpcStatus;
   /** Whether the server is closing (new reads are refused). */
   refuse(): Error | undefined;
 }
@@ -110,14 +111,15 @@ export function createReadingHandlers(context: ReadingContext): {
     browse(call, callback) {
       browse(call.request).then(
         (response) => callback(null, response),
-        (error: unknown) => callback(context.toStatus(error)),
+        (error: unknown) => callback(context.failure("Browse", error)),
       );
     },
     readDataset(call) {
       readDataset(call).then(
         () => call.end(),
         (error: unknown) => {
-          if (!call.cancelled) call.emit("error", context.toStatus(error));
+          const status = context.failure("ReadDataset", error);
+          if (!call.cancelled) call.emit("error", status);
         },
       );
     },

@@ -294,8 +294,9 @@ describe("SaverService.Stream", () => {
     );
     const closed = await close(sessionId);
     assert.deepEqual(
-      closed.streams.map((st) => [st.streamId, st.frames, st.durableSequence]),
-      [[streamId, 10n, 10n]],
+      closed.streams.map((st) => [st.streamId, st.frames, st.durableSequence, st.bytes]),
+      // a frame: 1 float64 power, 8 float64 spectrum values, 4×5 uint16 image = 112 bytes
+      [[streamId, 10n, 10n, 1120n]],
     );
 
     const { loaded } = await loadAll(filePath);
@@ -401,5 +402,51 @@ describe("SaverServer.close()", () => {
       await own.close();
     }
     assert.deepEqual((await loadAll("left-open.h5")).logs, ["still here"]);
+  });
+});
+
+describe("SaverServer limits", () => {
+  it("refuses sessions and queued calls over the limits with RESOURCE_EXHAUSTED, and keeps serving", async () => {
+    const own = createSaverServer({ root, maxSessions: 1, maxQueuedCalls: 2 });
+    const port = await own.listen(0);
+    const ownClient = createGrpcClient(svc.SaverService, `127.0.0.1:${port}`);
+    const call = <I, O>(method: UnaryMethod<I, O>, request: I) => callUnary(ownClient, method, request);
+    try {
+      const { sessionId } = await call(
+        ownClient.openFile,
+        create(svc.OpenFileRequestSchema, { path: "limits.h5" }),
+      );
+      await rejectsWithStatus(
+        call(ownClient.openFile, create(svc.OpenFileRequestSchema, { path: "limits-2.h5" })),
+        grpc.status.RESOURCE_EXHAUSTED,
+        /1 sessions are open, the server's limit: close one/,
+      );
+      // 20 calls at once into one writer: two may wait, the others are refused
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          call(ownClient.addLog, create(svc.AddLogRequestSchema, { sessionId, lines: [`line ${i}`] })),
+        ),
+      );
+      const refused = results.filter((r) => r.status === "rejected");
+      assert.ok(refused.length > 0 && refused.length < 20, `${refused.length} of 20 refused`);
+      for (const r of refused) {
+        const error = (r as PromiseRejectedResult).reason as grpc.ServiceError;
+        assert.equal(error.code, grpc.status.RESOURCE_EXHAUSTED);
+        assert.match(error.details, /calls waiting for its writer, the server's limit: wait for answers/);
+      }
+      await call(
+        ownClient.addLog,
+        create(svc.AddLogRequestSchema, { sessionId, lines: ["after the burst"] }),
+      );
+      const status = await call(ownClient.getStatus, create(svc.GetStatusRequestSchema, { sessionId }));
+      assert.equal(status.sessions[0]?.queuedCalls, 0);
+      await call(ownClient.closeFile, create(svc.CloseFileRequestSchema, { sessionId }));
+      const logs = (await loadAll("limits.h5")).logs;
+      assert.equal(logs.length, 20 - refused.length + 1, "every accepted line is in the file");
+      assert.equal(logs.at(-1), "after the burst");
+    } finally {
+      ownClient.close();
+      await own.close();
+    }
   });
 });

@@ -12,20 +12,19 @@ import { createRequire } from "node:module";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import * as healthProto from "@h5saver/proto/grpc/health/v1/health_pb";
-import * as opt from "@h5saver/proto/h5saver/v1/options_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
-import type { Compression } from "../backend/h5-backend.ts";
 import { invalidData, SaverError } from "../errors.ts";
-import type { SaveType } from "../layout/pymodaq-tree.ts";
-import { DEFAULT_FLUSH_POLICY, type DurableEvent, type SaverFileOptions } from "../layout/saver-file.ts";
+import type { DurableEvent } from "../layout/saver-file.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
-import type { DataDistribution } from "../model/data-with-axes.ts";
 import { openSaverFile, type WorkerSaverFile } from "../worker/worker-saver-file.ts";
-import { attributeValueFromProto, axisFromProto, countFromProto, dataToExportFromProto } from "./convert.ts";
+import { axisFromProto, countFromProto, dataToExportFromProto } from "./convert.ts";
 import { createDataRoot } from "./data-root.ts";
 import { addHealthService, addReflectionService } from "./discovery.ts";
 import { type GrpcHandlers, grpcServiceDefinition } from "./grpc-glue.ts";
+import { distributionFromProto, openOptions } from "./open-options.ts";
+import { RateMeter } from "./rate-meter.ts";
 import { createReadingHandlers } from "./reading-handlers.ts";
+import { type ServerLog, silentLog } from "./server-log.ts";
 import { grpcStatus } from "./status.ts";
 
 export interface SaverServerOptions {
@@ -35,18 +34,28 @@ export interface SaverServerOptions {
   readonly maxSessions?: number;
   /** Largest message the server accepts (grpc-js' default, 4 MiB, is below one 2k×2k float64 frame). */
   readonly maxMessageBytes?: number;
+  /** Calls one session may have waiting for its writer; one more gets RESOURCE_EXHAUSTED. */
+  readonly maxQueuedCalls?: number;
+  /** Where events go (default: nowhere; `h5saver serve` logs to stdout). */
+  readonly log?: ServerLog;
 }
 
 export const DEFAULT_MAX_SESSIONS = 64;
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/**
+ * A session's calls run one at a time on its writer thread; a client that fires many calls
+ * without waiting builds a queue here. 256 is far above what a well-behaved client needs (a
+ * Stream call holds at most one frame in it) and bounds the memory a runaway client can pin.
+ */
+export const DEFAULT_MAX_QUEUED_CALLS = 256;
 
 export interface SaverServer {
   readonly server: grpc.Server;
   readonly handlers: GrpcHandlers<typeof svc.SaverService>;
   /** Binds `host:port` (port 0: any free port) and resolves with the port bound. */
   listen(port: number, host?: string): Promise<number>;
-  /** Ends open stream calls, closes every session's file, then stops the server. */
-  close(): Promise<void>;
+  /** Ends open stream calls, closes every session's file, then stops the server; resolves with the files closed. */
+  close(): Promise<number>;
 }
 
 type StreamCall = grpc.ServerDuplexStream<svc.StreamRequest, svc.StreamResponse>;
@@ -61,6 +70,8 @@ interface StreamState {
   appended: number;
   durable: number;
   ended: boolean;
+  bytes: number;
+  readonly rate: RateMeter;
   /** Calls currently sending into this stream (a resumed call may overlap a broken one). */
   readonly calls: Set<StreamCall>;
   /** Frames of all calls of this stream go through here one at a time: a resent frame waits for the original. */
@@ -84,6 +95,19 @@ interface Session {
   readonly streams: Map<string, StreamState>;
   readonly scans: Map<string, ScanState>;
   readonly stopListening: () => void;
+  /** Calls waiting for or running on the writer. */
+  queued: number;
+  bytesReceived: number;
+}
+
+function payloadBytes(dte: DataToExport): number {
+  let bytes = 0;
+  for (const dwa of dte.data) {
+    for (const arrays of [dwa.data, dwa.errors ?? [], dwa.background ?? []]) {
+      for (const array of arrays) bytes += array.byteLength;
+    }
+  }
+  return bytes;
 }
 
 const SERVER_VERSION = readVersion();
@@ -92,6 +116,8 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   const dataRoot = createDataRoot(options.root);
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const maxQueuedCalls = options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS;
+  const log = options.log ?? silentLog;
   const startedAt = Date.now();
   const sessions = new Map<string, Session>();
   /** Absolute file path → the session writing it (or "opening" while OpenFile runs). */
@@ -100,14 +126,46 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
 
   const toStatus = (error: unknown) => grpcStatus(error, dataRoot.root);
 
-  function unary<I, O>(run: (request: I) => Promise<O>): grpc.handleUnaryCall<I, O> {
+  /** The status for a failed call, logged: bugs with their stack, refused requests as warnings. */
+  function failure(method: string, error: unknown, fields: Record<string, string | undefined> = {}) {
+    const status = toStatus(error);
+    if (status.code === grpc.status.INTERNAL) {
+      log.event("error", "call_failed", { method, ...fields, code: "INTERNAL", message: describe(error) });
+    } else {
+      log.event("warn", "call_refused", {
+        method,
+        ...fields,
+        code: grpc.status[status.code],
+        message: status.details,
+      });
+    }
+    return status;
+  }
+
+  function unary<I, O>(method: string, run: (request: I) => Promise<O>): grpc.handleUnaryCall<I, O> {
     return (call, callback) => {
       const work = closing ? Promise.reject(shuttingDown()) : run(call.request);
       work.then(
         (response) => callback(null, response),
-        (error: unknown) => callback(toStatus(error)),
+        (error: unknown) => callback(failure(method, error, { session: sessionIdOf(call.request) })),
       );
     };
+  }
+
+  /** Runs `work` as one of the session's queued calls, refusing it beyond the queue limit. */
+  async function queued<T>(session: Session, work: () => Promise<T>): Promise<T> {
+    if (session.queued >= maxQueuedCalls) {
+      throw new SaverError(
+        "resource_exhausted",
+        `session ${session.id} has ${session.queued} calls waiting for its writer, the server's limit: wait for answers before sending more`,
+      );
+    }
+    session.queued++;
+    try {
+      return await work();
+    } finally {
+      session.queued--;
+    }
   }
 
   function sessionOf(id: string): Session {
@@ -152,6 +210,8 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       durableFrames: BigInt(state.durable),
       appendedSequence: BigInt(state.appended),
       durableSequence: BigInt(state.durable),
+      bytes: BigInt(state.bytes),
+      framesPerSecond: state.rate.perSecond(),
     });
   }
 
@@ -212,8 +272,11 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
         streams: new Map(),
         scans: new Map(),
         stopListening: file.onDurable((event) => onDurable(session, event)),
+        queued: 0,
+        bytesReceived: 0,
       };
       sessions.set(id, session);
+      log.event("info", "session_opened", { session: id, path: target.relative, mode });
       return create(svc.OpenFileResponseSchema, { sessionId: id, path: target.relative });
     } catch (error) {
       holders.delete(target.absolute);
@@ -238,8 +301,17 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       return [...session.streams.values()].map(streamStatus);
     } finally {
       session.stopListening();
-      await session.file.close();
-      holders.delete(session.absolute);
+      try {
+        await session.file.close();
+      } finally {
+        holders.delete(session.absolute);
+        log.event("info", "session_closed", {
+          session: session.id,
+          path: session.path,
+          why: why.message,
+          bytes_received: session.bytesReceived,
+        });
+      }
     }
   }
 
@@ -258,16 +330,19 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
 
   async function addDetector(request: svc.AddDetectorRequest): Promise<svc.AddDetectorResponse> {
     const session = sessionOf(request.sessionId);
-    const detectorId =
+    const detectorId = await queued(session, () =>
       request.scanId === ""
-        ? await session.file.addDetector(request.title, request.settingsXml)
-        : await session.file.addScanDetector(request.scanId, request.title, request.settingsXml);
+        ? session.file.addDetector(request.title, request.settingsXml)
+        : session.file.addScanDetector(request.scanId, request.title, request.settingsXml),
+    );
     return create(svc.AddDetectorResponseSchema, { detectorId });
   }
 
   async function saveSnapshot(request: svc.SaveSnapshotRequest): Promise<svc.SaveSnapshotResponse> {
     const session = sessionOf(request.sessionId);
-    const channelPaths = await session.file.saveSnapshot(request.detectorId, requiredData(request.data));
+    const dte = requiredData(request.data);
+    const channelPaths = await queued(session, () => session.file.saveSnapshot(request.detectorId, dte));
+    session.bytesReceived += payloadBytes(dte);
     session.lastFlushAt = Date.now();
     return create(svc.SaveSnapshotResponseSchema, { channelPaths });
   }
@@ -275,13 +350,14 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   async function beginScan(request: svc.BeginScanRequest): Promise<svc.BeginScanResponse> {
     const session = sessionOf(request.sessionId);
     const distribution = distributionFromProto(request.distribution);
-    const scanId = await session.file.beginScan({
+    const scan = {
       title: request.title,
       settingsXml: request.settingsXml,
       shape: request.shape.map((d, i) => countFromProto(d, `shape[${i}]`)),
       navAxes: request.navAxes.map((axis, i) => axisFromProto(axis, `nav_axes[${i}]`)),
       ...(distribution ? { distribution } : {}),
-    });
+    };
+    const scanId = await queued(session, () => session.file.beginScan(scan));
     session.scans.set(scanId, { id: scanId, points: 0, done: false, perDetector: new Map() });
     return create(svc.BeginScanResponseSchema, { scanId });
   }
@@ -289,7 +365,9 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   async function saveScanPoint(request: svc.SaveScanPointRequest): Promise<svc.SaveScanPointResponse> {
     const session = sessionOf(request.sessionId);
     const indexes = request.indexes.map((d, i) => countFromProto(d, `indexes[${i}]`));
-    await session.file.saveScanPoint(request.scanId, request.detectorId, indexes, requiredData(request.data));
+    const dte = requiredData(request.data);
+    await queued(session, () => session.file.saveScanPoint(request.scanId, request.detectorId, indexes, dte));
+    session.bytesReceived += payloadBytes(dte);
     const scan = session.scans.get(request.scanId);
     const saved = (scan?.perDetector.get(request.detectorId) ?? 0) + 1;
     if (scan) {
@@ -301,7 +379,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
 
   async function endScan(request: svc.EndScanRequest): Promise<svc.EndScanResponse> {
     const session = sessionOf(request.sessionId);
-    await session.file.endScan(request.scanId);
+    await queued(session, () => session.file.endScan(request.scanId));
     session.lastFlushAt = Date.now();
     const scan = session.scans.get(request.scanId);
     if (scan) scan.done = true;
@@ -310,26 +388,34 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
 
   async function startContinuous(request: svc.StartContinuousRequest): Promise<svc.StartContinuousResponse> {
     const session = sessionOf(request.sessionId);
-    const streamId = await session.file.startContinuous(request.detectorId);
+    const streamId = await queued(session, () => session.file.startContinuous(request.detectorId));
     session.streams.set(streamId, {
       id: streamId,
       appended: 0,
       durable: 0,
       ended: false,
+      bytes: 0,
+      rate: new RateMeter(),
       calls: new Set(),
       lock: Promise.resolve(),
+    });
+    log.event("info", "stream_started", {
+      session: session.id,
+      stream: streamId,
+      detector: request.detectorId,
     });
     return create(svc.StartContinuousResponseSchema, { streamId });
   }
 
   async function addLog(request: svc.AddLogRequest): Promise<svc.AddLogResponse> {
-    await sessionOf(request.sessionId).file.addLog(...request.lines);
+    const session = sessionOf(request.sessionId);
+    await queued(session, () => session.file.addLog(...request.lines));
     return create(svc.AddLogResponseSchema, {});
   }
 
   async function flush(request: svc.FlushRequest): Promise<svc.FlushResponse> {
     const session = sessionOf(request.sessionId);
-    await session.file.flush();
+    await queued(session, () => session.file.flush());
     session.lastFlushAt = Date.now();
     return create(svc.FlushResponseSchema, { streams: [...session.streams.values()].map(streamStatus) });
   }
@@ -352,6 +438,8 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
           scans: [...s.scans.values()].map((sc) =>
             create(svc.ScanStatusSchema, { scanId: sc.id, pointsSaved: BigInt(sc.points), done: sc.done }),
           ),
+          queuedCalls: s.queued,
+          bytesReceived: BigInt(s.bytesReceived),
         });
       }),
     });
@@ -371,7 +459,8 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       if (failed) return;
       failed = true;
       bound?.state.calls.delete(call);
-      if (!call.cancelled) call.emit("error", toStatus(error));
+      const status = failure("Stream", error, { session: bound?.session.id, stream: bound?.state.id });
+      if (!call.cancelled) call.emit("error", status);
     };
 
     const bind = (request: svc.StreamRequest) => {
@@ -418,9 +507,14 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
             { field: "sequence" },
           );
         }
-        const receipt = await session.file.append(state.id, requiredData(request.data));
+        const dte = requiredData(request.data);
+        const receipt = await queued(session, () => session.file.append(state.id, dte));
         state.appended = Math.max(state.appended, receipt.frames);
         state.durable = Math.max(state.durable, receipt.durableFrames);
+        const bytes = payloadBytes(dte);
+        state.bytes += bytes;
+        session.bytesReceived += bytes;
+        state.rate.add();
       });
       state.lock = run.catch(() => undefined);
       await run;
@@ -437,6 +531,13 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
           const receipt = await session.file.endContinuous(state.id);
           state.ended = true;
           state.durable = receipt.durableFrames;
+          log.event("info", "stream_ended", {
+            session: session.id,
+            stream: state.id,
+            frames: state.appended,
+            durable_frames: state.durable,
+            bytes: state.bytes,
+          });
         }
       });
       state.lock = run.catch(() => undefined);
@@ -465,6 +566,14 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       // the client left: frames appended stay in the file, the stream stays open for a new call
       failed = true;
       bound?.state.calls.delete(call);
+      if (bound) {
+        log.event("warn", "stream_call_cancelled", {
+          session: bound.session.id,
+          stream: bound.state.id,
+          appended_sequence: bound.state.appended,
+          durable_sequence: bound.state.durable,
+        });
+      }
     });
     call.on("error", () => {
       failed = true;
@@ -480,23 +589,23 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       return { absolute: session.absolute, relative: session.path };
     },
     rootFile: (path) => dataRoot.resolve(path, { saveType: "detector" }),
-    toStatus,
+    failure: (method, error) => failure(method, error),
     refuse: () => (closing ? shuttingDown() : undefined),
   });
 
   const handlers: GrpcHandlers<typeof svc.SaverService> = {
-    openFile: unary(openFile),
-    closeFile: unary(closeFile),
-    addDetector: unary(addDetector),
-    saveSnapshot: unary(saveSnapshot),
-    beginScan: unary(beginScan),
-    saveScanPoint: unary(saveScanPoint),
-    endScan: unary(endScan),
-    startContinuous: unary(startContinuous),
+    openFile: unary("OpenFile", openFile),
+    closeFile: unary("CloseFile", closeFile),
+    addDetector: unary("AddDetector", addDetector),
+    saveSnapshot: unary("SaveSnapshot", saveSnapshot),
+    beginScan: unary("BeginScan", beginScan),
+    saveScanPoint: unary("SaveScanPoint", saveScanPoint),
+    endScan: unary("EndScan", endScan),
+    startContinuous: unary("StartContinuous", startContinuous),
     stream,
-    addLog: unary(addLog),
-    flush: unary(flush),
-    getStatus: unary(getStatus),
+    addLog: unary("AddLog", addLog),
+    flush: unary("Flush", flush),
+    getStatus: unary("GetStatus", getStatus),
     browse: reading.browse,
     readDataset: reading.readDataset,
   };
@@ -523,7 +632,9 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       closing = true;
       health.set("NOT_SERVING");
       const why = shuttingDown();
-      await Promise.allSettled([...sessions.values()].map((session) => closeSession(session, why)));
+      const open = [...sessions.values()];
+      log.event("info", "shutting_down", { open_sessions: open.length });
+      const closed = await Promise.allSettled(open.map((session) => closeSession(session, why)));
       await new Promise<void>((resolve) => {
         // calls still running after a grace period are cut: the files are closed already
         const timer = setTimeout(() => {
@@ -535,8 +646,22 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
           resolve();
         });
       });
+      return closed.filter((result) => result.status === "fulfilled").length;
     },
   };
+}
+
+function sessionIdOf(request: unknown): string | undefined {
+  return typeof request === "object" &&
+    request !== null &&
+    "sessionId" in request &&
+    typeof request.sessionId === "string"
+    ? request.sessionId || undefined
+    : undefined;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
 function shuttingDown(): SaverError {
@@ -546,86 +671,6 @@ function shuttingDown(): SaverError {
 function requiredData(data: svc.SaveSnapshotRequest["data"]): DataToExport {
   if (!data) throw invalidData("data", "is missing: send a DataToExport");
   return dataToExportFromProto(data);
-}
-
-type FileOptions = Omit<SaverFileOptions, "path">;
-
-/** OpenFile's request as the writer's options; enum numbers this version does not know are refused. */
-function openOptions(request: svc.OpenFileRequest): FileOptions {
-  const metadata: Record<string, string | number | boolean> = {};
-  for (const [key, value] of Object.entries(request.metadata)) {
-    metadata[key] = attributeValueFromProto(value, `metadata.${key}`);
-  }
-  const policy = request.flushPolicy;
-  return {
-    mode: pick(OPEN_MODES, request.mode, "mode", "OpenMode") ?? "create",
-    saveType: pick(SAVE_TYPES, request.saveType, "save_type", "SaveType") ?? "detector",
-    compression: compressionFromProto(request.compression),
-    flush: {
-      maxFrames: policy?.maxFrames ?? DEFAULT_FLUSH_POLICY.maxFrames,
-      maxDelayMs: policy?.maxDelayMs ?? DEFAULT_FLUSH_POLICY.maxDelayMs,
-    },
-    metadata,
-  };
-}
-
-const OPEN_MODES: ReadonlyMap<number, "create" | "overwrite" | "append"> = new Map([
-  [opt.OpenMode.CREATE, "create"],
-  [opt.OpenMode.OVERWRITE, "overwrite"],
-  [opt.OpenMode.APPEND, "append"],
-]);
-
-const SAVE_TYPES: ReadonlyMap<number, SaveType> = new Map([
-  [opt.SaveType.DETECTOR, "detector"],
-  [opt.SaveType.SCAN, "scan"],
-  [opt.SaveType.LOGGER, "logger"],
-  [opt.SaveType.CUSTOM, "custom"],
-  [opt.SaveType.ACTUATOR, "actuator"],
-]);
-
-/** The proto's "0 means 5" for compression levels. */
-const DEFAULT_COMPRESSION_LEVEL = 5;
-
-function compressionFromProto(compression: opt.Compression | undefined): Compression {
-  if (!compression) return { kind: "none" };
-  const level = compression.level === 0 ? DEFAULT_COMPRESSION_LEVEL : compression.level;
-  if (level > 9) throw invalidData("compression.level", `${level} is above 9`);
-  switch (compression.kind) {
-    case opt.CompressionKind.UNSPECIFIED:
-    case opt.CompressionKind.NONE:
-      return { kind: "none" };
-    case opt.CompressionKind.GZIP:
-      return { kind: "gzip", level };
-    case opt.CompressionKind.BLOSC_LZ4:
-      return { kind: "blosc-lz4", level };
-    default:
-      throw invalidData("compression.kind", `unknown CompressionKind enum value ${compression.kind}`);
-  }
-}
-
-function distributionFromProto(value: number): DataDistribution | undefined {
-  return pick(
-    new Map<number, DataDistribution>([
-      [1, "uniform"],
-      [2, "spread"],
-    ]),
-    value,
-    "distribution",
-    "DataDistribution",
-  );
-}
-
-/** UNSPECIFIED (0) → undefined (the default); unknown numbers are refused naming the field. */
-function pick<T>(
-  table: ReadonlyMap<number, T>,
-  value: number,
-  field: string,
-  enumName: string,
-): T | undefined {
-  if (value === 0) return undefined;
-  const mapped = table.get(value);
-  if (mapped === undefined) throw invalidData(field, `unknown ${enumName} enum value ${value}`);
-  return mapped;
 }
 
 function readVersion(): string {
