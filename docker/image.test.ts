@@ -91,6 +91,45 @@ print(json.dumps(out))
   >;
 }
 
+/**
+ * Streams `frames` frames into a new file over the TypeScript client and waits until all are
+ * durable, then breaks the call: the stream and the file stay open, as when a lab PC shuts down.
+ */
+async function streamAndLeaveOpen(port: number, file: string, frames: number): Promise<void> {
+  const client = createSaverClient(`127.0.0.1:${port}`, { deadlineMs: 20_000 });
+  try {
+    const remote = await client.openFile({ path: file, mode: "create", flush: { maxFrames: 10 } });
+    const upload = await remote.startContinuous(await remote.addDetector("Spectrometer"));
+    for (let k = 1; k <= frames; k++) await upload.send(frame(k));
+    const deadline = Date.now() + 30_000;
+    while (upload.acknowledged < frames && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(upload.acknowledged, frames);
+    upload.cancel();
+  } finally {
+    client.close();
+  }
+}
+
+/** The file holds the `frames` frames of streamAndLeaveOpen, as h5py reads them. */
+function assertStreamedFile(file: string, frames: number, logs: string): void {
+  assert.ok(existsSync(file), `no ${file}: ${logs}`);
+  const datasets = readWithH5py(file);
+  const dump = JSON.stringify(Object.keys(datasets));
+  // PyMoDAQ's layout of a continuous stream: one enlargeable array a channel, one row a frame
+  const power = datasets["/RawData/Detector000/Data0D/CH00/EnlData00"];
+  assert.ok(power, dump);
+  assert.deepEqual(power.shape, [frames, 1]);
+  assert.deepEqual([...power.head, ...power.tail], [1, 2, 3, frames - 2, frames - 1, frames]);
+  const spectrum = datasets["/RawData/Detector000/Data1D/CH00/EnlData00"];
+  assert.ok(spectrum, dump);
+  assert.deepEqual(spectrum.shape, [frames, 64]);
+  assert.deepEqual(spectrum.head, [1000, 1001, 1002]);
+  assert.deepEqual(spectrum.tail, [frames * 1000 + 61, frames * 1000 + 62, frames * 1000 + 63]);
+  assert.deepEqual(datasets["/RawData/Detector000/NavAxes/Axis00"]?.shape, [frames]);
+}
+
 const skip = engine.ok ? false : `container tests skipped: ${engine.reason}`;
 
 describe("docker/Dockerfile", { skip }, () => {
@@ -188,27 +227,8 @@ describe("docker/Dockerfile", { skip }, () => {
     });
 
     it("keeps every acknowledged frame of a stream still open at SIGTERM, in a file h5py reads", async () => {
-      const client = createSaverClient(`127.0.0.1:${port}`, { deadlineMs: 20_000 });
       const frames = 120;
-      try {
-        const file = await client.openFile({
-          path: "lab/run-001.h5",
-          mode: "create",
-          flush: { maxFrames: 10 },
-        });
-        const detector = await file.addDetector("Spectrometer");
-        const upload = await file.startContinuous(detector);
-        for (let k = 1; k <= frames; k++) await upload.send(frame(k));
-        // every frame durable, and the stream and the file left open, as when a lab PC is shut down
-        const deadline = Date.now() + 30_000;
-        while (upload.acknowledged < frames && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        assert.equal(upload.acknowledged, frames);
-        upload.cancel();
-      } finally {
-        client.close();
-      }
+      await streamAndLeaveOpen(port, "lab/run-001.h5", frames);
 
       const runtime = await tc?.getContainerRuntimeClient();
       assert.ok(runtime && container);
@@ -220,27 +240,14 @@ describe("docker/Dockerfile", { skip }, () => {
       assert.equal(state.ExitCode, 0, logs);
       assert.match(logs, /h5saver stopped: 1 files closed/);
 
-      const saved = path.join(data, "lab/run-001.h5");
-      assert.ok(existsSync(saved), `no ${saved}: ${logs}`);
-      const datasets = readWithH5py(saved);
-      const dump = JSON.stringify(Object.keys(datasets));
-      // PyMoDAQ's layout of a continuous stream: one enlargeable array a channel, one row a frame
-      const power = datasets["/RawData/Detector000/Data0D/CH00/EnlData00"];
-      assert.ok(power, dump);
-      assert.deepEqual(power.shape, [frames, 1]);
-      assert.deepEqual([...power.head, ...power.tail], [1, 2, 3, frames - 2, frames - 1, frames]);
-      const spectrum = datasets["/RawData/Detector000/Data1D/CH00/EnlData00"];
-      assert.ok(spectrum, dump);
-      assert.deepEqual(spectrum.shape, [frames, 64]);
-      assert.deepEqual(spectrum.head, [1000, 1001, 1002]);
-      assert.deepEqual(spectrum.tail, [frames * 1000 + 61, frames * 1000 + 62, frames * 1000 + 63]);
-      assert.deepEqual(datasets["/RawData/Detector000/NavAxes/Axis00"]?.shape, [frames]);
+      assertStreamedFile(path.join(data, "lab/run-001.h5"), frames, logs);
     });
   });
 
   describe("docker/compose.yaml", () => {
     const compose = path.join(REPO, "docker/compose.yaml");
     const project = `h5saver-test-${process.pid}`;
+    let port: number;
     let env: NodeJS.ProcessEnv;
     const run = (...args: string[]) =>
       execFileSync("docker-compose", ["-f", compose, "-p", project, ...args], {
@@ -248,15 +255,25 @@ describe("docker/Dockerfile", { skip }, () => {
         env,
         stdio: ["ignore", "pipe", "pipe"],
       });
+    const docker = (...args: string[]) =>
+      execFileSync("docker", args, { encoding: "utf8", env, stdio: ["ignore", "pipe", "pipe"] }).trim();
+    /** A file in the named volume, as the host sees it. */
+    const inVolume = (file: string) =>
+      path.join(docker("volume", "inspect", "--format", "{{.Mountpoint}}", `${project}_h5saver-data`), file);
 
     before(async () => {
+      port = await freeLoopbackPort();
       env = {
         ...process.env,
         H5SAVER_IMAGE: IMAGE,
-        H5SAVER_PORT: String(await freeLoopbackPort()),
+        H5SAVER_PORT: String(port),
         ACQUIRE_DRIVER: "dmm",
         ACQUIRE_FRAMES: "50",
       };
+    });
+
+    after(() => {
+      if (hasCompose()) run("--profile", "serial", "down", "--volumes", "--timeout", "5");
     });
 
     it("is a valid compose file whose every service uses the host network", (t) => {
@@ -269,33 +286,46 @@ describe("docker/Dockerfile", { skip }, () => {
       assert.match(config, /- \/dev\/ttyUSB0:\/dev\/ttyUSB0/);
     });
 
+    it("runs the saver healthy on its port, and docker compose stop leaves its file whole in the volume", async (t) => {
+      if (!hasCompose()) return t.skip("docker-compose is not installed (docker/engine.sh up installs it)");
+      const began = Date.now();
+      run("up", "-d", "--no-build", "saver");
+      const saver = run("ps", "-q", "saver").trim();
+      let health = "";
+      for (const deadline = Date.now() + 120_000; health !== "healthy" && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        health = docker("inspect", "--format", "{{.State.Health.Status}}", saver);
+      }
+      assert.equal(health, "healthy", run("logs", "--no-color", "saver"));
+      console.log(`# compose: saver healthy ${Date.now() - began} ms after up`);
+
+      await streamAndLeaveOpen(port, "lab/compose.h5", 30);
+      run("stop", "saver"); // SIGTERM, through tini (init: true)
+      const logs = run("logs", "--no-color", "saver");
+      assert.equal(docker("inspect", "--format", "{{.State.ExitCode}}", saver), "0", logs);
+      assert.match(logs, /h5saver stopped: 1 files closed/);
+      assertStreamedFile(inVolume("lab/compose.h5"), 30, logs);
+    });
+
     it("runs a simulated DMM into the saver and leaves its frames in the volume", async (t) => {
       if (!hasCompose()) return t.skip("docker-compose is not installed (docker/engine.sh up installs it)");
       const missing = hardwareCommandsMissing();
       if (missing) return t.skip(missing);
-      try {
-        const began = Date.now();
-        run("up", "-d", "--no-build");
-        const acquisition = run("ps", "-q", "acquisition").trim();
-        const exit = execFileSync("docker", ["wait", acquisition], { encoding: "utf8", env }).trim();
-        const acquired = run("logs", "--no-color", "acquisition");
-        assert.equal(exit, "0", acquired);
-        run("stop", "saver"); // SIGTERM
-        const saverLogs = run("logs", "--no-color", "saver");
-        assert.match(saverLogs, /h5saver stopped: \d+ files closed/);
-        const volume = JSON.parse(
-          execFileSync("docker", ["volume", "inspect", `${project}_h5saver-data`], { encoding: "utf8", env }),
-        ) as { Mountpoint: string }[];
-        const file = path.join(volume[0]?.Mountpoint ?? "", "lab/dmm.h5");
-        assert.ok(existsSync(file), `no ${file}: ${acquired}`);
-        const datasets = readWithH5py(file);
-        const streamed = Object.entries(datasets).filter(([node]) => /EnlData\d+$/.test(node));
-        assert.ok(streamed.length > 0, JSON.stringify(Object.keys(datasets)));
-        for (const [node, dataset] of streamed) assert.equal(dataset.shape[0], 50, node);
-        console.log(`# compose: 50 DMM frames acquired and saved in ${Date.now() - began} ms`);
-      } finally {
-        run("down", "--volumes", "--timeout", "5");
-      }
+      const began = Date.now();
+      run("up", "-d", "--no-build");
+      const acquisition = run("ps", "-q", "acquisition").trim();
+      const exit = docker("wait", acquisition);
+      const acquired = run("logs", "--no-color", "acquisition");
+      assert.equal(exit, "0", acquired);
+      run("stop", "saver");
+      assert.match(run("logs", "--no-color", "saver"), /h5saver stopped: \d+ files closed/);
+      const file = inVolume("lab/dmm.h5");
+      assert.ok(existsSync(file), `no ${file}: ${acquired}`);
+      const datasets = readWithH5py(file);
+      const streamed = Object.entries(datasets).filter(([node]) => /EnlData\d+$/.test(node));
+      assert.ok(streamed.length > 0, JSON.stringify(Object.keys(datasets)));
+      for (const [node, dataset] of streamed) assert.equal(dataset.shape[0], 50, node);
+      console.log(`# compose: 50 DMM frames acquired and saved in ${Date.now() - began} ms`);
     });
   });
 });
