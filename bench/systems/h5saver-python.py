@@ -31,11 +31,10 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "clients" / "python" / "tests"))
 
-import h5py  # noqa: E402
-from baselines import MB, SCENARIOS, frame_pool, frame_sequence, positive_int, wavelength_axis  # noqa: E402
-from h5saver_test_server import start_server, stop_server  # noqa: E402
-
-from h5saver import Axis, Client, DataToExport, DataWithAxes, FlushPolicy  # noqa: E402
+import h5py
+from baselines import MB, SCENARIOS, frame_pool, frame_sequence, positive_int, wavelength_axis
+from h5saver import Axis, Client, DataToExport, DataWithAxes, FlushPolicy
+from h5saver_test_server import start_server, stop_server
 
 SYSTEM = "h5saver-python"
 
@@ -110,7 +109,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--system", default=SYSTEM, choices=[SYSTEM], help="the one system this file runs")
     parser.add_argument("--scenario", required=True, choices=list(SCENARIOS))
     parser.add_argument("--frames", required=True, type=positive_int)
-    parser.add_argument("--out", required=True, type=Path, help="directory for the fresh file (the data root)")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="directory for the fresh file (the data root)"
+    )
     args = parser.parse_args(argv)
     stdout = sys.stdout
     sys.stdout = sys.stderr  # stray prints must not break the one-line contract
