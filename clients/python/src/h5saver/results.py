@@ -23,6 +23,10 @@ class StreamCounts:
     durable_frames: int
     appended_sequence: int
     durable_sequence: int
+    bytes: int = 0
+    """Bytes of array data appended."""
+    frames_per_second: float = 0.0
+    """Frames appended per second over the last few seconds (0 when idle)."""
 
     @classmethod
     def from_proto(cls, message: svc.StreamStatus) -> StreamCounts:
@@ -32,6 +36,8 @@ class StreamCounts:
             durable_frames=message.durable_frames,
             appended_sequence=message.appended_sequence,
             durable_sequence=message.durable_sequence,
+            bytes=message.bytes,
+            frames_per_second=message.frames_per_second,
         )
 
 
@@ -84,6 +90,10 @@ class SessionStatus:
     last_flush_at: float
     streams: tuple[StreamCounts, ...]
     scans: tuple[ScanStatus, ...]
+    queued_calls: int = 0
+    """Calls waiting for the session's writer (at the server's limit, more get RESOURCE_EXHAUSTED)."""
+    bytes_received: int = 0
+    """Bytes of array data received by the session (frames, snapshots, scan points)."""
 
     @classmethod
     def from_proto(cls, message: svc.SessionStatus) -> SessionStatus:
@@ -95,6 +105,8 @@ class SessionStatus:
             last_flush_at=message.last_flush_at,
             streams=tuple(StreamCounts.from_proto(s) for s in message.streams),
             scans=tuple(ScanStatus(s.scan_id, s.points_saved, s.done) for s in message.scans),
+            queued_calls=message.queued_calls,
+            bytes_received=message.bytes_received,
         )
 
 

@@ -1,0 +1,76 @@
+"""h5saver reads 3.x files back: its PyMoDAQ3Loader (h5saver-read-v3.ts) reads PyMoDAQ 3.6's own
+files and h5saver's pymodaq3-layout files to the cases.json inputs — one DataWithAxes per Data
+node with its values, dim, labels, units, background, signal axes and navigation axes (at the
+leading dimensions), and the Logger lines."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+import pymodaq3_reference as ref
+from conftest import REPO_ROOT
+
+READ_TS = "test/interop-pymodaq3/h5saver-read-v3.ts"
+
+
+@pytest.fixture(scope="session")
+def h5saver_reads(h5saver_files, pymodaq3_files) -> dict[str, dict]:
+    files = [str(p) for p in [*h5saver_files.values(), *pymodaq3_files.values()]]
+    proc = subprocess.run(["node", "--import", "tsx", READ_TS, *files], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        pytest.fail(f"{READ_TS} failed (exit {proc.returncode})\n{proc.stderr}", pytrace=False)
+    return json.loads(proc.stdout)
+
+
+def _expected(cases, name, dwa, i):
+    """(stored values, navigation axes [(label, units, values)], background or None)."""
+    if name == "snapshot":
+        bkg = ref.frame_arrays(dwa, 1)[i] if dwa is cases["dte"]["data"][0] else None
+        return ref.frame_arrays(dwa, 1)[i], [], bkg
+    frame = [] if dwa["dim"] == "Data0D" else dwa["shape"]  # 3.x rows/points of 0D data are scalars
+    if name == "continuous":
+        n, dt = cases["continuous"]["frames"], cases["continuous"]["dt"]
+        rows = [ref.frame_arrays(dwa, k + 1)[i] for k in range(n)]
+        return np.stack(rows).reshape([n, *frame]), [("Time axis", "second", np.arange(n) * dt)], None
+    definition = cases["scan" if name == "scan1d" else "scan2d"]
+    shape = definition["shape"]
+    points = [ref.frame_arrays(dwa, p + 1)[i] for p in range(int(np.prod(shape)))]
+    nav = [(a["label"], a["units"], a["data"]) for a in sorted(definition["nav_axes"], key=lambda a: a["index"])]
+    return np.stack(points).reshape([*shape, *frame]), nav, None
+
+
+@pytest.mark.parametrize("writer", ["h5saver", "pymodaq3"])
+@pytest.mark.parametrize("name", ref.FILES)
+def test_h5saver_reads_3x_files(request, h5saver_reads, cases, writer, name):
+    path = request.getfixturevalue(f"{writer}_files")[name]
+    got = h5saver_reads[str(path)]
+    assert got["layout3"] is True
+    assert got["log"] == cases["log_lines"]
+    assert len(got["data"]) == sum(len(d["arrays"]) for d in cases["dte"]["data"])
+    for loaded in got["data"]:
+        where = f"{writer} {name} {loaded['path']}"
+        dwa = next(d for d in cases["dte"]["data"] if d["name"] == loaded["name"])
+        i = dwa["labels"].index(loaded["labels"][0])
+        data, nav, bkg = _expected(cases, name, dwa, i)
+        assert loaded["shape"] == list(data.shape), where
+        np.testing.assert_allclose(loaded["data"], data.ravel(), err_msg=where)
+        assert loaded["units"] == dwa["units"], where
+        assert loaded["dim"] == ("DataND" if nav else dwa["dim"]), where
+        assert loaded["nav_indexes"] == list(range(len(nav))), where
+        if bkg is None:
+            assert loaded["background"] is None, where
+        else:
+            np.testing.assert_allclose(loaded["background"], bkg.ravel(), err_msg=where)
+        axes = {a["index"]: a for a in loaded["axes"]}
+        assert len(axes) == len(loaded["axes"]) == len(nav) + len(dwa["axes"]), where
+        for k, (label, units, values) in enumerate(nav):
+            assert (axes[k]["label"], axes[k]["units"]) == (label, units), where
+            np.testing.assert_allclose(axes[k]["data"], values, err_msg=where)
+        for axis in dwa["axes"]:
+            got_axis = axes[len(nav) + axis["index"]]
+            assert (got_axis["label"], got_axis["units"]) == (axis["label"], axis["units"]), where
+            np.testing.assert_allclose(got_axis["data"], axis["data"], err_msg=where)
