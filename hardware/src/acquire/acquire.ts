@@ -179,6 +179,8 @@ async function stream(
   };
   let stoppedBy: StopReason | undefined;
 
+  /** Set when the frames stop: closing the upload and the file is not acquisition time. */
+  let ended: number | undefined;
   const progress = (): AcquireProgress => {
     const c = driver.counters;
     return {
@@ -190,7 +192,7 @@ async function stream(
       garbageBytes: earlier.garbageBytes + c.garbageBytes,
       missed: earlier.missed + c.missed,
       bytes,
-      seconds: (performance.now() - started) / 1000,
+      seconds: ((ended ?? performance.now()) - started) / 1000,
     };
   };
   const report = () => options.onProgress?.(progress());
@@ -270,6 +272,7 @@ async function stream(
     }
     return { driver, stoppedBy, reconnects, progress };
   } finally {
+    ended = performance.now();
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
     report();
