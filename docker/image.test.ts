@@ -73,6 +73,7 @@ interface H5Dataset {
 
 /** Every dataset of an HDF5 file as h5py sees it: shape and first and last few values. */
 function readWithH5py(file: string): Record<string, H5Dataset> {
+  assert.ok(existsSync(PYTHON), `no ${PYTHON} with h5py: run bash scripts/python-env.sh (npm test does)`);
   const script = `
 import h5py, json, sys
 out = {}
