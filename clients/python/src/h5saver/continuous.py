@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -179,7 +180,9 @@ class ContinuousUpload:
 
     def end(self, timeout: float | None = None) -> Ack:
         """Half-closes the call, ending the stream on the server (trimmed, flushed), and returns
-        the final acknowledgement: every frame appended is then durable."""
+        the final acknowledgement: every frame appended is then durable. ``timeout`` bounds the
+        whole wait (frames still queued must be sent first), in seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             if self._final is not None:
                 return self._final
@@ -188,8 +191,8 @@ class ContinuousUpload:
             first_end = not self._ending
             self._ending = True
         if first_end:
-            self._put_control(_END)
-        self._reader.join(timeout)
+            self._put_control(_END, deadline)
+        self._reader.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         with self._lock:
             if self._final is not None:
                 return self._final
@@ -245,15 +248,17 @@ class ContinuousUpload:
                     "Stream",
                 )
 
-    def _put_control(self, item: object) -> None:
-        """Queues the end marker even when the queue is full of frames a dead call will never
-        take (the queue is then drained: those frames were not sent)."""
+    def _put_control(self, item: object, deadline: float | None = None) -> None:
+        """Queues the end marker behind the frames still queued, or — when the call is dead and
+        will never take them — in their place (those frames were not sent)."""
         while True:
             try:
                 self._queue.put(item, timeout=0.05)
                 return
             except queue.Full:
                 if self._reader.is_alive() and self.error is None:
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise TimeoutError("the send queue stayed full: the server takes no frames") from None
                     continue
                 with contextlib.suppress(queue.Empty):
                     self._queue.get_nowait()
