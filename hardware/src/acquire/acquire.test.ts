@@ -5,6 +5,9 @@ import { cameraImage } from "../drivers/camera/camera-simulator.ts";
 import { dmmReading, formatReading } from "../drivers/dmm/dmm-simulator.ts";
 import { TCD1304_PIXELS } from "../drivers/tcd1304/tcd1304-protocol.ts";
 import { tcd1304Pixel } from "../drivers/tcd1304/tcd1304-simulator.ts";
+import { USB2000_PIXELS } from "../drivers/usb2000/usb2000-protocol.ts";
+import { usb2000Count } from "../drivers/usb2000/usb2000-simulator.ts";
+import { startMemorySimulator } from "../simulators/memory-simulator.ts";
 import { type PtySimulator, startPtySimulator } from "../simulators/pty-simulator.ts";
 import { find, loadFile, startSaver } from "../testing/saver.ts";
 import { acquire } from "./acquire.ts";
@@ -121,5 +124,27 @@ describe("acquire()", () => {
     const xyr = find(await loadFile(path.join(saver.root, "runs/lockin.h5")), "XYR").dwa;
     assert.deepEqual(xyr.labels, ["X", "Y", "R"]);
     assert.equal(xyr.shape[0], 12);
+  });
+
+  it("runs without socat on an in-memory simulator: USB2000+ spectra with their wavelength axis", async () => {
+    const sim = startMemorySimulator("usb2000");
+    after(() => sim.close());
+    const summary = await acquire({
+      driver: "usb2000",
+      port: sim.port,
+      openTransport: sim.openTransport,
+      server: saver.address,
+      file: "runs/spectra.h5",
+      frames: 8,
+      settings: { integrationTimeUs: 1000 },
+    });
+    assert.equal(summary.acknowledged, 8);
+    const spectrum = find(await loadFile(path.join(saver.root, "runs/spectra.h5")), "spectrum").dwa;
+    assert.deepEqual(spectrum.shape, [8, USB2000_PIXELS]);
+    const counts = spectrum.data[0] as Uint16Array;
+    assert.equal(counts[7 * USB2000_PIXELS + 1024], usb2000Count(7, 1024));
+    const wavelength = spectrum.axes.find((a) => a.label === "wavelength");
+    assert.equal(wavelength?.units, "nm");
+    assert.ok(Math.abs((wavelength?.data[0] as number) - 339.6) < 1e-9);
   });
 });
