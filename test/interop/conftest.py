@@ -84,20 +84,30 @@ def pymodaq_files(pymodaq_files_all, pymodaq_backend) -> dict[str, Path]:
     return pymodaq_files_all[pymodaq_backend]
 
 
-@pytest.fixture(scope="session")
-def h5saver_files(tmp_path_factory) -> dict[str, Path]:
+def _write_h5saver(outdir: Path, *extra: str) -> dict[str, Path]:
     _require_ts(WRITE_TS)
-    outdir = tmp_path_factory.mktemp("h5saver")
-    proc = subprocess.run(_node_cmd(WRITE_TS, str(CASES_JSON.relative_to(REPO_ROOT)), str(outdir)),
+    proc = subprocess.run(_node_cmd(WRITE_TS, str(CASES_JSON.relative_to(REPO_ROOT)), str(outdir), *extra),
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     if proc.returncode != 0:
-        pytest.fail(f"h5saver-write.ts failed (exit {proc.returncode})\nstdout:\n{proc.stdout}\n"
-                    f"stderr:\n{proc.stderr}", pytrace=False)
+        pytest.fail(f"h5saver-write.ts {' '.join(extra)} failed (exit {proc.returncode})\nstdout:\n"
+                    f"{proc.stdout}\nstderr:\n{proc.stderr}", pytrace=False)
     files = {mode: outdir / f"{mode}.h5" for mode in MODES}
     missing = [str(p) for p in files.values() if not p.is_file()]
     if missing:
         pytest.fail(f"h5saver-write.ts did not write {missing}", pytrace=False)
     return files
+
+
+@pytest.fixture(scope="session")
+def h5saver_files(tmp_path_factory) -> dict[str, Path]:
+    """The cases written by h5saver's writer in-process."""
+    return _write_h5saver(tmp_path_factory.mktemp("h5saver"))
+
+
+@pytest.fixture(scope="session")
+def service_files(tmp_path_factory) -> dict[str, Path]:
+    """The same cases written through the gRPC service (server on 127.0.0.1, TypeScript client)."""
+    return _write_h5saver(tmp_path_factory.mktemp("h5saver-service"), "--via-service")
 
 
 @pytest.fixture(scope="session")
