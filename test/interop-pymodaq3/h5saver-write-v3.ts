@@ -1,11 +1,12 @@
 /**
  * Writes the pymodaq3 interop cases (cases.json beside this file) with h5saver in the PyMoDAQ 3.x
- * layout into OUTDIR: snapshot.h5, continuous.h5, scan1d.h5 and scan2d.h5, the files
+ * layout into OUTDIR: snapshot.h5, continuous.h5, scan1d.h5, scan2d.h5 (SaverFile) and
+ * adaptive.h5 (H5Saver's PyMoDAQ 3 calls, as DAQ_Scan 3's adaptive scans make them), the files
  * pymodaq3_reference.py writes with PyMoDAQ 3 itself.
  * Usage: node --import tsx test/interop-pymodaq3/h5saver-write-v3.ts CASES.json OUTDIR
  */
 import path from "node:path";
-import { SaverFile } from "../../service/src/index.ts";
+import { H5Saver, SaverFile } from "../../service/src/index.ts";
 import { type Cases, frame, readCases } from "../interop/cases.ts";
 
 const [casesFile, outDir] = process.argv.slice(2);
@@ -13,7 +14,14 @@ if (!casesFile || !outDir) {
   console.error("usage: h5saver-write-v3.ts CASES.json OUTDIR");
   process.exit(2);
 }
-const cases = readCases(casesFile) as Cases & { scan2d: Cases["scan"] };
+interface AdaptiveCase {
+  title: string;
+  settings_xml: string;
+  label: string;
+  units: string;
+  positions: number[];
+}
+const cases = readCases(casesFile) as Cases & { scan2d: Cases["scan"]; adaptive: AdaptiveCase };
 
 function open(name: string, saveType: "detector" | "scan"): Promise<SaverFile> {
   return SaverFile.open({
@@ -69,8 +77,53 @@ async function scan(name: string, def: Cases["scan"]): Promise<void> {
   await file.close();
 }
 
+/** DAQ_Scan 3's adaptive scan: EARRAYs that grow by one point, positions appended as visited. */
+async function adaptive(): Promise<void> {
+  const def = cases.adaptive;
+  const saver = await H5Saver.initFile({
+    basePath: outDir as string,
+    addhocFilePath: "adaptive.h5",
+    saveType: "scan",
+    layout: "pymodaq3",
+  });
+  const scan = await saver.addScanGroup(def.title, def.settings_xml);
+  await saver.setAttributes(scan, { scan_type: "Scan1D", scan_done: false });
+  const nav = await saver.addNavigationAxis(scan, "x_axis", [], {
+    label: def.label,
+    units: def.units,
+    navIndex: 0,
+    enlargeable: true,
+  });
+  const det = await saver.addDetGroup(scan, cases.detector.title, cases.detector.settings_xml);
+  await saver.setAttributes(det, { name: cases.detector.title });
+  const channels: { path: string; d: number; i: number }[] = [];
+  for (const [d, dwa] of frame(cases, 0).data.entries()) {
+    const group = await saver.addDataGroup(det, dwa.dim ?? "Data1D");
+    for (const i of dwa.data.keys()) {
+      channels.push({ path: await saver.addChannelGroup(group, dwa.labels?.[i] ?? ""), d, i });
+    }
+  }
+  for (const [p, position] of def.positions.entries()) {
+    await saver.appendNavigation(nav, position);
+    const point = frame(cases, p);
+    for (const { path, d, i } of channels) {
+      const dwa = point.data[d];
+      if (!dwa) continue;
+      await saver.addData(
+        path,
+        { ...dwa, data: [dwa.data[i] as (typeof dwa.data)[number]], labels: [dwa.labels?.[i] ?? ""] },
+        { enlargeable: true, scanType: "Scan1D", scanSubtype: "Adaptive" },
+      );
+    }
+  }
+  await saver.setAttributes(scan, { scan_done: true });
+  await saver.addLog(...cases.log_lines);
+  await saver.close();
+}
+
 await snapshot();
 await continuous();
 await scan("scan1d.h5", cases.scan);
 await scan("scan2d.h5", cases.scan2d);
-console.log(`wrote snapshot.h5, continuous.h5, scan1d.h5, scan2d.h5 in ${outDir}`);
+await adaptive();
+console.log(`wrote snapshot.h5, continuous.h5, scan1d.h5, scan2d.h5, adaptive.h5 in ${outDir}`);

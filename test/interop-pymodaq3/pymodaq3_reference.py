@@ -20,7 +20,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 CASES_JSON = HERE / "cases.json"
-FILES = ("snapshot", "continuous", "scan1d", "scan2d")
+FILES = ("snapshot", "continuous", "scan1d", "scan2d", "adaptive")
 
 
 def isolate(home: str | None = None) -> None:
@@ -172,6 +172,38 @@ def write_scan(path: Path, cases: dict, key: str) -> Path:
     return Path(path)
 
 
+def write_adaptive(path: Path, cases: dict) -> Path:
+    """DAQ_Scan 3's adaptive Scan1D: navigation axis and data as EARRAYs, one row per visited
+    point (``add_navigation_axis(..., enlargeable=True)``, ``add_data(..., scan_subtype='Adaptive',
+    scan_shape=[0], init=True, add_scan_dim=True, enlargeable=True)``, ``append`` per point)."""
+    definition = cases["adaptive"]
+    h5 = _saver(path, "scan")
+    scan = h5.add_scan_group(definition["title"], settings_bytes(definition["settings_xml"]),
+                             metadata=dict(scan_type="Scan1D"))
+    scan.attrs["scan_done"] = False
+    nav = h5.add_navigation_axis(np.array([0.0]), scan, axis="x_axis", enlargeable=True,
+                                 metadata=dict(units=definition["units"], label=definition["label"],
+                                               nav_index=0))
+    det = h5.add_det_group(scan, cases["detector"]["title"],
+                           settings_bytes(cases["detector"]["settings_xml"]),
+                           metadata=dict(name=cases["detector"]["title"]))
+
+    def write(channel, dwa, i):
+        first = frame_arrays(dwa, 1)[i]
+        data = first[0] if dwa["dim"] == "Data0D" else first
+        return h5.add_data(channel, data_dict(dwa, i, data), scan_type="Scan1D", scan_subtype="Adaptive",
+                           scan_shape=[0], init=True, add_scan_dim=True, enlargeable=True)
+
+    arrays = _channels(h5, det, cases, write)
+    for p, position in enumerate(definition["positions"]):
+        nav.append(np.array(position))
+        for dwa, i, array in arrays:
+            array.append(frame_arrays(dwa, p + 1)[i])
+    scan.attrs["scan_done"] = True
+    _close(h5, cases)
+    return Path(path)
+
+
 def write_all(outdir: Path, cases: dict) -> dict[str, Path]:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -180,6 +212,7 @@ def write_all(outdir: Path, cases: dict) -> dict[str, Path]:
         "continuous": write_continuous(outdir / "continuous.h5", cases),
         "scan1d": write_scan(outdir / "scan1d.h5", cases, "scan"),
         "scan2d": write_scan(outdir / "scan2d.h5", cases, "scan2d"),
+        "adaptive": write_adaptive(outdir / "adaptive.h5", cases),
     }
 
 

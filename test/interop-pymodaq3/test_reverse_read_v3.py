@@ -36,6 +36,11 @@ def _expected(cases, name, dwa, i):
         n, dt = cases["continuous"]["frames"], cases["continuous"]["dt"]
         rows = [ref.frame_arrays(dwa, k + 1)[i] for k in range(n)]
         return np.stack(rows).reshape([n, *frame]), [("Time axis", "second", np.arange(n) * dt)], None
+    if name == "adaptive":
+        positions = cases["adaptive"]["positions"]
+        rows = [ref.frame_arrays(dwa, p + 1)[i] for p in range(len(positions))]
+        nav = [(cases["adaptive"]["label"], cases["adaptive"]["units"], positions)]  # in visiting order
+        return np.stack(rows).reshape([len(positions), *frame]), nav, None
     definition = cases["scan" if name == "scan1d" else "scan2d"]
     shape = definition["shape"]
     points = [ref.frame_arrays(dwa, p + 1)[i] for p in range(int(np.prod(shape)))]

@@ -14,13 +14,15 @@ import type { NumericArray } from "../model/dtype.ts";
 import { addEnlargeableArrays, writeSnapshotArrays } from "./dwa-nodes.ts";
 import { ensureFolderOf, pymodaqFilePath } from "./file-naming.ts";
 import { arrayNodeName } from "./node-names.ts";
-import { py } from "./pymodaq-attribute.ts";
+import { decodeAttribute, py, pyScalar } from "./pymodaq-attribute.ts";
 import { PyMoDAQTree, type SaveType } from "./pymodaq-tree.ts";
 import { type LayoutOptions, type ResolvedLayout, resolveLayout } from "./v3/layout-flavour.ts";
 import { addAxesV3, channelsOfV3, writeChannelV3 } from "./v3/v3-channels.ts";
+import { addNavigationAxisV3 } from "./v3/v3-scan.ts";
 import {
   addEArrayV3,
   addIncrementalGroupV3,
+  capitalize,
   castArray,
   checkSaveTypeV3,
   createTreeV3,
@@ -47,6 +49,23 @@ export interface InitFileOptions extends LayoutOptions {
 export interface AddDataOptions {
   /** An EARRAY that grows by one row per call (continuous saving) instead of CARRAYs. */
   readonly enlargeable?: boolean;
+  /**
+   * pymodaq3 only, with `enlargeable`: the `scan_type` / `scan_subtype` of the Data EARRAY —
+   * 'scan1D' and '' (continuous saving) by default; DAQ_Scan 3's adaptive scans pass e.g.
+   * 'Scan1D' / 'Adaptive', which makes PyMoDAQ 3 read the navigation axes point by point.
+   */
+  readonly scanType?: string;
+  readonly scanSubtype?: string;
+}
+
+export interface NavigationAxisOptions {
+  readonly label?: string;
+  readonly units?: string;
+  /** The scan dimension the axis spans (DAQ_Scan 3: 0 for x, 1 for y; -1 for a curvilinear coordinate). */
+  readonly navIndex: number;
+  /** An empty EARRAY that `appendNavigation` grows by one position per point (adaptive scans). */
+  readonly enlargeable?: boolean;
+  readonly title?: string;
 }
 
 /**
@@ -59,13 +78,21 @@ export class H5Saver {
   readonly tree: PyMoDAQTree;
   readonly #compression: Compression;
   readonly #layout: ResolvedLayout;
+  readonly #saveType: SaveType;
   readonly #rows = new Map<string, number>();
 
-  private constructor(filePath: string, tree: PyMoDAQTree, compression: Compression, layout: ResolvedLayout) {
+  private constructor(
+    filePath: string,
+    tree: PyMoDAQTree,
+    compression: Compression,
+    layout: ResolvedLayout,
+    saveType: SaveType,
+  ) {
     this.filePath = filePath;
     this.tree = tree;
     this.#compression = compression;
     this.#layout = layout;
+    this.#saveType = saveType;
   }
 
   /** PyMoDAQ's `init_file(update_h5, custom_naming, addhoc_file_path)`. */
@@ -108,7 +135,7 @@ export class H5Saver {
       await backend.close().catch(() => undefined);
       throw error;
     }
-    return new H5Saver(filePath, tree, options.compression ?? { kind: "none" }, layout);
+    return new H5Saver(filePath, tree, options.compression ?? { kind: "none" }, layout, saveType);
   }
 
   get rawGroup(): string {
@@ -179,6 +206,13 @@ export class H5Saver {
       });
     }
     if (this.#layout.flavour === "pymodaq3") return [await this.#addDataV3(channel, dwa, options)];
+    if (options.scanType !== undefined || options.scanSubtype !== undefined) {
+      throw new SaverError(
+        "invalid_data",
+        "scanType and scanSubtype are PyMoDAQ 3 attributes: leave them out, or open the file with layout 'pymodaq3'",
+        { field: "scanType" },
+      );
+    }
     if (!options.enlargeable) {
       await writeSnapshotArrays(this.tree, channel, dwa, this.#compression);
       return dwa.data.map((_, i) => `${channel}/${arrayNodeName("data", i)}`);
@@ -265,7 +299,8 @@ export class H5Saver {
             type: "data",
             dtype,
             dataDimension: chan.dataDimension,
-            scanType: "scan1D",
+            scanType: uncapitalize(options.scanType ?? "scan1D"),
+            scanSubtype: options.scanSubtype ?? "",
             metadata: chan.metadata,
           },
           chan.frameShape,
@@ -298,6 +333,84 @@ export class H5Saver {
     return node;
   }
 
+  /**
+   * pymodaq3 only — PyMoDAQ 3's `add_navigation_axis(data, where, axis)`: `<SaveType>_<axis>`
+   * (`Scan_x_axis`, `Scan_y_axis`, `Scan_00_axis` …) holding the scan positions, or with
+   * `enlargeable` an empty EARRAY for `appendNavigation` (DAQ_Scan 3's adaptive scans).
+   */
+  addNavigationAxis(
+    where: string,
+    axis: string,
+    values: readonly number[] | Float64Array,
+    options: NavigationAxisOptions,
+  ): Promise<string> {
+    if (this.#layout.flavour !== "pymodaq3") {
+      return Promise.reject(
+        new SaverError(
+          "failed_precondition",
+          "addNavigationAxis writes PyMoDAQ 3's Scan_x_axis arrays: open the file with layout 'pymodaq3' (4.x scans take their axes in SaverFile.beginScan)",
+        ),
+      );
+    }
+    if (!/^(x|y|z|time|\d{2}|curvilinear)_axis$/.test(axis)) {
+      return Promise.reject(
+        new SaverError(
+          "invalid_data",
+          `navigation axis '${axis}': use x_axis, y_axis, z_axis, time_axis, curvilinear_axis or NN_axis`,
+          { field: "axis" },
+        ),
+      );
+    }
+    return addNavigationAxisV3(
+      this.tree,
+      where,
+      capitalize(`${this.#saveType}_${axis}`),
+      Float64Array.from(values),
+      {
+        label: options.label ?? "",
+        units: options.units ?? "",
+        navIndex: options.navIndex,
+        ...(options.enlargeable ? { enlargeable: true } : {}),
+        ...(options.title ? { title: options.title } : {}),
+        compression: this.#compression,
+      },
+    );
+  }
+
+  /** One more position in an enlargeable navigation axis (`nav_axis.append(position)` in DAQ_Scan 3). */
+  async appendNavigation(axisPath: string, position: number): Promise<void> {
+    const info = await this.tree.backend.datasetInfo(axisPath).catch(() => undefined);
+    const type = info ? decodeAttribute((await this.tree.backend.getAttributes(axisPath)).type) : undefined;
+    if (!info || type !== "navigation_axis" || info.maxShape[0] !== null || info.shape.length !== 1) {
+      throw new SaverError(
+        "not_found",
+        `'${axisPath}' is not an enlargeable navigation axis; make one with addNavigationAxis({enlargeable: true})`,
+        { node: axisPath },
+      );
+    }
+    const row = info.shape[0] ?? 0;
+    await this.tree.backend.resize(axisPath, [row + 1]);
+    await this.tree.backend.writeSlice(axisPath, [row], [1], Float64Array.of(position));
+    await this.tree.setShapeAttribute(axisPath, [row + 1]);
+  }
+
+  /**
+   * PyMoDAQ's `node.attrs[name] = value` for plain values (str, bool, int, float), stored as
+   * PyMoDAQ stores them — e.g. `scan_done` at the end of a scan, `scan_type` on a scan group.
+   */
+  async setAttributes(
+    path: string,
+    values: Readonly<Record<string, string | number | boolean>>,
+  ): Promise<void> {
+    if (!(await this.tree.backend.exists(path))) {
+      throw new SaverError("not_found", `no node '${path}' in ${this.filePath}`, { node: path });
+    }
+    await this.tree.setAttributes(
+      path,
+      Object.fromEntries(Object.entries(values).map(([name, value]) => [name, pyScalar(value)])),
+    );
+  }
+
   addLog(...lines: string[]): Promise<void> {
     return this.tree.addLog(lines);
   }
@@ -314,4 +427,9 @@ export class H5Saver {
 
 function storedDtype(dwa: DataWithAxes): string {
   return dwa.dtype === "bool" ? "uint8" : dwa.dtype;
+}
+
+/** `utils.uncapitalize`, as PyMoDAQ 3's `add_array` stores `scan_type`: 'Scan1D' → 'scan1D'. */
+function uncapitalize(name: string): string {
+  return `${name.slice(0, 1).toLowerCase()}${name.slice(1)}`;
 }

@@ -59,8 +59,9 @@ export class PyMoDAQ3Loader {
     const channel = parentOf(path);
     const channelTitle = String((await this.attributes(channel)).TITLE ?? "");
     const stored = (await this.#backend.datasetInfo(path)).shape;
-    const navAxes =
-      typeof attributes.scan_type === "string" && attributes.scan_type ? await this.#navAxes(path) : [];
+    // PyMoDAQ 3 reads the positions of adaptive scans point by point, others as np.unique
+    const adaptive = text(attributes.scan_subtype).toLowerCase() === "adaptive";
+    const navAxes = text(attributes.scan_type) ? await this.#navAxes(path, adaptive) : [];
     // leading dimensions are navigation: the scan's, or the rows of an enlargeable array
     const navCount = Math.min(
       stored.length,
@@ -92,7 +93,7 @@ export class PyMoDAQ3Loader {
         shape: stored.length > 0 ? stored : [1],
         ...(isDType(dtype) && dtype === "bool" ? { dtype } : {}),
         source: attributes.source === "calculated" ? "calculated" : "raw",
-        distribution: attributes.distribution === "spread" ? "spread" : "uniform",
+        distribution: adaptive || attributes.distribution === "spread" ? "spread" : "uniform",
         labels: [text(attributes.label) || channelTitle],
         units: text(attributes.units),
         axes,
@@ -115,9 +116,10 @@ export class PyMoDAQ3Loader {
   /**
    * `find_scan_node`: walk up to the first group of type 'scan'; its children and its parent's
    * children of type 'navigation_axis' are the navigation axes, at their `nav_index`, with
-   * PyMoDAQ 3's `np.unique` of the visited positions (sorted distinct values).
+   * PyMoDAQ 3's `np.unique` of the visited positions (sorted distinct values), or the positions
+   * themselves for adaptive scans.
    */
-  async #navAxes(path: string): Promise<ExplicitAxisInput[]> {
+  async #navAxes(path: string, pointByPoint: boolean): Promise<ExplicitAxisInput[]> {
     let current = parentOf(path);
     while ((await this.attributes(current)).type !== "scan") {
       if (current === "/") return [];
@@ -137,7 +139,9 @@ export class PyMoDAQ3Loader {
           label: text(attributes.label),
           units: text(attributes.units),
           index,
-          data: unique(await this.#backend.read(childPath)),
+          data: pointByPoint
+            ? await this.#backend.read(childPath)
+            : unique(await this.#backend.read(childPath)),
         });
       }
     }

@@ -281,4 +281,74 @@ describe("H5Saver with layout 'pymodaq3'", () => {
       assert.equal(await attr(b, `${rows}/Data`, "scan_type"), "scan1D");
     });
   });
+
+  it("writes DAQ_Scan 3's adaptive scans: enlargeable navigation axis and Data rows appended point by point", async () => {
+    const saver = await H5Saver.initFile({
+      basePath: dir,
+      addhocFilePath: "adaptive.h5",
+      saveType: "scan",
+      layout: "pymodaq3",
+    });
+    const scan = await saver.addScanGroup("adaptive", "<All_settings/>");
+    await saver.setAttributes(scan, { scan_type: "Scan1D", scan_done: false });
+    const nav = await saver.addNavigationAxis(scan, "x_axis", [], {
+      label: "x",
+      units: "mm",
+      navIndex: 0,
+      enlargeable: true,
+    });
+    assert.equal(nav, "/Raw_datas/Scan000/Scan_x_axis");
+    await assert.rejects(
+      saver.addNavigationAxis(scan, "w_axis", [1], { navIndex: 0 }),
+      (e) => e instanceof SaverError,
+    );
+    const channel = await saver.addChannelGroup(
+      await saver.addDataGroup(await saver.addDetGroup(scan, "d"), "data0D"),
+      "p",
+    );
+    for (const [p, x] of [0.5, 0.1, 0.9].entries()) {
+      await saver.appendNavigation(nav, x);
+      await saver.addData(
+        channel,
+        { name: "p", data: [Float64Array.of(p)] },
+        { enlargeable: true, scanType: "Scan1D", scanSubtype: "Adaptive" },
+      );
+    }
+    await assert.rejects(saver.appendNavigation(`${channel}/Data`, 1), (e) => e instanceof SaverError);
+    await saver.close();
+    await inFile(saver.filePath, async (b) => {
+      assert.deepEqual(await b.read(nav), Float64Array.of(0.5, 0.1, 0.9));
+      assert.deepEqual(await attr(b, nav, "shape"), [3]);
+      assert.equal(await attr(b, nav, "CLASS"), "EARRAY");
+      assert.equal(await attr(b, nav, "nav_index"), 0);
+      assert.equal(await attr(b, scan, "scan_done"), false);
+      assert.equal(await attr(b, `${channel}/Data`, "scan_type"), "scan1D");
+      assert.equal(await attr(b, `${channel}/Data`, "scan_subtype"), "Adaptive");
+      assert.deepEqual(await b.read(`${channel}/Data`), Float64Array.of(0, 1, 2));
+    });
+  });
+
+  it("keeps PyMoDAQ 3's calls to the pymodaq3 layout", async () => {
+    const saver = await H5Saver.initFile({ basePath: dir, addhocFilePath: "v4.h5", saveType: "scan" });
+    try {
+      await assert.rejects(
+        saver.addNavigationAxis("/RawData", "x_axis", [1], { navIndex: 0 }),
+        (e) => e instanceof SaverError,
+      );
+      const channel = await saver.addChannelGroup(
+        await saver.addDataGroup(await saver.addDetGroup(saver.rawGroup, "d"), "data1D"),
+        "c",
+      );
+      await assert.rejects(
+        saver.addData(
+          channel,
+          { name: "c", data: [Float64Array.of(1, 2)] },
+          { enlargeable: true, scanSubtype: "Adaptive" },
+        ),
+        (e) => e instanceof SaverError && e.details.field === "scanType",
+      );
+    } finally {
+      await saver.close();
+    }
+  });
 });

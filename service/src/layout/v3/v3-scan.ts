@@ -1,3 +1,4 @@
+import type { Compression } from "../../backend/h5-backend.ts";
 import { SaverError } from "../../errors.ts";
 import type { DataToExport } from "../../model/data-to-export.ts";
 import { product } from "../../model/dtype.ts";
@@ -6,7 +7,7 @@ import { py } from "../pymodaq-attribute.ts";
 import type { PyMoDAQTree } from "../pymodaq-tree.ts";
 import type { ScanDefinition } from "../scan.ts";
 import { addAxesV3, addBackgroundV3, channelsOfDte, type WriteOptionsV3 } from "./v3-channels.ts";
-import { addCArrayV3, addIncrementalGroupV3, castArray, getSetDataGroupV3 } from "./v3-tree.ts";
+import { addCArrayV3, addEArrayV3, addIncrementalGroupV3, castArray, getSetDataGroupV3 } from "./v3-tree.ts";
 
 /** DAQ_Scan 3's scan type for a scan of this many dimensions (`scanner.py` SCAN_TYPES). */
 export function scanTypeV3(dimensions: number): "Scan1D" | "Scan2D" | "Sequential" {
@@ -50,6 +51,45 @@ export function navigationArraysV3(
     ];
   }
   return values.map((v, k) => ({ name: `Scan_${String(k).padStart(2, "0")}_axis`, navIndex: k, values: v }));
+}
+
+export interface NavigationAxisOptionsV3 {
+  readonly label: string;
+  readonly units: string;
+  /** The scan dimension it spans; -1 for DAQ_Scan 3's curvilinear coordinate of adaptive tabular scans. */
+  readonly navIndex: number;
+  /** An EARRAY that grows by one position per point (adaptive scans, continuous saving). */
+  readonly enlargeable?: boolean;
+  readonly title?: string;
+  readonly compression: Compression;
+}
+
+/**
+ * `add_navigation_axis(data, parent_group, axis, enlargeable, title, metadata)`: a float64
+ * CARRAY of the positions (or an empty EARRAY to append them to), type 'navigation_axis',
+ * data_dimension '1D', with `units`, `label` and `nav_index` as DAQ_Scan 3 passes them.
+ */
+export async function addNavigationAxisV3(
+  tree: PyMoDAQTree,
+  where: string,
+  name: string,
+  values: Float64Array,
+  options: NavigationAxisOptionsV3,
+): Promise<string> {
+  const spec = {
+    name,
+    type: "navigation_axis" as const,
+    dtype: "float64" as const,
+    dataDimension: "1D" as const,
+    ...(options.title ? { title: options.title } : {}),
+    metadata: {
+      units: py.str(options.units),
+      label: py.str(options.label),
+      nav_index: py.int(options.navIndex),
+    },
+  };
+  if (options.enlargeable) return (await addEArrayV3(tree, where, spec, [], options.compression)).path;
+  return addCArrayV3(tree, where, spec, [values.length], values, options.compression);
 }
 
 interface DetectorNodes {
@@ -100,24 +140,12 @@ export class ScanV3 {
     );
     for (const nav of navigationArraysV3(definition)) {
       const axis = definition.navAxes.find((a) => a.index === nav.navIndex);
-      await addCArrayV3(
-        tree,
-        path,
-        {
-          name: nav.name,
-          type: "navigation_axis",
-          dtype: "float64",
-          dataDimension: "1D",
-          metadata: {
-            units: py.str(axis?.units ?? ""),
-            label: py.str(axis?.label ?? ""),
-            nav_index: py.int(nav.navIndex),
-          },
-        },
-        [nav.values.length],
-        nav.values,
-        options.compression,
-      );
+      await addNavigationAxisV3(tree, path, nav.name, nav.values, {
+        label: axis?.label ?? "",
+        units: axis?.units ?? "",
+        navIndex: nav.navIndex,
+        compression: options.compression,
+      });
     }
     return new ScanV3(tree, path, definition, options);
   }
