@@ -16,7 +16,7 @@ import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import { invalidData, SaverError } from "../errors.ts";
 import type { DurableEvent } from "../layout/saver-file.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
-import { openSaverFile, type WorkerSaverFile } from "../worker/worker-saver-file.ts";
+import { openSaverFile } from "../worker/worker-saver-file.ts";
 import { axisFromProto, countFromProto, dataToExportFromProto } from "./convert.ts";
 import { createDataRoot } from "./data-root.ts";
 import { addHealthService, addReflectionService } from "./discovery.ts";
@@ -25,7 +25,9 @@ import { distributionFromProto, openOptions } from "./open-options.ts";
 import { RateMeter } from "./rate-meter.ts";
 import { createReadingHandlers } from "./reading-handlers.ts";
 import { type ServerLog, silentLog } from "./server-log.ts";
+import { ack, payloadBytes, type Session, type StreamState, streamStatus } from "./session.ts";
 import { grpcStatus } from "./status.ts";
+import { handleStreamCall } from "./stream-call.ts";
 
 export interface SaverServerOptions {
   /** The data root: every client path is resolved under it. Must exist. */
@@ -56,58 +58,6 @@ export interface SaverServer {
   listen(port: number, host?: string): Promise<number>;
   /** Ends open stream calls, closes every session's file, then stops the server; resolves with the files closed. */
   close(): Promise<number>;
-}
-
-type StreamCall = grpc.ServerDuplexStream<svc.StreamRequest, svc.StreamResponse>;
-
-/**
- * One continuous stream of a session. Sequence numbers start at 1 and advance by one per frame
- * across calls, and every frame appended is one row, so the highest appended sequence is the
- * frame count and the durable sequence is the durable frame count.
- */
-interface StreamState {
-  readonly id: string;
-  appended: number;
-  durable: number;
-  ended: boolean;
-  bytes: number;
-  readonly rate: RateMeter;
-  /** Calls currently sending into this stream (a resumed call may overlap a broken one). */
-  readonly calls: Set<StreamCall>;
-  /** Frames of all calls of this stream go through here one at a time: a resent frame waits for the original. */
-  lock: Promise<unknown>;
-}
-
-interface ScanState {
-  readonly id: string;
-  points: number;
-  done: boolean;
-  readonly perDetector: Map<string, number>;
-}
-
-interface Session {
-  readonly id: string;
-  readonly path: string;
-  readonly absolute: string;
-  readonly file: WorkerSaverFile;
-  readonly openedAt: number;
-  lastFlushAt: number;
-  readonly streams: Map<string, StreamState>;
-  readonly scans: Map<string, ScanState>;
-  readonly stopListening: () => void;
-  /** Calls waiting for or running on the writer. */
-  queued: number;
-  bytesReceived: number;
-}
-
-function payloadBytes(dte: DataToExport): number {
-  let bytes = 0;
-  for (const dwa of dte.data) {
-    for (const arrays of [dwa.data, dwa.errors ?? [], dwa.background ?? []]) {
-      for (const array of arrays) bytes += array.byteLength;
-    }
-  }
-  return bytes;
 }
 
 const SERVER_VERSION = readVersion();
@@ -192,27 +142,6 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       );
     }
     return state;
-  }
-
-  function ack(state: StreamState, final = false): svc.StreamResponse {
-    return create(svc.StreamResponseSchema, {
-      appendedSequence: BigInt(state.appended),
-      durableSequence: BigInt(state.durable),
-      durableFrames: BigInt(state.durable),
-      final,
-    });
-  }
-
-  function streamStatus(state: StreamState): svc.StreamStatus {
-    return create(svc.StreamStatusSchema, {
-      streamId: state.id,
-      frames: BigInt(state.appended),
-      durableFrames: BigInt(state.durable),
-      appendedSequence: BigInt(state.appended),
-      durableSequence: BigInt(state.durable),
-      bytes: BigInt(state.bytes),
-      framesPerSecond: state.rate.perSecond(),
-    });
   }
 
   function onDurable(session: Session, event: DurableEvent): void {
@@ -445,142 +374,6 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     });
   }
 
-  /**
-   * One Stream call. Backpressure: the call is paused while a frame is being appended, so grpc-js
-   * stops reading once its small object buffer (16 messages) is full and HTTP/2 flow control then
-   * holds the sender. A call that breaks leaves the stream open for the next call.
-   */
-  function stream(call: StreamCall): void {
-    let bound: { session: Session; state: StreamState } | undefined;
-    let failed = false;
-    let pending: Promise<unknown> = Promise.resolve();
-
-    const fail = (error: unknown) => {
-      if (failed) return;
-      failed = true;
-      bound?.state.calls.delete(call);
-      const status = failure("Stream", error, { session: bound?.session.id, stream: bound?.state.id });
-      if (!call.cancelled) call.emit("error", status);
-    };
-
-    const bind = (request: svc.StreamRequest) => {
-      if (closing) throw shuttingDown();
-      if (request.sessionId === "" || request.streamId === "") {
-        throw invalidData(
-          request.sessionId === "" ? "session_id" : "stream_id",
-          "is required in the first message of a Stream call",
-        );
-      }
-      const session = sessionOf(request.sessionId);
-      const state = streamOf(session, request.streamId);
-      state.calls.add(call);
-      bound = { session, state };
-      return bound;
-    };
-
-    const handle = async (request: svc.StreamRequest): Promise<void> => {
-      const { session, state } = bound ?? bind(request);
-      if (request.sessionId !== "" && request.sessionId !== session.id) {
-        throw invalidData("session_id", `'${request.sessionId}' differs from this call's ${session.id}`);
-      }
-      if (request.streamId !== "" && request.streamId !== state.id) {
-        throw invalidData("stream_id", `'${request.streamId}' differs from this call's ${state.id}`);
-      }
-      const sequence = countFromProto(request.sequence, "sequence");
-      const run = state.lock.then(async () => {
-        if (state.ended) {
-          throw new SaverError(
-            "failed_precondition",
-            `stream ${state.id} has ended: it takes no more frames`,
-          );
-        }
-        if (sequence === 0) throw invalidData("sequence", "is 0: the first frame of a stream is 1");
-        if (sequence <= state.appended) {
-          // a resent frame: appended already, so acknowledged and not written again
-          call.write(ack(state));
-          return;
-        }
-        if (sequence > state.appended + 1) {
-          throw new SaverError(
-            "failed_precondition",
-            `sequence ${sequence} leaves a gap: stream ${state.id} has appended up to ${state.appended}; send ${state.appended + 1} next`,
-            { field: "sequence" },
-          );
-        }
-        const dte = requiredData(request.data);
-        const receipt = await queued(session, () => session.file.append(state.id, dte));
-        state.appended = Math.max(state.appended, receipt.frames);
-        state.durable = Math.max(state.durable, receipt.durableFrames);
-        const bytes = payloadBytes(dte);
-        state.bytes += bytes;
-        session.bytesReceived += bytes;
-        state.rate.add();
-      });
-      state.lock = run.catch(() => undefined);
-      await run;
-    };
-
-    const halfClose = async (): Promise<void> => {
-      if (!bound) {
-        call.end();
-        return;
-      }
-      const { session, state } = bound;
-      const run = state.lock.then(async () => {
-        if (!state.ended) {
-          const receipt = await session.file.endContinuous(state.id);
-          state.ended = true;
-          state.durable = receipt.durableFrames;
-          log.event("info", "stream_ended", {
-            session: session.id,
-            stream: state.id,
-            frames: state.appended,
-            durable_frames: state.durable,
-            bytes: state.bytes,
-          });
-        }
-      });
-      state.lock = run.catch(() => undefined);
-      await run;
-      state.calls.delete(call);
-      call.write(ack(state, true));
-      call.end();
-    };
-
-    call.on("data", (request: svc.StreamRequest) => {
-      if (failed) return;
-      call.pause();
-      pending = handle(request).then(() => {
-        if (!failed) call.resume();
-      }, fail);
-    });
-    call.on("end", () => {
-      // grpc-js reports a client's cancel as the end of its messages first and as 'cancelled' a
-      // moment later: wait one turn of the event loop so that a cancel never ends the stream
-      pending = pending
-        .then(() => new Promise((resolve) => setImmediate(resolve)))
-        .then(() => (failed || call.cancelled ? undefined : halfClose()))
-        .catch(fail);
-    });
-    call.on("cancelled", () => {
-      // the client left: frames appended stay in the file, the stream stays open for a new call
-      failed = true;
-      bound?.state.calls.delete(call);
-      if (bound) {
-        log.event("warn", "stream_call_cancelled", {
-          session: bound.session.id,
-          stream: bound.state.id,
-          appended_sequence: bound.state.appended,
-          durable_sequence: bound.state.durable,
-        });
-      }
-    });
-    call.on("error", () => {
-      failed = true;
-      bound?.state.calls.delete(call);
-    });
-  }
-
   const reading = createReadingHandlers({
     async sessionFile(sessionId) {
       const session = sessionOf(sessionId);
@@ -602,7 +395,16 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     saveScanPoint: unary("SaveScanPoint", saveScanPoint),
     endScan: unary("EndScan", endScan),
     startContinuous: unary("StartContinuous", startContinuous),
-    stream,
+    stream: (call) =>
+      handleStreamCall(call, {
+        sessionOf,
+        streamOf,
+        queued,
+        failure,
+        refuse: () => (closing ? shuttingDown() : undefined),
+        requiredData,
+        log,
+      }),
     addLog: unary("AddLog", addLog),
     flush: unary("Flush", flush),
     getStatus: unary("GetStatus", getStatus),

@@ -1,0 +1,162 @@
+/**
+ * One call of the bidirectional `Stream` RPC: frames in by sequence number, acknowledgements of
+ * durable frames out. A resent frame (sequence already appended) is acknowledged, not written
+ * again; a gap is refused naming the sequence to send; a call that breaks leaves the stream open
+ * for the next call to resume.
+ */
+
+import type * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import { invalidData, SaverError } from "../errors.ts";
+import type { DataToExport } from "../model/data-to-export.ts";
+import { countFromProto } from "./convert.ts";
+import type { ServerLog } from "./server-log.ts";
+import { ack, payloadBytes, type Session, type StreamCall, type StreamState } from "./session.ts";
+import type { GrpcStatus } from "./status.ts";
+
+/** What a Stream call needs from the server. */
+export interface StreamContext {
+  sessionOf(id: string): Session;
+  streamOf(session: Session, id: string): StreamState;
+  queued<T>(session: Session, work: () => Promise<T>): Promise<T>;
+  /** The status for a failed call, logged. */
+  failure(method: string, error: unknown, fields: Record<string, string | undefined>): GrpcStatus;
+  /** An error when the server takes no new calls (shutting down). */
+  refuse(): Error | undefined;
+  requiredData(data: svc.StreamRequest["data"]): DataToExport;
+  readonly log: ServerLog;
+}
+
+/**
+ * One Stream call. Backpressure: the call is paused while a frame is being appended, so grpc-js
+ * stops reading once its small object buffer (16 messages) is full and HTTP/2 flow control then
+ * holds the sender. A call that breaks leaves the stream open for the next call.
+ */
+export function handleStreamCall(call: StreamCall, context: StreamContext): void {
+  const { sessionOf, streamOf, queued, failure, log } = context;
+  let bound: { session: Session; state: StreamState } | undefined;
+  let failed = false;
+  let pending: Promise<unknown> = Promise.resolve();
+
+  const fail = (error: unknown) => {
+    if (failed) return;
+    failed = true;
+    bound?.state.calls.delete(call);
+    const status = failure("Stream", error, { session: bound?.session.id, stream: bound?.state.id });
+    if (!call.cancelled) call.emit("error", status);
+  };
+
+  const bind = (request: svc.StreamRequest) => {
+    const refused = context.refuse();
+    if (refused) throw refused;
+    if (request.sessionId === "" || request.streamId === "") {
+      throw invalidData(
+        request.sessionId === "" ? "session_id" : "stream_id",
+        "is required in the first message of a Stream call",
+      );
+    }
+    const session = sessionOf(request.sessionId);
+    const state = streamOf(session, request.streamId);
+    state.calls.add(call);
+    bound = { session, state };
+    return bound;
+  };
+
+  const handle = async (request: svc.StreamRequest): Promise<void> => {
+    const { session, state } = bound ?? bind(request);
+    if (request.sessionId !== "" && request.sessionId !== session.id) {
+      throw invalidData("session_id", `'${request.sessionId}' differs from this call's ${session.id}`);
+    }
+    if (request.streamId !== "" && request.streamId !== state.id) {
+      throw invalidData("stream_id", `'${request.streamId}' differs from this call's ${state.id}`);
+    }
+    const sequence = countFromProto(request.sequence, "sequence");
+    const run = state.lock.then(async () => {
+      if (state.ended) {
+        throw new SaverError("failed_precondition", `stream ${state.id} has ended: it takes no more frames`);
+      }
+      if (sequence === 0) throw invalidData("sequence", "is 0: the first frame of a stream is 1");
+      if (sequence <= state.appended) {
+        // a resent frame: appended already, so acknowledged and not written again
+        call.write(ack(state));
+        return;
+      }
+      if (sequence > state.appended + 1) {
+        throw new SaverError(
+          "failed_precondition",
+          `sequence ${sequence} leaves a gap: stream ${state.id} has appended up to ${state.appended}; send ${state.appended + 1} next`,
+          { field: "sequence" },
+        );
+      }
+      const dte = context.requiredData(request.data);
+      const receipt = await queued(session, () => session.file.append(state.id, dte));
+      state.appended = Math.max(state.appended, receipt.frames);
+      state.durable = Math.max(state.durable, receipt.durableFrames);
+      const bytes = payloadBytes(dte);
+      state.bytes += bytes;
+      session.bytesReceived += bytes;
+      state.rate.add();
+    });
+    state.lock = run.catch(() => undefined);
+    await run;
+  };
+
+  const halfClose = async (): Promise<void> => {
+    if (!bound) {
+      call.end();
+      return;
+    }
+    const { session, state } = bound;
+    const run = state.lock.then(async () => {
+      if (!state.ended) {
+        const receipt = await session.file.endContinuous(state.id);
+        state.ended = true;
+        state.durable = receipt.durableFrames;
+        log.event("info", "stream_ended", {
+          session: session.id,
+          stream: state.id,
+          frames: state.appended,
+          durable_frames: state.durable,
+          bytes: state.bytes,
+        });
+      }
+    });
+    state.lock = run.catch(() => undefined);
+    await run;
+    state.calls.delete(call);
+    call.write(ack(state, true));
+    call.end();
+  };
+
+  call.on("data", (request: svc.StreamRequest) => {
+    if (failed) return;
+    call.pause();
+    pending = handle(request).then(() => {
+      if (!failed) call.resume();
+    }, fail);
+  });
+  call.on("end", () => {
+    // grpc-js reports a client's cancel as the end of its messages first and as 'cancelled' a
+    // moment later: wait one turn of the event loop so that a cancel never ends the stream
+    pending = pending
+      .then(() => new Promise((resolve) => setImmediate(resolve)))
+      .then(() => (failed || call.cancelled ? undefined : halfClose()))
+      .catch(fail);
+  });
+  call.on("cancelled", () => {
+    // the client left: frames appended stay in the file, the stream stays open for a new call
+    failed = true;
+    bound?.state.calls.delete(call);
+    if (bound) {
+      log.event("warn", "stream_call_cancelled", {
+        session: bound.session.id,
+        stream: bound.state.id,
+        appended_sequence: bound.state.appended,
+        durable_sequence: bound.state.durable,
+      });
+    }
+  });
+  call.on("error", () => {
+    failed = true;
+    bound?.state.calls.delete(call);
+  });
+}
