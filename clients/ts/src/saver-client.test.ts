@@ -54,8 +54,15 @@ describe("SaverClient", () => {
     const upload = await file.startContinuous(spectrometer);
     const acks: number[] = [];
     upload.onAck((ack) => acks.push(ack.durableSequence));
-    for (let k = 1; k <= 200; k++) await upload.send(frame(k));
+    // the same acknowledgements, consumed as an async iterable while the frames go out
+    const iterated = (async () => {
+      const seen: number[] = [];
+      for await (const ack of upload.acknowledgements()) seen.push(ack.durableSequence);
+      return seen;
+    })();
+    await upload.sendAll(Array.from({ length: 200 }, (_, i) => frame(i + 1)));
     const counts = await upload.end();
+    assert.deepEqual(await iterated, acks);
 
     assert.deepEqual(counts, { frames: 200, durableFrames: 200 });
     assert.equal(upload.acknowledged, 200);

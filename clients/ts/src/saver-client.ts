@@ -496,6 +496,51 @@ export class ContinuousUpload {
   }
 
   /**
+   * The acknowledgements from now on, as an async iterable that ends after the final one (after
+   * `end()`) and throws the call's error if it fails: `for await (const ack of upload.acknowledgements())`.
+   */
+  async *acknowledgements(): AsyncGenerator<Ack> {
+    const queue: Ack[] = [];
+    let wake: (() => void) | undefined;
+    let settled = false;
+    let failure: unknown;
+    const off = this.onAck((ack) => {
+      queue.push(ack);
+      wake?.();
+    });
+    this.#final.then(
+      () => {
+        settled = true;
+        wake?.();
+      },
+      (error: unknown) => {
+        failure = error;
+        settled = true;
+        wake?.();
+      },
+    );
+    try {
+      for (;;) {
+        const next = queue.shift();
+        if (next) {
+          yield next;
+          if (next.final) return;
+        } else if (settled) {
+          if (failure) throw failure;
+          return;
+        } else {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+        }
+      }
+    } finally {
+      off();
+    }
+  }
+
+  /**
    * Sends the next frame (sequence numbers 1, 2, …). Resolves once the call's write buffer has
    * taken it — at once, or after 'drain' when the buffer is full — and rejects once the call failed.
    */
