@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { cameraImage } from "../drivers/camera/camera-simulator.ts";
-import { dmmReading, formatReading } from "../drivers/dmm/dmm-simulator.ts";
 import { TCD1304_PIXELS } from "../drivers/tcd1304/tcd1304-protocol.ts";
 import { tcd1304Pixel } from "../drivers/tcd1304/tcd1304-simulator.ts";
 import { USB2000_PIXELS } from "../drivers/usb2000/usb2000-protocol.ts";
 import { usb2000Count } from "../drivers/usb2000/usb2000-simulator.ts";
+import { DeviceError } from "../errors.ts";
 import { startMemorySimulator } from "../simulators/memory-simulator.ts";
 import { type PtySimulator, startPtySimulator } from "../simulators/pty-simulator.ts";
 import { find, loadFile, startSaver } from "../testing/saver.ts";
@@ -86,25 +86,6 @@ describe("acquire()", () => {
     assert.deepEqual(pixels, cameraImage(sequences[last] as number, 128, 96, "uint16"));
   });
 
-  it("saves DMM readings as 0D data", async () => {
-    const sim = await simulator("dmm");
-    const summary = await acquire({
-      driver: "dmm",
-      port: sim.port,
-      server: saver.address,
-      file: "runs/dmm.h5",
-      frames: 25,
-      settings: { nplc: 0.02 },
-    });
-    assert.equal(summary.acknowledged, 25);
-    const voltage = find(await loadFile(path.join(saver.root, "runs/dmm.h5")), "voltage").dwa;
-    assert.equal(voltage.units, "V");
-    assert.deepEqual(
-      [...(voltage.data[0] ?? [])],
-      Array.from({ length: 25 }, (_, k) => Number(formatReading(dmmReading(k)))),
-    );
-  });
-
   it("stops cleanly when aborted, with every frame sent acknowledged", async () => {
     const sim = await simulator("sr830");
     const controller = new AbortController();
@@ -146,5 +127,17 @@ describe("acquire()", () => {
     const wavelength = spectrum.axes.find((a) => a.label === "wavelength");
     assert.equal(wavelength?.units, "nm");
     assert.ok(Math.abs((wavelength?.data[0] as number) - 339.6) < 1e-9);
+  });
+
+  it("rejects with not_found when the port does not exist, before touching the saver", async () => {
+    await assert.rejects(
+      acquire({ driver: "dmm", port: "/nonexistent/tty", server: saver.address, file: "runs/none.h5" }),
+      (error: unknown) => {
+        assert.ok(error instanceof DeviceError);
+        assert.equal(error.code, "not_found");
+        assert.equal(error.message, "no serial port at /nonexistent/tty");
+        return true;
+      },
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { DataToExport } from "@h5saver/service";
+import type { DataToExport } from "../model.ts";
 
 export const DRIVER_NAMES = ["dmm", "sr830", "usb2000", "tcd1304", "camera"] as const;
 export type DriverName = (typeof DRIVER_NAMES)[number];

@@ -1,6 +1,6 @@
-import { type Axis, createAxis, createDataToExport } from "@h5saver/service";
 import { createCameraDecoder } from "../../decoders/camera-decoder.ts";
 import { DeviceError } from "../../errors.ts";
+import { type Axis, createAxis, createDataToExport } from "../../model.ts";
 import { createCounters, type DeviceIdentity, type Driver, type Frame } from "../driver.ts";
 import {
   DEFAULT_QUEUE_FRAMES,

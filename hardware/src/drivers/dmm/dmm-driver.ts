@@ -1,5 +1,5 @@
-import { createDataToExport } from "@h5saver/service";
 import { DeviceError } from "../../errors.ts";
+import { createDataToExport } from "../../model.ts";
 import { createCounters, type DeviceIdentity, type Driver, type Frame } from "../driver.ts";
 import { DEFAULT_TIMEOUT_MS, type DriverOptions, deviceLabel } from "../driver-options.ts";
 import { createLineChannel } from "../line-channel.ts";

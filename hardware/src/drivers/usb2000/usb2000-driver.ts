@@ -1,10 +1,10 @@
-import { type Axis, createAxis, createDataToExport } from "@h5saver/service";
 import {
   createOoiReplyDecoder,
   type OoiExpectation,
   type OoiReply,
 } from "../../decoders/ooi-reply-decoder.ts";
 import { DeviceError } from "../../errors.ts";
+import { type Axis, createAxis, createDataToExport } from "../../model.ts";
 import { createCounters, type DeviceIdentity, type Driver, type Frame } from "../driver.ts";
 import { DEFAULT_TIMEOUT_MS, type DriverOptions, deviceLabel } from "../driver-options.ts";
 import { settingsXml } from "../settings-xml.ts";
