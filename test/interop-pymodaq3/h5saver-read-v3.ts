@@ -31,7 +31,13 @@ async function read(file: string): Promise<unknown> {
       nav_indexes: dwa.navIndexes,
       data: numbers(dwa.data[0] ?? []),
       background: dwa.background ? numbers(dwa.background[0] ?? []) : null,
-      axes: dwa.axes.map((a) => ({ label: a.label, units: a.units, index: a.index, data: numbers(a.data) })),
+      axes: dwa.axes.map((a) => ({
+        label: a.label,
+        units: a.units,
+        index: a.index,
+        spread_order: a.spreadOrder,
+        data: numbers(a.data),
+      })),
     }));
     return { layout3: await isLayoutV3(backend), data, log: await loader.logLines() };
   } finally {

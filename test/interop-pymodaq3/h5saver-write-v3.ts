@@ -1,6 +1,6 @@
 /**
  * Writes the pymodaq3 interop cases (cases.json beside this file) with h5saver in the PyMoDAQ 3.x
- * layout into OUTDIR: snapshot.h5, continuous.h5, scan1d.h5, scan2d.h5 (SaverFile) and
+ * layout into OUTDIR: snapshot.h5, continuous.h5, scan1d.h5, scan2d.h5, tabular.h5 (SaverFile) and
  * adaptive.h5 (H5Saver's PyMoDAQ 3 calls, as DAQ_Scan 3's adaptive scans make them), the files
  * pymodaq3_reference.py writes with PyMoDAQ 3 itself.
  * Usage: node --import tsx test/interop-pymodaq3/h5saver-write-v3.ts CASES.json OUTDIR
@@ -21,7 +21,8 @@ interface AdaptiveCase {
   units: string;
   positions: number[];
 }
-const cases = readCases(casesFile) as Cases & { scan2d: Cases["scan"]; adaptive: AdaptiveCase };
+type ScanCase = Cases["scan"] & { distribution?: "uniform" | "spread" };
+const cases = readCases(casesFile) as Cases & { scan2d: ScanCase; tabular: ScanCase; adaptive: AdaptiveCase };
 
 function open(name: string, saveType: "detector" | "scan"): Promise<SaverFile> {
   return SaverFile.open({
@@ -55,13 +56,20 @@ async function continuous(): Promise<void> {
   await file.close();
 }
 
-async function scan(name: string, def: Cases["scan"]): Promise<void> {
+async function scan(name: string, def: ScanCase): Promise<void> {
   const file = await open(name, "scan");
   const scanPath = await file.beginScan({
     title: def.title,
     settingsXml: def.settings_xml,
     shape: def.shape,
-    navAxes: def.nav_axes.map((a) => ({ label: a.label, units: a.units, index: a.index, data: a.data })),
+    navAxes: def.nav_axes.map((a) => ({
+      label: a.label,
+      units: a.units,
+      index: a.index,
+      spreadOrder: a.spread_order,
+      data: a.data,
+    })),
+    ...(def.distribution ? { distribution: def.distribution } : {}),
   });
   const det = await file.addScanDetector(scanPath, cases.detector.title, cases.detector.settings_xml);
   const [nx = 1, ny = 1] = def.shape;
@@ -125,5 +133,6 @@ await snapshot();
 await continuous();
 await scan("scan1d.h5", cases.scan);
 await scan("scan2d.h5", cases.scan2d);
+await scan("tabular.h5", cases.tabular);
 await adaptive();
-console.log(`wrote snapshot.h5, continuous.h5, scan1d.h5, scan2d.h5, adaptive.h5 in ${outDir}`);
+console.log(`wrote snapshot.h5, continuous.h5, scan1d.h5, scan2d.h5, tabular.h5, adaptive.h5 in ${outDir}`);

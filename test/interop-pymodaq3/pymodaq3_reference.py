@@ -20,7 +20,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 CASES_JSON = HERE / "cases.json"
-FILES = ("snapshot", "continuous", "scan1d", "scan2d", "adaptive")
+FILES = ("snapshot", "continuous", "scan1d", "scan2d", "tabular", "adaptive")
 
 
 def isolate(home: str | None = None) -> None:
@@ -132,20 +132,27 @@ def write_continuous(path: Path, cases: dict) -> Path:
     return Path(path)
 
 
-def scan_type(shape) -> str:
-    return {1: "Scan1D", 2: "Scan2D"}.get(len(shape), "Sequential")
+def scan_type(definition: dict) -> str:
+    if definition.get("distribution") == "spread":
+        return "Tabular"
+    return {1: "Scan1D", 2: "Scan2D"}.get(len(definition["shape"]), "Sequential")
 
 
 def write_scan(path: Path, cases: dict, key: str) -> Path:
     definition = cases[key]
     shape = list(definition["shape"])
     h5 = _saver(path, "scan")
+    stype = scan_type(definition)
     scan = h5.add_scan_group(definition["title"], settings_bytes(definition["settings_xml"]),
-                             metadata=dict(scan_type=scan_type(shape)))
+                             metadata=dict(scan_type=stype))
     scan.attrs["scan_done"] = False
-    axes = sorted(definition["nav_axes"], key=lambda a: a["index"])
+    if stype == "Tabular":  # one array of positions per actuator, Scan_00_axis …
+        for k, axis in enumerate(sorted(definition["nav_axes"], key=lambda a: a["spread_order"])):
+            h5.add_navigation_axis(np.asarray(axis["data"], dtype=np.float64), scan, axis=f"{k:02d}_axis",
+                                   metadata=dict(units=axis["units"], label=axis["label"], nav_index=k))
+    axes = [] if stype == "Tabular" else sorted(definition["nav_axes"], key=lambda a: a["index"])
     grid = np.array(np.meshgrid(*[np.asarray(a["data"], dtype=np.float64) for a in axes],
-                                indexing="ij")).reshape(len(axes), -1).T  # x outer, y inner
+                                indexing="ij")).reshape(len(axes), -1).T if axes else None  # x outer, y inner
     names = ["x_axis", "y_axis"] if len(shape) <= 2 else [f"{k:02d}_axis" for k in range(len(shape))]
     for k, axis in enumerate(axes):
         values = grid[:, k] if len(shape) <= 2 else np.asarray(axis["data"], dtype=np.float64)
@@ -158,7 +165,7 @@ def write_scan(path: Path, cases: dict, key: str) -> Path:
     def write(channel, dwa, i):
         first = frame_arrays(dwa, 1)[i]
         data = first[0] if dwa["dim"] == "Data0D" else first  # DAQ_Scan 3 hands 0D data as a scalar
-        return h5.add_data(channel, data_dict(dwa, i, data), scan_type=scan_type(shape),
+        return h5.add_data(channel, data_dict(dwa, i, data), scan_type=stype,
                            scan_subtype="Linear", scan_shape=shape, init=True, add_scan_dim=True,
                            enlargeable=False)
 
@@ -212,6 +219,7 @@ def write_all(outdir: Path, cases: dict) -> dict[str, Path]:
         "continuous": write_continuous(outdir / "continuous.h5", cases),
         "scan1d": write_scan(outdir / "scan1d.h5", cases, "scan"),
         "scan2d": write_scan(outdir / "scan2d.h5", cases, "scan2d"),
+        "tabular": write_scan(outdir / "tabular.h5", cases, "tabular"),
         "adaptive": write_adaptive(outdir / "adaptive.h5", cases),
     }
 

@@ -1,6 +1,6 @@
 """PyMoDAQ 3.6's own reader (H5BrowserUtil + h5utils.get_h5_data_from_node, what its H5Browser
 plots) loads every data node of h5saver's pymodaq3-layout files — snapshot, continuous stream,
-1D, 2D and adaptive scans — with the values, signal axes, navigation axes, labels and units the inputs
+1D, 2D, Tabular and adaptive scans — with the values, signal axes, navigation axes, labels and units the inputs
 define. The same expectations are first checked on PyMoDAQ 3's own files."""
 from __future__ import annotations
 
@@ -13,6 +13,12 @@ from packaging import version
 import pymodaq3_reference as ref
 
 WRITERS = ("h5saver", "pymodaq3")
+# the spread scans: their navigation arrays as (label, units, positions), in nav_index order
+SPREAD = {
+    "adaptive": lambda c: [(c["adaptive"]["label"], c["adaptive"]["units"], c["adaptive"]["positions"])],
+    "tabular": lambda c: [(a["label"], a["units"], a["data"])
+                          for a in sorted(c["tabular"]["nav_axes"], key=lambda a: a["spread_order"])],
+}
 
 
 def _files(request, writer):
@@ -37,13 +43,12 @@ def _expected(cases, name, dwa, i):
         n, dt = cases["continuous"]["frames"], cases["continuous"]["dt"]
         data = np.stack([ref.frame_arrays(dwa, k + 1)[i] for k in range(n)])
         return np.squeeze(data.astype(np.float64)), {"nav_00": ("Time axis", "second", np.arange(n) * dt)}
-    if name == "adaptive":
-        # PyMoDAQ 3 reads an adaptive scan as spread points: a 'Scan index' axis whose `datas`
-        # hold each navigation array's positions in visiting order (checked in the test)
-        positions = cases["adaptive"]["positions"]
-        data = np.stack([ref.frame_arrays(dwa, p + 1)[i] for p in range(len(positions))])
-        return np.squeeze(data.astype(np.float64)), {
-            "nav_x_axis": ("Scan index", "", np.arange(len(positions)))}
+    if name in SPREAD:
+        # PyMoDAQ 3 reads adaptive and Tabular scans as spread points: a 'Scan index' axis whose
+        # `datas` hold each navigation array's positions in visiting order (checked in the test)
+        n = len(SPREAD[name](cases)[0][2])
+        data = np.stack([ref.frame_arrays(dwa, p + 1)[i] for p in range(n)])
+        return np.squeeze(data.astype(np.float64)), {"nav_x_axis": ("Scan index", "", np.arange(n))}
     definition = cases["scan" if name == "scan1d" else "scan2d"]
     shape = definition["shape"]
     points = [ref.frame_arrays(dwa, p + 1)[i] for p in range(int(np.prod(shape)))]
@@ -100,10 +105,13 @@ def test_pymodaq3_loads_every_data_node(request, cases, writer, name):
             assert (got["label"], got["units"]) == (label, units), f"{where} {key}"
             np.testing.assert_allclose(got["data"], values, err_msg=f"{where} {key}")
         assert node["spread"] is (name == "adaptive"), where
-        if name == "adaptive":
+        if name in SPREAD:
             nav_x = node["axes"]["nav_x_axis"]
-            assert nav_x["labels"] == [cases["adaptive"]["label"]], where
-            np.testing.assert_allclose(nav_x["datas"][0], cases["adaptive"]["positions"], err_msg=where)
+            expected = SPREAD[name](cases)
+            assert nav_x["labels"] == [label for label, _, _ in expected], where
+            assert nav_x["all_units"] == [units for _, units, _ in expected], where
+            for got, (_, _, positions) in zip(nav_x["datas"], expected, strict=True):
+                np.testing.assert_allclose(got, positions, err_msg=where)
     assert logs == cases["log_lines"]
     # H5Browser 3 refuses files older than 2.0; PyMoDAQ 4+ refuses files older than 4.0
     assert version.parse("2.0") <= version.parse(root_version) < version.parse("4.0")

@@ -27,7 +27,8 @@ def h5saver_reads(h5saver_files, pymodaq3_files) -> dict[str, dict]:
 
 
 def _expected(cases, name, dwa, i):
-    """(stored values, navigation axes [(label, units, values)], background or None)."""
+    """(stored values, navigation axes [(label, units, values)], background, None, or 'spread'
+    when the navigation axes all span the point dimension)."""
     if name == "snapshot":
         bkg = ref.frame_arrays(dwa, 1)[i] if dwa is cases["dte"]["data"][0] else None
         return ref.frame_arrays(dwa, 1)[i], [], bkg
@@ -36,11 +37,16 @@ def _expected(cases, name, dwa, i):
         n, dt = cases["continuous"]["frames"], cases["continuous"]["dt"]
         rows = [ref.frame_arrays(dwa, k + 1)[i] for k in range(n)]
         return np.stack(rows).reshape([n, *frame]), [("Time axis", "second", np.arange(n) * dt)], None
-    if name == "adaptive":
-        positions = cases["adaptive"]["positions"]
-        rows = [ref.frame_arrays(dwa, p + 1)[i] for p in range(len(positions))]
-        nav = [(cases["adaptive"]["label"], cases["adaptive"]["units"], positions)]  # in visiting order
-        return np.stack(rows).reshape([len(positions), *frame]), nav, None
+    if name in ("adaptive", "tabular"):
+        # spread points: every navigation array on the point dimension, positions in visiting order
+        if name == "adaptive":
+            nav = [(cases["adaptive"]["label"], cases["adaptive"]["units"], cases["adaptive"]["positions"])]
+        else:
+            nav = [(a["label"], a["units"], a["data"])
+                   for a in sorted(cases["tabular"]["nav_axes"], key=lambda a: a["spread_order"])]
+        n = len(nav[0][2])
+        rows = [ref.frame_arrays(dwa, p + 1)[i] for p in range(n)]
+        return np.stack(rows).reshape([n, *frame]), nav, "spread"
     definition = cases["scan" if name == "scan1d" else "scan2d"]
     shape = definition["shape"]
     points = [ref.frame_arrays(dwa, p + 1)[i] for p in range(int(np.prod(shape)))]
@@ -61,21 +67,26 @@ def test_h5saver_reads_3x_files(request, h5saver_reads, cases, writer, name):
         dwa = next(d for d in cases["dte"]["data"] if d["name"] == loaded["name"])
         i = dwa["labels"].index(loaded["labels"][0])
         data, nav, bkg = _expected(cases, name, dwa, i)
+        spread = isinstance(bkg, str)
+        if spread:
+            bkg = None
         assert loaded["shape"] == list(data.shape), where
         np.testing.assert_allclose(loaded["data"], data.ravel(), err_msg=where)
         assert loaded["units"] == dwa["units"], where
         assert loaded["dim"] == ("DataND" if nav else dwa["dim"]), where
-        assert loaded["nav_indexes"] == list(range(len(nav))), where
+        assert loaded["nav_indexes"] == list(range(1 if spread else len(nav))), where
         if bkg is None:
             assert loaded["background"] is None, where
         else:
             np.testing.assert_allclose(loaded["background"], bkg.ravel(), err_msg=where)
-        axes = {a["index"]: a for a in loaded["axes"]}
-        assert len(axes) == len(loaded["axes"]) == len(nav) + len(dwa["axes"]), where
-        for k, (label, units, values) in enumerate(nav):
-            assert (axes[k]["label"], axes[k]["units"]) == (label, units), where
-            np.testing.assert_allclose(axes[k]["data"], values, err_msg=where)
+        navs = sorted((a for a in loaded["axes"] if a["index"] < (1 if spread else len(nav))),
+                      key=lambda a: (a["index"], a["spread_order"]))
+        signals = {a["index"]: a for a in loaded["axes"] if a not in navs}
+        assert len(navs) == len(nav) and len(signals) == len(dwa["axes"]), where
+        for got_axis, (label, units, values) in zip(navs, nav, strict=True):
+            assert (got_axis["label"], got_axis["units"]) == (label, units), where
+            np.testing.assert_allclose(got_axis["data"], values, err_msg=where)
         for axis in dwa["axes"]:
-            got_axis = axes[len(nav) + axis["index"]]
+            got_axis = signals[(1 if spread else len(nav)) + axis["index"]]
             assert (got_axis["label"], got_axis["units"]) == (axis["label"], axis["units"]), where
             np.testing.assert_allclose(got_axis["data"], axis["data"], err_msg=where)

@@ -61,7 +61,9 @@ export class PyMoDAQ3Loader {
     const stored = (await this.#backend.datasetInfo(path)).shape;
     // PyMoDAQ 3 reads the positions of adaptive scans point by point, others as np.unique
     const adaptive = text(attributes.scan_subtype).toLowerCase() === "adaptive";
-    const navAxes = text(attributes.scan_type) ? await this.#navAxes(path, adaptive) : [];
+    // adaptive and Tabular scans visit spread points: every navigation array holds one position per point
+    const spread = adaptive || text(attributes.scan_type).toLowerCase() === "tabular";
+    const navAxes = text(attributes.scan_type) ? await this.#navAxes(path, spread) : [];
     // leading dimensions are navigation: the scan's, or the rows of an enlargeable array
     const navCount = Math.min(
       stored.length,
@@ -93,7 +95,7 @@ export class PyMoDAQ3Loader {
         shape: stored.length > 0 ? stored : [1],
         ...(isDType(dtype) && dtype === "bool" ? { dtype } : {}),
         source: attributes.source === "calculated" ? "calculated" : "raw",
-        distribution: adaptive || attributes.distribution === "spread" ? "spread" : "uniform",
+        distribution: spread || attributes.distribution === "spread" ? "spread" : "uniform",
         labels: [text(attributes.label) || channelTitle],
         units: text(attributes.units),
         axes,
@@ -115,7 +117,8 @@ export class PyMoDAQ3Loader {
 
   /**
    * `find_scan_node`: walk up to the first group of type 'scan'; its children and its parent's
-   * children of type 'navigation_axis' are the navigation axes, at their `nav_index`, with
+   * children of type 'navigation_axis' are the navigation axes, at their `nav_index` (all on
+   * the point dimension, in `nav_index` order, for spread points), with
    * PyMoDAQ 3's `np.unique` of the visited positions (sorted distinct values), or the positions
    * themselves for adaptive scans.
    */
@@ -127,18 +130,22 @@ export class PyMoDAQ3Loader {
     }
     const candidates = [current, ...(current === "/" ? [] : [parentOf(current)])];
     const axes: ExplicitAxisInput[] = [];
+    const seen = new Set<number>();
     for (const group of candidates) {
       for (const child of await this.#backend.children(group)) {
         const childPath = join(group, child.name);
         if (child.kind !== "dataset") continue;
         const attributes = await this.attributes(childPath);
         if (attributes.type !== "navigation_axis") continue;
-        const index = Number(attributes.nav_index ?? 0);
-        if (index < 0 || axes.some((a) => a.index === index)) continue;
+        const navIndex = Number(attributes.nav_index ?? 0);
+        if (navIndex < 0 || seen.has(navIndex)) continue;
+        seen.add(navIndex);
         axes.push({
           label: text(attributes.label),
           units: text(attributes.units),
-          index,
+          // spread points: every axis spans the one point dimension, in nav_index order
+          index: pointByPoint ? 0 : navIndex,
+          spreadOrder: pointByPoint ? navIndex : 0,
           data: pointByPoint
             ? await this.#backend.read(childPath)
             : unique(await this.#backend.read(childPath)),

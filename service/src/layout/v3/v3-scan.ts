@@ -9,9 +9,17 @@ import type { ScanDefinition } from "../scan.ts";
 import { addAxesV3, addBackgroundV3, channelsOfDte, type WriteOptionsV3 } from "./v3-channels.ts";
 import { addCArrayV3, addEArrayV3, addIncrementalGroupV3, castArray, getSetDataGroupV3 } from "./v3-tree.ts";
 
-/** DAQ_Scan 3's scan type for a scan of this many dimensions (`scanner.py` SCAN_TYPES). */
-export function scanTypeV3(dimensions: number): "Scan1D" | "Scan2D" | "Sequential" {
-  return dimensions === 1 ? "Scan1D" : dimensions === 2 ? "Scan2D" : "Sequential";
+export type ScanTypeV3 = "Scan1D" | "Scan2D" | "Sequential" | "Tabular";
+
+/**
+ * DAQ_Scan 3's scan type (`scanner.py` SCAN_TYPES): a grid of 1, 2 or more dimensions, or — for
+ * spread points (h5saver's `distribution: 'spread'`, one scan dimension with one navigation axis
+ * per actuator) — a Tabular scan.
+ */
+export function scanTypeOf(definition: Pick<ScanDefinition, "shape" | "distribution">): ScanTypeV3 {
+  if (definition.distribution === "spread") return "Tabular";
+  const n = definition.shape.length;
+  return n === 1 ? "Scan1D" : n === 2 ? "Scan2D" : "Sequential";
 }
 
 /** `utils.uncapitalize`, as `add_array` stores `scan_type` on data nodes: 'scan1D', 'sequential'. */
@@ -24,14 +32,24 @@ const SCAN_SUBTYPE = "Linear";
  * The navigation arrays DAQ_Scan 3 writes in `Scan000` (`add_navigation_axis`, save type 'scan'):
  * Scan1D `Scan_x_axis`; Scan2D `Scan_x_axis` / `Scan_y_axis` holding the position of every
  * visited point (x outer, y inner — the reader takes `np.unique`); Sequential `Scan_00_axis` …
- * holding each axis' values.
+ * holding each axis' values; Tabular `Scan_00_axis` … holding each actuator's position at every
+ * point (in spread order; the reader shows them against a 'Scan index' axis).
  */
 export function navigationArraysV3(
   definition: ScanDefinition,
 ): { name: string; navIndex: number; values: Float64Array }[] {
   const shape = definition.shape;
+  if (scanTypeOf(definition) === "Tabular") {
+    return [...definition.navAxes]
+      .sort((a, b) => a.spreadOrder - b.spreadOrder)
+      .map((axis, k) => ({
+        name: `Scan_${String(k).padStart(2, "0")}_axis`,
+        navIndex: k,
+        values: asFloat64(axis),
+      }));
+  }
   const byIndex = shape.map((_, k) => definition.navAxes.find((a) => a.index === k));
-  const values = byIndex.map((axis) => Float64Array.from(axis?.data ?? [], Number));
+  const values = byIndex.map(asFloat64);
   if (shape.length === 1) return [{ name: "Scan_x_axis", navIndex: 0, values: values[0] as Float64Array }];
   if (shape.length === 2) {
     const [nx = 0, ny = 0] = shape;
@@ -51,6 +69,10 @@ export function navigationArraysV3(
     ];
   }
   return values.map((v, k) => ({ name: `Scan_${String(k).padStart(2, "0")}_axis`, navIndex: k, values: v }));
+}
+
+function asFloat64(axis: ScanDefinition["navAxes"][number] | undefined): Float64Array {
+  return Float64Array.from((axis?.data ?? []) as ArrayLike<number>, Number);
 }
 
 export interface NavigationAxisOptionsV3 {
@@ -134,12 +156,16 @@ export class ScanV3 {
       definition.settingsXml,
       {
         description: py.str(""),
-        scan_type: py.str(scanTypeV3(definition.shape.length)),
+        scan_type: py.str(scanTypeOf(definition)),
         scan_done: py.bool(false),
       },
     );
+    const tabular = scanTypeOf(definition) === "Tabular";
+    const bySpreadOrder = [...definition.navAxes].sort((a, b) => a.spreadOrder - b.spreadOrder);
     for (const nav of navigationArraysV3(definition)) {
-      const axis = definition.navAxes.find((a) => a.index === nav.navIndex);
+      const axis = tabular
+        ? bySpreadOrder[nav.navIndex]
+        : definition.navAxes.find((a) => a.index === nav.navIndex);
       await addNavigationAxisV3(tree, path, nav.name, nav.values, {
         label: axis?.label ?? "",
         units: axis?.units ?? "",
@@ -238,7 +264,7 @@ export class ScanV3 {
   async #createNodes(detector: string, dte: DataToExport): Promise<DetectorNodes> {
     const tree = this.#tree;
     const scanShape = this.definition.shape;
-    const scanType = uncapitalize(scanTypeV3(scanShape.length));
+    const scanType = uncapitalize(scanTypeOf(this.definition));
     const all = channelsOfDte(dte);
     const nodes: DetectorNodes["nodes"] = [];
     for (const [d, dwa] of dte.data.entries()) {
@@ -293,6 +319,21 @@ function checkScanDefinitionV3(definition: ScanDefinition): void {
     throw new SaverError("invalid_data", `scan.shape: [${shape}] has more points than can be counted`, {
       field: "shape",
     });
+  }
+  if (definition.distribution === "spread") {
+    const [n] = shape;
+    if (
+      shape.length !== 1 ||
+      definition.navAxes.length === 0 ||
+      definition.navAxes.some((a) => a.index !== 0 || a.data.length !== n)
+    ) {
+      throw new SaverError(
+        "invalid_data",
+        `scan: a spread scan is DAQ_Scan 3's Tabular scan in the pymodaq3 layout: give one scan dimension (shape [N]) and per actuator one navigation axis of index 0 with the N positions`,
+        { field: "navAxes" },
+      );
+    }
+    return;
   }
   shape.forEach((n, k) => {
     const axes = definition.navAxes.filter((a) => a.index === k);

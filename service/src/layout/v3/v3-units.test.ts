@@ -5,7 +5,7 @@ import { createAxis } from "../../model/axis.ts";
 import { createDataWithAxes } from "../../model/data-with-axes.ts";
 import { resolveLayout } from "./layout-flavour.ts";
 import { channelsOfV3, dataDimensionV3 } from "./v3-channels.ts";
-import { navigationArraysV3, scanTypeV3 } from "./v3-scan.ts";
+import { navigationArraysV3, scanTypeOf } from "./v3-scan.ts";
 import { capitalize, castArray, checkSaveTypeV3, incrementalNameV3 } from "./v3-tree.ts";
 
 const invalid = (field: string) => (error: unknown) =>
@@ -44,7 +44,11 @@ describe("3.x names", () => {
   });
 
   it("names scan types as DAQ_Scan 3", () => {
-    assert.deepEqual([1, 2, 3].map(scanTypeV3), ["Scan1D", "Scan2D", "Sequential"]);
+    assert.deepEqual(
+      [[3], [3, 2], [3, 2, 2]].map((shape) => scanTypeOf({ shape })),
+      ["Scan1D", "Scan2D", "Sequential"],
+    );
+    assert.equal(scanTypeOf({ shape: [5], distribution: "spread" }), "Tabular");
   });
 });
 
@@ -188,6 +192,26 @@ describe("navigationArraysV3()", () => {
     assert.deepEqual(
       arrays.map((a) => a.name),
       ["Scan_00_axis", "Scan_01_axis", "Scan_02_axis"],
+    );
+  });
+
+  it("writes each actuator's positions of a Tabular (spread) scan, in spread order", () => {
+    const arrays = navigationArraysV3({
+      title: "",
+      settingsXml: "",
+      shape: [3],
+      distribution: "spread",
+      navAxes: [
+        createAxis({ label: "y", data: [4, 5, 6], index: 0, spreadOrder: 1 }),
+        createAxis({ label: "x", data: [1, 2, 3], index: 0, spreadOrder: 0 }),
+      ],
+    });
+    assert.deepEqual(
+      arrays.map((a) => [a.name, a.navIndex, [...a.values]]),
+      [
+        ["Scan_00_axis", 0, [1, 2, 3]],
+        ["Scan_01_axis", 1, [4, 5, 6]],
+      ],
     );
   });
 });
