@@ -107,4 +107,35 @@ describe("camera decoder", () => {
     const result = decode(chunks);
     assert.deepEqual(result.messages, ["image:1:2048x2048:uint16:1000000"]);
   });
+
+  it("encodes and decodes the README's example messages byte for byte", () => {
+    const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");
+    const example = encodeCameraMessage({
+      kind: "image",
+      sequence: 1,
+      deviceTimeNs: 1000n,
+      width: 2,
+      height: 2,
+      dtype: "uint16",
+      pixels: Uint16Array.of(1, 2, 3, 0x0fff),
+    });
+    const expected =
+      "48 35 46 52 01 01 02 00 01 00 00 00 e8 03 00 00 00 00 00 00 02 00 02 00 08 00 00 00 0b 13 42 19 " +
+      "01 00 02 00 03 00 ff 0f f1 31 6e f5";
+    assert.equal(hex(example), expected);
+    const ok =
+      "48 35 46 52 01 02 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 02 00 00 00 a7 0b 12 43 4f 4b 2d d9 36 d7";
+    assert.equal(hex(encodeCameraMessage({ kind: "text", text: "OK" })), ok);
+    const decoder = createCameraDecoder();
+    const results = decoder.push(
+      concat(
+        example,
+        Uint8Array.from(ok.split(" "), (h) => Number.parseInt(h, 16)),
+      ),
+    );
+    const [image, text] = results.map((r) => (r.ok ? r.value : r.error.message));
+    assert.ok(typeof image === "object" && image.kind === "image");
+    assert.deepEqual([...image.pixels], [1, 2, 3, 0x0fff]);
+    assert.deepEqual(text, { kind: "text", text: "OK" });
+  });
 });
