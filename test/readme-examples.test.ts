@@ -3,11 +3,13 @@
  * own packages and executed, and the files it writes are opened back with the loader.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { openH5wasmFile, PyMoDAQLoader } from "../service/src/index.ts";
+import { createSaverServer } from "../service/src/rpc/saver-server.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const readme = readFileSync(path.join(root, "README.md"), "utf8");
@@ -18,6 +20,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 /** What each example, in README order, must leave in its file(s). */
 const EXPECTED = [
+  { shapes: { Spectrum: [200, 512] }, logs: ["200 spectra, last peak at 549.5 nm"], scanDone: [] },
   { shapes: { Spectrum: [512], Image: [100, 48, 64] }, logs: ["saved 100 frames"], scanDone: [] },
   { shapes: { Power: [3, 2] }, logs: [], scanDone: [true] },
   { shapes: { X: [10] }, logs: [], scanDone: [] },
@@ -32,13 +35,21 @@ describe("README examples", () => {
     it(`example ${i + 1} runs and writes a file PyMoDAQ's layout loader reads`, async () => {
       const file = path.join(work, `example-${i + 1}.ts`);
       writeFileSync(file, code);
-      rmSync(path.join(work, "out"), { recursive: true, force: true });
-      execFileSync(process.execPath, ["--import", "tsx", file], {
-        cwd: work,
-        stdio: "pipe",
-        timeout: 120_000,
-      });
       const out = path.join(work, "out");
+      rmSync(out, { recursive: true, force: true });
+      mkdirSync(out);
+      // examples that use the client find a server here, whose data root is the same out/
+      const server = createSaverServer({ root: out });
+      const address = `127.0.0.1:${await server.listen(0)}`;
+      try {
+        await promisify(execFile)(process.execPath, ["--import", "tsx", file], {
+          cwd: work,
+          env: { ...process.env, H5SAVER_ADDRESS: address },
+          timeout: 120_000,
+        });
+      } finally {
+        await server.close();
+      }
       const written = (readdirSync(out, { recursive: true }) as string[]).filter((name) =>
         name.endsWith(".h5"),
       );
