@@ -41,6 +41,9 @@ describe("acquire()", () => {
     assert.equal(summary.crcErrors, 0);
     assert.equal(progress.at(-1), 40);
     assert.equal(summary.error, undefined);
+    // where the time went: decoding happened, and the parts fit in the whole
+    assert.ok(summary.timing.decodeMs > 0);
+    assert.ok(summary.timing.waitMs + summary.timing.sendMs <= summary.seconds * 1000 + 1);
 
     const loaded = await loadFile(path.join(saver.root, "runs/ccd.h5"));
     const ccd = find(loaded, "CCD").dwa;

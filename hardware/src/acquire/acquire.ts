@@ -1,6 +1,7 @@
 import { type ContinuousUpload, createSaverClient, type RemoteFile, SaverClientError } from "@h5saver/client";
 import { createDriver } from "../drivers/create-driver.ts";
 import type { DeviceIdentity, Driver, DriverCounters, DriverName } from "../drivers/driver.ts";
+import { createCounters } from "../drivers/driver.ts";
 import { DeviceError } from "../errors.ts";
 import { openSerialTransport } from "../transport/serial-transport.ts";
 import type { Transport } from "../transport/transport.ts";
@@ -52,6 +53,8 @@ export interface AcquireProgress {
   readonly missed: number;
   readonly bytes: number;
   readonly seconds: number;
+  /** Where the time went, in ms: waiting for the device's next frame, decoding, handing frames to gRPC. */
+  readonly timing: { readonly waitMs: number; readonly decodeMs: number; readonly sendMs: number };
 }
 
 export type StopReason = "frames" | "seconds" | "signal" | "device_error" | "disconnected";
@@ -169,14 +172,9 @@ async function stream(
   let acknowledged = 0;
   let reconnects = 0;
   /** Counters of drivers replaced by a reconnection. */
-  let earlier: DriverCounters = {
-    frames: 0,
-    crcErrors: 0,
-    garbageBytes: 0,
-    badFrames: 0,
-    dropped: 0,
-    missed: 0,
-  };
+  let earlier: DriverCounters = createCounters();
+  let waitMs = 0;
+  let sendMs = 0;
   let stoppedBy: StopReason | undefined;
 
   /** Set when the frames stop: closing the upload and the file is not acquisition time. */
@@ -193,6 +191,7 @@ async function stream(
       missed: earlier.missed + c.missed,
       bytes,
       seconds: ((ended ?? performance.now()) - started) / 1000,
+      timing: { waitMs, decodeMs: earlier.decodeMs + c.decodeMs, sendMs },
     };
   };
   const report = () => options.onProgress?.(progress());
@@ -218,8 +217,13 @@ async function stream(
       if (stoppedBy) break;
       try {
         await driver.start();
+        let waiting = performance.now();
         for await (const frame of driver.frames()) {
+          const sending = performance.now();
+          waitMs += sending - waiting;
           await upload.send(frame.data);
+          waiting = performance.now();
+          sendMs += waiting - sending;
           sent++;
           bytes += frame.bytes;
           report();
@@ -251,6 +255,7 @@ async function stream(
           badFrames: earlier.badFrames + c.badFrames,
           dropped: earlier.dropped + c.dropped,
           missed: earlier.missed + c.missed,
+          decodeMs: earlier.decodeMs + c.decodeMs,
         };
         await driver.close().catch(() => undefined);
         let next: Driver | undefined;

@@ -30,6 +30,12 @@ export function summaryText(s: AcquireSummary): string {
     `${s.acknowledged} acknowledged, ${s.dropped} dropped, ${s.crcErrors} CRC errors, ` +
     `${s.badFrames} resyncs (${s.garbageBytes} bytes skipped)` +
     (s.reconnects > 0 ? `, ${s.reconnects} reconnections` : "") +
+    `\nacquire: time spent waiting for the device ${seconds(s.timing.waitMs)}, decoding ` +
+    `${seconds(s.timing.decodeMs)}, handing frames to the saver ${seconds(s.timing.sendMs)}` +
     (s.error ? `\nacquire: ${s.error.message}` : "")
   );
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
 }

@@ -38,10 +38,12 @@ export interface DriverCounters {
   dropped: number;
   /** Frames the device counted but we never saw (gaps in its frame counter). */
   missed: number;
+  /** Milliseconds spent decoding received bytes into frames (where the time goes). */
+  decodeMs: number;
 }
 
 export function createCounters(): DriverCounters {
-  return { frames: 0, crcErrors: 0, garbageBytes: 0, badFrames: 0, dropped: 0, missed: 0 };
+  return { frames: 0, crcErrors: 0, garbageBytes: 0, badFrames: 0, dropped: 0, missed: 0, decodeMs: 0 };
 }
 
 /**

@@ -11,6 +11,7 @@ export async function pumpTransport<T>(
   transport: Transport,
   decoder: Decoder<T>,
   onResult: (result: Decoded<T>) => void,
+  timing?: { decodeMs: number },
 ): Promise<DeviceError | undefined> {
   for (;;) {
     let chunk: Uint8Array | undefined;
@@ -20,6 +21,9 @@ export async function pumpTransport<T>(
       return DeviceError.from(error, "disconnected");
     }
     if (chunk === undefined) return undefined;
-    for (const result of decoder.push(chunk)) onResult(result);
+    const started = performance.now();
+    const results = decoder.push(chunk);
+    if (timing) timing.decodeMs += performance.now() - started;
+    for (const result of results) onResult(result);
   }
 }

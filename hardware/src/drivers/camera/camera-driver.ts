@@ -129,28 +129,33 @@ export function createCameraDriver(options: DriverOptions): Driver<CameraSetting
     },
     async open() {
       transport.discard();
-      pump = pumpTransport(transport, createCameraDecoder(), (result) => {
-        if (!result.ok) {
-          if (result.error.code === "crc_mismatch") counters.crcErrors++;
-          else {
-            counters.badFrames++;
-            counters.garbageBytes += result.skipped;
+      pump = pumpTransport(
+        transport,
+        createCameraDecoder(),
+        (result) => {
+          if (!result.ok) {
+            if (result.error.code === "crc_mismatch") counters.crcErrors++;
+            else {
+              counters.badFrames++;
+              counters.garbageBytes += result.skipped;
+            }
+            return;
           }
-          return;
-        }
-        const message = result.value;
-        if (message.kind === "text") {
-          replies.shift()?.(message.text);
-          return;
-        }
-        if (!queue) return;
-        if (lastSequence !== undefined) {
-          counters.missed += (message.sequence - lastSequence - 1 + SEQUENCE_MODULO) % SEQUENCE_MODULO;
-        }
-        lastSequence = message.sequence;
-        counters.frames++;
-        queue.push(toFrame(message));
-      });
+          const message = result.value;
+          if (message.kind === "text") {
+            replies.shift()?.(message.text);
+            return;
+          }
+          if (!queue) return;
+          if (lastSequence !== undefined) {
+            counters.missed += (message.sequence - lastSequence - 1 + SEQUENCE_MODULO) % SEQUENCE_MODULO;
+          }
+          lastSequence = message.sequence;
+          counters.frames++;
+          queue.push(toFrame(message));
+        },
+        counters,
+      );
       void pump.then((error) => {
         pumpError = error ?? new DeviceError("disconnected", "closed");
         queue?.fail(fail(pumpError.code, pumpError.message, pumpError));

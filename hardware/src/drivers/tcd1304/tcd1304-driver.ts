@@ -91,22 +91,27 @@ export function createTcd1304Driver(options: DriverOptions): Driver<Tcd1304Setti
 
   const startPump = () => {
     const decoder = createTcd1304Decoder();
-    pump = pumpTransport(transport, decoder, (result) => {
-      if (!result.ok) {
-        counters.garbageBytes += result.error.code === "crc_mismatch" ? 0 : result.skipped;
-        if (result.error.code === "crc_mismatch") counters.crcErrors++;
-        else counters.badFrames++;
-        return;
-      }
-      if (!queue) return; // stopped: frames still in flight are not wanted
-      const counter = result.value.counter;
-      if (lastCounter !== undefined) {
-        counters.missed += (counter - lastCounter - 1 + COUNTER_MODULO) % COUNTER_MODULO;
-      }
-      lastCounter = counter;
-      counters.frames++;
-      queue.push(toFrame(result.value));
-    });
+    pump = pumpTransport(
+      transport,
+      decoder,
+      (result) => {
+        if (!result.ok) {
+          counters.garbageBytes += result.error.code === "crc_mismatch" ? 0 : result.skipped;
+          if (result.error.code === "crc_mismatch") counters.crcErrors++;
+          else counters.badFrames++;
+          return;
+        }
+        if (!queue) return; // stopped: frames still in flight are not wanted
+        const counter = result.value.counter;
+        if (lastCounter !== undefined) {
+          counters.missed += (counter - lastCounter - 1 + COUNTER_MODULO) % COUNTER_MODULO;
+        }
+        lastCounter = counter;
+        counters.frames++;
+        queue.push(toFrame(result.value));
+      },
+      counters,
+    );
     void pump.then((error) => {
       queue?.fail(
         error ?? new DeviceError("disconnected", `${device} was closed`, { device, command: lastCommand }),

@@ -80,7 +80,10 @@ export function createUsb2000Driver(options: DriverOptions): Driver<Usb2000Setti
       if (chunk === undefined) throw new DeviceError("disconnected", `${device} was closed`, { device });
       let value: OoiReply | undefined;
       let garbled = false;
-      for (const result of decoder.push(chunk)) {
+      const started = performance.now();
+      const results = decoder.push(chunk);
+      counters.decodeMs += performance.now() - started;
+      for (const result of results) {
         if (result.ok) value = result.value;
         else {
           garbled = true;
