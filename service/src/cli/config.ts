@@ -38,10 +38,12 @@ h5saver <command> --help shows a command's options`,
   --max-message-mb N      largest request, in MiB (env H5SAVER_MAX_MESSAGE_MB; default 64)
   --max-queued-calls N    calls one session may have waiting for its writer
                           (env H5SAVER_MAX_QUEUED_CALLS; default 256)
+  --idle-timeout S        close a session no call has named for S seconds, with no stream call
+                          open (env H5SAVER_IDLE_TIMEOUT; default 3600; 0 = never)
   --log-format F          json or text (env H5SAVER_LOG_FORMAT; default: text on a terminal,
                           json otherwise); one line per event on stderr
   --config FILE           a JSON file with any of: root, port, host, maxSessions, maxMessageMb,
-                          maxQueuedCalls, logFormat (env H5SAVER_CONFIG)
+                          maxQueuedCalls, idleTimeout, logFormat (env H5SAVER_CONFIG)
 
 Flags win over environment variables, which win over the config file. Over a limit, a client
 gets RESOURCE_EXHAUSTED naming it. SIGTERM or SIGINT closes every open file and exits.`,
@@ -78,6 +80,7 @@ export interface ServeConfig {
   readonly maxSessions?: number;
   readonly maxMessageBytes?: number;
   readonly maxQueuedCalls?: number;
+  readonly idleTimeoutMs?: number;
   readonly logFormat?: "json" | "text";
 }
 
@@ -155,6 +158,7 @@ const OPTIONS = {
     "max-sessions": { type: "string" },
     "max-message-mb": { type: "string" },
     "max-queued-calls": { type: "string" },
+    "idle-timeout": { type: "string" },
     "log-format": { type: "string" },
     config: { type: "string" },
   },
@@ -237,6 +241,7 @@ const CONFIG_KEYS = {
   maxSessions: "max-sessions",
   maxMessageMb: "max-message-mb",
   maxQueuedCalls: "max-queued-calls",
+  idleTimeout: "idle-timeout",
   logFormat: "log-format",
 } as const;
 
@@ -283,6 +288,7 @@ function serveConfig(parsed: Parsed, env: Env, readText: (file: string) => strin
   const sessions = pick("max-sessions", "H5SAVER_MAX_SESSIONS");
   const messageMb = pick("max-message-mb", "H5SAVER_MAX_MESSAGE_MB");
   const queuedCalls = pick("max-queued-calls", "H5SAVER_MAX_QUEUED_CALLS");
+  const idle = pick("idle-timeout", "H5SAVER_IDLE_TIMEOUT");
   const logFormat = pick("log-format", "H5SAVER_LOG_FORMAT");
   if (logFormat !== undefined && logFormat !== "json" && logFormat !== "text") {
     throw new UsageError(`--log-format '${logFormat}' is not json or text`);
@@ -300,6 +306,7 @@ function serveConfig(parsed: Parsed, env: Env, readText: (file: string) => strin
     ...(queuedCalls !== undefined
       ? { maxQueuedCalls: integer(queuedCalls, "max-queued-calls", 1, 1_000_000) }
       : {}),
+    ...(idle !== undefined ? { idleTimeoutMs: integer(idle, "idle-timeout", 0, 31_536_000) * 1000 } : {}),
     ...(logFormat !== undefined ? { logFormat } : {}),
   };
 }

@@ -30,6 +30,7 @@ async function serve(config: ServeConfig): Promise<void> {
     ...(config.maxSessions !== undefined ? { maxSessions: config.maxSessions } : {}),
     ...(config.maxMessageBytes !== undefined ? { maxMessageBytes: config.maxMessageBytes } : {}),
     ...(config.maxQueuedCalls !== undefined ? { maxQueuedCalls: config.maxQueuedCalls } : {}),
+    ...(config.idleTimeoutMs !== undefined ? { idleTimeoutMs: config.idleTimeoutMs } : {}),
   });
   let port: number;
   try {

@@ -450,3 +450,38 @@ describe("SaverServer limits", () => {
     }
   });
 });
+
+describe("SaverServer idle timeout", () => {
+  it("closes a session no call named for the timeout, keeping what it saved and releasing the file", async () => {
+    const own = createSaverServer({ root, idleTimeoutMs: 300 });
+    const ownClient = createGrpcClient(svc.SaverService, `127.0.0.1:${await own.listen(0)}`);
+    const call = <I, O>(method: UnaryMethod<I, O>, request: I) => callUnary(ownClient, method, request);
+    try {
+      const { sessionId } = await call(
+        ownClient.openFile,
+        create(svc.OpenFileRequestSchema, { path: "idle.h5" }),
+      );
+      await call(
+        ownClient.addLog,
+        create(svc.AddLogRequestSchema, { sessionId, lines: ["before the silence"] }),
+      );
+      // calls keep it open
+      for (let i = 0; i < 4; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        await call(ownClient.getStatus, create(svc.GetStatusRequestSchema, { sessionId }));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      const status = await call(ownClient.getStatus, create(svc.GetStatusRequestSchema, {}));
+      assert.deepEqual(status.sessions, []);
+      assert.deepEqual((await loadAll("idle.h5")).logs, ["before the silence"]);
+      const again = await call(
+        ownClient.openFile,
+        create(svc.OpenFileRequestSchema, { path: "idle.h5", mode: opt.OpenMode.APPEND }),
+      );
+      await call(ownClient.closeFile, create(svc.CloseFileRequestSchema, { sessionId: again.sessionId }));
+    } finally {
+      ownClient.close();
+      await own.close();
+    }
+  });
+});

@@ -38,8 +38,13 @@ export interface SaverServerOptions {
   readonly maxMessageBytes?: number;
   /** Calls one session may have waiting for its writer; one more gets RESOURCE_EXHAUSTED. */
   readonly maxQueuedCalls?: number;
-  /** Where events go (default: nowhere; `h5saver serve` logs to stdout). */
+  /** Where events go (default: nowhere; `h5saver serve` logs to stderr). */
   readonly log?: ServerLog;
+  /**
+   * A session no call has named for this long, with no Stream call open, is closed (its file
+   * flushed and closed, released for other writers). 0: never.
+   */
+  readonly idleTimeoutMs?: number;
 }
 
 export const DEFAULT_MAX_SESSIONS = 64;
@@ -50,6 +55,11 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
  * Stream call holds at most one frame in it) and bounds the memory a runaway client can pin.
  */
 export const DEFAULT_MAX_QUEUED_CALLS = 256;
+/**
+ * An hour: long enough for a client to come back after a crash or a network cut and resume its
+ * stream, short enough that a file abandoned by a vanished client does not stay locked for days.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60 * 60 * 1000;
 
 export interface SaverServer {
   readonly server: grpc.Server;
@@ -129,6 +139,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
         { field: "session_id" },
       );
     }
+    session.lastActivity = Date.now();
     return session;
   }
 
@@ -198,6 +209,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
         file,
         openedAt: Date.now(),
         lastFlushAt: 0,
+        lastActivity: Date.now(),
         streams: new Map(),
         scans: new Map(),
         stopListening: file.onDurable((event) => onDurable(session, event)),
@@ -418,6 +430,28 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   });
   server.addService(grpcServiceDefinition(svc.SaverService), handlers);
   const health = addHealthService(server, [svc.SaverService.typeName]);
+
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const idleCheck =
+    idleTimeoutMs > 0
+      ? setInterval(closeIdleSessions, Math.min(30_000, Math.max(50, idleTimeoutMs / 4))).unref()
+      : undefined;
+
+  function closeIdleSessions(): void {
+    const now = Date.now();
+    for (const session of sessions.values()) {
+      const streaming = [...session.streams.values()].some((state) => state.calls.size > 0);
+      if (streaming || session.queued > 0 || now - session.lastActivity < idleTimeoutMs) continue;
+      const seconds = Math.round(idleTimeoutMs / 1000);
+      closeSession(
+        session,
+        new SaverError(
+          "failed_precondition",
+          `session ${session.id} was closed after ${seconds} s without calls`,
+        ),
+      ).catch((error: unknown) => failure("idle timeout", error, { session: session.id }));
+    }
+  }
   addReflectionService(server, [svc.file_h5saver_v1_saver_service, healthProto.file_grpc_health_v1_health]);
 
   return {
@@ -432,6 +466,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     },
     async close() {
       closing = true;
+      clearInterval(idleCheck);
       health.set("NOT_SERVING");
       const why = shuttingDown();
       const open = [...sessions.values()];

@@ -48,6 +48,8 @@ export interface Session {
   readonly stopListening: () => void;
   /** Calls waiting for or running on the writer. */
   queued: number;
+  /** When a call last named this session (ms since the epoch), for the idle timeout. */
+  lastActivity: number;
   bytesReceived: number;
 }
 
