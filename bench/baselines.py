@@ -45,7 +45,7 @@ class Scenario:
     shape: tuple[int, ...]  # shape of one channel array; 0D is (1,) as pymodaq stores it
     dtype: type[np.generic]
     wavelength_axis: bool  # 1D: non-linear signal axis, written once by pymodaq (not per frame)
-    chunk_rows: int  # h5py chunk rows: 4096 (0D), 32 (1D, 512 KiB), 1 (2D, 512 KiB)
+    chunk_rows: int  # h5py chunk rows: 4096 (0D), 32 (1D, 512 KiB), 1 (2D: one frame per chunk)
 
     @property
     def frame_bytes(self) -> int:
@@ -57,6 +57,7 @@ SCENARIOS: dict[str, Scenario] = {
     "0d-8ch": Scenario(8, (1,), np.float64, False, 4096),
     "1d-2048-f64": Scenario(1, (2048,), np.float64, True, 32),
     "2d-512-u16": Scenario(1, (512, 512), np.uint16, False, 1),
+    "2d-2048-u16": Scenario(1, (2048, 2048), np.uint16, False, 1),  # 8 MiB chunks
 }
 
 Frame = list[np.ndarray]  # one array per channel

@@ -1,21 +1,34 @@
 /**
  * Benchmark scenarios and systems. The scenario ids are a contract shared with
- * bench/baselines.py and bench/systems/h5saver-writer.ts.
+ * bench/baselines.py and bench/systems/frames.ts.
  */
 
-export const SCENARIO_IDS = ["0d-1ch", "0d-8ch", "1d-2048-f64", "2d-512-u16"] as const;
+export const SCENARIO_IDS = [
+  "0d-1ch",
+  "0d-8ch",
+  "1d-2048-f64",
+  "2d-512-u16",
+  "2d-2048-u16",
+  "ack-1mib-100hz",
+] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+/** Left out of --quick unless named with --scenarios (839 MB per file and run). */
+export const FULL_ONLY: readonly ScenarioId[] = ["2d-2048-u16"];
 
 /**
  * Frames per run in full mode: the counts of ../shared/research/pymodaq-speed.md (beside the project) (0D×8 cut from
  * 5000 to 3000 because pymodaq needs ~4 ms per frame there). Every system writes the same N, so
- * frames/s compare like for like; --quick divides them by QUICK_DIVISOR.
+ * frames/s compare like for like; --quick divides them by QUICK_DIVISOR. The acknowledgement
+ * case is paced at 100 Hz: 1000 frames = 10 s (2 s in --quick).
  */
 export const FULL_FRAMES: Readonly<Record<ScenarioId, number>> = {
   "0d-1ch": 5000,
   "0d-8ch": 3000,
   "1d-2048-f64": 2000,
   "2d-512-u16": 500,
+  "2d-2048-u16": 100,
+  "ack-1mib-100hz": 1000,
 };
 
 export const QUICK_DIVISOR = 5;
@@ -24,19 +37,52 @@ export const QUICK_DIVISOR = 5;
 export const SUBJECT = "h5saver";
 /** The same writer behind openSaverFile (the file in a worker thread): the cost of the thread hop. */
 export const WORKER_SUBJECT = "h5saver-worker";
-/** Systems run by bench/systems/h5saver-writer.ts (`--system`); the rest by bench/baselines.py. */
-export const SUBJECTS = [SUBJECT, WORKER_SUBJECT] as const;
+/** End to end: the TypeScript client streaming to `h5saver serve` in another process. */
+export const GRPC_SUBJECT = "h5saver-grpc";
+/** End to end from Python: clients/python to its own `h5saver serve` (bench/systems/h5saver-python.py). */
+export const PYTHON_SUBJECT = "h5saver-python";
+/** Systems run by bench/systems/h5saver-writer.ts (`--system`). */
+export const WRITER_SYSTEMS = [SUBJECT, WORKER_SUBJECT] as const;
+/** Systems run by bench/baselines.py. */
 export const BASELINES = ["pymodaq", "h5py", "tables"] as const;
-export const SYSTEM_IDS = [...SUBJECTS, ...BASELINES] as const;
+/** The limits: a raw grpc-js byte stream that saves nothing, and dd with fsync. */
+export const LIMITS = ["grpc-raw", "disk"] as const;
+export const SYSTEM_IDS = [
+  SUBJECT,
+  WORKER_SUBJECT,
+  GRPC_SUBJECT,
+  PYTHON_SUBJECT,
+  ...BASELINES,
+  ...LIMITS,
+] as const;
 export type SystemId = (typeof SYSTEM_IDS)[number];
-export type SubjectId = (typeof SUBJECTS)[number];
+/** The systems whose speed is divided by every other's in the table, in its column order. */
+export const RATIO_SUBJECTS = [SUBJECT, WORKER_SUBJECT, GRPC_SUBJECT, PYTHON_SUBJECT] as const;
+export type RatioSubject = (typeof RATIO_SUBJECTS)[number];
 
-export function isSubject(system: SystemId): system is SubjectId {
-  return (SUBJECTS as readonly string[]).includes(system);
+/** Which systems run a scenario: the paced acknowledgement case is the service's alone. */
+export function systemsFor(scenario: ScenarioId): readonly SystemId[] {
+  return scenario === "ack-1mib-100hz" ? [GRPC_SUBJECT] : SYSTEM_IDS;
+}
+
+export function isWriterSystem(system: SystemId): system is (typeof WRITER_SYSTEMS)[number] {
+  return (WRITER_SYSTEMS as readonly string[]).includes(system);
+}
+
+export function isBaseline(system: SystemId): system is (typeof BASELINES)[number] {
+  return (BASELINES as readonly string[]).includes(system);
 }
 
 export function isScenarioId(value: string): value is ScenarioId {
   return (SCENARIO_IDS as readonly string[]).includes(value);
+}
+
+export function isSystemId(value: string): value is SystemId {
+  return (SYSTEM_IDS as readonly string[]).includes(value);
+}
+
+export function defaultScenarios(quick: boolean): ScenarioId[] {
+  return SCENARIO_IDS.filter((id) => !(quick && FULL_ONLY.includes(id)));
 }
 
 export function framesFor(scenario: ScenarioId, quick: boolean): number {

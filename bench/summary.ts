@@ -1,14 +1,35 @@
 /**
- * Medians over repetitions, h5saver ÷ system ratios (in-thread and worker) and the printed table.
+ * Medians over repetitions, subject ÷ system ratios, the issue-10 targets and the printed tables.
  * Pure functions; bench/run.ts feeds them the runs of one benchmark session.
  */
 
 import type { RunResult } from "./child-run.ts";
-import { type ScenarioId, SUBJECT, type SystemId, WORKER_SUBJECT } from "./scenarios.ts";
+import {
+  GRPC_SUBJECT,
+  RATIO_SUBJECTS,
+  type RatioSubject,
+  type ScenarioId,
+  SUBJECT,
+  type SystemId,
+  WORKER_SUBJECT,
+} from "./scenarios.ts";
 
 export interface RecordedRun extends RunResult {
   rep: number;
 }
+
+/** Extra figures some systems report (bench/README.md); their medians go into the summary. */
+export const EXTRA_FIELDS = [
+  "open_seconds",
+  "client_cpu_seconds",
+  "server_cpu_seconds",
+  "server_cpu_s_per_mb",
+  "server_peak_rss_mb",
+  "ack_p50_ms",
+  "ack_p99_ms",
+  "ack_max_ms",
+] as const;
+export type ExtraField = (typeof EXTRA_FIELDS)[number];
 
 export interface SummaryRow {
   scenario: ScenarioId;
@@ -18,10 +39,16 @@ export interface SummaryRow {
   median_seconds: number;
   median_frames_per_s: number;
   median_mb_per_s: number;
-  /** h5saver median frames/s ÷ this system's; > 1 means h5saver is faster. null for h5saver. */
+  /** subject median frames/s ÷ this system's, per subject that ran (> 1: the subject is faster). */
+  ratios: Partial<Record<RatioSubject, number>>;
+  /** h5saver ÷ this system (as ratios.h5saver; null for h5saver itself or when it did not run). */
   h5saver_ratio: number | null;
-  /** The same for h5saver-worker (null for itself, and when it was not run). */
+  /** h5saver-worker ÷ this system. */
   worker_ratio: number | null;
+  /** h5saver-grpc (end to end) ÷ this system. */
+  grpc_ratio: number | null;
+  /** Medians of the extra figures the system reported (server CPU and RSS, latencies, …). */
+  extras: Partial<Record<ExtraField, number>>;
 }
 
 export function median(values: readonly number[]): number {
@@ -35,26 +62,37 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 || lower === undefined ? upper : (lower + upper) / 2;
 }
 
+/** One row per scenario × system that ran (`systemsOf` says which systems a scenario had). */
 export function summarize(
   runs: readonly RecordedRun[],
   scenarios: readonly ScenarioId[],
-  systems: readonly SystemId[],
+  systemsOf: (scenario: ScenarioId) => readonly SystemId[],
 ): SummaryRow[] {
   return scenarios.flatMap((scenario) => {
-    const rows = systems.map((system) =>
+    const rows = systemsOf(scenario).map((system) =>
       summarizeOne(
         runs.filter((run) => run.scenario === scenario && run.system === system),
         scenario,
         system,
       ),
     );
-    const subject = rows.find((row) => row.system === SUBJECT);
-    const worker = rows.find((row) => row.system === WORKER_SUBJECT);
-    return rows.map((row) => ({
-      ...row,
-      h5saver_ratio: ratio(subject, row),
-      worker_ratio: ratio(worker, row),
-    }));
+    return rows.map((row) => {
+      const ratios: Partial<Record<RatioSubject, number>> = {};
+      for (const subject of RATIO_SUBJECTS) {
+        const value = ratio(
+          rows.find((r) => r.system === subject),
+          row,
+        );
+        if (value !== null) ratios[subject] = value;
+      }
+      return {
+        ...row,
+        ratios,
+        h5saver_ratio: ratios[SUBJECT] ?? null,
+        worker_ratio: ratios[WORKER_SUBJECT] ?? null,
+        grpc_ratio: ratios[GRPC_SUBJECT] ?? null,
+      };
+    });
   });
 }
 
@@ -62,6 +100,13 @@ function summarizeOne(runs: readonly RecordedRun[], scenario: ScenarioId, system
   const first = runs[0];
   if (first === undefined) {
     throw new Error(`no runs for ${system} / ${scenario}`);
+  }
+  const extras: Partial<Record<ExtraField, number>> = {};
+  for (const field of EXTRA_FIELDS) {
+    const values = runs
+      .map((run) => (run as unknown as Record<string, unknown>)[field])
+      .filter((value): value is number => typeof value === "number" && Number.isFinite(value));
+    if (values.length > 0) extras[field] = median(values);
   }
   return {
     scenario,
@@ -71,8 +116,11 @@ function summarizeOne(runs: readonly RecordedRun[], scenario: ScenarioId, system
     median_seconds: median(runs.map((run) => run.seconds)),
     median_frames_per_s: median(runs.map((run) => run.frames_per_s)),
     median_mb_per_s: median(runs.map((run) => run.mb_per_s)),
+    ratios: {},
     h5saver_ratio: null,
     worker_ratio: null,
+    grpc_ratio: null,
+    extras,
   };
 }
 
@@ -83,34 +131,200 @@ function ratio(subject: SummaryRow | undefined, row: SummaryRow): number | null 
   return subject.median_frames_per_s / row.median_frames_per_s;
 }
 
-const HEADER = [
-  "scenario",
-  "system",
-  "frames",
-  "frames/s",
-  "MB/s",
-  "h5saver ÷ system",
-  "h5saver-worker ÷ system",
-] as const;
-const RIGHT_ALIGNED = new Set([2, 3, 4, 5, 6]);
+// ---------------------------------------------------------------------------------------------
+// Issue 10's targets, each checked against the rows of one session
+// ---------------------------------------------------------------------------------------------
 
-/** A plain-text table, one row per scenario × system. */
+export interface TargetCheck {
+  target: string;
+  scenario: ScenarioId;
+  /** The measured ratio (or latency in ms, or RSS in MB), null when a system it needs did not run. */
+  measured: number | null;
+  /** ≥ bound for ratios, ≤ bound for latency and memory. */
+  bound: number;
+  kind: "at-least" | "at-most";
+  unit: "×" | "ms" | "MB";
+  met: boolean | null;
+}
+
+interface TargetSpec {
+  target: string;
+  scenarios: readonly ScenarioId[];
+  measure: (rows: readonly SummaryRow[]) => number | null;
+  bound: number;
+  kind: "at-least" | "at-most";
+  unit?: "ms" | "MB";
+}
+
+function rowOf(rows: readonly SummaryRow[], system: SystemId): SummaryRow | undefined {
+  return rows.find((row) => row.system === system);
+}
+
+function ratioOf(subject: RatioSubject, baseline: SystemId) {
+  return (rows: readonly SummaryRow[]) => rowOf(rows, baseline)?.ratios[subject] ?? null;
+}
+
+const TARGETS: readonly TargetSpec[] = [
+  {
+    target: "end to end ÷ pymodaq ≥ 100×",
+    scenarios: ["0d-1ch", "0d-8ch"],
+    measure: ratioOf(GRPC_SUBJECT, "pymodaq"),
+    bound: 100,
+    kind: "at-least",
+  },
+  {
+    target: "end to end ÷ tables ≥ 0.5×",
+    scenarios: ["0d-1ch", "0d-8ch"],
+    measure: ratioOf(GRPC_SUBJECT, "tables"),
+    bound: 0.5,
+    kind: "at-least",
+  },
+  {
+    target: "end to end ÷ pymodaq ≥ 20×",
+    scenarios: ["1d-2048-f64"],
+    measure: ratioOf(GRPC_SUBJECT, "pymodaq"),
+    bound: 20,
+    kind: "at-least",
+  },
+  {
+    target: "end to end ÷ h5py ≥ 1×",
+    scenarios: ["1d-2048-f64"],
+    measure: ratioOf(GRPC_SUBJECT, "h5py"),
+    bound: 1,
+    kind: "at-least",
+  },
+  {
+    target: "end to end ÷ grpc-raw ≥ 0.8×",
+    scenarios: ["2d-512-u16", "2d-2048-u16"],
+    measure: ratioOf(GRPC_SUBJECT, "grpc-raw"),
+    bound: 0.8,
+    kind: "at-least",
+  },
+  {
+    target: "end to end ÷ disk (fsync) ≥ 0.6×",
+    scenarios: ["2d-512-u16", "2d-2048-u16"],
+    measure: ratioOf(GRPC_SUBJECT, "disk"),
+    bound: 0.6,
+    kind: "at-least",
+  },
+  {
+    target: "writer in-process ÷ h5py ≥ 0.6×",
+    scenarios: ["2d-512-u16", "2d-2048-u16"],
+    measure: ratioOf(SUBJECT, "h5py"),
+    bound: 0.6,
+    kind: "at-least",
+  },
+  {
+    target: "ack latency p99 ≤ 5 ms (100 Hz × 1 MiB, flush per frame)",
+    scenarios: ["ack-1mib-100hz"],
+    measure: (rows) => rowOf(rows, GRPC_SUBJECT)?.extras.ack_p99_ms ?? null,
+    bound: 5,
+    kind: "at-most",
+    unit: "ms",
+  },
+  {
+    target: "server peak RSS ≤ 250 MB (a run, not the 20 GiB file of the target)",
+    scenarios: ["2d-512-u16", "2d-2048-u16"],
+    measure: (rows) => rowOf(rows, GRPC_SUBJECT)?.extras.server_peak_rss_mb ?? null,
+    bound: 250,
+    kind: "at-most",
+    unit: "MB",
+  },
+];
+
+export function checkTargets(rows: readonly SummaryRow[]): TargetCheck[] {
+  return TARGETS.flatMap((spec) =>
+    spec.scenarios.flatMap((scenario) => {
+      const scenarioRows = rows.filter((row) => row.scenario === scenario);
+      if (scenarioRows.length === 0) return [];
+      const measured = spec.measure(scenarioRows);
+      const met =
+        measured === null ? null : spec.kind === "at-least" ? measured >= spec.bound : measured <= spec.bound;
+      const unit = spec.unit ?? "×";
+      return [{ target: spec.target, scenario, measured, bound: spec.bound, kind: spec.kind, unit, met }];
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+// ---------------------------------------------------------------------------------------------
+
+const RATIO_HEADERS: Record<RatioSubject, string> = {
+  h5saver: "h5saver ÷",
+  "h5saver-worker": "worker ÷",
+  "h5saver-grpc": "grpc ÷",
+  "h5saver-python": "python ÷",
+};
+
+/** The speeds, one row per scenario × system, with one ratio column per subject that ran. */
 export function formatTable(rows: readonly SummaryRow[]): string {
-  const cells = [
-    [...HEADER],
-    ...rows.map((row) => [
-      row.scenario,
-      row.system,
-      String(row.frames),
-      formatNumber(row.median_frames_per_s),
-      formatNumber(row.median_mb_per_s),
-      formatRatio(row.h5saver_ratio),
-      formatRatio(row.worker_ratio),
-    ]),
+  const subjects = RATIO_SUBJECTS.filter((subject) => rows.some((row) => row.system === subject));
+  const header = [
+    "scenario",
+    "system",
+    "frames",
+    "frames/s",
+    "MB/s",
+    ...subjects.map((s) => RATIO_HEADERS[s]),
   ];
-  const widths = HEADER.map((_, col) => Math.max(...cells.map((line) => line[col]?.length ?? 0)));
+  const body = rows.map((row) => [
+    row.scenario,
+    row.system,
+    String(row.frames),
+    formatNumber(row.median_frames_per_s),
+    formatNumber(row.median_mb_per_s),
+    ...subjects.map((subject) => formatRatio(row.ratios[subject] ?? null)),
+  ]);
+  return grid(header, body, 2);
+}
+
+const COST_COLUMNS: readonly [ExtraField, string][] = [
+  ["open_seconds", "open s (untimed)"],
+  ["server_cpu_s_per_mb", "server CPU s/MB"],
+  ["server_cpu_seconds", "server CPU s"],
+  ["client_cpu_seconds", "client CPU s"],
+  ["server_peak_rss_mb", "server peak RSS MB"],
+  ["ack_p50_ms", "ack p50 ms"],
+  ["ack_p99_ms", "ack p99 ms"],
+  ["ack_max_ms", "ack max ms"],
+];
+
+/** Server CPU and memory, client CPU, latencies: the rows that report any of them. */
+export function formatCostTable(rows: readonly SummaryRow[]): string {
+  const costly = rows.filter((row) => COST_COLUMNS.some(([field]) => row.extras[field] !== undefined));
+  const columns = COST_COLUMNS.filter(([field]) => costly.some((row) => row.extras[field] !== undefined));
+  if (costly.length === 0) return "";
+  const header = ["scenario", "system", ...columns.map(([, title]) => title)];
+  const body = costly.map((row) => [
+    row.scenario,
+    row.system,
+    ...columns.map(([field]) => {
+      const value = row.extras[field];
+      return value === undefined ? "—" : formatNumber(value);
+    }),
+  ]);
+  return grid(header, body, 2);
+}
+
+export function formatTargets(checks: readonly TargetCheck[]): string {
+  const header = ["target (issue 10)", "scenario", "measured", "verdict"];
+  const body = checks.map((check) => [
+    check.target,
+    check.scenario,
+    check.measured === null
+      ? "not run"
+      : `${formatNumber(check.measured)}${check.unit === "×" ? "×" : ` ${check.unit}`}`,
+    check.met === null ? "—" : check.met ? "met" : "missed",
+  ]);
+  return grid(header, body, 2);
+}
+
+function grid(header: readonly string[], body: readonly string[][], firstRight: number): string {
+  const cells = [[...header], ...body];
+  const widths = header.map((_, col) => Math.max(...cells.map((line) => line[col]?.length ?? 0)));
   const lines = cells.map((line) =>
-    line.map((cell, col) => pad(cell, widths[col] ?? 0, RIGHT_ALIGNED.has(col))).join(" | "),
+    line.map((cell, col) => pad(cell, widths[col] ?? 0, col >= firstRight)).join(" | "),
   );
   const rule = widths.map((width) => "-".repeat(width)).join("-|-");
   return [lines[0], rule, ...lines.slice(1)].join("\n");

@@ -28,40 +28,12 @@ import { Session } from "node:inspector/promises";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import {
-  type DataToExportInput,
-  type H5Backend,
-  loadH5wasm,
-  type NumericArray,
-  openH5wasmFile,
-  openSaverFile,
-  SaverFile,
-} from "../../service/src/index.ts";
-import { seededRandom } from "../../service/src/testing/seeded-random.ts";
-
-const POOL_SIZE = 16; // distinct frames cycled through, as baselines.py
-const SEED = 20240611; // fixed so every run writes the same bytes (not numpy's bytes: another RNG)
-const MB = 1_000_000;
+import { type DataToExportInput, loadH5wasm, openSaverFile, SaverFile } from "../../service/src/index.ts";
+import { checkFile } from "./check-file.ts";
+import { frameBytes, frameInputs, MB, positiveInt, quietConsole, scenarioFor } from "./frames.ts";
 
 const SYSTEMS = ["h5saver", "h5saver-worker"] as const;
 type System = (typeof SYSTEMS)[number];
-
-interface Scenario {
-  /** Data arrays per frame, all in one DataWithAxes. */
-  readonly channels: number;
-  /** Shape of one channel array; 0D is [1] as PyMoDAQ stores it. */
-  readonly shape: readonly number[];
-  readonly dtype: "float64" | "uint16";
-  /** 1D: a non-linear wavelength axis given with every frame (written once). */
-  readonly wavelengthAxis: boolean;
-}
-
-const SCENARIOS: Readonly<Record<string, Scenario>> = {
-  "0d-1ch": { channels: 1, shape: [1], dtype: "float64", wavelengthAxis: false },
-  "0d-8ch": { channels: 8, shape: [1], dtype: "float64", wavelengthAxis: false },
-  "1d-2048-f64": { channels: 1, shape: [2048], dtype: "float64", wavelengthAxis: true },
-  "2d-512-u16": { channels: 1, shape: [512, 512], dtype: "uint16", wavelengthAxis: false },
-};
 
 /** What both SaverFile and WorkerSaverFile offer; the only calls the timed part makes. */
 interface ContinuousSaver {
@@ -70,55 +42,6 @@ interface ContinuousSaver {
   append(stream: string, dte: DataToExportInput): Promise<unknown>;
   endContinuous(stream: string): Promise<unknown>;
   close(): Promise<void>;
-}
-
-type Frame = NumericArray[]; // one array per channel
-
-function elements(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-function frameBytes(scenario: Scenario): number {
-  const itemsize = scenario.dtype === "float64" ? 8 : 2;
-  return scenario.channels * elements(scenario.shape) * itemsize;
-}
-
-function randomArray(next: () => number, scenario: Scenario): NumericArray {
-  const n = elements(scenario.shape);
-  if (scenario.dtype === "uint16") {
-    const array = new Uint16Array(n);
-    for (let i = 0; i < n; i++) array[i] = Math.floor(next() * 65536);
-    return array;
-  }
-  const array = new Float64Array(n);
-  for (let i = 0; i < n; i++) array[i] = next();
-  return array;
-}
-
-function framePool(scenario: Scenario): Frame[] {
-  const next = seededRandom(SEED);
-  return Array.from({ length: POOL_SIZE }, () =>
-    Array.from({ length: scenario.channels }, () => randomArray(next, scenario)),
-  );
-}
-
-/** Non-linear (quadratic dispersion) wavelength in nm, as baselines.py. */
-function wavelengthAxis(points: number): Float64Array {
-  return Float64Array.from({ length: points }, (_, p) => 400 + 0.2 * p + 1.5e-5 * p * p);
-}
-
-/** One DataToExportInput per frame, each with its own timestamp, built before the timer. */
-function frameInputs(scenario: Scenario, frames: number): DataToExportInput[] {
-  const pool = framePool(scenario);
-  const axes = scenario.wavelengthAxis
-    ? [{ label: "wavelength", units: "nm", data: wavelengthAxis(scenario.shape[0] ?? 1), index: 0 }]
-    : [];
-  const t0 = Date.now() / 1000;
-  return Array.from({ length: frames }, (_, i) => ({
-    name: "bench",
-    timestamp: t0 + i * 1e-3,
-    data: [{ name: "bench", data: pool[i % POOL_SIZE] ?? [], shape: scenario.shape, axes }],
-  }));
 }
 
 async function openSaver(system: System, path: string): Promise<ContinuousSaver> {
@@ -167,41 +90,6 @@ async function profiled<T>(file: string | undefined, task: () => Promise<T>): Pr
   }
 }
 
-/** Every EnlDataNN dataset under `group`, recursively. */
-async function enlDatasets(backend: H5Backend, group: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const child of await backend.children(group)) {
-    const path = group === "/" ? `/${child.name}` : `${group}/${child.name}`;
-    if (child.kind === "group") found.push(...(await enlDatasets(backend, path)));
-    else if (/^EnlData\d+$/.test(child.name)) found.push(path);
-  }
-  return found;
-}
-
-/** Untimed: the file really holds `frames` rows in each of the `channels` arrays. */
-async function checkFile(path: string, frames: number, channels: number): Promise<void> {
-  const backend = await openH5wasmFile(path, "read");
-  try {
-    const paths = await enlDatasets(backend, "/RawData");
-    const rows = await Promise.all(paths.map(async (p) => (await backend.datasetInfo(p)).shape[0]));
-    if (paths.length !== channels || rows.some((n) => n !== frames)) {
-      throw new Error(
-        `file check: expected ${channels} EnlData arrays of ${frames} rows, found ` +
-          `${JSON.stringify(Object.fromEntries(paths.map((p, i) => [p, rows[i]])))}`,
-      );
-    }
-  } finally {
-    await backend.close();
-  }
-}
-
-function positiveInt(text: string | undefined, name: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`--${name} must be a positive integer, got ${String(text)}`);
-  return value;
-}
-
 interface Options {
   system: System;
   scenarioId: string;
@@ -228,9 +116,7 @@ function parseOptions(argv: readonly string[]): Options {
     throw new Error(`--system must be one of ${SYSTEMS.join(", ")}, got ${system}`);
   }
   const scenarioId = values.scenario ?? "";
-  if (SCENARIOS[scenarioId] === undefined) {
-    throw new Error(`--scenario must be one of ${Object.keys(SCENARIOS).join(", ")}, got '${scenarioId}'`);
-  }
+  scenarioFor(scenarioId);
   if (values.out === undefined) throw new Error("--out DIR is required");
   return {
     system: system as System,
@@ -242,11 +128,9 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 async function main(): Promise<void> {
-  // Stray console output from libraries must not break the one-line contract.
-  console.log = console.error;
-  console.info = console.error;
+  quietConsole();
   const { system, scenarioId, frames, out, profile } = parseOptions(process.argv.slice(2));
-  const scenario = SCENARIOS[scenarioId] as Scenario;
+  const scenario = scenarioFor(scenarioId);
   const dtes = frameInputs(scenario, frames);
   await loadH5wasm();
   mkdirSync(out, { recursive: true });

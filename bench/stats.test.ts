@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ackLatencies, percentile } from "./stats.ts";
+
+describe("bench stats", () => {
+  it("percentile is nearest-rank", () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i); // 100..1, unsorted
+    assert.equal(percentile(values, 50), 50);
+    assert.equal(percentile(values, 99), 99);
+    assert.equal(percentile(values, 100), 100);
+    assert.equal(percentile([7], 99), 7);
+    assert.equal(percentile([1, 2, 3], 50), 2);
+    assert.throws(() => percentile([], 50));
+    assert.throws(() => percentile([1], 0));
+  });
+
+  it("a frame's latency ends at the first acknowledgement that covers it", () => {
+    // sentAt is 1-based: index 0 unused
+    const sentAt = [Number.NaN, 0, 10, 20, 30];
+    const acks = [
+      { at: 5, durableSequence: 1 },
+      { at: 25, durableSequence: 3 }, // covers 2 and 3 at once
+      { at: 26, durableSequence: 3 }, // repeated: nothing new
+      { at: 31, durableSequence: 4 },
+    ];
+    assert.deepEqual(ackLatencies(sentAt, acks), [5, 15, 5, 1]);
+  });
+});

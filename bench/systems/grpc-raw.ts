@@ -1,0 +1,165 @@
+/**
+ * The transport's limit: a raw grpc-js byte stream that saves nothing. The client streams each
+ * frame's payload bytes (the same pool as every other TypeScript system) as one message of a
+ * client-streaming call; the server counts the bytes and discards them. No .proto: grpc-js
+ * generic method definitions with identity serializers, so there is no protobuf, no HDF5 and no
+ * durability — only HTTP/2 framing, flow control and the two processes' event loops.
+ *
+ *   node --import tsx bench/systems/grpc-raw.ts serve        # prints "grpc-raw listening on 127.0.0.1:PORT"
+ *   node --import tsx bench/systems/grpc-raw.ts --scenario S --frames N --out DIR \
+ *        [--address 127.0.0.1:PORT --server-pid PID]
+ *
+ * Without --address the client starts its own server (untimed). Timed: the first write -> the
+ * server's answer (it has counted every byte). One JSON line on stdout (bench/README.md) with the
+ * server's CPU seconds and peak RSS for the run.
+ */
+
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import * as grpc from "@grpc/grpc-js";
+import { type RunningServer, resetPeakRss, sampleProcess, serverCost, startServer } from "../servers.ts";
+import { frameBytes, MB, positiveInt, quietConsole, rawFramePool, scenarioFor } from "./frames.ts";
+
+const SYSTEM = "grpc-raw";
+const identity = (bytes: Buffer): Buffer => bytes;
+const UPLOAD: grpc.MethodDefinition<Buffer, Buffer> = {
+  path: "/h5saver.bench.RawSink/Upload",
+  requestStream: true,
+  responseStream: false,
+  requestSerialize: identity,
+  requestDeserialize: identity,
+  responseSerialize: identity,
+  responseDeserialize: identity,
+};
+const DEFINITION: grpc.ServiceDefinition = { upload: UPLOAD };
+const UNLIMITED = { "grpc.max_receive_message_length": -1, "grpc.max_send_message_length": -1 };
+
+async function serve(): Promise<void> {
+  const server = new grpc.Server(UNLIMITED);
+  const upload: grpc.handleClientStreamingCall<Buffer, Buffer> = (call, callback) => {
+    let bytes = 0;
+    let messages = 0;
+    call.on("data", (chunk: Buffer) => {
+      bytes += chunk.byteLength;
+      messages++;
+    });
+    call.on("end", () => callback(null, Buffer.from(JSON.stringify({ bytes, messages }))));
+    call.on("error", () => undefined);
+  };
+  server.addService(DEFINITION, { upload });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+  process.stdout.write(`grpc-raw listening on 127.0.0.1:${port}\n`);
+  const stop = () => server.tryShutdown(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+function upload(address: string, frames: readonly Buffer[]): Promise<{ bytes: number; messages: number }> {
+  const Client = grpc.makeGenericClientConstructor(DEFINITION, "RawSink");
+  const client = new Client(address, grpc.credentials.createInsecure(), UNLIMITED);
+  return new Promise((resolve, reject) => {
+    const call = client.makeClientStreamRequest<Buffer, Buffer>(
+      UPLOAD.path,
+      identity,
+      identity,
+      new grpc.Metadata(),
+      {},
+      (error, answer) => {
+        client.close();
+        if (error || answer === undefined) reject(error ?? new Error("no answer"));
+        else resolve(JSON.parse(answer.toString("utf8")) as { bytes: number; messages: number });
+      },
+    );
+    let next = 0;
+    const pump = () => {
+      while (next < frames.length) {
+        const frame = frames[next++] as Buffer;
+        if (!call.write(frame)) {
+          call.once("drain", pump);
+          return;
+        }
+      }
+      call.end();
+    };
+    pump();
+  });
+}
+
+async function measure(options: { scenarioId: string; frames: number; address: string; pid: number }) {
+  const scenario = scenarioFor(options.scenarioId);
+  const pool = rawFramePool(scenario);
+  const frames = Array.from({ length: options.frames }, (_, i) => pool[i % pool.length] as Buffer);
+  const payload = options.frames * frameBytes(scenario);
+  resetPeakRss(options.pid);
+  const before = sampleProcess(options.pid);
+  const client0 = process.cpuUsage();
+  const start = performance.now();
+  const answer = await upload(options.address, frames);
+  const seconds = (performance.now() - start) / 1000;
+  const client = process.cpuUsage(client0);
+  const after = sampleProcess(options.pid);
+  if (answer.bytes !== payload || answer.messages !== options.frames) {
+    throw new Error(
+      `the sink counted ${JSON.stringify(answer)}, expected ${payload} bytes in ${options.frames}`,
+    );
+  }
+  return {
+    scenario: options.scenarioId,
+    system: SYSTEM,
+    frames: options.frames,
+    payload_bytes: payload,
+    seconds,
+    frames_per_s: options.frames / seconds,
+    mb_per_s: payload / MB / seconds,
+    client_cpu_seconds: (client.user + client.system) / 1e6,
+    ...serverCost(before, after, payload),
+  };
+}
+
+async function main(): Promise<void> {
+  quietConsole();
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      system: { type: "string", default: SYSTEM },
+      scenario: { type: "string" },
+      frames: { type: "string" },
+      out: { type: "string" },
+      address: { type: "string" },
+      "server-pid": { type: "string" },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals[0] === "serve") return serve();
+  if (values.system !== SYSTEM) throw new Error(`--system must be ${SYSTEM}, got ${values.system}`);
+  if (values.out === undefined) throw new Error("--out DIR is required");
+  const scenarioId = values.scenario ?? "";
+  scenarioFor(scenarioId);
+  const frames = positiveInt(values.frames, "frames");
+  let own: RunningServer | undefined;
+  let address = values.address;
+  let pid = values["server-pid"] === undefined ? 0 : positiveInt(values["server-pid"], "server-pid");
+  if (address === undefined) {
+    own = await startServer("grpc-raw", values.out, `${values.out}/grpc-raw-server.log`);
+    address = own.address;
+    pid = own.pid;
+  }
+  try {
+    const result = await measure({ scenarioId, frames, address, pid });
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await own?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `grpc-raw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});
