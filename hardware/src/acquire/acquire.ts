@@ -119,12 +119,12 @@ export async function acquire(options: AcquireOptions): Promise<AcquireSummary> 
     const title = options.detector ?? identity?.title ?? driver.name;
     const detectorPath = await file.addDetector(title, driver.settingsXml());
     const upload = await file.startContinuous(detectorPath);
-    const session = file;
     const run = await stream(driver, upload, options, connect);
     driver = run.driver;
     await driver.stop().catch(() => undefined);
     const ended = await upload.end();
-    const closed = await session.close();
+    const closed = await file.close();
+    file = undefined;
     await driver.close();
     return {
       ...run.progress(),
@@ -137,6 +137,8 @@ export async function acquire(options: AcquireOptions): Promise<AcquireSummary> 
     };
   } catch (error) {
     await driver.close().catch(() => undefined);
+    // a session left open would hold the file on the saver until it stops
+    await file?.close().catch(() => undefined);
     if (error instanceof SaverClientError) {
       throw new DeviceError(
         "saver_unavailable",
