@@ -46,6 +46,8 @@ class Scenario:
     dtype: type[np.generic]
     wavelength_axis: bool  # 1D: non-linear signal axis, written once by pymodaq (not per frame)
     chunk_rows: int  # h5py chunk rows: 4096 (0D), 32 (1D, 512 KiB), 1 (2D: one frame per chunk)
+    compression: tuple[str, int] | None = None  # ("gzip", level) or ("blosc:lz4", level), as pymodaq names them
+    value_bits: int | None = None  # integers drawn from [0, 2**value_bits): a 12-bit camera's counts
 
     @property
     def frame_bytes(self) -> int:
@@ -57,6 +59,9 @@ SCENARIOS: dict[str, Scenario] = {
     "0d-8ch": Scenario(8, (1,), np.float64, False, 4096),
     "1d-2048-f64": Scenario(1, (2048,), np.float64, True, 32),
     "2d-512-u16": Scenario(1, (512, 512), np.uint16, False, 1),
+    # Compressed variants: 12-bit counts, which compress a little, as a camera's do.
+    "2d-512-u16-gzip1": Scenario(1, (512, 512), np.uint16, False, 1, ("gzip", 1), 12),
+    "2d-512-u16-blosclz4": Scenario(1, (512, 512), np.uint16, False, 1, ("blosc:lz4", 5), 12),
     "2d-2048-u16": Scenario(1, (2048, 2048), np.uint16, False, 1),  # 8 MiB chunks
 }
 
@@ -120,6 +125,8 @@ def isolate_pymodaq_dirs() -> None:
 def random_array(rng: np.random.Generator, scenario: Scenario) -> np.ndarray:
     if np.issubdtype(scenario.dtype, np.integer):
         high = np.iinfo(scenario.dtype).max
+        if scenario.value_bits is not None:
+            high = 2**scenario.value_bits - 1
         return rng.integers(0, high, size=scenario.shape, dtype=scenario.dtype, endpoint=True)
     return rng.random(scenario.shape).astype(scenario.dtype)
 
@@ -152,6 +159,13 @@ Checker = Callable[[Path, int, int], None]
 def h5py_writer(scenario: Scenario, frames: list[Frame]) -> Writer:
     import h5py
 
+    filters: dict[str, Any] = {}
+    if scenario.compression is not None:
+        library, level = scenario.compression
+        if library != "gzip":  # blosc needs the hdf5plugin package, not in the venv
+            raise SystemExit(f"h5py: no {library} filter without hdf5plugin")
+        filters = {"compression": "gzip", "compression_opts": level}
+
     def write(path: Path) -> None:
         with h5py.File(path, "w") as f:
             datasets = [
@@ -161,6 +175,7 @@ def h5py_writer(scenario: Scenario, frames: list[Frame]) -> Writer:
                     maxshape=(None, *scenario.shape),
                     chunks=(scenario.chunk_rows, *scenario.shape),
                     dtype=scenario.dtype,
+                    **filters,
                 )
                 for ch in range(scenario.channels)
             ]
@@ -184,12 +199,17 @@ def tables_writer(scenario: Scenario, frames: list[Frame]) -> Writer:
     import tables
 
     atom = tables.Atom.from_dtype(np.dtype(scenario.dtype))
+    filters = None
+    if scenario.compression is not None:  # as pymodaq's define_compression: Filters(level, lib)
+        library, level = scenario.compression
+        filters = tables.Filters(complevel=level, complib="zlib" if library == "gzip" else library)
 
     def write(path: Path) -> None:
-        # Default chunkshape, no filters: what pymodaq's tables backend ends up with.
+        # Default chunkshape, no filters unless the scenario has some: what pymodaq's tables
+        # backend ends up with.
         with tables.open_file(str(path), "w") as f:
             arrays = [
-                f.create_earray("/", f"CH{ch:02d}", atom, shape=(0, *scenario.shape))
+                f.create_earray("/", f"CH{ch:02d}", atom, shape=(0, *scenario.shape), filters=filters)
                 for ch in range(scenario.channels)
             ]
             for frame in frames:
@@ -226,6 +246,8 @@ def pymodaq_writer(scenario: Scenario, frames: list[Frame]) -> Writer:
     def write(path: Path) -> None:
         h5saver = H5SaverLowLevel(save_type="detector", backend="tables")
         h5saver.init_file(file_name=path, new_file=True)
+        if scenario.compression is not None:
+            h5saver.define_compression(*scenario.compression)
         det_group = h5saver.add_det_group(
             h5saver.raw_group, title="Bench detector", settings_as_xml=""
         )

@@ -8,13 +8,15 @@ export const SCENARIO_IDS = [
   "0d-8ch",
   "1d-2048-f64",
   "2d-512-u16",
+  "2d-512-u16-gzip1",
+  "2d-512-u16-blosclz4",
   "2d-2048-u16",
   "ack-1mib-100hz",
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
-/** Left out of --quick unless named with --scenarios (839 MB per file and run). */
-export const FULL_ONLY: readonly ScenarioId[] = ["2d-2048-u16"];
+/** Left out of --quick unless named with --scenarios (839 MB per file and run; the compressed variants). */
+export const FULL_ONLY: readonly ScenarioId[] = ["2d-512-u16-gzip1", "2d-512-u16-blosclz4", "2d-2048-u16"];
 
 /**
  * Frames per run in full mode: the counts of ../shared/research/pymodaq-speed.md (beside the project) (0D×8 cut from
@@ -27,6 +29,8 @@ export const FULL_FRAMES: Readonly<Record<ScenarioId, number>> = {
   "0d-8ch": 3000,
   "1d-2048-f64": 2000,
   "2d-512-u16": 500,
+  "2d-512-u16-gzip1": 500,
+  "2d-512-u16-blosclz4": 500,
   "2d-2048-u16": 100,
   "ack-1mib-100hz": 1000,
 };
@@ -60,9 +64,23 @@ export type SystemId = (typeof SYSTEM_IDS)[number];
 export const RATIO_SUBJECTS = [SUBJECT, WORKER_SUBJECT, GRPC_SUBJECT, PYTHON_SUBJECT] as const;
 export type RatioSubject = (typeof RATIO_SUBJECTS)[number];
 
-/** Which systems run a scenario: the paced acknowledgement case is the service's alone. */
+/**
+ * Which systems run a scenario: the paced acknowledgement case is the service's alone; the
+ * compressed variants leave out the limits (they move the uncompressed bytes), the Python client
+ * (bench/systems/h5saver-python.py has no compression option) and, for blosc, h5py (no blosc
+ * filter without the hdf5plugin package).
+ */
 export function systemsFor(scenario: ScenarioId): readonly SystemId[] {
-  return scenario === "ack-1mib-100hz" ? [GRPC_SUBJECT] : SYSTEM_IDS;
+  if (scenario === "ack-1mib-100hz") return [GRPC_SUBJECT];
+  if (scenario === "2d-512-u16-gzip1" || scenario === "2d-512-u16-blosclz4") {
+    const left: readonly SystemId[] = [
+      PYTHON_SUBJECT,
+      ...LIMITS,
+      ...(scenario === "2d-512-u16-blosclz4" ? (["h5py"] as const) : []),
+    ];
+    return SYSTEM_IDS.filter((system) => !left.includes(system));
+  }
+  return SYSTEM_IDS;
 }
 
 export function isWriterSystem(system: SystemId): system is (typeof WRITER_SYSTEMS)[number] {

@@ -6,6 +6,7 @@
  * same bytes. Scenario ids are a contract with bench/scenarios.ts and bench/baselines.py.
  */
 
+import type { Compression } from "../../service/src/backend/h5-backend.ts";
 import type { DataToExportInput, NumericArray } from "../../service/src/index.ts";
 import { seededRandom } from "../../service/src/testing/seeded-random.ts";
 
@@ -23,13 +24,27 @@ export interface Scenario {
   readonly wavelengthAxis: boolean;
   /** Frames sent at this rate (Hz) instead of as fast as possible: the acknowledgement-latency case. */
   readonly paceHz?: number;
+  /** The arrays' filter (absent: none). Same settings in bench/baselines.py. */
+  readonly compression?: Compression;
+  /** uint16 values drawn from [0, 2^valueBits) instead of the full range: a 12-bit camera's counts. */
+  readonly valueBits?: number;
 }
+
+const TWO_D_512: Scenario = { channels: 1, shape: [512, 512], dtype: "uint16", wavelengthAxis: false };
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "0d-1ch": { channels: 1, shape: [1], dtype: "float64", wavelengthAxis: false },
   "0d-8ch": { channels: 8, shape: [1], dtype: "float64", wavelengthAxis: false },
   "1d-2048-f64": { channels: 1, shape: [2048], dtype: "float64", wavelengthAxis: true },
-  "2d-512-u16": { channels: 1, shape: [512, 512], dtype: "uint16", wavelengthAxis: false },
+  "2d-512-u16": TWO_D_512,
+  /** The same frames with gzip level 1, and with blosc-lz4 (level 5, byte shuffle) as PyTables' `blosc:lz4`. */
+  /**
+   * The compressed variants hold 12-bit counts (uniform in [0, 4096)), so the data compress a
+   * little as a camera's do; full-range random uint16 do not compress at all, and h5saver's blosc
+   * refuses a chunk it cannot shrink.
+   */
+  "2d-512-u16-gzip1": { ...TWO_D_512, valueBits: 12, compression: { kind: "gzip", level: 1 } },
+  "2d-512-u16-blosclz4": { ...TWO_D_512, valueBits: 12, compression: { kind: "blosc-lz4", level: 5 } },
   "2d-2048-u16": { channels: 1, shape: [2048, 2048], dtype: "uint16", wavelengthAxis: false },
   /** 1 MiB frames (512 × 1024 uint16) at 100 Hz, flushed at every frame: send → durable ack latency. */
   "ack-1mib-100hz": {
@@ -64,7 +79,8 @@ function randomArray(next: () => number, scenario: Scenario): NumericArray {
   const n = elements(scenario.shape);
   if (scenario.dtype === "uint16") {
     const array = new Uint16Array(n);
-    for (let i = 0; i < n; i++) array[i] = Math.floor(next() * 65536);
+    const range = 2 ** (scenario.valueBits ?? 16);
+    for (let i = 0; i < n; i++) array[i] = Math.floor(next() * range);
     return array;
   }
   const array = new Float64Array(n);

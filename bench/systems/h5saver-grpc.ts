@@ -81,6 +81,7 @@ async function timedStream(
       mode: "overwrite",
       saveType: "detector",
       flush: paced ? { maxFrames: 1 } : { maxFrames: 1_000_000, maxDelayMs: 1000 },
+      ...(scenario.compression ? { compression: scenario.compression } : {}),
     });
     const before = sampleProcess(target.pid);
     const client0 = process.cpuUsage();

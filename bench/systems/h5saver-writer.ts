@@ -30,7 +30,15 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { type DataToExportInput, loadH5wasm, openSaverFile, SaverFile } from "../../service/src/index.ts";
 import { checkFile } from "./check-file.ts";
-import { frameBytes, frameInputs, MB, positiveInt, quietConsole, scenarioFor } from "./frames.ts";
+import {
+  frameBytes,
+  frameInputs,
+  MB,
+  positiveInt,
+  quietConsole,
+  type Scenario,
+  scenarioFor,
+} from "./frames.ts";
 
 const SYSTEMS = ["h5saver", "h5saver-worker"] as const;
 type System = (typeof SYSTEMS)[number];
@@ -44,12 +52,13 @@ interface ContinuousSaver {
   close(): Promise<void>;
 }
 
-async function openSaver(system: System, path: string): Promise<ContinuousSaver> {
+async function openSaver(system: System, path: string, scenario: Scenario): Promise<ContinuousSaver> {
   const options = {
     path,
     mode: "overwrite",
     saveType: "detector",
     flush: { maxFrames: 1_000_000, maxDelayMs: 1000 },
+    ...(scenario.compression ? { compression: scenario.compression } : {}),
   } as const;
   return system === "h5saver" ? SaverFile.open(options) : openSaverFile(options);
 }
@@ -59,9 +68,14 @@ interface Timing {
   openSeconds: number;
 }
 
-async function timedWrite(system: System, path: string, dtes: readonly DataToExportInput[]): Promise<Timing> {
+async function timedWrite(
+  system: System,
+  path: string,
+  scenario: Scenario,
+  dtes: readonly DataToExportInput[],
+): Promise<Timing> {
   const start = performance.now();
-  const file = await openSaver(system, path);
+  const file = await openSaver(system, path, scenario);
   const opened = performance.now();
   const detector = await file.addDetector("Bench detector", "");
   const stream = await file.startContinuous(detector);
@@ -135,7 +149,7 @@ async function main(): Promise<void> {
   await loadH5wasm();
   mkdirSync(out, { recursive: true });
   const path = resolve(join(out, `${system}-${scenarioId}-${process.pid}-${Date.now()}.h5`));
-  const { seconds, openSeconds } = await profiled(profile, () => timedWrite(system, path, dtes));
+  const { seconds, openSeconds } = await profiled(profile, () => timedWrite(system, path, scenario, dtes));
   await checkFile(path, frames, scenario.channels);
   process.stderr.write(
     `${system} ${scenarioId}: open ${openSeconds.toFixed(3)} s of ${seconds.toFixed(3)} s\n`,
