@@ -15,6 +15,7 @@ import { Scan } from "./scan.ts";
 import { type LayoutOptions, type ResolvedLayout, resolveLayout } from "./v3/layout-flavour.ts";
 import { saveSnapshotV3 } from "./v3/v3-channels.ts";
 import { addContinuousGroupsV3, ContinuousStreamV3 } from "./v3/v3-continuous.ts";
+import { isLayoutV3 } from "./v3/v3-loader.ts";
 import { ScanV3 } from "./v3/v3-scan.ts";
 import { checkSaveTypeV3, createTreeV3, openTreeV3 } from "./v3/v3-tree.ts";
 
@@ -118,7 +119,14 @@ export class SaverFile {
             ? await openTreeV3(backend)
             : await createTreeV3(backend, { ...create, saveType: checkSaveTypeV3(saveType) })
           : mode === "append"
-            ? await PyMoDAQTree.open(backend)
+            ? await PyMoDAQTree.open(backend).catch(async (error: unknown) => {
+                throw (await isLayoutV3(backend))
+                  ? new SaverError(
+                      "failed_precondition",
+                      `'${filePath}' is a PyMoDAQ 3.x file (Raw_datas): open it with layout 'pymodaq3' to add to it`,
+                    )
+                  : error;
+              })
             : await PyMoDAQTree.create(backend, { ...create, saveType });
       await backend.flush();
       return new SaverFile(filePath, tree, options, layout);

@@ -206,7 +206,10 @@ describe("SaverFile with layout 'pymodaq3'", () => {
     await first.addDetector("one");
     await first.addLog("a");
     await first.close();
-    await assert.rejects(SaverFile.open({ path: file, mode: "append" }), (e) => e instanceof SaverError);
+    await assert.rejects(
+      SaverFile.open({ path: file, mode: "append" }),
+      (e) => e instanceof SaverError && /layout 'pymodaq3'/.test(e.message),
+    );
     const again = await SaverFile.open({ path: file, mode: "append", layout: "pymodaq3" });
     assert.equal(await again.addDetector("two"), "/Raw_datas/Detector001");
     await again.addLog("b");
