@@ -76,7 +76,7 @@ describe("sr830 driver", () => {
 
   it("times out on a stalled lock-in, naming it and the SNAP? it was asked", async () => {
     // replies 1–4 answer *IDN?, FREQ?, SENS?, OFLT? at open; two snapshots, then silence
-    const { driver, sim } = await ptyDriver("sr830", { faults: { stallAfter: 6 }, timeoutMs: 300 });
+    const { driver, sim } = await ptyDriver("sr830", { faults: { stallAfter: 6 }, timeoutMs: 1000 });
     await driver.open();
     await driver.start();
     const frames: number[] = [];
@@ -89,6 +89,6 @@ describe("sr830 driver", () => {
     assert.ok(error instanceof DeviceError);
     assert.equal(error.code, "timeout");
     assert.equal(error.details.command, "SNAP? 1,2,3,4,9");
-    assert.equal(error.message, `sr830 on ${sim.port} did not answer 'SNAP? 1,2,3,4,9' within 300 ms`);
+    assert.equal(error.message, `sr830 on ${sim.port} did not answer 'SNAP? 1,2,3,4,9' within 1000 ms`);
   });
 });

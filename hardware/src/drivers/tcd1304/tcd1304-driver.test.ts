@@ -23,7 +23,10 @@ describe("tcd1304 driver", () => {
     assert.equal(ccd?.dim, "Data1D");
     assert.equal(ccd?.data[0]?.length, TCD1304_PIXELS);
     const k = last?.deviceSequence as number;
-    for (const i of [0, 1000, 1847, 3693]) assert.equal(ccd?.data[0]?.[i], tcd1304Pixel(k, i));
+    assert.deepEqual(
+      ccd?.data[0],
+      Uint16Array.from({ length: TCD1304_PIXELS }, (_, i) => tcd1304Pixel(k, i)),
+    );
     assert.equal(ccd?.axes[0]?.label, "pixel");
     assert.equal(last?.data.data.find((d) => d.name === "frame_counter")?.data[0]?.[0], k);
     assert.equal(driver.counters.crcErrors, 0);

@@ -23,7 +23,7 @@ export interface Usb2000Settings {
 }
 
 /** After a misaligned reply, the rest of it has arrived once the link is quiet this long. */
-const QUIET_MS = 30;
+const QUIET_MS = 100;
 
 /**
  * An Ocean Optics USB2000+ (OOI protocol): one spectrum per request, 2048 uint16 counts with the
