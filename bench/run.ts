@@ -204,8 +204,11 @@ function commandFor(run: PlannedRun, outDir: string, servers: Servers): Command 
     }
     case "disk":
       return NODE(DISK, ...common);
-    case "h5saver-python":
-      return { file: PYTHON, args: [PYTHON_CLIENT, "--system", run.system, ...common] };
+    case "h5saver-python": {
+      const server = servers.h5saver;
+      const at = server ? ["--address", server.address, "--root", server.root] : [];
+      return { file: PYTHON, args: [PYTHON_CLIENT, "--system", run.system, ...common, ...at] };
+    }
   }
 }
 
@@ -278,13 +281,13 @@ async function executeAll(
  */
 async function startServers(runs: readonly PlannedRun[], tempRoot: string): Promise<Servers> {
   const servers: Servers = {};
-  const wanted: [ServerKind, SystemId][] = [
-    ["h5saver", "h5saver-grpc"],
-    ["grpc-raw", "grpc-raw"],
+  const wanted: [ServerKind, readonly SystemId[]][] = [
+    ["h5saver", ["h5saver-grpc", "h5saver-python"]],
+    ["grpc-raw", ["grpc-raw"]],
   ];
   await mkdir(RESULTS_DIR, { recursive: true });
-  for (const [kind, system] of wanted) {
-    if (!runs.some((run) => run.system === system)) continue;
+  for (const [kind, systems] of wanted) {
+    if (!runs.some((run) => systems.includes(run.system))) continue;
     process.stderr.write(`starting the ${kind} server … `);
     const server = await startServer(kind, tempRoot, join(RESULTS_DIR, `${kind}-server.log`));
     process.stderr.write(`${server.address} (pid ${server.pid})\n`);

@@ -1,7 +1,8 @@
 """The Python client system of the h5saver benchmark: frames sent through clients/python
 (h5saver.Client) to a real `h5saver serve` on 127.0.0.1, one timed run per process.
 
-    .venv/bin/python bench/systems/h5saver-python.py [--system h5saver-python] --scenario S --frames N --out DIR
+    .venv/bin/python bench/systems/h5saver-python.py [--system h5saver-python] --scenario S --frames N --out DIR \
+        [--address 127.0.0.1:PORT --root SERVER_DATA_ROOT]
 
 Same contract as bench/baselines.py (one JSON line on stdout, everything else on stderr), with
 system "h5saver-python". The frames are bench/baselines.py's (same pool, same seed), each sent as
@@ -15,6 +16,9 @@ OpenFile call (`open_seconds`: the server starts the file's writer thread, which
 again), and the Python imports.
 The flush policy is the TypeScript systems' (10^6 frames / 1 s), so no flush falls inside a
 short run but the final one.
+
+With --address and --root (bench/run.ts passes its session's `h5saver serve`, whose data root
+holds DIR) the run uses that server instead of starting its own.
 """
 
 from __future__ import annotations
@@ -77,6 +81,27 @@ def check(path: Path, frames: int, channels: int) -> None:
         raise RuntimeError(f"{path}: {rows} rows, expected {frames} in each of {channels} arrays")
 
 
+def run_on(address: str, root: Path, scenario_id: str, frames: int, out_dir: Path) -> dict[str, Any]:
+    """One run against a server already running (its data root `root` holds `out_dir`)."""
+    scenario = SCENARIOS[scenario_id]
+    dtes = frames_to_send(scenario_id, frames)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir.resolve() / f"{SYSTEM}-{scenario_id}-{time.time_ns()}.h5"
+    seconds, open_seconds = timed_run(address, str(path.relative_to(root.resolve())), dtes)
+    check(path, frames, scenario.channels)
+    payload = frames * scenario.frame_bytes
+    return {
+        "scenario": scenario_id,
+        "system": SYSTEM,
+        "frames": frames,
+        "payload_bytes": payload,
+        "seconds": seconds,
+        "frames_per_s": frames / seconds,
+        "mb_per_s": payload / MB / seconds,
+        "open_seconds": open_seconds,
+    }
+
+
 def run(scenario_id: str, frames: int, out_dir: Path) -> dict[str, Any]:
     scenario = SCENARIOS[scenario_id]
     dtes = frames_to_send(scenario_id, frames)
@@ -112,11 +137,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--out", required=True, type=Path, help="directory for the fresh file (the data root)"
     )
+    parser.add_argument("--address", help="a running h5saver server (default: start one)")
+    parser.add_argument("--root", type=Path, help="that server's data root (with --address)")
     args = parser.parse_args(argv)
+    if (args.address is None) != (args.root is None):
+        parser.error("--address and --root go together")
     stdout = sys.stdout
     sys.stdout = sys.stderr  # stray prints must not break the one-line contract
     try:
-        result = run(args.scenario, args.frames, args.out)
+        if args.address is not None:
+            result = run_on(args.address, args.root, args.scenario, args.frames, args.out)
+        else:
+            result = run(args.scenario, args.frames, args.out)
     finally:
         sys.stdout = stdout
     print(json.dumps(result), flush=True)
