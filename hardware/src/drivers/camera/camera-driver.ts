@@ -227,6 +227,8 @@ export function createCameraDriver(options: DriverOptions): Driver<CameraSetting
       const current = queue;
       queue = undefined;
       current?.end();
+      // a camera left streaming would fill the link for the next program that opens it
+      if (current && !pumpError) await expectOk(CAMERA_COMMANDS.stop()).catch(() => undefined);
       await transport.close();
       await pump;
     },
