@@ -304,6 +304,15 @@ class H5wasmBackend implements H5Backend {
     } catch (error) {
       if (error instanceof SaverError) throw error;
       const message = error instanceof Error ? error.message : String(error);
+      const full = diskFull(message);
+      if (full) {
+        throw new SaverError(
+          "resource_exhausted",
+          `the disk is full: writing '${this.filePath}' failed (${full}) — node '${path}'; frames acknowledged as durable stay in the file. Free space on that disk (or use another data root), then open the file again or a new one`,
+          { node: path },
+          { cause: error },
+        );
+      }
       const cause = innermostCause(message);
       const why = cause.includes("filter returned failure")
         ? "a compression filter could not store a chunk: blosc cannot shrink incompressible data, and h5wasm registers filters as mandatory, so the chunk is not written; use gzip (or no compression) for data like this"
@@ -311,6 +320,16 @@ class H5wasmBackend implements H5Backend {
       throw new SaverError("io_error", `${why} — node '${path}'`, { node: path }, { cause: error });
     }
   }
+}
+
+/**
+ * "No space left on device" (or a full quota) anywhere in an HDF5 error stack. HDF5's sec2 driver
+ * reports a failed write(2) as `errno = N, error message = '…'`; h5wasm runs it on Emscripten's
+ * NODERAWFS, which turns Node's ENOSPC into Emscripten's own (WASI) number, 51 (EDQUOT is 19), and
+ * strerror's text — so the text is matched, not the number Linux would give (28).
+ */
+function diskFull(message: string): string | undefined {
+  return /error message = '(No space left on device|Disk quota exceeded)'/.exec(message)?.[1];
 }
 
 /** The innermost cause of an HDF5 error stack (`#012: … in H5Z_pipeline(): filter returned failure`). */
