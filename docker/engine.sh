@@ -182,6 +182,8 @@ down() {
   local user
   for user in "$run"/users/*; do
     [ -e "$user" ] || continue
+    # `bash -c '…; engine.sh down'` runs down as the process that ran up: that lease is this one
+    [ "$(basename "$user")" != "$$" ] || { rm -f "$user"; continue; }
     if kill -0 "$(basename "$user")" 2>/dev/null; then
       say "still used by process $(basename "$user"); left running"
       return 0
@@ -197,8 +199,9 @@ down() {
   local leftover
   mapfile -t leftover < <(DOCKER_HOST="unix://$socket" docker ps -aq 2>/dev/null)
   [ ${#leftover[@]} -eq 0 ] || DOCKER_HOST="unix://$socket" docker rm -f "${leftover[@]}" >/dev/null 2>&1
-  # images that later builds untagged: the data root would otherwise grow with every source change
-  DOCKER_HOST="unix://$socket" docker image prune -f >/dev/null 2>&1
+  # images that later builds untagged: the data root would otherwise grow with every source change.
+  # A day's are kept: among them the build stage of the dependencies, the next build's cache.
+  DOCKER_HOST="unix://$socket" docker image prune -f --filter until=24h >/dev/null 2>&1
   kill -TERM "$pid"
   for _ in $(seq 1 50); do
     kill -0 "$pid" 2>/dev/null || break

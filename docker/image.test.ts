@@ -20,7 +20,10 @@ import type { StartedTestContainer } from "testcontainers";
 import { findEngine, REPO } from "./engine.ts";
 import { fillOfflineCache } from "./offline-cache.ts";
 
-const IMAGE = "localhost/h5saver:test";
+/** This run's image: its own tag, so that test runs sharing the engine never swap images. */
+const IMAGE = `localhost/h5saver:test-${process.pid}`;
+/** The last run's image, kept under this tag for its layers: the next build's cache. */
+const LAST = { repo: "localhost/h5saver", tag: "last-test" };
 /** The image's user (the base image's `node`), who must own a bind-mounted data folder. */
 const NODE_UID = 1000;
 const PYTHON = path.join(REPO, ".venv/bin/python");
@@ -141,12 +144,6 @@ describe("docker/Dockerfile", { skip }, () => {
     const began = Date.now();
     const tarballs = fillOfflineCache(REPO);
     const client = await tc.getContainerRuntimeClient();
-    // untag the last image first, so that no old one can stand in for a failed build (its layers
-    // stay, as the build's cache)
-    await client.container.dockerode
-      .getImage(IMAGE)
-      .remove({ noprune: true })
-      .catch(() => undefined);
     const why = `see why with: DOCKER_HOST=${process.env.DOCKER_HOST} docker build -f docker/Dockerfile .`;
     try {
       await tc.GenericContainer.fromDockerfile(REPO, "docker/Dockerfile").build(IMAGE, {
@@ -157,6 +154,12 @@ describe("docker/Dockerfile", { skip }, () => {
       throw new Error(`the image did not build (${(error as Error).message}); ${why}`);
     }
     console.log(`# image ${IMAGE} built in ${Date.now() - began} ms (${tarballs} npm tarballs, offline)`);
+  });
+
+  after(async () => {
+    const image = (await tc?.getContainerRuntimeClient())?.container.dockerode.getImage(IMAGE);
+    await image?.tag(LAST).catch(() => undefined);
+    await image?.remove({ noprune: true }).catch(() => undefined);
   });
 
   it("runs as user node with /data a volume, configured by H5SAVER_* and checked by h5saver health", () => {
