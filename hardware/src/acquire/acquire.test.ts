@@ -10,6 +10,7 @@ import { DeviceError } from "../errors.ts";
 import { startMemorySimulator } from "../simulators/memory-simulator.ts";
 import { type PtySimulator, startPtySimulator } from "../simulators/pty-simulator.ts";
 import { find, loadFile, startSaver } from "../testing/saver.ts";
+import { ptySkip } from "../testing/socat.ts";
 import { acquire } from "./acquire.ts";
 
 // at the top level, so that the server and its folder live until every test of the file is done
@@ -21,7 +22,7 @@ async function simulator(...args: Parameters<typeof startPtySimulator>): Promise
   return sim;
 }
 
-describe("acquire()", () => {
+describe("acquire()", { skip: ptySkip() }, () => {
   it("streams 40 TCD1304 frames from a pty simulator into a file that loads back frame by frame", async () => {
     const sim = await simulator("tcd1304");
     const progress: number[] = [];

@@ -9,6 +9,7 @@ import { DeviceError } from "../errors.ts";
 import { GARBAGE } from "../simulators/fault-plan.ts";
 import { type PtySimulator, startPtySimulator } from "../simulators/pty-simulator.ts";
 import { find, loadFile, startSaver } from "../testing/saver.ts";
+import { ptySkip } from "../testing/socat.ts";
 import { rejection } from "../testing/take.ts";
 import { PRESENCE_POLL_MS } from "../transport/serial-transport.ts";
 import { acquire } from "./acquire.ts";
@@ -23,7 +24,7 @@ async function simulator(...args: Parameters<typeof startPtySimulator>): Promise
 
 const numbers = (array: ArrayLike<number | bigint> | undefined) => Array.from(array ?? [], Number);
 
-describe("faults over a real pty", () => {
+describe("faults over a real pty", { skip: ptySkip() }, () => {
   it("resynchronises after garbage and never writes a frame with a bad CRC", async () => {
     // 34 frames sent: CRC corrupted in frames 7, 14, 21, 28; garbage before 5, 10, … 30; then silence
     const sim = await simulator("tcd1304", { faults: { garbageEvery: 5, corruptEvery: 7, stallAfter: 34 } });

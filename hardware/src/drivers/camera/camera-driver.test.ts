@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DeviceError } from "../../errors.ts";
 import { ptyDriver } from "../../testing/pty-driver.ts";
+import { ptySkip } from "../../testing/socat.ts";
 import { rejection, take } from "../../testing/take.ts";
 import { cameraImage } from "./camera-simulator.ts";
 
-describe("camera driver", () => {
+describe("camera driver", { skip: ptySkip() }, () => {
   it("configures size and dtype over a pty and streams 2D frames with x/y axes", async () => {
     const { driver } = await ptyDriver("camera");
     const identity = await driver.open();

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
+import { ptySkip } from "../../testing/socat.ts";
 import { createMemoryLink } from "../../transport/memory-transport.ts";
 import { createPtyPair } from "../../transport/pty-pair.ts";
 import { openSerialTransport } from "../../transport/serial-transport.ts";
@@ -54,7 +55,9 @@ describe("dmm driver", () => {
     await served;
   });
 
-  it("talks to its simulator through the kernel's tty layer (socat pty pair)", async () => {
+  it("talks to its simulator through the kernel's tty layer (socat pty pair)", {
+    skip: ptySkip(),
+  }, async () => {
     const pair = await createPtyPair();
     after(() => pair.close());
     const deviceEnd = await openSerialTransport({ path: pair.devicePath });

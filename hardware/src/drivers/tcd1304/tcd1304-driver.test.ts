@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ptyDriver } from "../../testing/pty-driver.ts";
+import { ptySkip } from "../../testing/socat.ts";
 import { take } from "../../testing/take.ts";
 import { TCD1304_PIXELS } from "./tcd1304-protocol.ts";
 import { tcd1304Pixel } from "./tcd1304-simulator.ts";
 
-describe("tcd1304 driver", () => {
+describe("tcd1304 driver", { skip: ptySkip() }, () => {
   it("streams 3694-pixel frames over a pty with their counters and pixel axis", async () => {
     const { driver } = await ptyDriver("tcd1304");
     await driver.open();
