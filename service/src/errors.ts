@@ -20,8 +20,10 @@ export const SAVER_ERROR_CODES = [
   "file_unavailable",
   /** HDF5 failed while writing or reading: the disk, the library, the file. */
   "io_error",
-  /** A path the caller may not use: outside the data root (directly or through a symlink). */
+  /** A path or session the caller may not use: outside its data root, or another token's. */
   "permission_denied",
+  /** The call carries no valid credentials (a bearer token the server knows). */
+  "unauthenticated",
   /** A configured limit is reached (open sessions, message size, queue length). */
   "resource_exhausted",
   /** The service cannot take the call now (shutting down); retry elsewhere or later. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, realpathSync } from "node:fs";
+import { mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type DataToExportInput, openH5wasmFile, PyMoDAQLoader } from "@h5saver/service";
@@ -183,5 +183,42 @@ describe("SaverClient", () => {
       assert.match(error.message, /'\.\.'/);
       return true;
     });
+  });
+});
+
+describe("SaverClient over TLS with a token", () => {
+  it("sends its token on every call, streams included", async () => {
+    const { makeTestCertificates } = await import("../../../service/src/testing/test-certificates.ts");
+    const certs = makeTestCertificates();
+    const securedRoot = path.join(realpathSync(tempDir("h5saver-client-tls-")), "root");
+    mkdirSync(securedRoot);
+    const tokensFile = path.join(securedRoot, "..", "tokens.json");
+    const token = "a-token-of-at-least-16-chars";
+    writeFileSync(tokensFile, JSON.stringify({ tokens: [{ name: "lab", token, root: "lab" }] }));
+    const secured = createSaverServer({
+      root: securedRoot,
+      tokensFile,
+      tls: { cert: certs.serverCert, key: certs.serverKey },
+    });
+    const address = `127.0.0.1:${await secured.listen(0)}`;
+    const withToken = createSaverClient(address, { token, tls: { ca: certs.ca }, deadlineMs: 10_000 });
+    const without = createSaverClient(address, { tls: { ca: certs.ca }, deadlineMs: 10_000 });
+    try {
+      const file = await withToken.openFile({ path: "secured.h5" });
+      const upload = await file.startContinuous(await file.addDetector("Spectrometer"));
+      await upload.sendAll([frame(1), frame(2)]);
+      assert.deepEqual(await upload.end(), { frames: 2, durableFrames: 2 });
+      assert.deepEqual((await file.read(`/RawData/Detector000/Data0D/CH00/EnlData00`)).shape, [2, 1]);
+      await file.close();
+      await assert.rejects(without.status(), (error: unknown) => {
+        assert.ok(error instanceof SaverClientError);
+        assert.equal(error.code, "UNAUTHENTICATED");
+        return true;
+      });
+    } finally {
+      withToken.close();
+      without.close();
+      await secured.close();
+    }
   });
 });

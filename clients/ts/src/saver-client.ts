@@ -50,6 +50,13 @@ export interface SaverClientOptions {
   readonly deadlineMs?: number;
   /** Largest message sent or received (default 64 MiB, as the server's default). */
   readonly maxMessageBytes?: number;
+  /** A bearer token, sent with every call (servers started with --tokens need one). */
+  readonly token?: string;
+  /**
+   * TLS (servers started with --tls-cert): `ca` to trust (PEM; absent: the system's roots),
+   * `cert` and `key` for mutual TLS.
+   */
+  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
 }
 
 export interface OpenFileOptions {
@@ -193,21 +200,34 @@ export function createSaverClient(address: string, options: SaverClientOptions =
 export class SaverClient {
   readonly #grpc: Client;
   readonly #deadlineMs: number | undefined;
+  readonly #token: string | undefined;
 
   constructor(address: string, options: SaverClientOptions = {}) {
     const maxBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
-    this.#grpc = createGrpcClient(svc.SaverService, address, grpc.credentials.createInsecure(), {
+    const tls = options.tls;
+    const credentials = tls
+      ? grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null)
+      : grpc.credentials.createInsecure();
+    this.#grpc = createGrpcClient(svc.SaverService, address, credentials, {
       "grpc.max_receive_message_length": maxBytes,
       "grpc.max_send_message_length": maxBytes,
     });
     this.#deadlineMs = options.deadlineMs;
+    this.#token = options.token;
+  }
+
+  /** @internal The metadata of every call: the bearer token, if any. */
+  metadata(): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    if (this.#token !== undefined) metadata.set("authorization", `Bearer ${this.#token}`);
+    return metadata;
   }
 
   /** @internal One unary call as a promise; failures become SaverClientError. */
   call<I, O>(method: UnaryMethod<I, O>, request: I): Promise<O> {
     const callOptions: grpc.CallOptions =
       this.#deadlineMs === undefined ? {} : { deadline: Date.now() + this.#deadlineMs };
-    return callUnary(this.#grpc, method, request, callOptions).catch((error: unknown) => {
+    return callUnary(this.#grpc, method, request, callOptions, this.metadata()).catch((error: unknown) => {
       // the one failure that is not a gRPC status is a call answered without a message
       throw isServiceError(error)
         ? SaverClientError.from(error)
@@ -217,7 +237,7 @@ export class SaverClient {
 
   /** @internal A Stream call. */
   openStream(): grpc.ClientDuplexStream<svc.StreamRequest, svc.StreamResponse> {
-    return this.#grpc.stream();
+    return this.#grpc.stream(this.metadata());
   }
 
   get rpc(): Client {
@@ -278,7 +298,11 @@ export class SaverClient {
   read(target: FileTarget, datasetPath: string, options: ReadOptions = {}): Promise<DatasetSlice> {
     const callOptions: grpc.CallOptions =
       this.#deadlineMs === undefined ? {} : { deadline: Date.now() + this.#deadlineMs };
-    const call = this.#grpc.readDataset(readRequest(target, datasetPath, options), callOptions);
+    const call = this.#grpc.readDataset(
+      readRequest(target, datasetPath, options),
+      this.metadata(),
+      callOptions,
+    );
     return collectSlice(call, (error) =>
       isServiceError(error)
         ? SaverClientError.from(error)

@@ -42,8 +42,15 @@ h5saver <command> --help shows a command's options`,
                           open (env H5SAVER_IDLE_TIMEOUT; default 3600; 0 = never)
   --log-format F          json or text (env H5SAVER_LOG_FORMAT; default: text on a terminal,
                           json otherwise); one line per event on stderr
+  --tls-cert FILE         serve TLS with this certificate chain (PEM; env H5SAVER_TLS_CERT)
+  --tls-key FILE          and this private key (PEM; env H5SAVER_TLS_KEY)
+  --tls-client-ca FILE    mutual TLS: clients need a certificate signed by this CA
+                          (env H5SAVER_TLS_CLIENT_CA)
+  --tokens FILE           bearer tokens, each with its own folder under the root
+                          (env H5SAVER_TOKENS; format in the README)
   --config FILE           a JSON file with any of: root, port, host, maxSessions, maxMessageMb,
-                          maxQueuedCalls, idleTimeout, logFormat (env H5SAVER_CONFIG)
+                          maxQueuedCalls, idleTimeout, logFormat, tlsCert, tlsKey, tlsClientCa,
+                          tokens (env H5SAVER_CONFIG)
 
 Flags win over environment variables, which win over the config file. Over a limit, a client
 gets RESOURCE_EXHAUSTED naming it. SIGTERM or SIGINT closes every open file and exits.`,
@@ -52,6 +59,7 @@ gets RESOURCE_EXHAUSTED naming it. SIGTERM or SIGINT closes every open file and 
   --address HOST:PORT  the server (default: H5SAVER_HOST and H5SAVER_PORT, else ${DEFAULT_HOST}:${DEFAULT_PORT})
   --service NAME       a service to ask about, e.g. h5saver.v1.SaverService (default: the whole server)
   --timeout SECONDS    how long to wait for the answer (default 5)
+  --tls-ca FILE        the server uses TLS: trust this CA (PEM; env H5SAVER_TLS_CA)
 
 Prints the status (SERVING, NOT_SERVING, SERVICE_UNKNOWN, or why the server could not be asked);
 exit status 0 for SERVING, 1 otherwise.`,
@@ -82,6 +90,8 @@ export interface ServeConfig {
   readonly maxQueuedCalls?: number;
   readonly idleTimeoutMs?: number;
   readonly logFormat?: "json" | "text";
+  readonly tls?: { readonly cert: string; readonly key: string; readonly clientCa?: string };
+  readonly tokens?: string;
 }
 
 export interface HealthConfig {
@@ -89,6 +99,7 @@ export interface HealthConfig {
   readonly address: string;
   readonly service: string;
   readonly timeoutMs: number;
+  readonly tlsCa?: string;
 }
 
 export interface InspectConfig {
@@ -160,12 +171,17 @@ const OPTIONS = {
     "max-queued-calls": { type: "string" },
     "idle-timeout": { type: "string" },
     "log-format": { type: "string" },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
+    "tls-client-ca": { type: "string" },
+    tokens: { type: "string" },
     config: { type: "string" },
   },
   health: {
     address: { type: "string" },
     service: { type: "string" },
     timeout: { type: "string" },
+    "tls-ca": { type: "string" },
   },
   inspect: {},
   read: {
@@ -225,11 +241,13 @@ function healthConfig(parsed: Parsed, env: Env): HealthConfig {
     throw new UsageError(`--timeout '${String(timeout)}' is not a number of seconds from 0 to 3600`);
   }
   const service = parsed.values.service;
+  const tlsCa = flagOrEnv(parsed, env, "tls-ca", "H5SAVER_TLS_CA");
   return {
     command: "health",
     address,
     service: typeof service === "string" ? service : "",
     timeoutMs: Math.round(seconds * 1000),
+    ...(tlsCa !== undefined ? { tlsCa } : {}),
   };
 }
 
@@ -243,6 +261,10 @@ const CONFIG_KEYS = {
   maxQueuedCalls: "max-queued-calls",
   idleTimeout: "idle-timeout",
   logFormat: "log-format",
+  tlsCert: "tls-cert",
+  tlsKey: "tls-key",
+  tlsClientCa: "tls-client-ca",
+  tokens: "tokens",
 } as const;
 
 /** The config file as flag → text, so that it goes through the same checks as flags. */
@@ -290,6 +312,16 @@ function serveConfig(parsed: Parsed, env: Env, readText: (file: string) => strin
   const queuedCalls = pick("max-queued-calls", "H5SAVER_MAX_QUEUED_CALLS");
   const idle = pick("idle-timeout", "H5SAVER_IDLE_TIMEOUT");
   const logFormat = pick("log-format", "H5SAVER_LOG_FORMAT");
+  const cert = pick("tls-cert", "H5SAVER_TLS_CERT");
+  const key = pick("tls-key", "H5SAVER_TLS_KEY");
+  const clientCa = pick("tls-client-ca", "H5SAVER_TLS_CLIENT_CA");
+  const tokens = pick("tokens", "H5SAVER_TOKENS");
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError("TLS needs both --tls-cert and --tls-key");
+  }
+  if (clientCa !== undefined && cert === undefined) {
+    throw new UsageError("--tls-client-ca needs TLS: give --tls-cert and --tls-key too");
+  }
   if (logFormat !== undefined && logFormat !== "json" && logFormat !== "text") {
     throw new UsageError(`--log-format '${logFormat}' is not json or text`);
   }
@@ -308,6 +340,10 @@ function serveConfig(parsed: Parsed, env: Env, readText: (file: string) => strin
       : {}),
     ...(idle !== undefined ? { idleTimeoutMs: integer(idle, "idle-timeout", 0, 31_536_000) * 1000 } : {}),
     ...(logFormat !== undefined ? { logFormat } : {}),
+    ...(cert !== undefined && key !== undefined
+      ? { tls: { cert, key, ...(clientCa !== undefined ? { clientCa } : {}) } }
+      : {}),
+    ...(tokens !== undefined ? { tokens } : {}),
   };
 }
 

@@ -430,6 +430,23 @@ describe("parseCommandLine()", () => {
     );
   });
 
+  it("reads TLS files and the tokens file, refusing half a TLS configuration", () => {
+    const env = { H5SAVER_TLS_CERT: "s.pem", H5SAVER_TLS_KEY: "s.key", H5SAVER_TOKENS: "t.json" };
+    assert.deepEqual(parseCommandLine(["serve", "--root", "r", "--tls-client-ca", "ca.pem"], env), {
+      command: "serve",
+      root: "r",
+      port: DEFAULT_PORT,
+      host: "127.0.0.1",
+      tls: { cert: "s.pem", key: "s.key", clientCa: "ca.pem" },
+      tokens: "t.json",
+    });
+    assert.throws(
+      () => parseCommandLine(["serve", "--root", "r", "--tls-cert", "s.pem"]),
+      /both --tls-cert and --tls-key/,
+    );
+    assert.throws(() => parseCommandLine(["serve", "--root", "r", "--tls-client-ca", "ca.pem"]), /needs TLS/);
+  });
+
   it("reads health's address from the flag or from H5SAVER_HOST/PORT", () => {
     assert.deepEqual(parseCommandLine(["health"]), {
       command: "health",

@@ -3,7 +3,7 @@
  * SIGINT; `inspect FILE` prints a file's PyMoDAQ tree and DataWithAxes; `read FILE NODE` prints a
  * dataset's values. Exit status: 0 done, 1 failed, 2 wrong usage (one line on stderr each time).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { SaverError } from "../errors.ts";
 import { type Config, isLoopback, parseCommandLine, type ServeConfig, UsageError } from "./config.ts";
@@ -31,6 +31,8 @@ async function serve(config: ServeConfig): Promise<void> {
     ...(config.maxMessageBytes !== undefined ? { maxMessageBytes: config.maxMessageBytes } : {}),
     ...(config.maxQueuedCalls !== undefined ? { maxQueuedCalls: config.maxQueuedCalls } : {}),
     ...(config.idleTimeoutMs !== undefined ? { idleTimeoutMs: config.idleTimeoutMs } : {}),
+    ...(config.tokens !== undefined ? { tokensFile: config.tokens } : {}),
+    ...(config.tls ? { tls: readTls(config.tls) } : {}),
   });
   let port: number;
   try {
@@ -41,7 +43,16 @@ async function serve(config: ServeConfig): Promise<void> {
   }
   console.log(`h5saver listening on ${address(config.host, port)}, data root ${root}`);
   log.event("info", "listening", { address: address(config.host, port), root });
-  if (!isLoopback(config.host)) {
+  const protection = [
+    config.tls ? (config.tls.clientCa ? "mutual TLS" : "TLS") : "",
+    config.tokens ? "bearer tokens" : "",
+  ].filter(Boolean);
+  if (protection.length > 0) {
+    console.log(`h5saver: clients need ${protection.join(" and ")}`);
+  } else if (isLoopback(config.host)) {
+    console.log("h5saver: no TLS and no tokens: serving this machine only (loopback)");
+  }
+  if (!isLoopback(config.host) && !config.tokens) {
     console.log(
       `h5saver: bound to ${config.host}, so the service is reachable from the network without authentication`,
     );
@@ -69,6 +80,21 @@ async function serve(config: ServeConfig): Promise<void> {
   process.on("SIGINT", stop);
 }
 
+function readTls(files: NonNullable<ServeConfig["tls"]>): { cert: Buffer; key: Buffer; clientCa?: Buffer } {
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new Failure(`cannot read the TLS ${what} '${file}': ${(error as Error).message}`);
+    }
+  };
+  return {
+    cert: read(files.cert, "certificate"),
+    key: read(files.key, "key"),
+    ...(files.clientCa !== undefined ? { clientCa: read(files.clientCa, "client CA") } : {}),
+  };
+}
+
 function address(host: string, port: number): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
 }
@@ -82,7 +108,8 @@ async function run(config: Config): Promise<void> {
       return serve(config);
     case "health": {
       const { checkHealth } = await import("./health-check.ts");
-      const result = await checkHealth(config.address, config.service, config.timeoutMs);
+      const ca = config.tlsCa === undefined ? undefined : readFileSync(config.tlsCa);
+      const result = await checkHealth(config.address, config.service, config.timeoutMs, ca);
       console.log(result.status);
       if (!result.serving) process.exitCode = 1;
       return;

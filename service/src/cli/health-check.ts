@@ -13,12 +13,15 @@ export interface HealthResult {
   readonly serving: boolean;
 }
 
+/** `tlsCa`: the CA (PEM) to trust when the server speaks TLS; absent: plaintext. */
 export async function checkHealth(
   address: string,
   service: string,
   timeoutMs: number,
+  tlsCa?: Buffer,
 ): Promise<HealthResult> {
-  const client = createGrpcClient(health.Health, address);
+  const credentials = tlsCa ? grpc.credentials.createSsl(tlsCa) : grpc.credentials.createInsecure();
+  const client = createGrpcClient(health.Health, address, credentials);
   try {
     const response = await callUnary(
       client,

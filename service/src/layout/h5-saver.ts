@@ -271,7 +271,7 @@ export class H5Saver {
         { field: "data" },
       );
     }
-    const [chan] = channelsOfV3(dwa, "data");
+    const [chan] = channelsOfV3(dwa, "data", { navigation: !options.enlargeable });
     if (!chan) throw new SaverError("internal", "no channel for one array");
     const node = `${channel}/Data`;
     if (!options.enlargeable) {

@@ -38,10 +38,17 @@ export type GrpcClientMethod<M extends MethodShape> = M["methodKind"] extends "u
       callback: grpc.requestCallback<Out<M>>,
     ) => grpc.ClientUnaryCall
   : M["methodKind"] extends "server_streaming"
-    ? (request: In<M>, options?: grpc.CallOptions) => grpc.ClientReadableStream<Out<M>>
+    ? (
+        request: In<M>,
+        metadata?: grpc.Metadata,
+        options?: grpc.CallOptions,
+      ) => grpc.ClientReadableStream<Out<M>>
     : M["methodKind"] extends "client_streaming"
       ? (callback: grpc.requestCallback<Out<M>>) => grpc.ClientWritableStream<In<M>>
-      : (options?: grpc.CallOptions) => grpc.ClientDuplexStream<In<M>, Out<M>>;
+      : {
+          (options?: grpc.CallOptions): grpc.ClientDuplexStream<In<M>, Out<M>>;
+          (metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<In<M>, Out<M>>;
+        };
 
 export type GrpcClient<S extends GenService<GenServiceMethods>> = grpc.Client & {
   [K in keyof S["method"]]: GrpcClientMethod<S["method"][K]>;
@@ -107,9 +114,10 @@ export function callUnary<I, O>(
   method: UnaryMethod<I, O>,
   request: I,
   options: grpc.CallOptions = {},
+  metadata: grpc.Metadata = new grpc.Metadata(),
 ): Promise<O> {
   return new Promise((resolve, reject) => {
-    method.call(client, request, new grpc.Metadata(), options, (error, response) => {
+    method.call(client, request, metadata, options, (error, response) => {
       if (error) reject(error);
       else if (response === undefined) reject(new Error(`no response to ${method.name || "a unary call"}`));
       else resolve(response);

@@ -13,6 +13,7 @@ import { dtypeOfArray } from "../model/dtype.ts";
 import { type BrowsedAttribute, type BrowsedNode, browseTree } from "../reading/browse-tree.ts";
 import { datasetRows } from "../reading/dataset-rows.ts";
 import { withReadOnlyFile } from "../reading/read-only-file.ts";
+import type { Caller } from "./access.ts";
 import { bytesOf, countFromProto, dtypeToProto } from "./convert.ts";
 import type { GrpcStatus } from "./status.ts";
 
@@ -24,9 +25,10 @@ export interface ReadTarget {
 
 export interface ReadingContext {
   /** The session's file after flushing it. */
-  sessionFile(sessionId: string): Promise<ReadTarget>;
-  /** A file under the data root. */
-  rootFile(path: string): ReadTarget;
+  sessionFile(sessionId: string, caller: Caller): Promise<ReadTarget>;
+  /** A file under the caller's data root. */
+  rootFile(path: string, caller: Caller): ReadTarget;
+  callerOf(metadata: grpc.Metadata): Caller;
   /** The status of a failed call (and its log line). */
   failure(method: string, error: unknown): GrpcStatus;
   /** Whether the server is closing (new reads are refused). */
@@ -35,13 +37,13 @@ export interface ReadingContext {
 
 type Target = svc.BrowseRequest["target"] | svc.ReadDatasetRequest["target"];
 
-async function targetOf(context: ReadingContext, target: Target): Promise<ReadTarget> {
+async function targetOf(context: ReadingContext, target: Target, caller: Caller): Promise<ReadTarget> {
   switch (target.case) {
     case "sessionId":
-      return context.sessionFile(target.value);
+      return context.sessionFile(target.value, caller);
     case "path":
       if (target.value === "") throw invalidData("path", "is empty: name a file relative to the data root");
-      return context.rootFile(target.value);
+      return context.rootFile(target.value, caller);
     default:
       throw invalidData(
         "target",
@@ -54,10 +56,10 @@ export function createReadingHandlers(context: ReadingContext): {
   browse: grpc.handleUnaryCall<svc.BrowseRequest, svc.BrowseResponse>;
   readDataset: grpc.handleServerStreamingCall<svc.ReadDatasetRequest, svc.ReadDatasetResponse>;
 } {
-  async function browse(request: svc.BrowseRequest): Promise<svc.BrowseResponse> {
+  async function browse(request: svc.BrowseRequest, caller: Caller): Promise<svc.BrowseResponse> {
     const refused = context.refuse();
     if (refused) throw refused;
-    const file = await targetOf(context, request.target);
+    const file = await targetOf(context, request.target, caller);
     const root = await withReadOnlyFile(
       file.absolute,
       (backend) =>
@@ -76,7 +78,7 @@ export function createReadingHandlers(context: ReadingContext): {
     const refused = context.refuse();
     if (refused) throw refused;
     const request = call.request;
-    const file = await targetOf(context, request.target);
+    const file = await targetOf(context, request.target, context.callerOf(call.metadata));
     const start = request.start.map((v, i) => countFromProto(v, `start[${i}]`));
     const count = request.count.map((v, i) => countFromProto(v, `count[${i}]`));
     const maxChunkBytes = countFromProto(request.maxChunkBytes, "max_chunk_bytes");
@@ -109,10 +111,12 @@ export function createReadingHandlers(context: ReadingContext): {
 
   return {
     browse(call, callback) {
-      browse(call.request).then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(context.failure("Browse", error)),
-      );
+      Promise.resolve()
+        .then(() => browse(call.request, context.callerOf(call.metadata)))
+        .then(
+          (response) => callback(null, response),
+          (error: unknown) => callback(context.failure("Browse", error)),
+        );
     },
     readDataset(call) {
       readDataset(call).then(

@@ -17,6 +17,7 @@ import { invalidData, SaverError } from "../errors.ts";
 import type { DurableEvent } from "../layout/saver-file.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
 import { openSaverFile } from "../worker/worker-saver-file.ts";
+import { type Caller, openAccess, tokenAccess } from "./access.ts";
 import { axisFromProto, countFromProto, dataToExportFromProto } from "./convert.ts";
 import { createDataRoot } from "./data-root.ts";
 import { addHealthService, addReflectionService } from "./discovery.ts";
@@ -45,6 +46,10 @@ export interface SaverServerOptions {
    * flushed and closed, released for other writers). 0: never.
    */
   readonly idleTimeoutMs?: number;
+  /** A tokens file (see access.ts): calls then need a bearer token, each token its own folder. */
+  readonly tokensFile?: string;
+  /** TLS: the server's certificate chain and key (PEM); with `clientCa`, clients need a certificate it signed. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly clientCa?: Buffer };
 }
 
 export const DEFAULT_MAX_SESSIONS = 64;
@@ -74,6 +79,7 @@ const SERVER_VERSION = readVersion();
 
 export function createSaverServer(options: SaverServerOptions): SaverServer {
   const dataRoot = createDataRoot(options.root);
+  const access = options.tokensFile ? tokenAccess(dataRoot, options.tokensFile) : openAccess(dataRoot);
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const maxQueuedCalls = options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS;
@@ -102,9 +108,19 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     return status;
   }
 
-  function unary<I, O>(method: string, run: (request: I) => Promise<O>): grpc.handleUnaryCall<I, O> {
+  /** The caller of a call; throws UNAUTHENTICATED when the server needs tokens and has none of these. */
+  function callerOf(metadata: grpc.Metadata): Caller {
+    return access.callerOf(metadata);
+  }
+
+  function unary<I, O>(
+    method: string,
+    run: (request: I, caller: Caller) => Promise<O>,
+  ): grpc.handleUnaryCall<I, O> {
     return (call, callback) => {
-      const work = closing ? Promise.reject(shuttingDown()) : run(call.request);
+      const work = closing
+        ? Promise.reject(shuttingDown())
+        : Promise.resolve().then(() => run(call.request, callerOf(call.metadata)));
       work.then(
         (response) => callback(null, response),
         (error: unknown) => callback(failure(method, error, { session: sessionIdOf(call.request) })),
@@ -128,7 +144,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     }
   }
 
-  function sessionOf(id: string): Session {
+  function sessionOf(id: string, caller: Caller): Session {
     const session = sessions.get(id);
     if (!session) {
       throw new SaverError(
@@ -138,6 +154,11 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
           : `no open session '${id}': it was closed or never opened; OpenFile starts one`,
         { field: "session_id" },
       );
+    }
+    if (session.owner !== caller.name) {
+      throw new SaverError("permission_denied", `session '${id}' belongs to another token`, {
+        field: "session_id",
+      });
     }
     session.lastActivity = Date.now();
     return session;
@@ -166,7 +187,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     for (const call of state.calls) call.write(ack(state));
   }
 
-  async function openFile(request: svc.OpenFileRequest): Promise<svc.OpenFileResponse> {
+  async function openFile(request: svc.OpenFileRequest, caller: Caller): Promise<svc.OpenFileResponse> {
     if (sessions.size >= maxSessions) {
       throw new SaverError(
         "resource_exhausted",
@@ -174,7 +195,16 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       );
     }
     const fileOptions = openOptions(request);
-    const target = dataRoot.resolve(request.path, { saveType: fileOptions.saveType ?? "detector" });
+    if (caller.maxSessions !== undefined) {
+      const own = [...sessions.values()].filter((session) => session.owner === caller.name).length;
+      if (own >= caller.maxSessions) {
+        throw new SaverError(
+          "resource_exhausted",
+          `token '${caller.name}' has ${own} sessions open, its limit: close one (CloseFile) first`,
+        );
+      }
+    }
+    const target = caller.dataRoot.resolve(request.path, { saveType: fileOptions.saveType ?? "detector" });
     const holder = holders.get(target.absolute);
     if (holder !== undefined) {
       throw new SaverError(
@@ -210,6 +240,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
         openedAt: Date.now(),
         lastFlushAt: 0,
         lastActivity: Date.now(),
+        owner: caller.name,
         streams: new Map(),
         scans: new Map(),
         stopListening: file.onDurable((event) => onDurable(session, event)),
@@ -256,8 +287,8 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     }
   }
 
-  async function closeFile(request: svc.CloseFileRequest): Promise<svc.CloseFileResponse> {
-    const session = sessionOf(request.sessionId);
+  async function closeFile(request: svc.CloseFileRequest, caller: Caller): Promise<svc.CloseFileResponse> {
+    const session = sessionOf(request.sessionId, caller);
     const streams = await closeSession(
       session,
       new SaverError("failed_precondition", `session ${session.id} was closed by CloseFile`),
@@ -269,8 +300,11 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     });
   }
 
-  async function addDetector(request: svc.AddDetectorRequest): Promise<svc.AddDetectorResponse> {
-    const session = sessionOf(request.sessionId);
+  async function addDetector(
+    request: svc.AddDetectorRequest,
+    caller: Caller,
+  ): Promise<svc.AddDetectorResponse> {
+    const session = sessionOf(request.sessionId, caller);
     const detectorId = await queued(session, () =>
       request.scanId === ""
         ? session.file.addDetector(request.title, request.settingsXml)
@@ -279,8 +313,11 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     return create(svc.AddDetectorResponseSchema, { detectorId });
   }
 
-  async function saveSnapshot(request: svc.SaveSnapshotRequest): Promise<svc.SaveSnapshotResponse> {
-    const session = sessionOf(request.sessionId);
+  async function saveSnapshot(
+    request: svc.SaveSnapshotRequest,
+    caller: Caller,
+  ): Promise<svc.SaveSnapshotResponse> {
+    const session = sessionOf(request.sessionId, caller);
     const dte = requiredData(request.data);
     const channelPaths = await queued(session, () => session.file.saveSnapshot(request.detectorId, dte));
     session.bytesReceived += payloadBytes(dte);
@@ -288,8 +325,8 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     return create(svc.SaveSnapshotResponseSchema, { channelPaths });
   }
 
-  async function beginScan(request: svc.BeginScanRequest): Promise<svc.BeginScanResponse> {
-    const session = sessionOf(request.sessionId);
+  async function beginScan(request: svc.BeginScanRequest, caller: Caller): Promise<svc.BeginScanResponse> {
+    const session = sessionOf(request.sessionId, caller);
     const distribution = distributionFromProto(request.distribution);
     const scan = {
       title: request.title,
@@ -303,8 +340,11 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     return create(svc.BeginScanResponseSchema, { scanId });
   }
 
-  async function saveScanPoint(request: svc.SaveScanPointRequest): Promise<svc.SaveScanPointResponse> {
-    const session = sessionOf(request.sessionId);
+  async function saveScanPoint(
+    request: svc.SaveScanPointRequest,
+    caller: Caller,
+  ): Promise<svc.SaveScanPointResponse> {
+    const session = sessionOf(request.sessionId, caller);
     const indexes = request.indexes.map((d, i) => countFromProto(d, `indexes[${i}]`));
     const dte = requiredData(request.data);
     await queued(session, () => session.file.saveScanPoint(request.scanId, request.detectorId, indexes, dte));
@@ -318,8 +358,8 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     return create(svc.SaveScanPointResponseSchema, { pointsSaved: BigInt(saved) });
   }
 
-  async function endScan(request: svc.EndScanRequest): Promise<svc.EndScanResponse> {
-    const session = sessionOf(request.sessionId);
+  async function endScan(request: svc.EndScanRequest, caller: Caller): Promise<svc.EndScanResponse> {
+    const session = sessionOf(request.sessionId, caller);
     await queued(session, () => session.file.endScan(request.scanId));
     session.lastFlushAt = Date.now();
     const scan = session.scans.get(request.scanId);
@@ -327,8 +367,11 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     return create(svc.EndScanResponseSchema, { pointsSaved: BigInt(scan?.points ?? 0) });
   }
 
-  async function startContinuous(request: svc.StartContinuousRequest): Promise<svc.StartContinuousResponse> {
-    const session = sessionOf(request.sessionId);
+  async function startContinuous(
+    request: svc.StartContinuousRequest,
+    caller: Caller,
+  ): Promise<svc.StartContinuousResponse> {
+    const session = sessionOf(request.sessionId, caller);
     const streamId = await queued(session, () => session.file.startContinuous(request.detectorId));
     session.streams.set(streamId, {
       id: streamId,
@@ -348,21 +391,24 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     return create(svc.StartContinuousResponseSchema, { streamId });
   }
 
-  async function addLog(request: svc.AddLogRequest): Promise<svc.AddLogResponse> {
-    const session = sessionOf(request.sessionId);
+  async function addLog(request: svc.AddLogRequest, caller: Caller): Promise<svc.AddLogResponse> {
+    const session = sessionOf(request.sessionId, caller);
     await queued(session, () => session.file.addLog(...request.lines));
     return create(svc.AddLogResponseSchema, {});
   }
 
-  async function flush(request: svc.FlushRequest): Promise<svc.FlushResponse> {
-    const session = sessionOf(request.sessionId);
+  async function flush(request: svc.FlushRequest, caller: Caller): Promise<svc.FlushResponse> {
+    const session = sessionOf(request.sessionId, caller);
     await queued(session, () => session.file.flush());
     session.lastFlushAt = Date.now();
     return create(svc.FlushResponseSchema, { streams: [...session.streams.values()].map(streamStatus) });
   }
 
-  async function getStatus(request: svc.GetStatusRequest): Promise<svc.GetStatusResponse> {
-    const chosen = request.sessionId === "" ? [...sessions.values()] : [sessionOf(request.sessionId)];
+  async function getStatus(request: svc.GetStatusRequest, caller: Caller): Promise<svc.GetStatusResponse> {
+    const chosen =
+      request.sessionId === ""
+        ? [...sessions.values()].filter((session) => session.owner === caller.name)
+        : [sessionOf(request.sessionId, caller)];
     return create(svc.GetStatusResponseSchema, {
       serverVersion: SERVER_VERSION,
       uptimeSeconds: (Date.now() - startedAt) / 1000,
@@ -387,13 +433,14 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   }
 
   const reading = createReadingHandlers({
-    async sessionFile(sessionId) {
-      const session = sessionOf(sessionId);
+    async sessionFile(sessionId, caller) {
+      const session = sessionOf(sessionId, caller);
       await session.file.flush();
       session.lastFlushAt = Date.now();
       return { absolute: session.absolute, relative: session.path };
     },
-    rootFile: (path) => dataRoot.resolve(path, { saveType: "detector" }),
+    rootFile: (path, caller) => caller.dataRoot.resolve(path, { saveType: "detector" }),
+    callerOf,
     failure: (method, error) => failure(method, error),
     refuse: () => (closing ? shuttingDown() : undefined),
   });
@@ -410,6 +457,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     stream: (call) =>
       handleStreamCall(call, {
         sessionOf,
+        callerOf,
         streamOf,
         queued,
         failure,
@@ -459,7 +507,14 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     handlers,
     listen(port, host = "127.0.0.1") {
       return new Promise((resolve, reject) => {
-        server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        const credentials = options.tls
+          ? grpc.ServerCredentials.createSsl(
+              options.tls.clientCa ?? null,
+              [{ cert_chain: options.tls.cert, private_key: options.tls.key }],
+              options.tls.clientCa !== undefined,
+            )
+          : grpc.ServerCredentials.createInsecure();
+        server.bindAsync(`${host}:${port}`, credentials, (error, bound) =>
           error ? reject(error) : resolve(bound),
         );
       });

@@ -38,6 +38,8 @@ export interface ScanState {
 
 export interface Session {
   readonly id: string;
+  /** The token's name that opened it ("" without tokens): only its calls may use the session. */
+  readonly owner: string;
   readonly path: string;
   readonly absolute: string;
   readonly file: WorkerSaverFile;

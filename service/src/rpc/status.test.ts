@@ -16,6 +16,7 @@ describe("grpcStatus()", () => {
       file_unavailable: status.UNAVAILABLE,
       io_error: status.INTERNAL,
       permission_denied: status.PERMISSION_DENIED,
+      unauthenticated: status.UNAUTHENTICATED,
       resource_exhausted: status.RESOURCE_EXHAUSTED,
       unavailable: status.UNAVAILABLE,
       internal: status.INTERNAL,

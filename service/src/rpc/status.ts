@@ -23,6 +23,7 @@ const SAVER_STATUS: Readonly<Record<SaverErrorCode, status>> = {
   // data). A full disk will become RESOURCE_EXHAUSTED once the backend reports it apart.
   io_error: status.INTERNAL,
   permission_denied: status.PERMISSION_DENIED,
+  unauthenticated: status.UNAUTHENTICATED,
   resource_exhausted: status.RESOURCE_EXHAUSTED,
   unavailable: status.UNAVAILABLE,
   internal: status.INTERNAL,

@@ -5,9 +5,11 @@
  * for the next call to resume.
  */
 
+import type * as grpc from "@grpc/grpc-js";
 import type * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import { invalidData, SaverError } from "../errors.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
+import type { Caller } from "./access.ts";
 import { countFromProto } from "./convert.ts";
 import type { ServerLog } from "./server-log.ts";
 import { ack, payloadBytes, type Session, type StreamCall, type StreamState } from "./session.ts";
@@ -15,7 +17,8 @@ import type { GrpcStatus } from "./status.ts";
 
 /** What a Stream call needs from the server. */
 export interface StreamContext {
-  sessionOf(id: string): Session;
+  sessionOf(id: string, caller: Caller): Session;
+  callerOf(metadata: grpc.Metadata): Caller;
   streamOf(session: Session, id: string): StreamState;
   queued<T>(session: Session, work: () => Promise<T>): Promise<T>;
   /** The status for a failed call, logged. */
@@ -54,7 +57,7 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
         "is required in the first message of a Stream call",
       );
     }
-    const session = sessionOf(request.sessionId);
+    const session = sessionOf(request.sessionId, context.callerOf(call.metadata));
     const state = streamOf(session, request.streamId);
     state.calls.add(call);
     bound = { session, state };

@@ -63,7 +63,12 @@ export class PyMoDAQ3Loader {
     const adaptive = text(attributes.scan_subtype).toLowerCase() === "adaptive";
     // adaptive and Tabular scans visit spread points: every navigation array holds one position per point
     const spread = adaptive || text(attributes.scan_type).toLowerCase() === "tabular";
-    const navAxes = text(attributes.scan_type) ? await this.#navAxes(path, spread) : [];
+    const siblings = new Set((await this.#backend.children(channel)).map((c) => c.name));
+    const navAxes = text(attributes.scan_type)
+      ? await this.#navAxes(path, spread)
+      : text(attributes.data_dimension) === "ND"
+        ? await this.#ndNavAxes(channel, siblings, stored)
+        : [];
     // leading dimensions are navigation: the scan's, or the rows of an enlargeable array
     const navCount = Math.min(
       stored.length,
@@ -71,7 +76,6 @@ export class PyMoDAQ3Loader {
     );
     const frame = stored.slice(navCount);
     const axes: AxisInput[] = [];
-    const siblings = new Set((await this.#backend.children(channel)).map((c) => c.name));
     const signalIndex = { X_axis: navCount + frame.length - 1, Y_axis: navCount + frame.length - 2 };
     for (const name of ["X_axis", "Y_axis"] as const) {
       const index = signalIndex[name];
@@ -104,6 +108,23 @@ export class PyMoDAQ3Loader {
       },
       path,
     );
+  }
+
+  /** N-D data's own navigation axes: `Nav_y_axis` on dimension 0, `Nav_x_axis` on dimension 1 (PyMoDAQ 3's reader). */
+  async #ndNavAxes(
+    channel: string,
+    siblings: Set<string>,
+    stored: readonly number[],
+  ): Promise<ExplicitAxisInput[]> {
+    const axes: ExplicitAxisInput[] = [];
+    for (const [index, name] of ["Nav_y_axis", "Nav_x_axis"].entries()) {
+      if (!siblings.has(name)) continue;
+      const attributes = await this.attributes(join(channel, name));
+      const values = await this.#backend.read(join(channel, name));
+      const data = values.length === stored[index] ? values : unique(values);
+      axes.push({ label: text(attributes.label), units: text(attributes.units), index, data });
+    }
+    return axes;
   }
 
   /** The lines of `Raw_datas/Logger`: h5saver's fixed-width pickles or PyMoDAQ 3's variable-length ones. */
