@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
+import { createLineDevice } from "../../simulators/line-device.ts";
 import { ptySkip } from "../../testing/socat.ts";
 import { createMemoryLink } from "../../transport/memory-transport.ts";
 import { createPtyPair } from "../../transport/pty-pair.ts";
@@ -71,6 +72,37 @@ describe("dmm driver", () => {
     assert.equal(frames[19]?.data.data[0]?.data[0]?.[0], Number(formatReading(dmmReading(19))));
     await driver.close();
     await deviceEnd.close();
+    await served;
+  });
+
+  it("speaks the Keithley 2000 command set to an instrument that says it is a Keithley", async () => {
+    const link = createMemoryLink();
+    const heard: string[] = [];
+    const served = createLineDevice({
+      name: "dmm",
+      replyTerminator: "\n",
+      handle(command) {
+        heard.push(command);
+        if (command === "*IDN?") return "KEITHLEY INSTRUMENTS INC.,MODEL 2000,1234567,A19 /A02";
+        if (command === ":SYST:ERR?") return '0,"No error"';
+        if (command === ":READ?") return "+1.00000000E-03";
+        return undefined;
+      },
+    }).run(link.device);
+    const driver = createDmmDriver({ transport: link.host });
+    assert.equal((await driver.open()).title, "KEITHLEY MODEL 2000");
+    await driver.start();
+    const [frame] = await take(driver.frames(), 1);
+    assert.equal(frame?.data.data[0]?.data[0]?.[0], 0.001);
+    assert.deepEqual(heard, [
+      "*IDN?",
+      "*CLS",
+      ":CONF:VOLT:DC",
+      ":SENS:VOLT:DC:NPLC 1",
+      ":SYST:ERR?",
+      ":READ?",
+    ]);
+    await driver.close();
     await served;
   });
 });

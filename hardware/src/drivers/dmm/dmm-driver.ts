@@ -79,6 +79,9 @@ export function createDmmDriver(
           },
         );
       }
+      // the command set follows the maker the instrument names (Keithley 2000: SENS-prefixed tree)
+      if (!options.dialect)
+        settings = { ...settings, dialect: /keithley/i.test(id.maker) ? "keithley" : "keysight" };
       await channel.send(commands().clear);
       await channel.send(commands().configureDcVolts);
       await channel.send(commands().nplc(settings.nplc));
