@@ -22,7 +22,12 @@ interface AdaptiveCase {
   positions: number[];
 }
 type ScanCase = Cases["scan"] & { distribution?: "uniform" | "spread" };
-const cases = readCases(casesFile) as Cases & { scan2d: ScanCase; tabular: ScanCase; adaptive: AdaptiveCase };
+const cases = readCases(casesFile) as Cases & {
+  scan2d: ScanCase;
+  tabular: ScanCase;
+  adaptive: AdaptiveCase;
+  snapshot_nd: Cases["dte"]["data"];
+};
 
 function open(name: string, saveType: "detector" | "scan"): Promise<SaverFile> {
   return SaverFile.open({
@@ -36,7 +41,8 @@ function open(name: string, saveType: "detector" | "scan"): Promise<SaverFile> {
 async function snapshot(): Promise<void> {
   const file = await open("snapshot.h5", "detector");
   const det = await file.addDetector(cases.detector.title, cases.detector.settings_xml);
-  const dte = frame(cases, 0);
+  // the snapshot also holds N-D data (a 3.x form in snapshots only)
+  const dte = frame({ ...cases, dte: { ...cases.dte, data: [...cases.dte.data, ...cases.snapshot_nd] } }, 0);
   // the first DataWithAxes carries a background, as DAQ_Viewer's when one is set
   await file.saveSnapshot(det, {
     ...dte,

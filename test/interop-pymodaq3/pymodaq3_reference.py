@@ -34,6 +34,11 @@ def load_cases(path: Path = CASES_JSON) -> dict:
 
 # ---- the cases as PyMoDAQ 3 data dicts ---------------------------------------------------------
 
+def dwas_of(cases: dict, name: str) -> list[dict]:
+    """The DataWithAxes a file holds: the snapshot also holds the N-D data."""
+    return [*cases["dte"]["data"], *(cases["snapshot_nd"] if name == "snapshot" else [])]
+
+
 def frame_arrays(dwa: dict, factor: int) -> list[np.ndarray]:
     """Array i of frame/point k: the case's values times k+1, in the case's dtype and shape."""
     return [(np.asarray(a, dtype=np.float64) * factor).astype(dwa["dtype"]).reshape(dwa["shape"])
@@ -45,10 +50,22 @@ def channel_title(dwa: dict, i: int) -> str:
     return label or f"{dwa['name']}_CH{i:03d}"
 
 
+def axis_keys(dwa: dict) -> dict[int, str]:
+    """PyMoDAQ 3's axis keys per dimension: x_axis is the last dimension, y_axis the one before
+    it for 2 signal dimensions; N-D data's leading navigation dimensions are nav_y_axis (0) and
+    nav_x_axis (1), as PyMoDAQ 3's reader assigns them."""
+    n, nav = len(dwa["shape"]), len(dwa["nav_indexes"])
+    keys = {0: "nav_y_axis", 1: "nav_x_axis"} if nav else {}
+    keys = {d: k for d, k in keys.items() if d < nav}
+    if n - nav == 2:
+        keys[nav] = "y_axis"
+    keys[n - 1] = "x_axis"
+    return keys
+
+
 def axes_of(dwa: dict) -> dict:
-    """PyMoDAQ 3's axis keys: x_axis is the last signal dimension, y_axis the first of 2D data."""
     from pymodaq.daq_utils.daq_utils import Axis
-    names = {0: "y_axis", 1: "x_axis"} if len(dwa["shape"]) == 2 else {0: "x_axis"}
+    names = axis_keys(dwa)
     return {names[a["index"]]: Axis(data=np.asarray(a["data"], dtype=np.float64), label=a["label"],
                                     units=a["units"]) for a in dwa["axes"]}
 
@@ -79,10 +96,10 @@ def _close(h5, cases: dict) -> None:
     h5.close_file()
 
 
-def _channels(h5, det, cases: dict, write):
+def _channels(h5, det, cases: dict, write, extra=()):
     """Per DataWithAxes its data group, per array its Ch group; ``write(channel, dwa, i)``."""
     out = []
-    for dwa in cases["dte"]["data"]:
+    for dwa in [*cases["dte"]["data"], *extra]:
         group = h5.add_data_group(det, dwa["dim"][0].lower() + dwa["dim"][1:], metadata={})
         for i in range(len(dwa["arrays"])):
             channel = h5.add_CH_group(group, title=channel_title(dwa, i))
@@ -101,7 +118,7 @@ def write_snapshot(path: Path, cases: dict) -> Path:
             d["bkg"] = frame_arrays(dwa, 1)[i]
         return h5.add_data(channel, d, scan_type="", enlargeable=False)
 
-    _channels(h5, det, cases, write)
+    _channels(h5, det, cases, write, cases["snapshot_nd"])
     _close(h5, cases)
     return Path(path)
 

@@ -128,6 +128,48 @@ describe("channelsOfV3()", () => {
     assert.equal(dataDimensionV3([2, 2]), "2D");
   });
 
+  it("names N-D snapshot axes as PyMoDAQ 3's reader assigns them: Nav_y_axis on dimension 0", () => {
+    const cube = createDataWithAxes({
+      name: "Cube",
+      data: [new Float64Array(24)],
+      shape: [2, 3, 4],
+      navIndexes: [0],
+      axes: [
+        { label: "pos", data: [0, 1], index: 0 },
+        { label: "row", data: [0, 1, 2], index: 1 },
+        { label: "col", data: [0, 1, 2, 3], index: 2 },
+      ],
+    });
+    const [channel] = channelsOfV3(cube, "data[0]", { navigation: true });
+    assert.equal(channel?.dataDimension, "ND");
+    assert.deepEqual(
+      channel?.axes.map((a) => [a.name, a.axis.label]),
+      [
+        ["Nav_y_axis", "pos"],
+        ["Y_axis", "row"],
+        ["X_axis", "col"],
+      ],
+    );
+    assert.throws(() => channelsOfV3(cube, "data[0]"), invalid("data[0].dim"));
+    const stack = createDataWithAxes({
+      name: "S",
+      data: [new Float64Array(6)],
+      shape: [2, 3],
+      navIndexes: [0],
+    });
+    assert.throws(() => channelsOfV3(stack, "data[0]", { navigation: true }), invalid("data[0].navIndexes"));
+    const trailing = createDataWithAxes({
+      name: "T",
+      data: [new Float64Array(24)],
+      shape: [2, 3, 4],
+      navIndexes: [2],
+    });
+    assert.throws(
+      () => channelsOfV3(trailing, "data[0]", { navigation: true }),
+      invalid("data[0].navIndexes"),
+    );
+  });
+
   it("refuses what the 3.x layout has no node for: error bars, N-D data, two axes on one dimension", () => {
     const withErrors = createDataWithAxes({
       name: "E",
