@@ -16,7 +16,7 @@ import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import { invalidData, SaverError } from "../errors.ts";
 import type { DurableEvent } from "../layout/saver-file.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
-import { openSaverFile } from "../worker/worker-saver-file.ts";
+import { openSaverFile, prewarmWriterThread } from "../worker/worker-saver-file.ts";
 import { type Caller, openAccess, tokenAccess } from "./access.ts";
 import { axisFromProto, countFromProto, dataToExportFromProto } from "./convert.ts";
 import { createDataRoot } from "./data-root.ts";
@@ -478,6 +478,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   });
   server.addService(grpcServiceDefinition(svc.SaverService), handlers);
   const health = addHealthService(server, [svc.SaverService.typeName]);
+  prewarmWriterThread();
 
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const idleCheck =

@@ -3,6 +3,7 @@
  * the main thread's event loop. Requests are answered in order; durability events are pushed.
  */
 import { parentPort } from "node:worker_threads";
+import { loadH5wasm } from "../backend/h5wasm-backend.ts";
 import { SaverError } from "../errors.ts";
 import { SaverFile } from "../layout/saver-file.ts";
 import { WORKER_METHODS, type WorkerMethod, type WorkerReply, type WorkerRequest } from "./protocol.ts";
@@ -11,6 +12,9 @@ const port = parentPort;
 if (!port) throw new Error("saver-worker.ts runs as a worker thread only");
 
 let file: SaverFile | undefined;
+
+// instantiate HDF5 now: a spare thread is then ready to open a file at once
+loadH5wasm().catch(() => undefined);
 
 function reply(message: WorkerReply): void {
   port?.postMessage(message);

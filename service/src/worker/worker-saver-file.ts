@@ -46,7 +46,7 @@ export class WorkerSaverFile implements SaverFileApi {
   }
 
   static async open(options: SaverFileOptions): Promise<WorkerSaverFile> {
-    const worker = startWorker(new URL("./saver-worker.ts", import.meta.url));
+    const worker = takeWriterThread();
     const pending = new Map<number, Pending>();
     const listeners = new Set<Listener>();
     worker.on("message", (message: WorkerReply) => {
@@ -176,6 +176,40 @@ function compactViews(value: unknown): unknown {
 function startWorker(entry: URL): Worker {
   const source = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(source, { eval: true });
+}
+
+const WORKER_ENTRY = new URL("./saver-worker.ts", import.meta.url);
+
+/**
+ * A writer thread started ahead of need. Starting one costs seconds (tsx compiles the writer,
+ * h5wasm instantiates its module), which would otherwise be paid inside every OpenFile; with a
+ * spare ready, opening a file costs the open alone. The spare is unref'd, so it never keeps a
+ * process alive, and a spare that fails is dropped for a fresh one.
+ */
+let spare: Worker | undefined;
+
+function startSpare(): void {
+  const worker = startWorker(WORKER_ENTRY);
+  worker.unref();
+  const drop = () => {
+    if (spare === worker) spare = undefined;
+  };
+  worker.once("error", drop);
+  worker.once("exit", drop);
+  spare = worker;
+}
+
+/** Starts the spare writer thread now (servers call it at start, so the first OpenFile is fast too). */
+export function prewarmWriterThread(): void {
+  if (!spare) startSpare();
+}
+
+function takeWriterThread(): Worker {
+  const worker = spare ?? startWorker(WORKER_ENTRY);
+  spare = undefined;
+  worker.ref();
+  startSpare();
+  return worker;
 }
 
 /** Opens (or creates) a PyMoDAQ file in a dedicated writer thread. */
