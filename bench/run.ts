@@ -4,6 +4,7 @@
  * byte stream that saves nothing and the disk's fsync'd sequential write.
  *
  *   node --import tsx bench/run.ts [--quick] [--reps N] [--scenarios a,b] [--systems x,y]
+ *        [--server-profile DIR]
  *
  * Every run is a fresh process writing a fresh file; the two gRPC servers (`h5saver serve` and
  * the raw sink) are processes of their own started once per session; systems are interleaved
@@ -67,6 +68,8 @@ interface Options {
   reps: number;
   scenarios: ScenarioId[];
   systems: SystemId[];
+  /** Directory for V8 CPU profiles of the two servers (every thread), written when they stop. */
+  serverProfile: string | undefined;
 }
 
 interface PlannedRun {
@@ -101,6 +104,7 @@ function parseOptions(argv: readonly string[]): Options {
       reps: { type: "string" },
       scenarios: { type: "string" },
       systems: { type: "string" },
+      "server-profile": { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -115,6 +119,7 @@ function parseOptions(argv: readonly string[]): Options {
     reps,
     scenarios: parseScenarios(values.scenarios, quick),
     systems: parseSystems(values.systems),
+    serverProfile: values["server-profile"] === undefined ? undefined : resolve(values["server-profile"]),
   };
 }
 
@@ -279,7 +284,11 @@ async function executeAll(
  * go to bench/results/ (overwritten each session). Each run resets the server's peak RSS and
  * reads its CPU time around its timed part, so both are per run.
  */
-async function startServers(runs: readonly PlannedRun[], tempRoot: string): Promise<Servers> {
+async function startServers(
+  runs: readonly PlannedRun[],
+  tempRoot: string,
+  profileDir: string | undefined,
+): Promise<Servers> {
   const servers: Servers = {};
   const wanted: [ServerKind, readonly SystemId[]][] = [
     ["h5saver", ["h5saver-grpc", "h5saver-python"]],
@@ -289,7 +298,8 @@ async function startServers(runs: readonly PlannedRun[], tempRoot: string): Prom
   for (const [kind, systems] of wanted) {
     if (!runs.some((run) => systems.includes(run.system))) continue;
     process.stderr.write(`starting the ${kind} server … `);
-    const server = await startServer(kind, tempRoot, join(RESULTS_DIR, `${kind}-server.log`));
+    if (profileDir !== undefined) await mkdir(profileDir, { recursive: true });
+    const server = await startServer(kind, tempRoot, join(RESULTS_DIR, `${kind}-server.log`), profileDir);
     process.stderr.write(`${server.address} (pid ${server.pid})\n`);
     servers[kind] = server;
   }
@@ -343,7 +353,7 @@ async function main(): Promise<void> {
   removeOnInterrupt(tempRoot);
   let recorded: RecordedRun[];
   try {
-    const servers = await startServers(runs, tempRoot);
+    const servers = await startServers(runs, tempRoot, options.serverProfile);
     try {
       recorded = await executeAll(runs, tempRoot, servers);
     } finally {

@@ -46,10 +46,21 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts a server; its stderr (logs) goes to `logFile` so that no unread pipe can stall it. */
-export function startServer(kind: ServerKind, root: string, logFile: string): Promise<RunningServer> {
+/**
+ * Starts a server; its stderr (logs) goes to `logFile` so that no unread pipe can stall it. With
+ * `cpuProfileDir`, Node writes a V8 CPU profile of every thread of the server (main and each
+ * file's writer thread) into it when the server exits (`--cpu-prof`; open in Chrome DevTools or
+ * speedscope).
+ */
+export function startServer(
+  kind: ServerKind,
+  root: string,
+  logFile: string,
+  cpuProfileDir?: string,
+): Promise<RunningServer> {
   const log = openSync(logFile, "a");
-  const child = spawn(process.execPath, ["--import", "tsx", ...COMMANDS[kind](root)], {
+  const profile = cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", ...COMMANDS[kind](root)], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", log],
   });

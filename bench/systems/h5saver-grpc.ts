@@ -24,10 +24,15 @@
  * max, in ms): a frame's latency runs from just before `send()` to the first acknowledgement
  * whose durable sequence covers it.
  *
+ * `--profile FILE.cpuprofile` records a V8 CPU profile of this (client) process over the timed
+ * part; bench/run.ts --server-profile DIR profiles the server's threads.
+ *
  * Also reported: the server's CPU seconds for the timed part (all its threads, from /proc) and per
  * MB of payload, its peak RSS during the run (reset just before it), and the client's CPU seconds.
  */
 
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { join, relative, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -66,10 +71,26 @@ interface Timing {
   latenciesMs: number[];
 }
 
+/** Starts a CPU profile of this thread when `file` is given; the function returned stops and saves it. */
+async function startProfile(file: string | undefined): Promise<() => Promise<void>> {
+  if (file === undefined) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 100 });
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 async function timedStream(
   target: Target,
   scenario: Scenario,
   dtes: readonly DataToExportInput[],
+  profile: string | undefined,
 ): Promise<Timing> {
   const client = createSaverClient(target.address);
   try {
@@ -84,6 +105,7 @@ async function timedStream(
       ...(scenario.compression ? { compression: scenario.compression } : {}),
     });
     const before = sampleProcess(target.pid);
+    const stopProfile = await startProfile(profile);
     const client0 = process.cpuUsage();
     const start = performance.now();
     const detector = await file.addDetector("Bench detector", "");
@@ -106,6 +128,7 @@ async function timedStream(
     const end = performance.now();
     const client1 = process.cpuUsage(client0);
     const after = sampleProcess(target.pid);
+    await stopProfile();
     if (ended.durableFrames !== dtes.length) {
       throw new Error(
         `the final acknowledgement counts ${ended.durableFrames} durable frames, sent ${dtes.length}`,
@@ -148,6 +171,7 @@ async function main(): Promise<void> {
       address: { type: "string" },
       "server-pid": { type: "string" },
       root: { type: "string" },
+      profile: { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -181,7 +205,7 @@ async function main(): Promise<void> {
       path: relative(server.root, absolute),
       absolute,
     };
-    const timing = await timedStream(target, scenario, dtes);
+    const timing = await timedStream(target, scenario, dtes, values.profile);
     await checkFile(absolute, frames, scenario.channels);
     const payload = frames * frameBytes(scenario);
     process.stderr.write(
