@@ -451,6 +451,51 @@ describe("SaverServer limits", () => {
   });
 });
 
+describe("SaverServer message size limit", () => {
+  it("refuses a request larger than maxMessageBytes with RESOURCE_EXHAUSTED, and keeps the session", async () => {
+    const own = createSaverServer({ root, maxMessageBytes: 1024 * 1024 });
+    const ownClient = createGrpcClient(svc.SaverService, `127.0.0.1:${await own.listen(0)}`);
+    const call = <I, O>(method: UnaryMethod<I, O>, request: I) => callUnary(ownClient, method, request);
+    try {
+      const { sessionId } = await call(
+        ownClient.openFile,
+        create(svc.OpenFileRequestSchema, { path: "big.h5" }),
+      );
+      const detectorId = (
+        await call(
+          ownClient.addDetector,
+          create(svc.AddDetectorRequestSchema, { sessionId, title: "Camera" }),
+        )
+      ).detectorId;
+      const image = (side: number) =>
+        dataToExportToProto(
+          createDataToExport({
+            name: "camera",
+            data: [{ name: "image", data: [new Uint16Array(side * side)], shape: [side, side] }],
+          }),
+        );
+      await rejectsWithStatus(
+        call(
+          ownClient.saveSnapshot,
+          create(svc.SaveSnapshotRequestSchema, { sessionId, detectorId, data: image(1024) }),
+        ),
+        grpc.status.RESOURCE_EXHAUSTED,
+        /larger than max/,
+      );
+      await call(
+        ownClient.saveSnapshot,
+        create(svc.SaveSnapshotRequestSchema, { sessionId, detectorId, data: image(256) }),
+      );
+      await call(ownClient.closeFile, create(svc.CloseFileRequestSchema, { sessionId }));
+      const image256 = byName((await loadAll("big.h5")).loaded, "image");
+      assert.deepEqual(image256.dwa.shape, [256, 256]);
+    } finally {
+      ownClient.close();
+      await own.close();
+    }
+  });
+});
+
 describe("SaverServer idle timeout", () => {
   it("closes a session no call named for the timeout, keeping what it saved and releasing the file", async () => {
     const own = createSaverServer({ root, idleTimeoutMs: 300 });
