@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what h5saver needs on a fresh machine, only what is missing, and says what it did.
 #   bootstrap.sh            npm packages (npm ci when package-lock.json changed)
-#   bootstrap.sh --python   + the Python test environment (.venv, test/interop/requirements.txt)
+#   bootstrap.sh --python   + the Python test environments (.venv: PyMoDAQ 5, the Python client;
+#                             .venv-pymodaq3: PyMoDAQ 3.6 for the 3.x layout)
 #   bootstrap.sh --debian   + Debian packages the tests use (hdf5-tools for h5dump)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,7 +26,7 @@ fi
 
 for arg in "$@"; do
   case "$arg" in
-    --python) bash scripts/python-env.sh ;;
+    --python) bash scripts/python-env.sh && bash scripts/python-env-pymodaq3.sh ;;
     --debian) bash scripts/debian-deps.sh ;;
     *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;
   esac

@@ -29,6 +29,8 @@ step "types (tsc)" npx tsc -p tsconfig.json
 step "unit and integration tests (node:test)" node --import tsx --test --test-reporter=spec "${node_tests[@]}"
 step "Python client; interop with PyMoDAQ, PyTables, h5py, h5dump (pytest)" \
   .venv/bin/python -m pytest -q -p no:cacheprovider "${python_suites[@]}"
+step "interop with PyMoDAQ 3.6 (pytest, .venv-pymodaq3)" \
+  .venv-pymodaq3/bin/python -m pytest -q -p no:cacheprovider test/interop-pymodaq3
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then

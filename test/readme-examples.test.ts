@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { openH5wasmFile, PyMoDAQLoader } from "../service/src/index.ts";
+import { isLayoutV3, openH5wasmFile, PyMoDAQ3Loader, PyMoDAQLoader } from "../service/src/index.ts";
 import { createSaverServer } from "../service/src/rpc/saver-server.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -24,6 +24,7 @@ const EXPECTED = [
   { shapes: { Spectrum: [512], Image: [100, 48, 64] }, logs: ["saved 100 frames"], scanDone: [] },
   { shapes: { Power: [3, 2] }, logs: [], scanDone: [true] },
   { shapes: { X: [10] }, logs: [], scanDone: [] },
+  { shapes: { X: [50] }, logs: [], scanDone: [] },
 ];
 
 describe("README examples", () => {
@@ -59,10 +60,11 @@ describe("README examples", () => {
       const scanDone: unknown[] = [];
       for (const name of written) {
         const backend = await openH5wasmFile(path.join(out, name), "read");
-        const loader = new PyMoDAQLoader(backend);
+        const v3 = await isLayoutV3(backend);
+        const loader = v3 ? new PyMoDAQ3Loader(backend) : new PyMoDAQLoader(backend);
         for (const loaded of await loader.loadAll()) shapes[loaded.dwa.name] = [...loaded.dwa.shape];
         logs.push(...(await loader.logLines()));
-        if (await backend.exists("/RawData/Scan000"))
+        if (!v3 && (await backend.exists("/RawData/Scan000")))
           scanDone.push((await loader.attributes("/RawData/Scan000")).scan_done);
         await backend.close();
       }

@@ -15,6 +15,8 @@ export { type LoadedData, PyMoDAQLoader } from "./layout/loader.ts";
 export { decodeAttribute } from "./layout/pymodaq-attribute.ts";
 export { PYMODAQ_LAYOUT_VERSION, PyMoDAQTree, type SaveType } from "./layout/pymodaq-tree.ts";
 export * from "./layout/saver-file.ts";
+export { LAYOUT_FLAVOURS, type LayoutFlavour } from "./layout/v3/layout-flavour.ts";
+export { isLayoutV3, PyMoDAQ3Loader } from "./layout/v3/v3-loader.ts";
 export * from "./model/index.ts";
 export { formatTree, type TreeShape } from "./reading/format-tree.ts";
 export { openSaverFile, WorkerSaverFile } from "./worker/worker-saver-file.ts";

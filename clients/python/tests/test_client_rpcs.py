@@ -108,6 +108,22 @@ def test_server_names_a_file_as_pymodaq_when_no_path_is_given(client: Client, se
     assert server.file(file.path).is_file()
 
 
+def test_pymodaq3_layout_through_the_service(client: Client, server, unique: str) -> None:
+    """layout="pymodaq3": the 3.x tree, Data cast to data_dtype, readable by h5py."""
+    with client.open_file(f"pymodaq3-{unique}.h5", layout="pymodaq3", data_dtype="int16") as file:
+        detector = file.add_detector("Lock-in")
+        file.save_snapshot(detector, spectrum(factor=1000.0))
+        path = file.path
+    with h5py.File(server.file(path), "r") as h5:
+        assert "Raw_datas" in h5 and "RawData" not in h5
+        data = h5["Raw_datas/Detector000/Data1D/Ch000/Data"]
+        assert data.dtype == np.int16 and data.shape == (8,)
+        expected = np.sin(np.linspace(500.0, 600.0, 8)) * 1000.0
+        np.testing.assert_array_equal(data[()], expected.astype(np.int16))
+    with pytest.raises(ValueError, match="layout is 'pymodaq2'"):
+        client.open_file(f"bad-layout-{unique}.h5", layout="pymodaq2")  # type: ignore[arg-type]
+
+
 def test_path_outside_the_data_root_is_refused(client: Client) -> None:
     with pytest.raises(PermissionDeniedError) as refused:
         client.open_file("../escape.h5")

@@ -2,10 +2,16 @@ import assert from "node:assert/strict";
 import { mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type DataToExportInput, openH5wasmFile, PyMoDAQLoader } from "@h5saver/service";
+import {
+  type DataToExportInput,
+  isLayoutV3,
+  openH5wasmFile,
+  PyMoDAQ3Loader,
+  PyMoDAQLoader,
+} from "@h5saver/service";
 import { createSaverServer, type SaverServer } from "@h5saver/service/rpc/saver-server";
 import { tempDir } from "../../../service/src/testing/temp-dir.ts";
-import { createSaverClient, type SaverClient, SaverClientError } from "./index.ts";
+import { createSaverClient, type FileNode, type SaverClient, SaverClientError } from "./index.ts";
 
 const root = path.join(realpathSync(tempDir("h5saver-client-")), "root");
 mkdirSync(root);
@@ -185,6 +191,53 @@ describe("SaverClient", () => {
     });
   });
 });
+
+describe("SaverClient and the PyMoDAQ 3.x layout", () => {
+  it("writes a 3.x file through the service and reads it back through Browse and ReadDataset", async () => {
+    const file = await client.openFile({
+      path: "runs/pymodaq3.h5",
+      layout: "pymodaq3",
+      dataDtype: "float64",
+    });
+    const detector = await file.addDetector("Spectrometer");
+    const upload = await file.startContinuous(detector);
+    await upload.sendAll([1, 2, 3].map(frame));
+    await upload.end();
+    const tree = await file.browse({ node: "/", maxDepth: 1 });
+    assert.deepEqual(
+      tree.children.map((c) => c.name),
+      ["Raw_datas"],
+    );
+    const spectra = await file.browse({ node: "/Raw_datas", attributes: true });
+    const data = findNode(spectra, (n) => n.name === "Data" && n.path.includes("Data1D"));
+    assert.ok(data?.dataset, "a Data1D/Ch000/Data node");
+    assert.deepEqual(data.dataset.shape, [3, 64]);
+    const last = await file.read(data.path, { start: [2], count: [1] });
+    assert.deepEqual([last.values[0], last.values[63]], [3, 66]);
+    await file.close();
+
+    const backend = await openH5wasmFile(path.join(root, "runs/pymodaq3.h5"), "read");
+    try {
+      assert.equal(await isLayoutV3(backend), true);
+      const loaded = await new PyMoDAQ3Loader(backend).loadAll();
+      assert.ok(
+        loaded.some((l) => l.dwa.name === "spectrum" || l.dwa.shape.join() === "3,64"),
+        "PyMoDAQ 3 reader sees the stream",
+      );
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
+function findNode(node: FileNode, match: (node: FileNode) => boolean): FileNode | undefined {
+  if (match(node)) return node;
+  for (const child of node.children) {
+    const found = findNode(child, match);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 describe("SaverClient over TLS with a token", () => {
   it("sends its token on every call, streams included", async () => {

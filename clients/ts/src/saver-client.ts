@@ -20,10 +20,17 @@ import {
   type DataDistribution,
   type DataToExport,
   type DataToExportInput,
+  type DType,
+  type LayoutFlavour,
   type SaveType,
   type ScanInput,
 } from "@h5saver/service";
-import { attributeValueToProto, axisToProto, dataToExportToProto } from "@h5saver/service/rpc/convert";
+import {
+  attributeValueToProto,
+  axisToProto,
+  dataToExportToProto,
+  dtypeToProto,
+} from "@h5saver/service/rpc/convert";
 import {
   callUnary,
   createGrpcClient,
@@ -69,6 +76,10 @@ export interface OpenFileOptions {
   readonly flush?: { readonly maxFrames?: number; readonly maxDelayMs?: number };
   /** Attributes of /RawData for a new file. */
   readonly metadata?: Readonly<Record<string, string | number | boolean>>;
+  /** The PyMoDAQ tree: "pymodaq4" (4.3+/5.x, the default) or "pymodaq3" (what PyMoDAQ 3 opens). */
+  readonly layout?: LayoutFlavour;
+  /** pymodaq3 only: the dtype Data nodes are cast to (PyMoDAQ 3's "Saving dynamic"; default float64). */
+  readonly dataDtype?: DType;
 }
 
 /** A scan to begin: the same shape as the writer's own `ScanInput`. */
@@ -160,6 +171,10 @@ const COMPRESSION_KIND: Record<Compression["kind"], opt.CompressionKind> = {
   none: opt.CompressionKind.NONE,
   gzip: opt.CompressionKind.GZIP,
   "blosc-lz4": opt.CompressionKind.BLOSC_LZ4,
+};
+const LAYOUT: Record<LayoutFlavour, opt.LayoutFlavour> = {
+  pymodaq4: opt.LayoutFlavour.PYMODAQ4,
+  pymodaq3: opt.LayoutFlavour.PYMODAQ3,
 };
 const DISTRIBUTION: Record<DataDistribution, data.DataDistribution> = {
   uniform: data.DataDistribution.UNIFORM,
@@ -272,6 +287,8 @@ export class SaverClient {
           }
         : {}),
       metadata,
+      layout: options.layout ? LAYOUT[options.layout] : opt.LayoutFlavour.UNSPECIFIED,
+      ...(options.dataDtype ? { dataDtype: dtypeToProto(options.dataDtype) } : {}),
     });
     const response = await this.call(this.#grpc.openFile, request);
     return new RemoteFile(this, response.sessionId, response.path);

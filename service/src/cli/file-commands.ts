@@ -4,6 +4,7 @@
  */
 import { SaverError } from "../errors.ts";
 import { type LoadedData, PyMoDAQLoader } from "../layout/loader.ts";
+import { isLayoutV3, PyMoDAQ3Loader } from "../layout/v3/v3-loader.ts";
 import type { NumericArray } from "../model/dtype.ts";
 import { attributeText, browseTree } from "../reading/browse-tree.ts";
 import { formatTree } from "../reading/format-tree.ts";
@@ -21,7 +22,9 @@ export function formatDataLine({ path, dwa }: LoadedData): string {
 export async function inspectFile(file: string): Promise<string> {
   return withReadOnlyFile(file, async (backend) => {
     const tree = formatTree(await browseTree(backend, "/", { includeAttributes: true }), attributeText);
-    const loaded = await new PyMoDAQLoader(backend).loadAll();
+    // a PyMoDAQ 3.x file (Raw_datas) is read with the 3.x reader, which gives the same LoadedData
+    const loader = (await isLayoutV3(backend)) ? new PyMoDAQ3Loader(backend) : new PyMoDAQLoader(backend);
+    const loaded = await loader.loadAll();
     const lines = loaded.map(formatDataLine);
     return `${tree}\n\n${loaded.length} DataWithAxes${lines.length ? `\n${lines.join("\n")}` : ""}`;
   });

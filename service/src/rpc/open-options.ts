@@ -8,8 +8,9 @@ import type { Compression } from "../backend/h5-backend.ts";
 import { invalidData } from "../errors.ts";
 import type { SaveType } from "../layout/pymodaq-tree.ts";
 import { DEFAULT_FLUSH_POLICY, type SaverFileOptions } from "../layout/saver-file.ts";
+import type { LayoutFlavour } from "../layout/v3/layout-flavour.ts";
 import type { DataDistribution } from "../model/data-with-axes.ts";
-import { attributeValueFromProto } from "./convert.ts";
+import { attributeValueFromProto, dtypeFromProto } from "./convert.ts";
 
 export type FileOptions = Omit<SaverFileOptions, "path">;
 
@@ -19,6 +20,7 @@ export function openOptions(request: svc.OpenFileRequest): FileOptions {
     metadata[key] = attributeValueFromProto(value, `metadata.${key}`);
   }
   const policy = request.flushPolicy;
+  const layout = pick(LAYOUTS, request.layout, "layout", "LayoutFlavour");
   return {
     mode: pick(OPEN_MODES, request.mode, "mode", "OpenMode") ?? "create",
     saveType: pick(SAVE_TYPES, request.saveType, "save_type", "SaveType") ?? "detector",
@@ -28,8 +30,15 @@ export function openOptions(request: svc.OpenFileRequest): FileOptions {
       maxDelayMs: policy?.maxDelayMs ?? DEFAULT_FLUSH_POLICY.maxDelayMs,
     },
     metadata,
+    ...(layout ? { layout } : {}),
+    ...(request.dataDtype !== 0 ? { dataDtype: dtypeFromProto(request.dataDtype, "data_dtype") } : {}),
   };
 }
+
+const LAYOUTS: ReadonlyMap<number, LayoutFlavour> = new Map([
+  [opt.LayoutFlavour.PYMODAQ4, "pymodaq4"],
+  [opt.LayoutFlavour.PYMODAQ3, "pymodaq3"],
+]);
 
 const OPEN_MODES: ReadonlyMap<number, "create" | "overwrite" | "append"> = new Map([
   [opt.OpenMode.CREATE, "create"],

@@ -14,9 +14,10 @@ from typing import Any, Literal, TypeVar
 
 import grpc
 import numpy as np
+import numpy.typing as npt
 from google.protobuf.message import Message
 
-from .arrays import array_from_bytes
+from .arrays import array_from_bytes, wire_dtype
 from .continuous import DEFAULT_QUEUE_FRAMES, ContinuousUpload, open_stream_call
 from .convert import (
     DataLike,
@@ -37,6 +38,7 @@ from .v1.saver_service_pb2_grpc import SaverServiceStub
 OpenMode = Literal["create", "overwrite", "append"]
 SaveType = Literal["detector", "scan", "logger", "custom", "actuator"]
 CompressionKind = Literal["none", "gzip", "blosc-lz4"]
+LayoutFlavour = Literal["pymodaq4", "pymodaq3"]
 
 _OPEN_MODE = {
     "create": opt.OPEN_MODE_CREATE,
@@ -55,6 +57,7 @@ _COMPRESSION = {
     "gzip": opt.COMPRESSION_KIND_GZIP,
     "blosc-lz4": opt.COMPRESSION_KIND_BLOSC_LZ4,
 }
+_LAYOUT = {"pymodaq4": opt.LAYOUT_FLAVOUR_PYMODAQ4, "pymodaq3": opt.LAYOUT_FLAVOUR_PYMODAQ3}
 _DISTRIBUTION = {"uniform": pb.DATA_DISTRIBUTION_UNIFORM, "spread": pb.DATA_DISTRIBUTION_SPREAD}
 
 DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -150,16 +153,22 @@ class Client:
         compression: Compression | None = None,
         flush: FlushPolicy | None = None,
         metadata: Mapping[str, AttributeValue] | None = None,
+        layout: LayoutFlavour = "pymodaq4",
+        data_dtype: npt.DTypeLike | None = None,
     ) -> RemoteFile:
         """Opens (or creates) a file on the server and starts a session on it. ``path`` is
         relative to the server's data root; empty lets the server name it as PyMoDAQ does.
-        ``metadata`` become attributes of /RawData in a new file."""
+        ``metadata`` become attributes of /RawData in a new file. ``layout="pymodaq3"`` writes
+        the tree PyMoDAQ 3 opens, its Data nodes cast to ``data_dtype`` (default float64)."""
         request = svc.OpenFileRequest(
             path=path,
             mode=_enum(_OPEN_MODE, mode, "mode"),
             save_type=_enum(_SAVE_TYPE, save_type, "save_type"),
             metadata=attributes_to_proto(metadata or {}, "metadata"),
+            layout=_enum(_LAYOUT, layout, "layout"),
         )
+        if data_dtype is not None:
+            request.data_dtype = wire_dtype(data_dtype, "data_dtype")
         if compression is not None:
             request.compression.CopyFrom(
                 opt.Compression(

@@ -27,6 +27,12 @@ class CompressionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     COMPRESSION_KIND_NONE: _ClassVar[CompressionKind]
     COMPRESSION_KIND_GZIP: _ClassVar[CompressionKind]
     COMPRESSION_KIND_BLOSC_LZ4: _ClassVar[CompressionKind]
+
+class LayoutFlavour(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LAYOUT_FLAVOUR_UNSPECIFIED: _ClassVar[LayoutFlavour]
+    LAYOUT_FLAVOUR_PYMODAQ4: _ClassVar[LayoutFlavour]
+    LAYOUT_FLAVOUR_PYMODAQ3: _ClassVar[LayoutFlavour]
 OPEN_MODE_UNSPECIFIED: OpenMode
 OPEN_MODE_CREATE: OpenMode
 OPEN_MODE_OVERWRITE: OpenMode
@@ -41,6 +47,9 @@ COMPRESSION_KIND_UNSPECIFIED: CompressionKind
 COMPRESSION_KIND_NONE: CompressionKind
 COMPRESSION_KIND_GZIP: CompressionKind
 COMPRESSION_KIND_BLOSC_LZ4: CompressionKind
+LAYOUT_FLAVOUR_UNSPECIFIED: LayoutFlavour
+LAYOUT_FLAVOUR_PYMODAQ4: LayoutFlavour
+LAYOUT_FLAVOUR_PYMODAQ3: LayoutFlavour
 
 class Compression(_message.Message):
     __slots__ = ("kind", "level")

@@ -30,7 +30,7 @@ ELEMENT_TYPE_STRING: ElementType
 ELEMENT_TYPE_OTHER: ElementType
 
 class OpenFileRequest(_message.Message):
-    __slots__ = ("path", "mode", "save_type", "compression", "flush_policy", "metadata")
+    __slots__ = ("path", "mode", "save_type", "compression", "flush_policy", "metadata", "layout", "data_dtype")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -44,13 +44,17 @@ class OpenFileRequest(_message.Message):
     COMPRESSION_FIELD_NUMBER: _ClassVar[int]
     FLUSH_POLICY_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    LAYOUT_FIELD_NUMBER: _ClassVar[int]
+    DATA_DTYPE_FIELD_NUMBER: _ClassVar[int]
     path: str
     mode: _options_pb2.OpenMode
     save_type: _options_pb2.SaveType
     compression: _options_pb2.Compression
     flush_policy: _options_pb2.FlushPolicy
     metadata: _containers.MessageMap[str, _data_pb2.AttributeValue]
-    def __init__(self, path: _Optional[str] = ..., mode: _Optional[_Union[_options_pb2.OpenMode, str]] = ..., save_type: _Optional[_Union[_options_pb2.SaveType, str]] = ..., compression: _Optional[_Union[_options_pb2.Compression, _Mapping]] = ..., flush_policy: _Optional[_Union[_options_pb2.FlushPolicy, _Mapping]] = ..., metadata: _Optional[_Mapping[str, _data_pb2.AttributeValue]] = ...) -> None: ...
+    layout: _options_pb2.LayoutFlavour
+    data_dtype: _data_pb2.Dtype
+    def __init__(self, path: _Optional[str] = ..., mode: _Optional[_Union[_options_pb2.OpenMode, str]] = ..., save_type: _Optional[_Union[_options_pb2.SaveType, str]] = ..., compression: _Optional[_Union[_options_pb2.Compression, _Mapping]] = ..., flush_policy: _Optional[_Union[_options_pb2.FlushPolicy, _Mapping]] = ..., metadata: _Optional[_Mapping[str, _data_pb2.AttributeValue]] = ..., layout: _Optional[_Union[_options_pb2.LayoutFlavour, str]] = ..., data_dtype: _Optional[_Union[_data_pb2.Dtype, str]] = ...) -> None: ...
 
 class OpenFileResponse(_message.Message):
     __slots__ = ("session_id", "path")
