@@ -10,13 +10,19 @@ export const SCENARIO_IDS = [
   "2d-512-u16",
   "2d-512-u16-gzip1",
   "2d-512-u16-blosclz4",
+  "2d-512-u16-x16",
   "2d-2048-u16",
   "ack-1mib-100hz",
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 /** Left out of --quick unless named with --scenarios (839 MB per file and run; the compressed variants). */
-export const FULL_ONLY: readonly ScenarioId[] = ["2d-512-u16-gzip1", "2d-512-u16-blosclz4", "2d-2048-u16"];
+export const FULL_ONLY: readonly ScenarioId[] = [
+  "2d-512-u16-gzip1",
+  "2d-512-u16-blosclz4",
+  "2d-512-u16-x16",
+  "2d-2048-u16",
+];
 
 /**
  * Frames per run in full mode: the counts of ../shared/research/pymodaq-speed.md (beside the project) (0D×8 cut from
@@ -31,6 +37,8 @@ export const FULL_FRAMES: Readonly<Record<ScenarioId, number>> = {
   "2d-512-u16": 500,
   "2d-512-u16-gzip1": 500,
   "2d-512-u16-blosclz4": 500,
+  /** per stream: 16 × 100 frames = 839 MB over 16 files */
+  "2d-512-u16-x16": 100,
   "2d-2048-u16": 100,
   "ack-1mib-100hz": 1000,
 };
@@ -65,13 +73,14 @@ export const RATIO_SUBJECTS = [SUBJECT, WORKER_SUBJECT, GRPC_SUBJECT, PYTHON_SUB
 export type RatioSubject = (typeof RATIO_SUBJECTS)[number];
 
 /**
- * Which systems run a scenario: the paced acknowledgement case is the service's alone; the
+ * Which systems run a scenario: the paced acknowledgement case and the 16 concurrent streams
+ * are the service's alone (the latter compares with its own single stream); the
  * compressed variants leave out the limits (they move the uncompressed bytes), the Python client
  * (bench/systems/h5saver-python.py has no compression option) and, for blosc, h5py (no blosc
  * filter without the hdf5plugin package).
  */
 export function systemsFor(scenario: ScenarioId): readonly SystemId[] {
-  if (scenario === "ack-1mib-100hz") return [GRPC_SUBJECT];
+  if (scenario === "ack-1mib-100hz" || scenario === "2d-512-u16-x16") return [GRPC_SUBJECT];
   if (scenario === "2d-512-u16-gzip1" || scenario === "2d-512-u16-blosclz4") {
     const left: readonly SystemId[] = [
       PYTHON_SUBJECT,

@@ -28,6 +28,8 @@ export interface Scenario {
   readonly compression?: Compression;
   /** uint16 values drawn from [0, 2^valueBits) instead of the full range: a 12-bit camera's counts. */
   readonly valueBits?: number;
+  /** Concurrent streams into as many files (h5saver-grpc only); absent: 1. */
+  readonly streams?: number;
 }
 
 const TWO_D_512: Scenario = { channels: 1, shape: [512, 512], dtype: "uint16", wavelengthAxis: false };
@@ -45,6 +47,8 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
    */
   "2d-512-u16-gzip1": { ...TWO_D_512, valueBits: 12, compression: { kind: "gzip", level: 1 } },
   "2d-512-u16-blosclz4": { ...TWO_D_512, valueBits: 12, compression: { kind: "blosc-lz4", level: 5 } },
+  /** 16 clients streaming 512 × 512 uint16 into 16 files at once (N frames each). */
+  "2d-512-u16-x16": { ...TWO_D_512, streams: 16 },
   "2d-2048-u16": { channels: 1, shape: [2048, 2048], dtype: "uint16", wavelengthAxis: false },
   /** 1 MiB frames (512 × 1024 uint16) at 100 Hz, flushed at every frame: send → durable ack latency. */
   "ack-1mib-100hz": {

@@ -27,6 +27,10 @@
  * `--profile FILE.cpuprofile` records a V8 CPU profile of this (client) process over the timed
  * part; bench/run.ts --server-profile DIR profiles the server's threads.
  *
+ * Scenarios with `streams` (2d-512-u16-x16) open that many files, one client each, and stream
+ * the same N frames into all of them at once: `frames` stays N (per stream), `payload_bytes`,
+ * `frames_per_s` and `mb_per_s` are the aggregate over the streams.
+ *
  * Also reported: the server's CPU seconds for the timed part (all its threads, from /proc) and per
  * MB of payload, its peak RSS during the run (reset just before it), and the client's CPU seconds.
  */
@@ -37,7 +41,7 @@ import { join, relative, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { createSaverClient } from "@h5saver/client";
+import { createSaverClient, type RemoteFile } from "@h5saver/client";
 import type { DataToExportInput } from "../../service/src/index.ts";
 import { type RunningServer, resetPeakRss, sampleProcess, serverCost, startServer } from "../servers.ts";
 import { ackLatencies, percentile } from "../stats.ts";
@@ -53,14 +57,6 @@ import {
 } from "./frames.ts";
 
 const SYSTEM = "h5saver-grpc";
-
-interface Target {
-  address: string;
-  pid: number;
-  /** The file's path relative to the server's data root, and its absolute path here. */
-  path: string;
-  absolute: string;
-}
 
 interface Timing {
   seconds: number;
@@ -86,64 +82,84 @@ async function startProfile(file: string | undefined): Promise<() => Promise<voi
   };
 }
 
-async function timedStream(
-  target: Target,
+/** One stream into one open file: detector, continuous saving, every frame, end, close; its ack latencies if paced. */
+async function streamOne(
+  file: RemoteFile,
+  scenario: Scenario,
+  dtes: readonly DataToExportInput[],
+): Promise<number[]> {
+  const paced = scenario.paceHz !== undefined;
+  const detector = await file.addDetector("Bench detector", "");
+  const upload = await file.startContinuous(detector);
+  const sentAt: number[] = [Number.NaN];
+  const acks: { at: number; durableSequence: number }[] = [];
+  upload.onAck((ack) => acks.push({ at: performance.now(), durableSequence: ack.durableSequence }));
+  const periodMs = paced ? 1000 / (scenario.paceHz as number) : 0;
+  const first = performance.now();
+  for (const [i, dte] of dtes.entries()) {
+    if (paced) {
+      const wait = first + i * periodMs - performance.now();
+      if (wait > 0) await sleep(wait);
+    }
+    sentAt.push(performance.now());
+    await upload.send(dte);
+  }
+  const ended = await upload.end();
+  await file.close();
+  if (ended.durableFrames !== dtes.length) {
+    throw new Error(
+      `the final acknowledgement counts ${ended.durableFrames} durable frames, sent ${dtes.length}`,
+    );
+  }
+  return paced ? ackLatencies(sentAt, acks) : [];
+}
+
+/**
+ * Opens one file per target (untimed, in parallel), then streams the same frames into all of
+ * them at once, one client (channel) each: the timed part ends when the last file is closed.
+ */
+async function timedStreams(
+  server: { address: string; pid: number },
+  paths: readonly string[],
   scenario: Scenario,
   dtes: readonly DataToExportInput[],
   profile: string | undefined,
 ): Promise<Timing> {
-  const client = createSaverClient(target.address);
+  const clients = paths.map(() => createSaverClient(server.address));
   try {
     const paced = scenario.paceHz !== undefined;
-    resetPeakRss(target.pid);
+    resetPeakRss(server.pid);
     const opening = performance.now();
-    const file = await client.openFile({
-      path: target.path,
-      mode: "overwrite",
-      saveType: "detector",
-      flush: paced ? { maxFrames: 1 } : { maxFrames: 1_000_000, maxDelayMs: 1000 },
-      ...(scenario.compression ? { compression: scenario.compression } : {}),
-    });
-    const before = sampleProcess(target.pid);
+    const files = await Promise.all(
+      clients.map((client, k) =>
+        client.openFile({
+          path: paths[k] as string,
+          mode: "overwrite",
+          saveType: "detector",
+          flush: paced ? { maxFrames: 1 } : { maxFrames: 1_000_000, maxDelayMs: 1000 },
+          ...(scenario.compression ? { compression: scenario.compression } : {}),
+        }),
+      ),
+    );
+    const before = sampleProcess(server.pid);
     const stopProfile = await startProfile(profile);
     const client0 = process.cpuUsage();
     const start = performance.now();
-    const detector = await file.addDetector("Bench detector", "");
-    const upload = await file.startContinuous(detector);
-    const sentAt: number[] = [Number.NaN];
-    const acks: { at: number; durableSequence: number }[] = [];
-    upload.onAck((ack) => acks.push({ at: performance.now(), durableSequence: ack.durableSequence }));
-    const periodMs = paced ? 1000 / (scenario.paceHz as number) : 0;
-    const first = performance.now();
-    for (const [i, dte] of dtes.entries()) {
-      if (paced) {
-        const wait = first + i * periodMs - performance.now();
-        if (wait > 0) await sleep(wait);
-      }
-      sentAt.push(performance.now());
-      await upload.send(dte);
-    }
-    const ended = await upload.end();
-    await file.close();
+    const latencies = await Promise.all(files.map((file) => streamOne(file, scenario, dtes)));
     const end = performance.now();
     const client1 = process.cpuUsage(client0);
-    const after = sampleProcess(target.pid);
+    const after = sampleProcess(server.pid);
     await stopProfile();
-    if (ended.durableFrames !== dtes.length) {
-      throw new Error(
-        `the final acknowledgement counts ${ended.durableFrames} durable frames, sent ${dtes.length}`,
-      );
-    }
     return {
       seconds: (end - start) / 1000,
       openSeconds: (start - opening) / 1000,
       clientCpuSeconds: (client1.user + client1.system) / 1e6,
       before,
       after,
-      latenciesMs: paced ? ackLatencies(sentAt, acks) : [],
+      latenciesMs: latencies.flat(),
     };
   } finally {
-    client.close();
+    for (const client of clients) client.close();
   }
 }
 
@@ -197,17 +213,14 @@ async function main(): Promise<void> {
     };
   }
   try {
-    const name = `${SYSTEM}-${scenarioId}-${process.pid}-${Date.now()}.h5`;
-    const absolute = join(out, name);
-    const target = {
-      address: server.address,
-      pid: server.pid,
-      path: relative(server.root, absolute),
-      absolute,
-    };
-    const timing = await timedStream(target, scenario, dtes, values.profile);
-    await checkFile(absolute, frames, scenario.channels);
-    const payload = frames * frameBytes(scenario);
+    const streams = scenario.streams ?? 1;
+    const absolutes = Array.from({ length: streams }, (_, k) =>
+      join(out, `${SYSTEM}-${scenarioId}-${process.pid}-${Date.now()}-${k}.h5`),
+    );
+    const paths = absolutes.map((absolute) => relative(server.root, absolute));
+    const timing = await timedStreams(server, paths, scenario, dtes, values.profile);
+    for (const absolute of absolutes) await checkFile(absolute, frames, scenario.channels);
+    const payload = streams * frames * frameBytes(scenario);
     process.stderr.write(
       `${SYSTEM} ${scenarioId}: open ${timing.openSeconds.toFixed(3)} s (untimed), ${timing.seconds.toFixed(3)} s\n`,
     );
@@ -217,12 +230,13 @@ async function main(): Promise<void> {
       frames,
       payload_bytes: payload,
       seconds: timing.seconds,
-      frames_per_s: frames / timing.seconds,
+      frames_per_s: (streams * frames) / timing.seconds,
       mb_per_s: payload / MB / timing.seconds,
       open_seconds: timing.openSeconds,
       client_cpu_seconds: timing.clientCpuSeconds,
       ...serverCost(timing.before, timing.after, payload),
-      ...latencyFields(timing.latenciesMs, frames),
+      ...(streams > 1 ? { streams } : {}),
+      ...latencyFields(timing.latenciesMs, streams * frames),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
