@@ -6,6 +6,7 @@
  *   --out DIR      the server's data root (default ./out)
  *   --frames N     frames to stream (default 1500)
  *   --rate HZ      acquisition rate of the simulated detector (default 300; 0 = as fast as possible)
+ *   --layout L     pymodaq4 (default) or pymodaq3: the PyMoDAQ tree of the file
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -20,12 +21,22 @@ const { values } = parseArgs({
     out: { type: "string", default: "out" },
     frames: { type: "string", default: "1500" },
     rate: { type: "string", default: "300" },
+    layout: { type: "string", default: "pymodaq4" },
   },
 });
+const layout =
+  values.layout === "pymodaq3" ? "pymodaq3" : values.layout === "pymodaq4" ? "pymodaq4" : undefined;
 const frames = Number(values.frames);
 const rate = Number(values.rate);
-if (!Number.isInteger(frames) || frames < 1 || !(rate >= 0)) {
-  console.error("usage: npm run demo -- [--out DIR] [--frames N>=1] [--rate HZ>=0]");
+if (
+  !Number.isInteger(frames) ||
+  frames < 1 ||
+  !(rate >= 0) ||
+  (layout !== "pymodaq4" && layout !== "pymodaq3")
+) {
+  console.error(
+    "usage: npm run demo -- [--out DIR] [--frames N>=1] [--rate HZ>=0] [--layout pymodaq4|pymodaq3]",
+  );
   process.exit(2);
 }
 
@@ -49,7 +60,11 @@ async function main(): Promise<void> {
   const client = createSaverClient(`127.0.0.1:${port}`);
   try {
     // no path: the server names the file as PyMoDAQ does (year/date/Dataset_date_NNN/…h5)
-    const file = await client.openFile({ saveType: "scan", flush: { maxFrames: 100, maxDelayMs: 250 } });
+    const file = await client.openFile({
+      saveType: "scan",
+      flush: { maxFrames: 100, maxDelayMs: 250 },
+      layout: layout ?? "pymodaq4",
+    });
     const detector = new SyntheticDetector();
     const progress = new ProgressLine();
     await file.addLog(`h5saver demo: ${frames} frames at ${rate || "max"} Hz`);

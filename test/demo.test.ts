@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { openH5wasmFile, PyMoDAQLoader } from "../service/src/index.ts";
+import { isLayoutV3, openH5wasmFile, PyMoDAQ3Loader, PyMoDAQLoader } from "../service/src/index.ts";
 import { tempDir } from "../service/src/testing/temp-dir.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -38,6 +38,26 @@ describe("npm run demo", () => {
       assert.deepEqual(shapeOf("/RawData/Detector001/", "Camera"), [128, 128]);
       assert.deepEqual(shapeOf("/RawData/Scan000/", "Spectrum"), [10, 8, 2048]);
       assert.deepEqual(await loader.logLines(), ["h5saver demo: 40 frames at max Hz", "h5saver demo: done"]);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it("writes the PyMoDAQ 3.x tree with --layout pymodaq3", async () => {
+    const out = tempDir("h5saver-demo3-");
+    const output = execFileSync(
+      "bash",
+      ["scripts/demo.sh", "--out", out, "--frames", "20", "--rate", "0", "--layout", "pymodaq3"],
+      { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 180_000 },
+    );
+    const written = /\nwrote (\S+\.h5) \(/.exec(output)?.[1];
+    assert.ok(written && existsSync(written), output);
+    const backend = await openH5wasmFile(written, "read");
+    try {
+      assert.equal(await isLayoutV3(backend), true);
+      const loaded = await new PyMoDAQ3Loader(backend).loadAll();
+      const stream = loaded.find((l) => l.path === "/Raw_datas/Scan000/Detector000/Data1D/Ch000/Data");
+      assert.deepEqual(stream?.dwa.shape, [20, 2048]);
     } finally {
       await backend.close();
     }
