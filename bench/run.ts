@@ -4,7 +4,7 @@
  * byte stream that saves nothing and the disk's fsync'd sequential write.
  *
  *   node --import tsx bench/run.ts [--quick] [--reps N] [--scenarios a,b] [--systems x,y]
- *        [--server-profile DIR]
+ *        [--server-profile DIR] [--frames N]
  *
  * Every run is a fresh process writing a fresh file; the two gRPC servers (`h5saver serve` and
  * the raw sink) are processes of their own started once per session; systems are interleaved
@@ -70,6 +70,8 @@ interface Options {
   systems: SystemId[];
   /** Directory for V8 CPU profiles of the two servers (every thread), written when they stop. */
   serverProfile: string | undefined;
+  /** Frames per run for every scenario instead of the table's (e.g. a 20 GiB single stream). */
+  frames: number | undefined;
 }
 
 interface PlannedRun {
@@ -105,6 +107,7 @@ function parseOptions(argv: readonly string[]): Options {
       scenarios: { type: "string" },
       systems: { type: "string" },
       "server-profile": { type: "string" },
+      frames: { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -120,7 +123,17 @@ function parseOptions(argv: readonly string[]): Options {
     scenarios: parseScenarios(values.scenarios, quick),
     systems: parseSystems(values.systems),
     serverProfile: values["server-profile"] === undefined ? undefined : resolve(values["server-profile"]),
+    frames: parseFrames(values.frames),
   };
+}
+
+function parseFrames(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const frames = Number(text);
+  if (!Number.isInteger(frames) || frames < 1) {
+    throw new Error(`--frames must be a positive integer, got ${text}`);
+  }
+  return frames;
 }
 
 function parseSystems(list: string | undefined): SystemId[] {
@@ -230,7 +243,7 @@ function plan(options: Options, systems: readonly SystemId[]): PlannedRun[] {
         system,
         rep,
         reps: options.reps,
-        frames: framesFor(scenario, options.quick),
+        frames: options.frames ?? framesFor(scenario, options.quick),
       })),
     ).flat(),
   );
@@ -319,7 +332,9 @@ async function writeReport(report: Report): Promise<string[]> {
 }
 
 function framesTable(options: Options): Partial<Record<ScenarioId, number>> {
-  return Object.fromEntries(options.scenarios.map((id) => [id, framesFor(id, options.quick)]));
+  return Object.fromEntries(
+    options.scenarios.map((id) => [id, options.frames ?? framesFor(id, options.quick)]),
+  );
 }
 
 function systemsOf(runs: readonly RecordedRun[]): (scenario: ScenarioId) => SystemId[] {

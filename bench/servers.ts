@@ -110,6 +110,8 @@ export interface ProcessSample {
   readonly cpuSeconds: number;
   /** Peak resident set (VmHWM) since start or the last resetPeakRss, in MB (10^6 bytes). */
   readonly peakRssMb: number;
+  /** Resident set now (VmRSS), in MB. */
+  readonly rssMb: number;
 }
 
 const CLOCK_TICKS = 100; // USER_HZ: 100 on every Linux that Node supports
@@ -123,8 +125,13 @@ export function sampleProcess(pid: number): ProcessSample | undefined {
     const ticks = Number(fields[11]) + Number(fields[12]);
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
-    if (!Number.isFinite(ticks) || hwm === undefined) return undefined;
-    return { cpuSeconds: ticks / CLOCK_TICKS, peakRssMb: (Number(hwm) * 1024) / 1e6 };
+    const rss = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    if (!Number.isFinite(ticks) || hwm === undefined || rss === undefined) return undefined;
+    return {
+      cpuSeconds: ticks / CLOCK_TICKS,
+      peakRssMb: (Number(hwm) * 1024) / 1e6,
+      rssMb: (Number(rss) * 1024) / 1e6,
+    };
   } catch {
     return undefined;
   }

@@ -32,7 +32,9 @@
  * `frames_per_s` and `mb_per_s` are the aggregate over the streams.
  *
  * Also reported: the server's CPU seconds for the timed part (all its threads, from /proc) and per
- * MB of payload, its peak RSS during the run (reset just before it), and the client's CPU seconds.
+ * MB of payload, its peak RSS during the run (reset just before it), its RSS when 10 % and when
+ * 100 % of the frames were sent (equal if memory stays flat; with run.ts --frames large enough,
+ * e.g. 2d-2048-u16 × 2560 frames = 21 GB, the issue-10 memory case), and the client's CPU seconds.
  */
 
 import { writeFileSync } from "node:fs";
@@ -65,6 +67,7 @@ interface Timing {
   before: ReturnType<typeof sampleProcess>;
   after: ReturnType<typeof sampleProcess>;
   latenciesMs: number[];
+  rss: RssTrend;
 }
 
 /** Starts a CPU profile of this thread when `file` is given; the function returned stops and saves it. */
@@ -82,11 +85,21 @@ async function startProfile(file: string | undefined): Promise<() => Promise<voi
   };
 }
 
-/** One stream into one open file: detector, continuous saving, every frame, end, close; its ack latencies if paced. */
+/** Server RSS when 10 % of the frames were sent and when the last was: equal if memory stays flat. */
+interface RssTrend {
+  at10: number | undefined;
+  atEnd: number | undefined;
+}
+
+/**
+ * One stream into one open file: detector, continuous saving, every frame, end, close; its ack
+ * latencies if paced. With `trend`, samples the server's RSS at 10 % and 100 % of the frames sent.
+ */
 async function streamOne(
   file: RemoteFile,
   scenario: Scenario,
   dtes: readonly DataToExportInput[],
+  trend?: { pid: number; rss: RssTrend },
 ): Promise<number[]> {
   const paced = scenario.paceHz !== undefined;
   const detector = await file.addDetector("Bench detector", "");
@@ -103,7 +116,11 @@ async function streamOne(
     }
     sentAt.push(performance.now());
     await upload.send(dte);
+    if (trend !== undefined && i + 1 === Math.ceil(dtes.length / 10)) {
+      trend.rss.at10 = sampleProcess(trend.pid)?.rssMb;
+    }
   }
+  if (trend !== undefined) trend.rss.atEnd = sampleProcess(trend.pid)?.rssMb;
   const ended = await upload.end();
   await file.close();
   if (ended.durableFrames !== dtes.length) {
@@ -145,7 +162,10 @@ async function timedStreams(
     const stopProfile = await startProfile(profile);
     const client0 = process.cpuUsage();
     const start = performance.now();
-    const latencies = await Promise.all(files.map((file) => streamOne(file, scenario, dtes)));
+    const rss: RssTrend = { at10: undefined, atEnd: undefined };
+    const latencies = await Promise.all(
+      files.map((file, k) => streamOne(file, scenario, dtes, k === 0 ? { pid: server.pid, rss } : undefined)),
+    );
     const end = performance.now();
     const client1 = process.cpuUsage(client0);
     const after = sampleProcess(server.pid);
@@ -157,6 +177,7 @@ async function timedStreams(
       before,
       after,
       latenciesMs: latencies.flat(),
+      rss,
     };
   } finally {
     for (const client of clients) client.close();
@@ -236,6 +257,8 @@ async function main(): Promise<void> {
       client_cpu_seconds: timing.clientCpuSeconds,
       ...serverCost(timing.before, timing.after, payload),
       ...(streams > 1 ? { streams } : {}),
+      ...(timing.rss.at10 === undefined ? {} : { server_rss_at_10pct_mb: timing.rss.at10 }),
+      ...(timing.rss.atEnd === undefined ? {} : { server_rss_at_end_mb: timing.rss.atEnd }),
       ...latencyFields(timing.latenciesMs, streams * frames),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
