@@ -1,49 +1,50 @@
 /**
- * `npm run demo`: the whole service on this machine. Starts an h5saver server on a free loopback
- * port, then, through the TypeScript client over gRPC, streams a synthetic detector into a
- * PyMoDAQ-layout file (live progress: frames, rate, MB/s, frames acknowledged durable), adds a
- * snapshot and a 2D scan, browses the file through the server and prints its tree and path.
+ * `npm run demo`: the whole chain on this machine. Starts an h5saver server on a free loopback
+ * port and a simulated instrument on a pseudo-terminal (socat; an in-memory link when socat is
+ * missing), then the instrument's driver streams its frames over gRPC into a PyMoDAQ-layout file
+ * (live progress: frames, rate, MB/s, acknowledged, dropped, CRC errors). The TypeScript client
+ * then adds a snapshot and a 2D scan of a synthetic spectrometer-camera to the same file, browses
+ * it through the server and prints its tree and path.
  *   --out DIR      the server's data root (default ./out)
- *   --frames N     frames to stream (default 1500)
- *   --rate HZ      acquisition rate of the simulated detector (default 300; 0 = as fast as possible)
+ *   --driver NAME  the simulated instrument: usb2000 (default), tcd1304, camera, sr830, dmm
+ *   --frames N     frames to acquire from it (default 500)
  *   --layout L     pymodaq4 (default) or pymodaq3: the PyMoDAQ tree of the file
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createSaverClient, type FileNode, SaverClientError } from "@h5saver/client";
-import { formatTree, ProgressLine, SaverError } from "@h5saver/service";
+import {
+  acquire,
+  type DriverName,
+  isDeviceError,
+  progressText,
+  startMemorySimulator,
+  startPtySimulator,
+} from "@h5saver/hardware";
+import { formatTree, ProgressLine, pymodaqFilePath, SaverError } from "@h5saver/service";
 import { createSaverServer } from "@h5saver/service/rpc/saver-server";
+import { hasSocat } from "./socat.ts";
 import { SyntheticDetector } from "./synthetic-detector.ts";
 
+const DRIVERS: readonly DriverName[] = ["usb2000", "tcd1304", "camera", "sr830", "dmm"];
 const { values } = parseArgs({
   options: {
     out: { type: "string", default: "out" },
-    frames: { type: "string", default: "1500" },
-    rate: { type: "string", default: "300" },
+    driver: { type: "string", default: "usb2000" },
+    frames: { type: "string", default: "500" },
     layout: { type: "string", default: "pymodaq4" },
   },
 });
+const frames = Number(values.frames);
+const driver = DRIVERS.find((name) => name === values.driver);
 const layout =
   values.layout === "pymodaq3" ? "pymodaq3" : values.layout === "pymodaq4" ? "pymodaq4" : undefined;
-const frames = Number(values.frames);
-const rate = Number(values.rate);
-if (
-  !Number.isInteger(frames) ||
-  frames < 1 ||
-  !(rate >= 0) ||
-  (layout !== "pymodaq4" && layout !== "pymodaq3")
-) {
+if (!Number.isInteger(frames) || frames < 1 || layout === undefined || driver === undefined) {
   console.error(
-    "usage: npm run demo -- [--out DIR] [--frames N>=1] [--rate HZ>=0] [--layout pymodaq4|pymodaq3]",
+    `usage: npm run demo -- [--out DIR] [--driver ${DRIVERS.join("|")}] [--frames N>=1] [--layout pymodaq4|pymodaq3]`,
   );
   process.exit(2);
-}
-
-function bytesOf(frame: ReturnType<SyntheticDetector["acquire"]>): number {
-  let bytes = 0;
-  for (const dwa of frame.data) for (const array of dwa.data) bytes += array.byteLength;
-  return bytes;
 }
 
 function attributeText(node: FileNode, name: string): string {
@@ -51,55 +52,51 @@ function attributeText(node: FileNode, name: string): string {
   return value === undefined || value === null ? "" : String(value);
 }
 
-async function main(): Promise<void> {
+/** The instrument: on a pty when socat is here, else on an in-memory link (same wire protocol). */
+async function startInstrument(name: DriverName) {
+  if (await hasSocat()) {
+    const pty = await startPtySimulator(name);
+    return { port: pty.port, close: () => pty.close() };
+  }
+  const memory = startMemorySimulator(name);
+  return { port: memory.port, openTransport: memory.openTransport, close: () => memory.close() };
+}
+
+async function main(chosen: DriverName, flavour: "pymodaq4" | "pymodaq3"): Promise<void> {
   const root = path.resolve(values.out);
   mkdirSync(root, { recursive: true });
   const server = createSaverServer({ root });
-  const port = await server.listen(0, "127.0.0.1");
-  console.log(`h5saver serving on 127.0.0.1:${port}, data root ${root}`);
-  const client = createSaverClient(`127.0.0.1:${port}`);
+  const address = `127.0.0.1:${await server.listen(0, "127.0.0.1")}`;
+  console.log(`h5saver serving on ${address}, data root ${root}`);
+  const instrument = await startInstrument(chosen);
+  console.log(`simulated ${chosen} on ${instrument.port}`);
+  const client = createSaverClient(address);
+  const progress = new ProgressLine();
   try {
-    // no path: the server names the file as PyMoDAQ does (year/date/Dataset_date_NNN/…h5)
-    const file = await client.openFile({
+    // named as PyMoDAQ names a dataset: <YYYY>/<YYYYMMDD>/Dataset_<YYYYMMDD>_<iii>.h5
+    const relative = path.relative(root, pymodaqFilePath({ basePath: root, saveType: "scan" }));
+    const summary = await acquire({
+      driver: chosen,
+      port: instrument.port,
+      server: address,
+      file: relative,
+      frames,
       saveType: "scan",
-      flush: { maxFrames: 100, maxDelayMs: 250 },
-      layout: layout ?? "pymodaq4",
+      layout: flavour,
+      ...(instrument.openTransport ? { openTransport: instrument.openTransport } : {}),
+      onProgress: (p) => progress.update(`acquiring: ${progressText(p)}`),
     });
-    const detector = new SyntheticDetector();
-    const progress = new ProgressLine();
-    await file.addLog(`h5saver demo: ${frames} frames at ${rate || "max"} Hz`);
-
-    const streamed = await file.addDetector(detector.title, detector.settingsXml());
-    const upload = await file.startContinuous(streamed);
-    const started = performance.now();
-    let bytes = 0;
-    const show = (sent: number) => {
-      const seconds = (performance.now() - started) / 1000;
-      progress.update(
-        `streaming: ${sent}/${frames} frames  ${(sent / seconds).toFixed(0)} frames/s  ` +
-          `${(bytes / 1e6 / seconds).toFixed(1)} MB/s  acknowledged ${upload.acknowledged}`,
-      );
-    };
-    for (let k = 0; k < frames; k++) {
-      if (rate > 0) {
-        const wait = started + (k * 1000) / rate - performance.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      }
-      const frame = detector.acquire();
-      bytes += bytesOf(frame);
-      await upload.send(frame);
-      show(k + 1);
-    }
-    const counts = await upload.end();
-    const seconds = (performance.now() - started) / 1000;
     progress.done(
-      `streamed ${counts.frames} frames in ${seconds.toFixed(1)} s (${(bytes / 1e6).toFixed(1)} MB), ` +
-        `${counts.durableFrames} acknowledged durable`,
+      `acquired ${summary.frames} frames from the ${chosen} in ${summary.seconds.toFixed(1)} s ` +
+        `(${(summary.bytes / 1e6).toFixed(1)} MB), ${summary.acknowledged} acknowledged durable, ` +
+        `${summary.dropped} dropped, ${summary.crcErrors} CRC errors`,
     );
+    if (summary.error) throw summary.error;
 
+    const file = await client.openFile({ path: relative, mode: "append", layout: flavour });
+    const detector = new SyntheticDetector();
     const snapshot = await file.addDetector(`${detector.title} (snapshot)`, detector.settingsXml());
     await file.saveSnapshot(snapshot, detector.acquire());
-
     const [nx, ny] = [10, 8];
     const scan = await file.beginScan({
       title: "Demo 2D scan",
@@ -116,7 +113,9 @@ async function main(): Promise<void> {
     }
     await file.endScan(scan);
     progress.done(`scanned ${nx * ny} points`);
-    await file.addLog("h5saver demo: done");
+    await file.addLog(
+      `h5saver demo: ${summary.frames} frames from a simulated ${chosen}, then a snapshot and a scan`,
+    );
 
     const tree = await file.browse({ attributes: true });
     const closed = await file.close();
@@ -124,12 +123,13 @@ async function main(): Promise<void> {
     console.log(`\nwrote ${path.join(root, closed.path)} (${(closed.sizeBytes / 1e6).toFixed(1)} MB)`);
   } finally {
     client.close();
+    await instrument.close();
     await server.close();
   }
 }
 
-main().catch((error: unknown) => {
-  const failure = error instanceof SaverClientError ? error : SaverError.from(error);
+main(driver, layout).catch((error: unknown) => {
+  const failure = error instanceof SaverClientError || isDeviceError(error) ? error : SaverError.from(error);
   console.error(`demo failed (${failure.code}): ${failure.message}`);
   process.exit(1);
 });

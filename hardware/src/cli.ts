@@ -62,7 +62,7 @@ async function runAcquire(config: AcquireConfig): Promise<void> {
   const [{ acquire }, { progressText, summaryText }, { ProgressLine }] = await Promise.all([
     import("./acquire/acquire.ts"),
     import("./acquire/progress-text.ts"),
-    import("../../service/src/cli/progress-line.ts"),
+    import("@h5saver/service/cli/progress-line"),
   ]);
   const controller = new AbortController();
   let interrupts = 0;

@@ -27,6 +27,9 @@ export interface AcquireOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: AcquireProgress) => void;
   readonly mode?: "create" | "overwrite";
+  /** The PyMoDAQ tree of a new file (default pymodaq4) and its `type` (default detector). */
+  readonly layout?: "pymodaq4" | "pymodaq3";
+  readonly saveType?: "detector" | "scan";
   /** Frames per flush on the saver (every acknowledged frame is flushed); default the saver's. */
   readonly flushEveryFrames?: number;
   readonly baudRate?: number;
@@ -114,6 +117,8 @@ export async function acquire(options: AcquireOptions): Promise<AcquireSummary> 
     file = await client.openFile({
       path: options.file,
       mode: options.mode ?? "create",
+      ...(options.layout ? { layout: options.layout } : {}),
+      ...(options.saveType ? { saveType: options.saveType } : {}),
       ...(options.flushEveryFrames !== undefined ? { flush: { maxFrames: options.flushEveryFrames } } : {}),
     });
     const title = options.detector ?? identity?.title ?? driver.name;

@@ -38,6 +38,8 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
   const { sessionOf, streamOf, queued, failure, log } = context;
   let bound: { session: Session; state: StreamState } | undefined;
   let failed = false;
+  /** The call ended the stream and sent its final acknowledgement: a later cancel is the client leaving. */
+  let finished = false;
   let pending: Promise<unknown> = Promise.resolve();
 
   const fail = (error: unknown) => {
@@ -127,6 +129,7 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
     await run;
     state.calls.delete(call);
     call.write(ack(state, true));
+    finished = true;
     call.end();
   };
 
@@ -149,7 +152,7 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
     // the client left: frames appended stay in the file, the stream stays open for a new call
     failed = true;
     bound?.state.calls.delete(call);
-    if (bound) {
+    if (bound && !finished) {
       log.event("warn", "stream_call_cancelled", {
         session: bound.session.id,
         stream: bound.state.id,
