@@ -4,7 +4,7 @@
  * frames whose every value is known, and the check of the file such a stream leaves.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { create } from "@bufbuild/protobuf";
@@ -78,7 +78,7 @@ export interface StreamOutcome extends Outcome {
  */
 export function streamCall(
   client: Client,
-  requests: Iterable<svc.StreamRequest>,
+  requests: Iterable<svc.StreamRequest> | AsyncIterable<svc.StreamRequest>,
   deadlineMs = 60_000,
 ): Promise<StreamOutcome> {
   const call = client.stream({ deadline: Date.now() + deadlineMs });
@@ -93,7 +93,7 @@ export function streamCall(
     }),
   );
   const send = async () => {
-    for (const request of requests) {
+    for await (const request of requests) {
       if (settled) return;
       const written = new Promise<void>((resolve) => call.write(request, () => resolve()));
       await Promise.race([written, status]);
@@ -237,6 +237,8 @@ export async function startServerProcess(root: string, extra: string[] = []): Pr
     }),
   );
   const stderrTail: string[] = [];
+  const logFile = process.env.H5SAVER_TORTURE_SERVER_LOG;
+  if (logFile) child.stderr?.pipe(createWriteStream(logFile));
   createInterface({ input: child.stderr }).on("line", (line) => {
     let event: Record<string, unknown> | undefined;
     try {
@@ -272,7 +274,12 @@ export async function startServerProcess(root: string, extra: string[] = []): Pr
     events,
     crashed: () => (exit ? `${exit}\n${stderrTail.join("\n")}` : undefined),
     rss() {
-      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      let status: string;
+      try {
+        status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      } catch {
+        return 0; // the process is gone: crashed() says how
+      }
       const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
       return kb ? Number(kb) * 1024 : 0;
     },
