@@ -115,13 +115,17 @@ const NASTY_NAMES = [
  * Known bugs (reported, not fixed yet) that crash or wedge the server, which hides everything after
  * them: with `avoidKnownBugs` the fuzzer leaves out NUL in names (Browse of node "\0" loops until
  * the server dies of memory) and names so long that a refusal quoting them does not fit in the
- * HTTP/2 trailers (the call, and its connection, hang).
+ * HTTP/2 trailers (the call, and its connection, hang), and linear axes of billions of values.
  */
 let avoiding = false;
 export function avoidKnownBugs(on: boolean): void {
   avoiding = on;
 }
 const SAFE_NAMES = NASTY_NAMES.filter((s) => !s.includes("\0") && Buffer.byteLength(s) <= 1000);
+/** Known bug: a linear axis of 2^31 values is expanded (16 GiB, minutes of CPU) before any check. */
+function linearSize(size: bigint): bigint {
+  return avoiding && size > 2n ** 20n ? 3n : size;
+}
 function nastyNames(): readonly string[] {
   return avoiding ? SAFE_NAMES : NASTY_NAMES;
 }
@@ -287,7 +291,7 @@ function axis(r: Rng, size: number, index: number): data.Axis {
             value: create(data.LinearAxisSchema, {
               offset: chance(r, 0.3) ? f64(r) : 0,
               scaling: chance(r, 0.3) ? f64(r) : 1,
-              size: chance(r, 0.3) ? u64(r) : BigInt(size),
+              size: chance(r, 0.3) ? linearSize(u64(r)) : BigInt(size),
             }),
           }
         : {

@@ -16,6 +16,7 @@
  * and prints it (the reproduction of a finding). Exit 0 when no finding, 1 otherwise.
  */
 import {
+  appendFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -359,6 +360,8 @@ function escaped(base: string, tmpBefore: boolean): string[] {
 export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
   const print = options.print ?? (() => undefined);
   avoidKnownBugs(options.avoidKnownBugs ?? false);
+  /** Every case as it is sent, when H5SAVER_FUZZ_TRACE names a file (to find the one that hung the server). */
+  const trace = process.env.H5SAVER_FUZZ_TRACE;
   const base = realpathSync(mkdtempSync(path.join(tmpdir(), "h5saver-fuzz-")));
   const root = makeRoot(base);
   const tmpBefore = existsSync("/tmp/x.h5");
@@ -446,6 +449,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
       while (next < phaseEnd && server && !server.crashed()) {
         const index = first + next++;
         const c = fuzzCase(options.seed, index, pool.targets);
+        if (trace)
+          appendFileSync(trace, `${new Date().toISOString()} case ${index} ${c.method}: ${c.what}\n`);
         if (options.onlyCase !== undefined) {
           print(`case ${index}: ${c.method} — ${c.what}`);
           for (const m of c.messages)
@@ -527,7 +532,17 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
         }
         done++;
         if (done % 100 === 0) sample();
-        if (done % 250 === 0) await pool.refresh();
+        if (done % 250 === 0) {
+          await pool.refresh().catch((error: unknown) =>
+            addFinding({
+              method: "server",
+              code: "SETUP",
+              details: `the fuzzer's own well-formed calls failed: ${(error as Error).message}`,
+              what: "refreshing the fuzzer's sessions",
+              caseIndex: index,
+            }),
+          );
+        }
         if (done % 1000 === 0)
           print(
             `fuzz: ${done}/${total} requests, ${findings.size} distinct findings, server RSS ${(sample() / MiB).toFixed(0)} MiB`,

@@ -58,7 +58,8 @@ export function unary<I, O>(
 
 /** A call that must succeed (setting up what the harnesses abuse). */
 export async function must<I, O>(client: Client, method: UnaryMethod<I, O>, request: I): Promise<O> {
-  const outcome = await unary(client, method, request);
+  // well-formed calls, but OpenFile starts a writer thread, which takes seconds on a busy machine
+  const outcome = await unary(client, method, request, 90_000);
   if (outcome.code !== grpc.status.OK || outcome.response === undefined) {
     throw new Error(`${method.name || "call"} failed: ${grpc.status[outcome.code]} ${outcome.details}`);
   }
@@ -226,6 +227,10 @@ export async function startServerProcess(root: string, extra: string[] = []): Pr
     ],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
   );
+  // a harness that dies (or is interrupted) takes its server with it
+  const killOnExit = () => child.kill("SIGKILL");
+  process.on("exit", killOnExit);
+  child.on("exit", () => process.off("exit", killOnExit));
   const errors: Array<Record<string, unknown>> = [];
   const events = new Map<string, number>();
   let stopping = false;
