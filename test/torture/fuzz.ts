@@ -461,7 +461,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
         const used = raw as grpc.Client;
         const outcome = await send(used, c);
         if (
-          (outcome.code === grpc.status.DEADLINE_EXCEEDED || outcome.code === grpc.status.UNAVAILABLE) &&
+          (outcome.code === grpc.status.DEADLINE_EXCEEDED ||
+            (outcome.code === grpc.status.UNAVAILABLE && TRANSPORT_FAILURE.test(outcome.details))) &&
           raw === used
         ) {
           raw = rawClient();
