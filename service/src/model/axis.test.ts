@@ -127,3 +127,14 @@ describe("linearParameters()", () => {
     assert.equal(linearParameters(createAxis({ data: new BigInt64Array([0n, 1n, 2n]) })), undefined);
   });
 });
+
+describe("createAxis() limits", () => {
+  it("refuses a linear axis too long to make, before making it, and NUL in its label", () => {
+    assertInvalid(
+      () => createAxis({ label: "x", units: "mm", offset: 0, scaling: 1, size: 2 ** 31 }),
+      "axis.size",
+      /more than a linear axis may have/,
+    );
+    assertInvalid(() => createAxis({ label: "x\0y", units: "mm", data: [1, 2] }), "axis.label", /NUL/);
+  });
+});

@@ -2,6 +2,9 @@ import { invalidData } from "../errors.ts";
 import { isNumericArray, type NumericArray } from "./dtype.ts";
 import { checkText } from "./text.ts";
 
+/** 2^24 points (128 MiB of float64): longer than any detector or scan dimension in practice. */
+export const MAX_LINEAR_AXIS_SIZE = 2 ** 24;
+
 /**
  * One axis of a DataWithAxes, as PyMoDAQ's `Axis`: either explicit values (`data`) or a linear
  * axis given by `offset + scaling * i` for `size` points. `index` is the data dimension it spans;
@@ -53,6 +56,13 @@ export function createAxis(input: AxisInput, field = "axis"): Axis {
     const { offset, scaling, size } = input;
     if (!Number.isInteger(size) || size < 1) {
       throw invalidData(`${field}.size`, `a linear axis needs size >= 1, got ${size}`);
+    }
+    if (size > MAX_LINEAR_AXIS_SIZE) {
+      // checked before the values are made: a huge size would otherwise allocate gigabytes
+      throw invalidData(
+        `${field}.size`,
+        `${size} points is more than a linear axis may have (${MAX_LINEAR_AXIS_SIZE})`,
+      );
     }
     if (!Number.isFinite(offset) || !Number.isFinite(scaling)) {
       throw invalidData(`${field}`, "offset and scaling must be finite numbers");

@@ -413,3 +413,14 @@ describe("createDataToExport()", () => {
     );
   });
 });
+
+describe("createDataWithAxes() limits", () => {
+  it("refuses more than 32 dimensions, HDF5's limit", () => {
+    const shape = Array.from({ length: 33 }, () => 1);
+    assertInvalid(
+      () => createDataWithAxes({ name: "deep", data: [new Float64Array(1)], shape }),
+      "data.shape",
+      /33 dimensions; HDF5 stores at most 32/,
+    );
+  });
+});

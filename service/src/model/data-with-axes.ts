@@ -248,8 +248,14 @@ export function checkName(name: string, field: string): string {
   return checkText(name, field);
 }
 
+/** HDF5's limit on the rank of a dataspace (H5S_MAX_RANK). */
+export const MAX_DIMENSIONS = 32;
+
 function checkShape(shape: number[], field: string): void {
   if (shape.length === 0) throw invalidData(field, "must have at least one dimension ([1] for 0D data)");
+  if (shape.length > MAX_DIMENSIONS) {
+    throw invalidData(field, `has ${shape.length} dimensions; HDF5 stores at most ${MAX_DIMENSIONS}`);
+  }
   shape.forEach((d, i) => {
     if (!Number.isSafeInteger(d) || d < 1) {
       throw invalidData(`${field}[${i}]`, `dimensions must be integers >= 1, got ${d}`);

@@ -7,11 +7,15 @@ import { invalidData } from "../errors.ts";
 export const MAX_TEXT_LENGTH = 4096;
 export const MAX_ATTRIBUTE_TEXT_LENGTH = 16_384;
 
+/** Why text with a NUL is refused: HDF5 names and strings end at the first NUL. */
+export const NUL_MESSAGE = "contains a NUL character (\\0), where HDF5 would cut the text: remove it";
+
 /** Text that becomes an attribute: a string of at most MAX_TEXT_LENGTH characters. */
 export function checkText(text: string, field: string): string {
   if (typeof text !== "string") throw invalidData(field, `must be a string, got ${typeof text}`);
   if (text.length > MAX_TEXT_LENGTH)
     throw invalidData(field, `has ${text.length} characters; at most ${MAX_TEXT_LENGTH}`);
+  if (text.includes("\0")) throw invalidData(field, NUL_MESSAGE);
   return text;
 }
 

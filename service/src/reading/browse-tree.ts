@@ -37,13 +37,19 @@ export interface BrowseOptions {
 }
 
 export const DEFAULT_MAX_BROWSE_NODES = 100_000;
+/** PyMoDAQ trees are 6 levels deep; anything past this is a file h5saver should not walk. */
+const MAX_BROWSE_DEPTH = 64;
 
 export async function browseTree(
   backend: H5Backend,
   nodePath: string,
   options: BrowseOptions,
 ): Promise<BrowsedNode> {
-  const start = nodePath === "" ? "/" : nodePath.startsWith("/") ? nodePath : `/${nodePath}`;
+  // "", "RawData", "/RawData/", "//RawData" all name the same node
+  const start = `/${nodePath
+    .split("/")
+    .filter((part) => part !== "")
+    .join("/")}`;
   if (!(await backend.exists(start))) {
     throw new SaverError("not_found", `no node '${start}' in the file`, { node: start });
   }
@@ -51,6 +57,15 @@ export async function browseTree(
   let visited = 0;
 
   const visit = async (path: string, kind: "group" | "dataset", depth: number): Promise<BrowsedNode> => {
+    if (depth > MAX_BROWSE_DEPTH) {
+      throw new SaverError(
+        "resource_exhausted",
+        `the tree below '${start}' is deeper than ${MAX_BROWSE_DEPTH} levels`,
+        {
+          node: start,
+        },
+      );
+    }
     if (++visited > maxNodes) {
       throw new SaverError(
         "resource_exhausted",

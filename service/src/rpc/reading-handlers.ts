@@ -15,6 +15,7 @@ import { datasetRows } from "../reading/dataset-rows.ts";
 import { withReadOnlyFile } from "../reading/read-only-file.ts";
 import type { Caller } from "./access.ts";
 import { bytesOf, countFromProto, dtypeToProto } from "./convert.ts";
+import { refuseNul } from "./request-checks.ts";
 import type { GrpcStatus } from "./status.ts";
 
 /** A file to read: where it is, and how the client named it (for messages). */
@@ -59,6 +60,7 @@ export function createReadingHandlers(context: ReadingContext): {
   async function browse(request: svc.BrowseRequest, caller: Caller): Promise<svc.BrowseResponse> {
     const refused = context.refuse();
     if (refused) throw refused;
+    refuseNul(request);
     const file = await targetOf(context, request.target, caller);
     const root = await withReadOnlyFile(
       file.absolute,
@@ -78,6 +80,7 @@ export function createReadingHandlers(context: ReadingContext): {
     const refused = context.refuse();
     if (refused) throw refused;
     const request = call.request;
+    refuseNul(request);
     const file = await targetOf(context, request.target, context.callerOf(call.metadata));
     const start = request.start.map((v, i) => countFromProto(v, `start[${i}]`));
     const count = request.count.map((v, i) => countFromProto(v, `count[${i}]`));

@@ -530,3 +530,62 @@ describe("SaverServer idle timeout", () => {
     }
   });
 });
+
+describe("hostile input the fuzzer found", () => {
+  it("refuses NUL in any text, answers long refusals in full, and refuses huge axes before making them", async () => {
+    const { sessionId } = await open("hostile.h5");
+    try {
+      await rejectsWithStatus(
+        unary(client.addDetector, create(svc.AddDetectorRequestSchema, { sessionId, title: "Cam\0era" })),
+        grpc.status.INVALID_ARGUMENT,
+        /^title: contains a NUL character/,
+      );
+      await rejectsWithStatus(
+        unary(
+          client.browse,
+          create(svc.BrowseRequestSchema, {
+            target: { case: "sessionId", value: sessionId },
+            nodePath: "\0",
+          }),
+        ),
+        grpc.status.INVALID_ARGUMENT,
+        /^node_path: contains a NUL character/,
+      );
+      // 10 000 "é" would be 60 kB percent-encoded in the trailers: the message is cut, and it arrives
+      const long = "é".repeat(10_000);
+      await assert.rejects(
+        unary(client.closeFile, create(svc.CloseFileRequestSchema, { sessionId: long })),
+        (error: grpc.ServiceError) => {
+          assert.equal(error.code, grpc.status.NOT_FOUND);
+          assert.match(error.details, /^no open session 'éé.*… \(message cut\)$/);
+          assert.ok(Buffer.byteLength(error.details) <= 1024);
+          return true;
+        },
+      );
+      await rejectsWithStatus(
+        unary(
+          client.beginScan,
+          create(svc.BeginScanRequestSchema, {
+            sessionId,
+            title: "huge",
+            shape: [2n ** 31n],
+            navAxes: [
+              create(data.AxisSchema, {
+                label: "x",
+                units: "mm",
+                values: { case: "linear", value: { offset: 0, scaling: 1, size: 2n ** 31n } },
+              }),
+            ],
+          }),
+        ),
+        grpc.status.INVALID_ARGUMENT,
+        /size: 2147483648 points is more than a linear axis may have/,
+      );
+      // and the session still works
+      await unary(client.addLog, create(svc.AddLogRequestSchema, { sessionId, lines: ["still here"] }));
+    } finally {
+      await close(sessionId);
+    }
+    assert.deepEqual((await loadAll("hostile.h5")).logs, ["still here"]);
+  });
+});

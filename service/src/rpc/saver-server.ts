@@ -25,6 +25,7 @@ import { type GrpcHandlers, grpcServiceDefinition } from "./grpc-glue.ts";
 import { distributionFromProto, openOptions } from "./open-options.ts";
 import { RateMeter } from "./rate-meter.ts";
 import { createReadingHandlers } from "./reading-handlers.ts";
+import { refuseNul } from "./request-checks.ts";
 import { type ServerLog, silentLog } from "./server-log.ts";
 import { ack, payloadBytes, type Session, type StreamState, streamStatus } from "./session.ts";
 import { grpcStatus } from "./status.ts";
@@ -113,16 +114,24 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     return access.callerOf(metadata);
   }
 
+  /** `abandoned`: undoes a success whose caller left before the answer (an OpenFile past its deadline). */
   function unary<I, O>(
     method: string,
     run: (request: I, caller: Caller) => Promise<O>,
+    abandoned?: (response: O) => void,
   ): grpc.handleUnaryCall<I, O> {
     return (call, callback) => {
       const work = closing
         ? Promise.reject(shuttingDown())
-        : Promise.resolve().then(() => run(call.request, callerOf(call.metadata)));
+        : Promise.resolve().then(() => {
+            refuseNul(call.request);
+            return run(call.request, callerOf(call.metadata));
+          });
       work.then(
-        (response) => callback(null, response),
+        (response) => {
+          if (call.cancelled && abandoned) abandoned(response);
+          else callback(null, response);
+        },
         (error: unknown) => callback(failure(method, error, { session: sessionIdOf(call.request) })),
       );
     };
@@ -446,7 +455,18 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   });
 
   const handlers: GrpcHandlers<typeof svc.SaverService> = {
-    openFile: unary("OpenFile", openFile),
+    openFile: unary("OpenFile", openFile, (opened) => {
+      // nobody will ever use or close this session: close it now rather than at the idle timeout
+      const session = sessions.get(opened.sessionId);
+      if (!session) return;
+      closeSession(
+        session,
+        new SaverError(
+          "unavailable",
+          `session ${session.id} closed: its client left before OpenFile answered`,
+        ),
+      ).catch((error: unknown) => failure("OpenFile", error, { session: session.id }));
+    }),
     closeFile: unary("CloseFile", closeFile),
     addDetector: unary("AddDetector", addDetector),
     saveSnapshot: unary("SaveSnapshot", saveSnapshot),

@@ -38,3 +38,12 @@ describe("grpcStatus()", () => {
     assert.equal(grpcStatus(error, "/data/root").details, "cannot open '2026/a.h5' (append)");
   });
 });
+
+describe("grpcStatus() details", () => {
+  it("cuts a message longer than 1 KiB of UTF-8, so that it fits the trailers", () => {
+    const { details } = grpcStatus(new SaverError("not_found", `no open session '${"é".repeat(10_000)}'`));
+    assert.ok(Buffer.byteLength(details) <= 1024);
+    assert.match(details, /^no open session 'é+… \(message cut\)$/);
+    assert.equal(grpcStatus(new SaverError("not_found", "short")).details, "short");
+  });
+});

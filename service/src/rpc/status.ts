@@ -43,9 +43,23 @@ export interface GrpcStatus {
  */
 export function grpcStatus(error: unknown, root?: string): GrpcStatus {
   if (error instanceof SaverError && error.code !== "internal") {
-    return { code: SAVER_STATUS[error.code], details: redact(error.message, root) };
+    return { code: SAVER_STATUS[error.code], details: capped(redact(error.message, root)) };
   }
   return { code: status.INTERNAL, details: INTERNAL_MESSAGE };
+}
+
+/**
+ * Details travel percent-encoded in the HTTP/2 trailers, which peers cap at 8 KiB: a message that
+ * quotes a long client string would be dropped with the whole connection. 1 KiB of UTF-8 stays
+ * under the cap whatever it encodes to.
+ */
+export const MAX_DETAILS_BYTES = 1024;
+
+function capped(details: string): string {
+  if (Buffer.byteLength(details, "utf8") <= MAX_DETAILS_BYTES) return details;
+  let cut = details.slice(0, MAX_DETAILS_BYTES);
+  while (Buffer.byteLength(cut, "utf8") > MAX_DETAILS_BYTES - 20) cut = cut.slice(0, -16);
+  return `${cut}… (message cut)`;
 }
 
 function redact(message: string, root: string | undefined): string {

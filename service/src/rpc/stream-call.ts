@@ -11,6 +11,7 @@ import { invalidData, SaverError } from "../errors.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
 import type { Caller } from "./access.ts";
 import { countFromProto } from "./convert.ts";
+import { refuseNul } from "./request-checks.ts";
 import type { ServerLog } from "./server-log.ts";
 import { ack, payloadBytes, type Session, type StreamCall, type StreamState } from "./session.ts";
 import type { GrpcStatus } from "./status.ts";
@@ -67,6 +68,7 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
   };
 
   const handle = async (request: svc.StreamRequest): Promise<void> => {
+    refuseNul(request);
     const { session, state } = bound ?? bind(request);
     if (request.sessionId !== "" && request.sessionId !== session.id) {
       throw invalidData("session_id", `'${request.sessionId}' differs from this call's ${session.id}`);
