@@ -20,7 +20,7 @@ const SAVER_STATUS: Readonly<Record<SaverErrorCode, status>> = {
   // HDF5 failed while writing: the stream that failed is stopped, so retrying the same call
   // cannot succeed (UNAVAILABLE would invite automatic retries). INTERNAL, as the proto says, but
   // with the message kept: it names the node and often the fix (e.g. blosc on incompressible
-  // data). A full disk will become RESOURCE_EXHAUSTED once the backend reports it apart.
+  // data). A full disk is told apart by the backend and arrives as resource_exhausted.
   io_error: status.INTERNAL,
   permission_denied: status.PERMISSION_DENIED,
   unauthenticated: status.UNAUTHENTICATED,
