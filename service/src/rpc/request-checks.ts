@@ -14,7 +14,7 @@ export function refuseNul(message: unknown, path = ""): void {
   }
   if (message === null || typeof message !== "object" || ArrayBuffer.isView(message)) return;
   if (Array.isArray(message)) {
-    message.forEach((item, i) => refuseNul(item, `${path}[${i}]`));
+    for (const [i, item] of message.entries()) refuseNul(item, `${path}[${i}]`);
     return;
   }
   for (const [key, value] of Object.entries(message)) {
