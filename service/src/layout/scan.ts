@@ -68,32 +68,16 @@ export class Scan {
   /** Saves one acquisition of `detector` at the scan point `indexes` (one index per scan dimension). */
   async savePoint(detector: string, indexes: readonly number[], dte: DataToExport): Promise<void> {
     this.#checkOpen();
-    if (!this.#detectors.has(detector)) {
-      throw new SaverError(
-        "not_found",
-        `'${detector}' is not a detector of ${this.path}; add it with addDetector`,
-        { node: detector },
-      );
-    }
-    const shape = this.definition.shape;
-    if (
-      indexes.length !== shape.length ||
-      indexes.some((v, k) => !Number.isInteger(v) || v < 0 || v >= (shape[k] ?? 0))
-    ) {
-      throw new SaverError(
-        "out_of_range",
-        `scan index [${indexes}] is outside the scan shape [${shape}]: give one index per scan dimension, each in 0..n-1`,
-        { field: "indexes" },
-      );
-    }
-    const broken = this.#broken.get(detector);
-    if (broken) {
-      throw new SaverError(
-        "failed_precondition",
-        `${detector} of ${this.path} could not create its arrays (${broken.message}); add the detector again to retry`,
-        { node: detector },
-      );
-    }
+    checkScanPoint(
+      {
+        path: this.path,
+        shape: this.definition.shape,
+        known: this.#detectors.has(detector),
+        broken: this.#broken.get(detector),
+      },
+      detector,
+      indexes,
+    );
     let state = this.#detectors.get(detector);
     if (!state) {
       try {
@@ -245,4 +229,44 @@ function checkScanDefinition(definition: ScanDefinition): void {
       );
     }
   });
+}
+
+/** What both layouts' scans check before a point is written: the detector, the indexes, its arrays. */
+export function checkScanPoint(
+  scan: {
+    readonly path: string;
+    readonly shape: readonly number[];
+    readonly known: boolean;
+    readonly broken?: SaverError | undefined;
+  },
+  detector: string,
+  indexes: readonly number[],
+): void {
+  if (!scan.known) {
+    throw new SaverError(
+      "not_found",
+      `'${detector}' is not a detector of ${scan.path}; add it with addDetector`,
+      {
+        node: detector,
+      },
+    );
+  }
+  const shape = scan.shape;
+  if (
+    indexes.length !== shape.length ||
+    indexes.some((v, k) => !Number.isInteger(v) || v < 0 || v >= (shape[k] ?? 0))
+  ) {
+    throw new SaverError(
+      "out_of_range",
+      `scan index [${indexes}] is outside the scan shape [${shape}]: give one index per scan dimension, each in 0..n-1`,
+      { field: "indexes" },
+    );
+  }
+  if (scan.broken) {
+    throw new SaverError(
+      "failed_precondition",
+      `${detector} of ${scan.path} could not create its arrays (${scan.broken.message}); add the detector again to retry`,
+      { node: detector },
+    );
+  }
 }

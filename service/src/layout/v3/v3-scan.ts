@@ -5,7 +5,7 @@ import { product } from "../../model/dtype.ts";
 import { checkFrameLayout, type FrameLayout, frameLayoutOf } from "../frame-shape.ts";
 import { py } from "../pymodaq-attribute.ts";
 import type { PyMoDAQTree } from "../pymodaq-tree.ts";
-import type { ScanDefinition } from "../scan.ts";
+import { checkScanPoint, type ScanDefinition } from "../scan.ts";
 import { addAxesV3, addBackgroundV3, channelsOfDte, type WriteOptionsV3 } from "./v3-channels.ts";
 import { addCArrayV3, addEArrayV3, addIncrementalGroupV3, castArray, getSetDataGroupV3 } from "./v3-tree.ts";
 
@@ -192,34 +192,16 @@ export class ScanV3 {
 
   async savePoint(detector: string, indexes: readonly number[], dte: DataToExport): Promise<void> {
     this.#checkOpen();
-    if (!this.#detectors.has(detector)) {
-      throw new SaverError(
-        "not_found",
-        `'${detector}' is not a detector of ${this.path}; add it with addDetector`,
-        {
-          node: detector,
-        },
-      );
-    }
-    const shape = this.definition.shape;
-    if (
-      indexes.length !== shape.length ||
-      indexes.some((v, k) => !Number.isInteger(v) || v < 0 || v >= (shape[k] ?? 0))
-    ) {
-      throw new SaverError(
-        "out_of_range",
-        `scan index [${indexes}] is outside the scan shape [${shape}]: give one index per scan dimension, each in 0..n-1`,
-        { field: "indexes" },
-      );
-    }
-    const broken = this.#broken.get(detector);
-    if (broken) {
-      throw new SaverError(
-        "failed_precondition",
-        `${detector} of ${this.path} could not create its arrays (${broken.message}); add the detector again to retry`,
-        { node: detector },
-      );
-    }
+    checkScanPoint(
+      {
+        path: this.path,
+        shape: this.definition.shape,
+        known: this.#detectors.has(detector),
+        broken: this.#broken.get(detector),
+      },
+      detector,
+      indexes,
+    );
     let state = this.#detectors.get(detector);
     if (!state) {
       // channelsOfDte refuses what 3.x cannot hold before any node exists
