@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
@@ -161,6 +161,19 @@ describe("bad input", () => {
     const dwa = data[0]?.dwa;
     assert.deepEqual(dwa?.shape, [2, 16]);
     assert.equal(dwa?.data[0]?.[16], 200);
+  });
+
+  it("refuses metadata too large for the raw group's header before creating the file", async () => {
+    const target = newPath();
+    const metadata = Object.fromEntries(
+      Array.from({ length: 8 }, (_, i) => [`note${i}`, "x".repeat(10_000)]),
+    );
+    await rejectsWith(
+      SaverFile.open({ path: target, metadata }),
+      "invalid_data",
+      /metadata holds \d+ bytes of attributes; at most 60000/,
+    );
+    assert.equal(existsSync(target), false);
   });
 
   it("refuses calls on a closed file", async () => {

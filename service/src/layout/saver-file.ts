@@ -5,12 +5,13 @@ import { SaverError } from "../errors.ts";
 import { type AxisInput, createAxis } from "../model/axis.ts";
 import { createDataToExport, type DataToExport, type DataToExportInput } from "../model/data-to-export.ts";
 import { DATA_DIMS, type DataDistribution } from "../model/data-with-axes.ts";
+import { checkText } from "../model/text.ts";
 import { ContinuousStream } from "./continuous-stream.ts";
 import { addSnapshotChannel } from "./dwa-nodes.ts";
 import { ensureFolderOf } from "./file-naming.ts";
 import { NAV_AXES } from "./node-names.ts";
-import { decodeAttribute } from "./pymodaq-attribute.ts";
-import { PyMoDAQTree, type SaveType } from "./pymodaq-tree.ts";
+import { decodeAttribute, encodeAttribute, pyScalar } from "./pymodaq-attribute.ts";
+import { PyMoDAQTree, type SaveType, SETTINGS_ATTRIBUTE_LIMIT } from "./pymodaq-tree.ts";
 import { Scan } from "./scan.ts";
 import { type LayoutOptions, type ResolvedLayout, resolveLayout } from "./v3/layout-flavour.ts";
 import { saveSnapshotV3 } from "./v3/v3-channels.ts";
@@ -100,6 +101,7 @@ export class SaverFile {
 
   static async open(options: SaverFileOptions): Promise<SaverFile> {
     checkPolicy(options.flush ?? DEFAULT_FLUSH_POLICY);
+    checkMetadata(options.metadata ?? {});
     const layout = resolveLayout(options);
     const filePath = path.resolve(options.path);
     const mode = options.mode ?? "create";
@@ -406,6 +408,25 @@ export class SaverFile {
   async #hasDataGroups(detector: string): Promise<boolean> {
     const children = await this.#tree.backend.children(detector);
     return children.some((child) => (DATA_DIMS as readonly string[]).includes(child.name));
+  }
+}
+
+/**
+ * The raw group's attributes share one HDF5 object header (64 KiB): metadata that would not fit
+ * is refused before the file is touched, with the same budget as a settings attribute.
+ */
+function checkMetadata(metadata: Readonly<Record<string, string | number | boolean>>): void {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(metadata)) {
+    checkText(key, "metadata key");
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(encodeAttribute(pyScalar(value)));
+  }
+  if (bytes > SETTINGS_ATTRIBUTE_LIMIT) {
+    throw new SaverError(
+      "invalid_data",
+      `metadata holds ${bytes} bytes of attributes; at most ${SETTINGS_ATTRIBUTE_LIMIT} fit the /RawData group's header: store large values in a dataset or the settings XML`,
+      { field: "metadata" },
+    );
   }
 }
 
