@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -472,6 +473,10 @@ def storage_differences(ours: str | Path, theirs: str | Path) -> list[str]:
     for p in sorted(set(a) & set(b)):
         for n in sorted(set(a[p]["attrs"]) & set(b[p]["attrs"])):
             sa, sb = a[p]["attrs"][n][1], b[p]["attrs"][n][1]
+            if p == "/" and n in WALLCLOCK_ROOT_ATTRS:
+                # a fixed string is as long as its value, and these values follow the clock
+                # (Python's time.isoformat drops the fraction when the microseconds are 0)
+                sa, sb = (re.sub(r"fixed\(\d+\)", "fixed(n)", x) for x in (sa, sb))
             if sa != sb:
                 out.append(f"{p}: {n} ours<{sa}> theirs<{sb}>")
     return out
