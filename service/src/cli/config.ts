@@ -22,6 +22,7 @@ commands:
   serve    run the gRPC saver service over a data root
   inspect  print a file's PyMoDAQ tree and the DataWithAxes it holds
   read     print the values of one dataset (or a slice of it)
+  recover  rebuild files a killed writer left, from their crash journals
   health   ask a running server whether it is serving (exit status 0 if so)
   simulate run an instrument simulator on a pseudo-terminal and print its port
   acquire  stream frames from an instrument (or a simulator) into a saver
@@ -48,12 +49,22 @@ h5saver <command> --help shows a command's options`,
                           (env H5SAVER_TLS_CLIENT_CA)
   --tokens FILE           bearer tokens, each with its own folder under the root
                           (env H5SAVER_TOKENS; format in the README)
+  --journal on|off        keep a crash journal beside each open file, so that every frame
+                          acknowledged as durable survives kill -9 (env H5SAVER_JOURNAL; default on);
+                          off: durable means flushed into the file
   --config FILE           a JSON file with any of: root, port, host, maxSessions, maxMessageMb,
                           maxQueuedCalls, idleTimeout, logFormat, tlsCert, tlsKey, tlsClientCa,
-                          tokens (env H5SAVER_CONFIG)
+                          tokens, journal (env H5SAVER_CONFIG)
 
 Flags win over environment variables, which win over the config file. Over a limit, a client
-gets RESOURCE_EXHAUSTED naming it. SIGTERM or SIGINT closes every open file and exits.`,
+gets RESOURCE_EXHAUSTED naming it. SIGTERM or SIGINT closes every open file and exits. At start,
+files a killed server left under the root are rebuilt from their journals before it listens.`,
+  recover: `usage: h5saver recover FILE… | --root DIR
+
+Rebuilds each FILE that a killed writer left (it has a FILE.h5saver-journal beside it) from its
+crash journal: every call the writer started is replayed into a new file, which then replaces
+FILE. With --root, every such file under DIR. Prints one line per file; exit status 0 when every
+file was rebuilt (or there was none), 1 otherwise.`,
   health: `usage: h5saver health [--address HOST:PORT] [--service NAME] [--timeout SECONDS]
 
   --address HOST:PORT  the server (default: H5SAVER_HOST and H5SAVER_PORT, else ${DEFAULT_HOST}:${DEFAULT_PORT})
@@ -78,7 +89,7 @@ per DataWithAxes: path  name  dim shape  units  axes: label[units]…`,
 Datasets of more than ${MAX_UNSLICED_VALUES.toLocaleString("en-US")} values are printed only with --start/--count.`,
 } as const;
 
-export type Command = "serve" | "inspect" | "read" | "health";
+export type Command = "serve" | "inspect" | "read" | "health" | "recover";
 
 export interface ServeConfig {
   readonly command: "serve";
@@ -92,6 +103,7 @@ export interface ServeConfig {
   readonly logFormat?: "json" | "text";
   readonly tls?: { readonly cert: string; readonly key: string; readonly clientCa?: string };
   readonly tokens?: string;
+  readonly journal?: boolean;
 }
 
 export interface HealthConfig {
@@ -100,6 +112,12 @@ export interface HealthConfig {
   readonly service: string;
   readonly timeoutMs: number;
   readonly tlsCa?: string;
+}
+
+export interface RecoverConfig {
+  readonly command: "recover";
+  readonly files: readonly string[];
+  readonly root?: string;
 }
 
 export interface InspectConfig {
@@ -128,6 +146,7 @@ export type Config =
   | HardwareConfig
   | InspectConfig
   | ReadConfig
+  | RecoverConfig
   | { readonly command: "help"; readonly text: string };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -143,13 +162,23 @@ export function parseCommandLine(
     return { command: "help", text: USAGE.main };
   }
   if (command === "simulate" || command === "acquire") return { command, args: rest };
-  if (command !== "serve" && command !== "inspect" && command !== "read" && command !== "health") {
+  if (!(command in OPTIONS)) {
     throw new UsageError(
-      `unknown command '${command}': use serve, inspect, read, health, simulate or acquire (h5saver --help)`,
+      `unknown command '${command}': use serve, inspect, read, health, recover, simulate or acquire (h5saver --help)`,
     );
   }
-  const parsed = parse(command, rest);
-  if (parsed.values.help) return { command: "help", text: USAGE[command] };
+  const parsed = parse(command as Command, rest);
+  if (parsed.values.help) return { command: "help", text: USAGE[command as Command] };
+  if (command === "recover") {
+    const root = parsed.values.root;
+    if (typeof root === "string" && parsed.positionals.length > 0) {
+      throw new UsageError("recover takes FILEs or --root DIR, not both");
+    }
+    if (typeof root !== "string" && parsed.positionals.length === 0) {
+      throw new UsageError("recover needs a FILE (or --root DIR): h5saver recover data/scan.h5");
+    }
+    return { command, files: parsed.positionals, ...(typeof root === "string" ? { root } : {}) };
+  }
   if (command === "serve") return serveConfig(parsed, env, readText);
   if (command === "health") return healthConfig(parsed, env);
   if (command === "inspect") {
@@ -175,7 +204,11 @@ const OPTIONS = {
     "tls-key": { type: "string" },
     "tls-client-ca": { type: "string" },
     tokens: { type: "string" },
+    journal: { type: "string" },
     config: { type: "string" },
+  },
+  recover: {
+    root: { type: "string" },
   },
   health: {
     address: { type: "string" },
@@ -201,7 +234,7 @@ function parse(command: Command, args: readonly string[]): Parsed {
     const { values, positionals } = parseArgs({
       args: [...args],
       options: { ...OPTIONS[command], help: { type: "boolean", short: "h" } },
-      allowPositionals: command === "inspect" || command === "read",
+      allowPositionals: command === "inspect" || command === "read" || command === "recover",
       strict: true,
     });
     return { values: values as Parsed["values"], positionals };
@@ -265,6 +298,7 @@ const CONFIG_KEYS = {
   tlsKey: "tls-key",
   tlsClientCa: "tls-client-ca",
   tokens: "tokens",
+  journal: "journal",
 } as const;
 
 /** The config file as flag → text, so that it goes through the same checks as flags. */
@@ -316,6 +350,10 @@ function serveConfig(parsed: Parsed, env: Env, readText: (file: string) => strin
   const key = pick("tls-key", "H5SAVER_TLS_KEY");
   const clientCa = pick("tls-client-ca", "H5SAVER_TLS_CLIENT_CA");
   const tokens = pick("tokens", "H5SAVER_TOKENS");
+  const journal = pick("journal", "H5SAVER_JOURNAL");
+  if (journal !== undefined && journal !== "on" && journal !== "off") {
+    throw new UsageError(`--journal '${journal}' is not on or off`);
+  }
   if ((cert === undefined) !== (key === undefined)) {
     throw new UsageError("TLS needs both --tls-cert and --tls-key");
   }
@@ -344,6 +382,7 @@ function serveConfig(parsed: Parsed, env: Env, readText: (file: string) => strin
       ? { tls: { cert, key, ...(clientCa !== undefined ? { clientCa } : {}) } }
       : {}),
     ...(tokens !== undefined ? { tokens } : {}),
+    ...(journal !== undefined ? { journal: journal === "on" } : {}),
   };
 }
 

@@ -33,6 +33,7 @@ async function serve(config: ServeConfig): Promise<void> {
     ...(config.idleTimeoutMs !== undefined ? { idleTimeoutMs: config.idleTimeoutMs } : {}),
     ...(config.tokens !== undefined ? { tokensFile: config.tokens } : {}),
     ...(config.tls ? { tls: readTls(config.tls) } : {}),
+    ...(config.journal !== undefined ? { journal: config.journal } : {}),
   });
   let port: number;
   try {
@@ -126,6 +127,11 @@ async function run(config: Config): Promise<void> {
       // at load time.
       const hardware = await import("@h5saver/hardware/cli");
       return hardware.runHardwareCommand(config.command, config.args);
+    }
+    case "recover": {
+      const { recoverCommand } = await import("./recover-command.ts");
+      if (!(await recoverCommand(config))) process.exitCode = 1;
+      return;
     }
     case "read": {
       if (!existsSync(config.file)) throw new Failure(`no such file: '${config.file}'`);

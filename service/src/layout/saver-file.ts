@@ -1,6 +1,14 @@
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Compression, H5Backend } from "../backend/h5-backend.ts";
 import { type OpenMode, openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import {
+  basePathOf,
+  hasJournal,
+  type JournalCall,
+  JournalWriter,
+  journalPathOf,
+} from "../durability/journal.ts";
 import { SaverError } from "../errors.ts";
 import { type AxisInput, createAxis } from "../model/axis.ts";
 import { createDataToExport, type DataToExport, type DataToExportInput } from "../model/data-to-export.ts";
@@ -21,9 +29,9 @@ import { ScanV3 } from "./v3/v3-scan.ts";
 import { checkSaveTypeV3, createTreeV3, openTreeV3 } from "./v3/v3-tree.ts";
 
 /**
- * When appended frames become durable: the file is flushed once `maxFrames` frames are waiting or
- * the oldest waiting frame is `maxDelayMs` old, whichever comes first. `{maxFrames: 1}` flushes
- * every frame.
+ * When the file is flushed: once `maxFrames` frames are waiting or the oldest waiting frame is
+ * `maxDelayMs` old, whichever comes first. `{maxFrames: 1}` flushes every frame. Without a journal,
+ * a frame is durable once flushed; with one, once its journal record is synced (sooner).
  */
 export interface FlushPolicy {
   readonly maxFrames: number;
@@ -40,7 +48,32 @@ export interface SaverFileOptions extends LayoutOptions {
   readonly compression?: Compression;
   readonly flush?: FlushPolicy;
   readonly metadata?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Keep a crash journal beside the file (`<file>.h5saver-journal`, see durability/journal.ts):
+   * every change is recorded before it runs, so that `recoverFile` can rebuild the file after the
+   * process is killed at any moment. Costs one sequential write of each frame. Default false.
+   */
+  readonly journal?: boolean;
+  /** The moment written into a new file's date and time attributes (default: now). */
+  readonly now?: Date;
 }
+
+/** The SaverFile calls a journal records: those that change the file. */
+export const JOURNALED_METHODS = [
+  "addDetector",
+  "saveSnapshot",
+  "beginScan",
+  "addScanDetector",
+  "saveScanPoint",
+  "endScan",
+  "startContinuous",
+  "append",
+  "endContinuous",
+  "addLog",
+] as const;
+
+/** The journal record that follows a call that failed: recovery skips that call. */
+export const CANCELLED_CALL = "cancelled";
 
 export interface ScanInput {
   readonly title: string;
@@ -53,7 +86,7 @@ export interface ScanInput {
 export interface AppendReceipt {
   /** Frames appended to this stream so far. */
   readonly frames: number;
-  /** Frames of this stream that are in the file and flushed: they survive the process dying. */
+  /** Frames of this stream that survive the process dying: flushed, or synced in the journal. */
   readonly durableFrames: number;
 }
 
@@ -85,16 +118,23 @@ export class SaverFile {
   #waiting = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  readonly #journal: JournalWriter | undefined;
+  #syncScheduled = false;
+  #syncFailure: SaverError | undefined;
+  /** A write failed during the session: the file may lack frames that the journal holds. */
+  #damaged = false;
 
   private constructor(
     filePath: string,
     tree: PyMoDAQTree,
     options: SaverFileOptions,
     layout: ResolvedLayout,
+    journal: JournalWriter | undefined,
   ) {
     this.path = filePath;
     this.#tree = tree;
     this.#layout = layout;
+    this.#journal = journal;
     this.#compression = options.compression ?? { kind: "none" };
     this.#policy = options.flush ?? DEFAULT_FLUSH_POLICY;
   }
@@ -106,12 +146,36 @@ export class SaverFile {
     const filePath = path.resolve(options.path);
     const mode = options.mode ?? "create";
     if (layout.flavour === "pymodaq3" && mode !== "append") checkSaveTypeV3(options.saveType ?? "detector");
+    if (hasJournal(filePath)) {
+      throw new SaverError(
+        "failed_precondition",
+        `'${filePath}' was not closed cleanly: its crash journal '${journalPathOf(filePath)}' holds what it lacks. Recover it first (h5saver recover '${filePath}', recoverFile(), or open it through h5saver serve, which recovers it)`,
+      );
+    }
+    // a base copy without its journal is what a process killed while starting a journal leaves
+    if (existsSync(basePathOf(filePath))) rmSync(basePathOf(filePath), { force: true });
     ensureFolderOf(filePath);
+    const now = options.now ?? new Date();
     const openMode: OpenMode = mode === "append" ? "append" : mode === "overwrite" ? "truncate" : "create";
-    const backend = await openH5wasmFile(filePath, openMode);
+    // the journal starts before HDF5 touches the file: a crash at any later moment is recoverable
+    const journal = options.journal
+      ? JournalWriter.start(filePath, {
+          options: replayOptions(options),
+          openedAt: now,
+          fromBase: mode === "append" && existsSync(filePath),
+        })
+      : undefined;
+    let backend: H5Backend;
+    try {
+      backend = await openH5wasmFile(filePath, openMode);
+    } catch (error) {
+      journal?.discard();
+      throw error;
+    }
     try {
       const create = {
         fileName: path.basename(filePath),
+        now,
         ...(options.metadata ? { metadata: options.metadata } : {}),
       };
       const saveType = options.saveType ?? "detector";
@@ -131,9 +195,10 @@ export class SaverFile {
               })
             : await PyMoDAQTree.create(backend, { ...create, saveType });
       await backend.flush();
-      return new SaverFile(filePath, tree, options, layout);
+      return new SaverFile(filePath, tree, options, layout, journal);
     } catch (error) {
       await backend.close().catch(() => undefined);
+      journal?.discard();
       throw error;
     }
   }
@@ -157,64 +222,78 @@ export class SaverFile {
   }
 
   addDetector(title: string, settingsXml = ""): Promise<string> {
-    return this.#serial(() => this.#tree.addDetGroup(this.#tree.rawGroup, title, settingsXml));
+    return this.#serial(() =>
+      this.#journaled("addDetector", [title, settingsXml], () =>
+        this.#tree.addDetGroup(this.#tree.rawGroup, title, settingsXml),
+      ),
+    );
   }
 
   /** DAQ_Viewer's snapshot save: one CHnn group per DataWithAxes, CARRAYs; flushed before it resolves. */
   saveSnapshot(detector: string, dte: DataToExport | DataToExportInput): Promise<string[]> {
     return this.#serial(async () => {
       const data = createDataToExport(dte);
-      await this.#requireDetector(detector);
-      if (this.#continuous.has(detector) || (await this.#tree.isNodeInGroup(detector, NAV_AXES))) {
-        throw new SaverError(
-          "failed_precondition",
-          `${detector} holds continuous data, and PyMoDAQ cannot load a snapshot beside it: save the snapshot into another detector (addDetector)`,
-          { node: detector },
-        );
-      }
-      this.#snapshots.add(detector);
-      if (this.#layout.flavour === "pymodaq3") {
-        const written = await saveSnapshotV3(this.#tree, detector, data, {
-          dtype: this.#layout.dataDtype,
-          compression: this.#compression,
-        });
-        await this.#flushNow();
-        return written;
-      }
-      const channels: string[] = [];
-      for (const dwa of data.data) {
-        const dimGroup = await this.#tree.addDataGroup(detector, dwa.dim);
-        channels.push(await addSnapshotChannel(this.#tree, dimGroup, dwa, this.#compression));
-      }
-      await this.#flushNow();
-      return channels;
+      return this.#journaled("saveSnapshot", [detector, data], () => this.#saveSnapshot(detector, data));
     });
+  }
+
+  async #saveSnapshot(detector: string, data: DataToExport): Promise<string[]> {
+    await this.#requireDetector(detector);
+    if (this.#continuous.has(detector) || (await this.#tree.isNodeInGroup(detector, NAV_AXES))) {
+      throw new SaverError(
+        "failed_precondition",
+        `${detector} holds continuous data, and PyMoDAQ cannot load a snapshot beside it: save the snapshot into another detector (addDetector)`,
+        { node: detector },
+      );
+    }
+    this.#snapshots.add(detector);
+    if (this.#layout.flavour === "pymodaq3") {
+      const written = await saveSnapshotV3(this.#tree, detector, data, {
+        dtype: this.#layout.dataDtype,
+        compression: this.#compression,
+      });
+      await this.#flushNow();
+      return written;
+    }
+    const channels: string[] = [];
+    for (const dwa of data.data) {
+      const dimGroup = await this.#tree.addDataGroup(detector, dwa.dim);
+      channels.push(await addSnapshotChannel(this.#tree, dimGroup, dwa, this.#compression));
+    }
+    await this.#flushNow();
+    return channels;
   }
 
   beginScan(input: ScanInput): Promise<string> {
-    return this.#serial(async () => {
-      const navAxes = input.navAxes.map((axis, i) => createAxis(axis, `navAxes[${i}]`));
-      const definition = {
-        title: input.title,
-        settingsXml: input.settingsXml ?? "",
-        shape: input.shape,
-        navAxes,
-        ...(input.distribution ? { distribution: input.distribution } : {}),
-      };
-      const scan =
-        this.#layout.flavour === "pymodaq3"
-          ? await ScanV3.begin(this.#tree, definition, {
-              dtype: this.#layout.dataDtype,
-              compression: this.#compression,
-            })
-          : await Scan.begin(this.#tree, definition, this.#compression);
-      this.#scans.set(scan.path, scan);
-      return scan.path;
-    });
+    return this.#serial(() => this.#journaled("beginScan", [input], () => this.#beginScan(input)));
+  }
+
+  async #beginScan(input: ScanInput): Promise<string> {
+    const navAxes = input.navAxes.map((axis, i) => createAxis(axis, `navAxes[${i}]`));
+    const definition = {
+      title: input.title,
+      settingsXml: input.settingsXml ?? "",
+      shape: input.shape,
+      navAxes,
+      ...(input.distribution ? { distribution: input.distribution } : {}),
+    };
+    const scan =
+      this.#layout.flavour === "pymodaq3"
+        ? await ScanV3.begin(this.#tree, definition, {
+            dtype: this.#layout.dataDtype,
+            compression: this.#compression,
+          })
+        : await Scan.begin(this.#tree, definition, this.#compression);
+    this.#scans.set(scan.path, scan);
+    return scan.path;
   }
 
   addScanDetector(scan: string, title: string, settingsXml = ""): Promise<string> {
-    return this.#serial(() => this.#scan(scan).addDetector(title, settingsXml));
+    return this.#serial(() =>
+      this.#journaled("addScanDetector", [scan, title, settingsXml], () =>
+        this.#scan(scan).addDetector(title, settingsXml),
+      ),
+    );
   }
 
   saveScanPoint(
@@ -224,77 +303,91 @@ export class SaverFile {
     dte: DataToExport | DataToExportInput,
   ): Promise<void> {
     return this.#serial(async () => {
-      await this.#scan(scan).savePoint(detector, indexes, createDataToExport(dte));
-      await this.#afterAppend();
+      const data = createDataToExport(dte);
+      await this.#journaled("saveScanPoint", [scan, detector, indexes, data], async () => {
+        await this.#scan(scan).savePoint(detector, indexes, data);
+        await this.#afterAppend();
+      });
     });
   }
 
   endScan(scan: string): Promise<void> {
-    return this.#serial(async () => {
-      await this.#scan(scan).end();
-      await this.#flushNow();
-    });
+    return this.#serial(() =>
+      this.#journaled("endScan", [scan], async () => {
+        await this.#scan(scan).end();
+        await this.#flushNow();
+      }),
+    );
   }
 
   /** Starts DAQ_Viewer-style continuous saving into `detector`; returns the stream's id. */
   startContinuous(detector: string): Promise<string> {
-    return this.#serial(async () => {
-      await this.#requireDetector(detector);
-      if (this.#continuous.has(detector) || (await this.#tree.isNodeInGroup(detector, NAV_AXES))) {
-        throw new SaverError(
-          "already_exists",
-          `${detector} already holds a continuous stream; add another detector for a new one`,
-          { node: detector },
-        );
-      }
-      if (this.#snapshots.has(detector) || (await this.#hasDataGroups(detector))) {
-        throw new SaverError(
-          "failed_precondition",
-          `${detector} holds snapshot data, and PyMoDAQ cannot load a stream beside it: add another detector for continuous saving`,
-          { node: detector },
-        );
-      }
-      this.#continuous.add(detector);
-      if (this.#layout.flavour === "pymodaq3") {
-        // PyMoDAQ 3 keeps a stream in its own "Continuous Saving" scan group: the id is its detector there
-        const groups = await addContinuousGroupsV3(this.#tree, detector);
-        const stream = new ContinuousStreamV3(this.#tree, groups.scan, groups.detector, {
-          dtype: this.#layout.dataDtype,
-          compression: this.#compression,
-        });
-        this.#continuous.add(groups.detector);
-        this.#streams.set(groups.detector, { stream, durable: 0 });
-        return groups.detector;
-      }
-      this.#streams.set(detector, {
-        stream: new ContinuousStream(this.#tree, detector, this.#compression),
-        durable: 0,
+    return this.#serial(() =>
+      this.#journaled("startContinuous", [detector], () => this.#startContinuous(detector)),
+    );
+  }
+
+  async #startContinuous(detector: string): Promise<string> {
+    await this.#requireDetector(detector);
+    if (this.#continuous.has(detector) || (await this.#tree.isNodeInGroup(detector, NAV_AXES))) {
+      throw new SaverError(
+        "already_exists",
+        `${detector} already holds a continuous stream; add another detector for a new one`,
+        { node: detector },
+      );
+    }
+    if (this.#snapshots.has(detector) || (await this.#hasDataGroups(detector))) {
+      throw new SaverError(
+        "failed_precondition",
+        `${detector} holds snapshot data, and PyMoDAQ cannot load a stream beside it: add another detector for continuous saving`,
+        { node: detector },
+      );
+    }
+    this.#continuous.add(detector);
+    if (this.#layout.flavour === "pymodaq3") {
+      // PyMoDAQ 3 keeps a stream in its own "Continuous Saving" scan group: the id is its detector there
+      const groups = await addContinuousGroupsV3(this.#tree, detector);
+      const stream = new ContinuousStreamV3(this.#tree, groups.scan, groups.detector, {
+        dtype: this.#layout.dataDtype,
+        compression: this.#compression,
       });
-      return detector;
+      this.#continuous.add(groups.detector);
+      this.#streams.set(groups.detector, { stream, durable: 0 });
+      return groups.detector;
+    }
+    this.#streams.set(detector, {
+      stream: new ContinuousStream(this.#tree, detector, this.#compression),
+      durable: 0,
     });
+    return detector;
   }
 
   append(stream: string, dte: DataToExport | DataToExportInput): Promise<AppendReceipt> {
     return this.#serial(async () => {
-      const state = this.#stream(stream);
-      await state.stream.append(createDataToExport(dte));
-      await this.#afterAppend();
-      return { frames: state.stream.frames, durableFrames: state.durable };
+      const data = createDataToExport(dte);
+      return this.#journaled("append", [stream, data], async () => {
+        const state = this.#stream(stream);
+        await state.stream.append(data);
+        await this.#afterAppend();
+        return { frames: state.stream.frames, durableFrames: state.durable };
+      });
     });
   }
 
   endContinuous(stream: string): Promise<AppendReceipt> {
-    return this.#serial(async () => {
-      const state = this.#stream(stream);
-      await state.stream.end();
-      await this.#flushNow();
-      this.#streams.delete(stream);
-      return { frames: state.stream.frames, durableFrames: state.durable };
-    });
+    return this.#serial(() =>
+      this.#journaled("endContinuous", [stream], async () => {
+        const state = this.#stream(stream);
+        await state.stream.end();
+        await this.#flushNow();
+        this.#streams.delete(stream);
+        return { frames: state.stream.frames, durableFrames: state.durable };
+      }),
+    );
   }
 
   addLog(...lines: string[]): Promise<void> {
-    return this.#serial(() => this.#tree.addLog(lines));
+    return this.#serial(() => this.#journaled("addLog", lines, () => this.#tree.addLog(lines)));
   }
 
   /** Writes and flushes everything pending: every frame appended so far becomes durable. */
@@ -304,14 +397,25 @@ export class SaverFile {
 
   close(): Promise<void> {
     return this.#serial(async () => {
+      let failure: unknown;
       try {
         // A scan still open keeps scan_done = False: PyMoDAQ then knows it did not finish.
         await this.#flushNow();
-      } finally {
-        // whatever failed above, the file is closed: HDF5 writes what it holds and frees the handle
-        this.#closed = true;
-        await this.#tree.backend.close();
+      } catch (error) {
+        failure = error;
       }
+      // whatever failed above, the file is closed: HDF5 writes what it holds and frees the handle
+      this.#closed = true;
+      try {
+        await this.#tree.backend.close();
+      } catch (error) {
+        this.#damaged = true;
+        failure ??= error;
+      }
+      // a file that missed a write keeps its journal: opening it again rebuilds it whole
+      if (this.#damaged) this.#journal?.abandon();
+      else this.#journal?.discard();
+      if (failure !== undefined) throw failure;
     });
   }
 
@@ -333,6 +437,72 @@ export class SaverFile {
     return run;
   }
 
+  /**
+   * Runs a call that changes the file, recorded in the journal first (a record that cannot be
+   * written refuses the call). A call that fails is marked cancelled: recovery skips it, so the
+   * rebuilt file holds what the caller was told was saved.
+   */
+  async #journaled<T>(
+    method: JournalCall["method"],
+    args: readonly unknown[],
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const journal = this.#journal;
+    if (!journal) return run();
+    if (this.#syncFailure) throw this.#syncFailure;
+    journal.record({ method, args });
+    try {
+      const value = await run();
+      this.#scheduleSync();
+      return value;
+    } catch (error) {
+      try {
+        journal.record({ method: CANCELLED_CALL, args: [] });
+      } catch {
+        // then recovery replays the call: at worst a call that was refused comes back
+      }
+      this.#scheduleSync();
+      throw error;
+    }
+  }
+
+  /** Syncs the journal once the calls already waiting have run (one sync for all of them). */
+  #scheduleSync(): void {
+    if (this.#syncScheduled) return;
+    this.#syncScheduled = true;
+    setImmediate(() => {
+      this.#syncScheduled = false;
+      try {
+        this.#syncJournal();
+      } catch (error) {
+        this.#syncFailure = SaverError.from(error);
+      }
+    });
+  }
+
+  /** Every frame recorded so far becomes durable. */
+  #syncJournal(): void {
+    const journal = this.#journal;
+    if (!journal?.unsynced) return;
+    // a frame counted here has its record written: the record precedes the append
+    const counts = [...this.#streams].map(([id, state]) => [id, state.stream.frames] as const);
+    journal.sync();
+    this.#advanceDurable(counts);
+  }
+
+  #advanceDurable(counts: ReadonlyArray<readonly [string, number]>): DurableEvent[] {
+    const events: DurableEvent[] = [];
+    for (const [id, frames] of counts) {
+      const state = this.#streams.get(id);
+      if (state && frames > state.durable) {
+        state.durable = frames;
+        events.push({ stream: id, durableFrames: frames });
+      }
+    }
+    for (const event of events) for (const listener of this.#listeners) listener(event);
+    return events;
+  }
+
   async #afterAppend(): Promise<void> {
     this.#waiting++;
     if (this.#waiting >= this.#policy.maxFrames) {
@@ -350,6 +520,7 @@ export class SaverFile {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
+    const journaled = this.#journal ? this.#syncJournalNow() : [];
     // a stream that fails to write is stopped and trimmed by writeOut; the others still flush
     let failure: unknown;
     for (const { stream } of this.#streams.values()) {
@@ -357,19 +528,30 @@ export class SaverFile {
         failure ??= error;
       });
     }
-    await this.#tree.backend.flush();
-    this.#waiting = 0;
-    const events: DurableEvent[] = [];
-    for (const [id, state] of this.#streams) {
-      const durable = state.stream.framesInFile;
-      if (durable !== state.durable) {
-        state.durable = durable;
-        events.push({ stream: id, durableFrames: durable });
-      }
+    try {
+      await this.#tree.backend.flush();
+    } catch (error) {
+      this.#damaged = true;
+      throw error;
     }
-    for (const event of events) for (const listener of this.#listeners) listener(event);
-    if (failure !== undefined) throw failure;
-    return events;
+    this.#waiting = 0;
+    const flushed = this.#advanceDurable(
+      [...this.#streams].map(([id, state]) => [id, state.stream.framesInFile] as const),
+    );
+    if (failure !== undefined) {
+      this.#damaged = true;
+      throw failure;
+    }
+    return [...journaled, ...flushed];
+  }
+
+  #syncJournalNow(): DurableEvent[] {
+    if (this.#syncFailure) throw this.#syncFailure;
+    const before = new Map([...this.#streams].map(([id, state]) => [id, state.durable]));
+    this.#syncJournal();
+    return [...this.#streams]
+      .filter(([id, state]) => state.durable !== before.get(id))
+      .map(([id, state]) => ({ stream: id, durableFrames: state.durable }));
   }
 
   #stream(id: string): { stream: ContinuousStream | ContinuousStreamV3; durable: number } {
@@ -409,6 +591,12 @@ export class SaverFile {
     const children = await this.#tree.backend.children(detector);
     return children.some((child) => (DATA_DIMS as readonly string[]).includes(child.name));
   }
+}
+
+/** What a journal keeps of the options: all but where the file is and how it was opened. */
+function replayOptions(options: SaverFileOptions): Record<string, unknown> {
+  const { path: _path, mode: _mode, journal: _journal, now: _now, ...kept } = options;
+  return kept;
 }
 
 /**

@@ -9,14 +9,18 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import * as healthProto from "@h5saver/proto/grpc/health/v1/health_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import { findJournals } from "../durability/find-journals.ts";
+import { hasJournal } from "../durability/journal.ts";
+import type { RecoveryReport } from "../durability/recover.ts";
 import { invalidData, SaverError } from "../errors.ts";
 import type { DurableEvent } from "../layout/saver-file.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
-import { openSaverFile, prewarmWriterThread } from "../worker/worker-saver-file.ts";
+import { openSaverFile, prewarmWriterThread, WorkerSaverFile } from "../worker/worker-saver-file.ts";
 import { type Caller, openAccess, tokenAccess } from "./access.ts";
 import { axisFromProto, countFromProto, dataToExportFromProto } from "./convert.ts";
 import { createDataRoot } from "./data-root.ts";
@@ -51,6 +55,12 @@ export interface SaverServerOptions {
   readonly tokensFile?: string;
   /** TLS: the server's certificate chain and key (PEM); with `clientCa`, clients need a certificate it signed. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly clientCa?: Buffer };
+  /**
+   * Keep a crash journal beside each open file (default true): a frame is durable once its record
+   * is synced, and a file left by a killed server is rebuilt when it is opened again or when the
+   * server starts. false: durable means flushed, and a kill between flushes can damage the file.
+   */
+  readonly journal?: boolean;
 }
 
 export const DEFAULT_MAX_SESSIONS = 64;
@@ -222,25 +232,13 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
         { field: "path" },
       );
     }
-    const mode = fileOptions.mode ?? "create";
-    if (mode === "create" && existsSync(target.absolute)) {
-      throw new SaverError(
-        "already_exists",
-        `'${target.relative}' exists already: choose another path, or mode OPEN_MODE_APPEND / OPEN_MODE_OVERWRITE`,
-        { field: "path" },
-      );
-    }
-    if (mode === "append" && !existsSync(target.absolute)) {
-      throw new SaverError(
-        "not_found",
-        `'${target.relative}' does not exist, so it cannot be appended to: use OPEN_MODE_CREATE`,
-        { field: "path" },
-      );
-    }
     const id = randomUUID();
     holders.set(target.absolute, id);
     try {
-      const file = await openSaverFile({ ...fileOptions, path: target.absolute });
+      const recovery = hasJournal(target.absolute)
+        ? await recover(target.absolute, target.relative)
+        : undefined;
+      const file = await openChecked(target, fileOptions);
       const session: Session = {
         id,
         path: target.relative,
@@ -257,12 +255,58 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
         bytesReceived: 0,
       };
       sessions.set(id, session);
-      log.event("info", "session_opened", { session: id, path: target.relative, mode });
-      return create(svc.OpenFileResponseSchema, { sessionId: id, path: target.relative });
+      log.event("info", "session_opened", {
+        session: id,
+        path: target.relative,
+        mode: fileOptions.mode ?? "create",
+      });
+      return create(svc.OpenFileResponseSchema, {
+        sessionId: id,
+        path: target.relative,
+        ...(recovery ? { recovery: recoveryToProto(recovery) } : {}),
+      });
     } catch (error) {
       holders.delete(target.absolute);
       throw error;
     }
+  }
+
+  /** Rebuilds a file left by a crash from its journal, in a thread of its own, and logs it. */
+  async function recover(absolute: string, relative: string): Promise<RecoveryReport> {
+    log.event("warn", "file_recovering", { path: relative });
+    const report = await WorkerSaverFile.recover(absolute);
+    log.event("warn", "file_recovered", {
+      path: relative,
+      calls: report.calls,
+      frames: report.frames,
+      refused: report.refused,
+      torn_bytes: report.tornBytes,
+      seconds: Number(report.seconds.toFixed(3)),
+      ...(report.refusals.length ? { refusals: report.refusals.join(" | ") } : {}),
+    });
+    return report;
+  }
+
+  async function openChecked(
+    target: { absolute: string; relative: string },
+    fileOptions: ReturnType<typeof openOptions>,
+  ): Promise<WorkerSaverFile> {
+    const mode = fileOptions.mode ?? "create";
+    if (mode === "create" && existsSync(target.absolute)) {
+      throw new SaverError(
+        "already_exists",
+        `'${target.relative}' exists already: choose another path, or mode OPEN_MODE_APPEND / OPEN_MODE_OVERWRITE`,
+        { field: "path" },
+      );
+    }
+    if (mode === "append" && !existsSync(target.absolute)) {
+      throw new SaverError(
+        "not_found",
+        `'${target.relative}' does not exist, so it cannot be appended to: use OPEN_MODE_CREATE`,
+        { field: "path" },
+      );
+    }
+    return openSaverFile({ ...fileOptions, path: target.absolute, journal: options.journal ?? true });
   }
 
   /** Ends the session's streams and closes its file; the session is gone whatever fails. */
@@ -526,7 +570,13 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   return {
     server,
     handlers,
-    listen(port, host = "127.0.0.1") {
+    async listen(port, host = "127.0.0.1") {
+      // files a killed server left are whole again before anyone can open them
+      for (const file of await findJournals(dataRoot.root)) {
+        await recover(file, path.relative(dataRoot.root, file)).catch((error: unknown) =>
+          log.event("error", "recovery_failed", { path: file, message: describe(error) }),
+        );
+      }
       return new Promise((resolve, reject) => {
         const credentials = options.tls
           ? grpc.ServerCredentials.createSsl(
@@ -562,6 +612,15 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       return closed.filter((result) => result.status === "fulfilled").length;
     },
   };
+}
+
+function recoveryToProto(report: RecoveryReport): svc.FileRecovery {
+  return create(svc.FileRecoverySchema, {
+    calls: BigInt(report.calls),
+    frames: BigInt(report.frames),
+    refused: BigInt(report.refused),
+    seconds: report.seconds,
+  });
 }
 
 function sessionIdOf(request: unknown): string | undefined {

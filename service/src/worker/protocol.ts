@@ -1,3 +1,4 @@
+import type { RecoveryReport } from "../durability/recover.ts";
 import type { SerializedSaverError } from "../errors.ts";
 import type { DurableEvent, SaverFile, SaverFileOptions } from "../layout/saver-file.ts";
 
@@ -22,9 +23,16 @@ export type SaverFileApi = Pick<SaverFile, WorkerMethod>;
 
 export type WorkerRequest =
   | { readonly id: number; readonly method: "open"; readonly args: [SaverFileOptions] }
+  | { readonly id: number; readonly method: "recover"; readonly args: [string] }
   | { readonly id: number; readonly method: WorkerMethod; readonly args: unknown[] };
 
 export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly error: SerializedSaverError }
   | { readonly event: "durable"; readonly payload: DurableEvent };
+
+/** What "open" answers: the file's path, and the recovery that ran first if it had a crash journal. */
+export interface OpenedReply {
+  readonly path: string;
+  readonly recovery?: RecoveryReport;
+}

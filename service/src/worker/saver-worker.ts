@@ -2,11 +2,20 @@
  * Worker-thread entry: owns one SaverFile, so that h5wasm's synchronous HDF5 calls never block
  * the main thread's event loop. Requests are answered in order; durability events are pushed.
  */
+import path from "node:path";
 import { parentPort } from "node:worker_threads";
 import { loadH5wasm } from "../backend/h5wasm-backend.ts";
+import { hasJournal } from "../durability/journal.ts";
+import { recoverFile } from "../durability/recover.ts";
 import { SaverError } from "../errors.ts";
 import { SaverFile } from "../layout/saver-file.ts";
-import { WORKER_METHODS, type WorkerMethod, type WorkerReply, type WorkerRequest } from "./protocol.ts";
+import {
+  type OpenedReply,
+  WORKER_METHODS,
+  type WorkerMethod,
+  type WorkerReply,
+  type WorkerRequest,
+} from "./protocol.ts";
 
 const port = parentPort;
 if (!port) throw new Error("saver-worker.ts runs as a worker thread only");
@@ -21,11 +30,15 @@ function reply(message: WorkerReply): void {
 }
 
 async function handle(request: WorkerRequest): Promise<unknown> {
+  if (request.method === "recover") return recoverFile(request.args[0]);
   if (request.method === "open") {
     if (file) throw new SaverError("internal", "this worker has a file open already");
-    file = await SaverFile.open(request.args[0]);
+    const options = request.args[0];
+    // a file left by a crash is rebuilt from its journal before anything is added to it
+    const recovery = hasJournal(path.resolve(options.path)) ? await recoverFile(options.path) : undefined;
+    file = await SaverFile.open(options);
     file.onDurable((payload) => reply({ event: "durable", payload }));
-    return file.path;
+    return { path: file.path, ...(recovery ? { recovery } : {}) } satisfies OpenedReply;
   }
   if (!file) throw new SaverError("failed_precondition", "no file is open in this worker");
   if (!(WORKER_METHODS as readonly string[]).includes(request.method)) {

@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import type { RecoveryReport } from "../durability/recover.ts";
 import { SaverError } from "../errors.ts";
 import type {
   AppendReceipt,
@@ -8,7 +9,7 @@ import type {
   ScanInput,
 } from "../layout/saver-file.ts";
 import type { DataToExport, DataToExportInput } from "../model/data-to-export.ts";
-import type { SaverFileApi, WorkerMethod, WorkerReply } from "./protocol.ts";
+import type { OpenedReply, SaverFileApi, WorkerMethod, WorkerReply } from "./protocol.ts";
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: SaverError) => void };
 type Listener = (event: DurableEvent) => void;
@@ -21,6 +22,8 @@ type Result<M extends WorkerMethod> = Awaited<ReturnType<SaverFile[M]>>;
  */
 export class WorkerSaverFile implements SaverFileApi {
   readonly path: string;
+  /** Set when the file had a crash journal: it was rebuilt from it before this session opened it. */
+  readonly recovery: RecoveryReport | undefined;
   readonly #worker: Worker;
   readonly #pending: Map<number, Pending>;
   readonly #listeners: Set<Listener>;
@@ -33,8 +36,10 @@ export class WorkerSaverFile implements SaverFileApi {
     pending: Map<number, Pending>,
     listeners: Set<Listener>,
     nextId: number,
+    recovery: RecoveryReport | undefined,
   ) {
     this.path = path;
+    this.recovery = recovery;
     this.#worker = worker;
     this.#pending = pending;
     this.#listeners = listeners;
@@ -66,14 +71,37 @@ export class WorkerSaverFile implements SaverFileApi {
     };
     worker.on("error", (error) => failAll(`the writer thread failed: ${error.message}`));
     worker.on("exit", (code) => failAll(`the writer thread exited (code ${code}) before answering`));
-    const path = await new Promise<unknown>((resolve, reject) => {
+    const opened = (await new Promise<unknown>((resolve, reject) => {
       pending.set(0, { resolve, reject });
       worker.postMessage({ id: 0, method: "open", args: [options] });
     }).catch(async (error: unknown) => {
       await worker.terminate();
       throw error;
-    });
-    return new WorkerSaverFile(String(path), worker, pending, listeners, 1);
+    })) as OpenedReply;
+    return new WorkerSaverFile(opened.path, worker, pending, listeners, 1, opened.recovery);
+  }
+
+  /** Rebuilds a file from its crash journal (durability/recover.ts) in a writer thread of its own. */
+  static async recover(file: string): Promise<RecoveryReport> {
+    const worker = takeWriterThread();
+    try {
+      return await new Promise<RecoveryReport>((resolve, reject) => {
+        worker.on("message", (message: WorkerReply) => {
+          if ("event" in message || message.id !== 0) return;
+          if (message.ok) resolve(message.value as RecoveryReport);
+          else reject(SaverError.fromJSON(message.error));
+        });
+        worker.once("error", (error) =>
+          reject(new SaverError("io_error", `recovery failed: ${error.message}`)),
+        );
+        worker.once("exit", (code) =>
+          reject(new SaverError("io_error", `the recovery thread exited (code ${code}) before answering`)),
+        );
+        worker.postMessage({ id: 0, method: "recover", args: [file] });
+      });
+    } finally {
+      await worker.terminate();
+    }
   }
 
   onDurable(listener: Listener): () => void {

@@ -43,10 +43,11 @@ export const CompressionSchema: GenMessage<Compression> = /*@__PURE__*/
   messageDesc(file_h5saver_v1_options, 0);
 
 /**
- * When appended frames become durable. The server flushes the file once `max_frames` frames are
- * waiting or the oldest waiting frame is `max_delay_ms` old, whichever comes first; a frame is
- * acknowledged as durable only after the flush that follows its write. Snapshots, the end of a
- * scan or stream, Flush and CloseFile always flush at once.
+ * When the file is flushed (readable by another process up to there). The server flushes once
+ * `max_frames` frames are waiting or the oldest waiting frame is `max_delay_ms` old, whichever
+ * comes first. Snapshots, the end of a scan or stream, Flush and CloseFile always flush at once.
+ * With the crash journal (the server's default) a frame is durable as soon as its journal record
+ * is synced, before the flush; without it, only after the flush that follows its write.
  *
  * @generated from message h5saver.v1.FlushPolicy
  */

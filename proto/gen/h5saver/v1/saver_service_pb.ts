@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file h5saver/v1/saver_service.proto.
  */
 export const file_h5saver_v1_saver_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5oNXNhdmVyL3YxL3NhdmVyX3NlcnZpY2UucHJvdG8SCmg1c2F2ZXIudjEipQMKD09wZW5GaWxlUmVxdWVzdBIMCgRwYXRoGAEgASgJEiIKBG1vZGUYAiABKA4yFC5oNXNhdmVyLnYxLk9wZW5Nb2RlEicKCXNhdmVfdHlwZRgDIAEoDjIULmg1c2F2ZXIudjEuU2F2ZVR5cGUSLAoLY29tcHJlc3Npb24YBCABKAsyFy5oNXNhdmVyLnYxLkNvbXByZXNzaW9uEi0KDGZsdXNoX3BvbGljeRgFIAEoCzIXLmg1c2F2ZXIudjEuRmx1c2hQb2xpY3kSOwoIbWV0YWRhdGEYBiADKAsyKS5oNXNhdmVyLnYxLk9wZW5GaWxlUmVxdWVzdC5NZXRhZGF0YUVudHJ5EikKBmxheW91dBgHIAEoDjIZLmg1c2F2ZXIudjEuTGF5b3V0Rmxhdm91chIlCgpkYXRhX2R0eXBlGAggASgOMhEuaDVzYXZlci52MS5EdHlwZRpLCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRIpCgV2YWx1ZRgCIAEoCzIaLmg1c2F2ZXIudjEuQXR0cmlidXRlVmFsdWU6AjgBIjQKEE9wZW5GaWxlUmVzcG9uc2USEgoKc2Vzc2lvbl9pZBgBIAEoCRIMCgRwYXRoGAIgASgJIiYKEENsb3NlRmlsZVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSJgChFDbG9zZUZpbGVSZXNwb25zZRIMCgRwYXRoGAEgASgJEhIKCnNpemVfYnl0ZXMYAiABKAQSKQoHc3RyZWFtcxgDIAMoCzIYLmg1c2F2ZXIudjEuU3RyZWFtU3RhdHVzIl4KEkFkZERldGVjdG9yUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEg0KBXRpdGxlGAIgASgJEhQKDHNldHRpbmdzX3htbBgDIAEoCRIPCgdzY2FuX2lkGAQgASgJIioKE0FkZERldGVjdG9yUmVzcG9uc2USEwoLZGV0ZWN0b3JfaWQYASABKAkiZgoTU2F2ZVNuYXBzaG90UmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhMKC2RldGVjdG9yX2lkGAIgASgJEiYKBGRhdGEYAyABKAsyGC5oNXNhdmVyLnYxLkRhdGFUb0V4cG9ydCItChRTYXZlU25hcHNob3RSZXNwb25zZRIVCg1jaGFubmVsX3BhdGhzGAEgAygJIrIBChBCZWdpblNjYW5SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDQoFdGl0bGUYAiABKAkSFAoMc2V0dGluZ3NfeG1sGAMgASgJEg0KBXNoYXBlGAQgAygEEiIKCG5hdl9heGVzGAUgAygLMhAuaDVzYXZlci52MS5BeGlzEjIKDGRpc3RyaWJ1dGlvbhgGIAEoDjIcLmg1c2F2ZXIudjEuRGF0YURpc3RyaWJ1dGlvbiIkChFCZWdpblNjYW5SZXNwb25zZRIPCgdzY2FuX2lkGAEgASgJIokBChRTYXZlU2NhblBvaW50UmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEg8KB3NjYW5faWQYAiABKAkSEwoLZGV0ZWN0b3JfaWQYAyABKAkSDwoHaW5kZXhlcxgEIAMoBBImCgRkYXRhGAUgASgLMhguaDVzYXZlci52MS5EYXRhVG9FeHBvcnQiLQoVU2F2ZVNjYW5Qb2ludFJlc3BvbnNlEhQKDHBvaW50c19zYXZlZBgBIAEoBCI1Cg5FbmRTY2FuUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEg8KB3NjYW5faWQYAiABKAkiJwoPRW5kU2NhblJlc3BvbnNlEhQKDHBvaW50c19zYXZlZBgBIAEoBCJBChZTdGFydENvbnRpbnVvdXNSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSEwoLZGV0ZWN0b3JfaWQYAiABKAkiLAoXU3RhcnRDb250aW51b3VzUmVzcG9uc2USEQoJc3RyZWFtX2lkGAEgASgJInAKDVN0cmVhbVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIRCglzdHJlYW1faWQYAiABKAkSEAoIc2VxdWVuY2UYAyABKAQSJgoEZGF0YRgEIAEoCzIYLmg1c2F2ZXIudjEuRGF0YVRvRXhwb3J0ImwKDlN0cmVhbVJlc3BvbnNlEhkKEWFwcGVuZGVkX3NlcXVlbmNlGAEgASgEEhgKEGR1cmFibGVfc2VxdWVuY2UYAiABKAQSFgoOZHVyYWJsZV9mcmFtZXMYAyABKAQSDQoFZmluYWwYBCABKAgiMgoNQWRkTG9nUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEg0KBWxpbmVzGAIgAygJIhAKDkFkZExvZ1Jlc3BvbnNlIiIKDEZsdXNoUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjoKDUZsdXNoUmVzcG9uc2USKQoHc3RyZWFtcxgBIAMoCzIYLmg1c2F2ZXIudjEuU3RyZWFtU3RhdHVzIpQBCg1Ccm93c2VSZXF1ZXN0EhQKCnNlc3Npb25faWQYASABKAlIABIOCgRwYXRoGAIgASgJSAASEQoJbm9kZV9wYXRoGAMgASgJEhYKCW1heF9kZXB0aBgEIAEoDUgBiAEBEhoKEmluY2x1ZGVfYXR0cmlidXRlcxgFIAEoCEIICgZ0YXJnZXRCDAoKX21heF9kZXB0aCIwCg5Ccm93c2VSZXNwb25zZRIeCgRyb290GAEgASgLMhAuaDVzYXZlci52MS5Ob2RlIpgCCgROb2RlEgwKBG5hbWUYASABKAkSDAoEcGF0aBgCIAEoCRIiCgRraW5kGAMgASgOMhQuaDVzYXZlci52MS5Ob2RlS2luZBI0CgphdHRyaWJ1dGVzGAQgAygLMiAuaDVzYXZlci52MS5Ob2RlLkF0dHJpYnV0ZXNFbnRyeRIoCgdkYXRhc2V0GAUgASgLMhcuaDVzYXZlci52MS5EYXRhc2V0SW5mbxIiCghjaGlsZHJlbhgGIAMoCzIQLmg1c2F2ZXIudjEuTm9kZRpMCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEigKBXZhbHVlGAIgASgLMhkuaDVzYXZlci52MS5Ob2RlQXR0cmlidXRlOgI4ASK0AQoNTm9kZUF0dHJpYnV0ZRIWCgxzdHJpbmdfdmFsdWUYASABKAlIABITCglpbnRfdmFsdWUYAiABKANIABIWCgxkb3VibGVfdmFsdWUYAyABKAFIABIUCgpib29sX3ZhbHVlGAQgASgISAASKgoLYXJyYXlfdmFsdWUYBSABKAsyEy5oNXNhdmVyLnYxLk5kQXJyYXlIABIUCgpqc29uX3ZhbHVlGAYgASgJSABCBgoEa2luZCKhAQoLRGF0YXNldEluZm8SLQoMZWxlbWVudF90eXBlGAEgASgOMhcuaDVzYXZlci52MS5FbGVtZW50VHlwZRIgCgVkdHlwZRgCIAEoDjIRLmg1c2F2ZXIudjEuRHR5cGUSDQoFc2hhcGUYAyADKAQSEQoJbWF4X3NoYXBlGAQgAygDEg4KBmNodW5rcxgFIAMoBBIPCgdmaWx0ZXJzGAYgAygNIpEBChJSZWFkRGF0YXNldFJlcXVlc3QSFAoKc2Vzc2lvbl9pZBgBIAEoCUgAEg4KBHBhdGgYAiABKAlIABIUCgxkYXRhc2V0X3BhdGgYAyABKAkSDQoFc3RhcnQYBCADKAQSDQoFY291bnQYBSADKAQSFwoPbWF4X2NodW5rX2J5dGVzGAYgASgEQggKBnRhcmdldCKEAQoTUmVhZERhdGFzZXRSZXNwb25zZRIgCgVkdHlwZRgBIAEoDjIRLmg1c2F2ZXIudjEuRHR5cGUSFwoPc2VsZWN0aW9uX3NoYXBlGAIgAygEEhEKCWZpcnN0X3JvdxgDIAEoBBIRCglyb3dfY291bnQYBCABKAQSDAoEZGF0YRgFIAEoDCImChBHZXRTdGF0dXNSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkicAoRR2V0U3RhdHVzUmVzcG9uc2USFgoOc2VydmVyX3ZlcnNpb24YASABKAkSFgoOdXB0aW1lX3NlY29uZHMYAiABKAESKwoIc2Vzc2lvbnMYAyADKAsyGS5oNXNhdmVyLnYxLlNlc3Npb25TdGF0dXMi8wEKDVNlc3Npb25TdGF0dXMSEgoKc2Vzc2lvbl9pZBgBIAEoCRIMCgRwYXRoGAIgASgJEhEKCW9wZW5lZF9hdBgDIAEoARIWCg5wZW5kaW5nX2ZyYW1lcxgEIAEoBBIVCg1sYXN0X2ZsdXNoX2F0GAUgASgBEikKB3N0cmVhbXMYBiADKAsyGC5oNXNhdmVyLnYxLlN0cmVhbVN0YXR1cxIlCgVzY2FucxgHIAMoCzIWLmg1c2F2ZXIudjEuU2NhblN0YXR1cxIUCgxxdWV1ZWRfY2FsbHMYCCABKA0SFgoOYnl0ZXNfcmVjZWl2ZWQYCSABKAQiqAEKDFN0cmVhbVN0YXR1cxIRCglzdHJlYW1faWQYASABKAkSDgoGZnJhbWVzGAIgASgEEhYKDmR1cmFibGVfZnJhbWVzGAMgASgEEhkKEWFwcGVuZGVkX3NlcXVlbmNlGAQgASgEEhgKEGR1cmFibGVfc2VxdWVuY2UYBSABKAQSDQoFYnl0ZXMYBiABKAQSGQoRZnJhbWVzX3Blcl9zZWNvbmQYByABKAEiQQoKU2NhblN0YXR1cxIPCgdzY2FuX2lkGAEgASgJEhQKDHBvaW50c19zYXZlZBgCIAEoBBIMCgRkb25lGAMgASgIKlEKCE5vZGVLaW5kEhkKFU5PREVfS0lORF9VTlNQRUNJRklFRBAAEhMKD05PREVfS0lORF9HUk9VUBABEhUKEU5PREVfS0lORF9EQVRBU0VUEAIqdgoLRWxlbWVudFR5cGUSHAoYRUxFTUVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASGAoURUxFTUVOVF9UWVBFX05VTUVSSUMQARIXChNFTEVNRU5UX1RZUEVfU1RSSU5HEAISFgoSRUxFTUVOVF9UWVBFX09USEVSEAMyowgKDFNhdmVyU2VydmljZRJFCghPcGVuRmlsZRIbLmg1c2F2ZXIudjEuT3BlbkZpbGVSZXF1ZXN0GhwuaDVzYXZlci52MS5PcGVuRmlsZVJlc3BvbnNlEkgKCUNsb3NlRmlsZRIcLmg1c2F2ZXIudjEuQ2xvc2VGaWxlUmVxdWVzdBodLmg1c2F2ZXIudjEuQ2xvc2VGaWxlUmVzcG9uc2USTgoLQWRkRGV0ZWN0b3ISHi5oNXNhdmVyLnYxLkFkZERldGVjdG9yUmVxdWVzdBofLmg1c2F2ZXIudjEuQWRkRGV0ZWN0b3JSZXNwb25zZRJRCgxTYXZlU25hcHNob3QSHy5oNXNhdmVyLnYxLlNhdmVTbmFwc2hvdFJlcXVlc3QaIC5oNXNhdmVyLnYxLlNhdmVTbmFwc2hvdFJlc3BvbnNlEkgKCUJlZ2luU2NhbhIcLmg1c2F2ZXIudjEuQmVnaW5TY2FuUmVxdWVzdBodLmg1c2F2ZXIudjEuQmVnaW5TY2FuUmVzcG9uc2USVAoNU2F2ZVNjYW5Qb2ludBIgLmg1c2F2ZXIudjEuU2F2ZVNjYW5Qb2ludFJlcXVlc3QaIS5oNXNhdmVyLnYxLlNhdmVTY2FuUG9pbnRSZXNwb25zZRJCCgdFbmRTY2FuEhouaDVzYXZlci52MS5FbmRTY2FuUmVxdWVzdBobLmg1c2F2ZXIudjEuRW5kU2NhblJlc3BvbnNlEloKD1N0YXJ0Q29udGludW91cxIiLmg1c2F2ZXIudjEuU3RhcnRDb250aW51b3VzUmVxdWVzdBojLmg1c2F2ZXIudjEuU3RhcnRDb250aW51b3VzUmVzcG9uc2USQwoGU3RyZWFtEhkuaDVzYXZlci52MS5TdHJlYW1SZXF1ZXN0GhouaDVzYXZlci52MS5TdHJlYW1SZXNwb25zZSgBMAESPwoGQWRkTG9nEhkuaDVzYXZlci52MS5BZGRMb2dSZXF1ZXN0GhouaDVzYXZlci52MS5BZGRMb2dSZXNwb25zZRI8CgVGbHVzaBIYLmg1c2F2ZXIudjEuRmx1c2hSZXF1ZXN0GhkuaDVzYXZlci52MS5GbHVzaFJlc3BvbnNlEj8KBkJyb3dzZRIZLmg1c2F2ZXIudjEuQnJvd3NlUmVxdWVzdBoaLmg1c2F2ZXIudjEuQnJvd3NlUmVzcG9uc2USUAoLUmVhZERhdGFzZXQSHi5oNXNhdmVyLnYxLlJlYWREYXRhc2V0UmVxdWVzdBofLmg1c2F2ZXIudjEuUmVhZERhdGFzZXRSZXNwb25zZTABEkgKCUdldFN0YXR1cxIcLmg1c2F2ZXIudjEuR2V0U3RhdHVzUmVxdWVzdBodLmg1c2F2ZXIudjEuR2V0U3RhdHVzUmVzcG9uc2ViBnByb3RvMw", [file_h5saver_v1_data, file_h5saver_v1_options]);
+  fileDesc("Ch5oNXNhdmVyL3YxL3NhdmVyX3NlcnZpY2UucHJvdG8SCmg1c2F2ZXIudjEipQMKD09wZW5GaWxlUmVxdWVzdBIMCgRwYXRoGAEgASgJEiIKBG1vZGUYAiABKA4yFC5oNXNhdmVyLnYxLk9wZW5Nb2RlEicKCXNhdmVfdHlwZRgDIAEoDjIULmg1c2F2ZXIudjEuU2F2ZVR5cGUSLAoLY29tcHJlc3Npb24YBCABKAsyFy5oNXNhdmVyLnYxLkNvbXByZXNzaW9uEi0KDGZsdXNoX3BvbGljeRgFIAEoCzIXLmg1c2F2ZXIudjEuRmx1c2hQb2xpY3kSOwoIbWV0YWRhdGEYBiADKAsyKS5oNXNhdmVyLnYxLk9wZW5GaWxlUmVxdWVzdC5NZXRhZGF0YUVudHJ5EikKBmxheW91dBgHIAEoDjIZLmg1c2F2ZXIudjEuTGF5b3V0Rmxhdm91chIlCgpkYXRhX2R0eXBlGAggASgOMhEuaDVzYXZlci52MS5EdHlwZRpLCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRIpCgV2YWx1ZRgCIAEoCzIaLmg1c2F2ZXIudjEuQXR0cmlidXRlVmFsdWU6AjgBImAKEE9wZW5GaWxlUmVzcG9uc2USEgoKc2Vzc2lvbl9pZBgBIAEoCRIMCgRwYXRoGAIgASgJEioKCHJlY292ZXJ5GAMgASgLMhguaDVzYXZlci52MS5GaWxlUmVjb3ZlcnkiTwoMRmlsZVJlY292ZXJ5Eg0KBWNhbGxzGAEgASgEEg4KBmZyYW1lcxgCIAEoBBIPCgdyZWZ1c2VkGAMgASgEEg8KB3NlY29uZHMYBCABKAEiJgoQQ2xvc2VGaWxlUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJImAKEUNsb3NlRmlsZVJlc3BvbnNlEgwKBHBhdGgYASABKAkSEgoKc2l6ZV9ieXRlcxgCIAEoBBIpCgdzdHJlYW1zGAMgAygLMhguaDVzYXZlci52MS5TdHJlYW1TdGF0dXMiXgoSQWRkRGV0ZWN0b3JSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDQoFdGl0bGUYAiABKAkSFAoMc2V0dGluZ3NfeG1sGAMgASgJEg8KB3NjYW5faWQYBCABKAkiKgoTQWRkRGV0ZWN0b3JSZXNwb25zZRITCgtkZXRlY3Rvcl9pZBgBIAEoCSJmChNTYXZlU25hcHNob3RSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSEwoLZGV0ZWN0b3JfaWQYAiABKAkSJgoEZGF0YRgDIAEoCzIYLmg1c2F2ZXIudjEuRGF0YVRvRXhwb3J0Ii0KFFNhdmVTbmFwc2hvdFJlc3BvbnNlEhUKDWNoYW5uZWxfcGF0aHMYASADKAkisgEKEEJlZ2luU2NhblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRINCgV0aXRsZRgCIAEoCRIUCgxzZXR0aW5nc194bWwYAyABKAkSDQoFc2hhcGUYBCADKAQSIgoIbmF2X2F4ZXMYBSADKAsyEC5oNXNhdmVyLnYxLkF4aXMSMgoMZGlzdHJpYnV0aW9uGAYgASgOMhwuaDVzYXZlci52MS5EYXRhRGlzdHJpYnV0aW9uIiQKEUJlZ2luU2NhblJlc3BvbnNlEg8KB3NjYW5faWQYASABKAkiiQEKFFNhdmVTY2FuUG9pbnRSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDwoHc2Nhbl9pZBgCIAEoCRITCgtkZXRlY3Rvcl9pZBgDIAEoCRIPCgdpbmRleGVzGAQgAygEEiYKBGRhdGEYBSABKAsyGC5oNXNhdmVyLnYxLkRhdGFUb0V4cG9ydCItChVTYXZlU2NhblBvaW50UmVzcG9uc2USFAoMcG9pbnRzX3NhdmVkGAEgASgEIjUKDkVuZFNjYW5SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDwoHc2Nhbl9pZBgCIAEoCSInCg9FbmRTY2FuUmVzcG9uc2USFAoMcG9pbnRzX3NhdmVkGAEgASgEIkEKFlN0YXJ0Q29udGludW91c1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRITCgtkZXRlY3Rvcl9pZBgCIAEoCSIsChdTdGFydENvbnRpbnVvdXNSZXNwb25zZRIRCglzdHJlYW1faWQYASABKAkicAoNU3RyZWFtUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhEKCXN0cmVhbV9pZBgCIAEoCRIQCghzZXF1ZW5jZRgDIAEoBBImCgRkYXRhGAQgASgLMhguaDVzYXZlci52MS5EYXRhVG9FeHBvcnQibAoOU3RyZWFtUmVzcG9uc2USGQoRYXBwZW5kZWRfc2VxdWVuY2UYASABKAQSGAoQZHVyYWJsZV9zZXF1ZW5jZRgCIAEoBBIWCg5kdXJhYmxlX2ZyYW1lcxgDIAEoBBINCgVmaW5hbBgEIAEoCCIyCg1BZGRMb2dSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDQoFbGluZXMYAiADKAkiEAoOQWRkTG9nUmVzcG9uc2UiIgoMRmx1c2hSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiOgoNRmx1c2hSZXNwb25zZRIpCgdzdHJlYW1zGAEgAygLMhguaDVzYXZlci52MS5TdHJlYW1TdGF0dXMilAEKDUJyb3dzZVJlcXVlc3QSFAoKc2Vzc2lvbl9pZBgBIAEoCUgAEg4KBHBhdGgYAiABKAlIABIRCglub2RlX3BhdGgYAyABKAkSFgoJbWF4X2RlcHRoGAQgASgNSAGIAQESGgoSaW5jbHVkZV9hdHRyaWJ1dGVzGAUgASgIQggKBnRhcmdldEIMCgpfbWF4X2RlcHRoIjAKDkJyb3dzZVJlc3BvbnNlEh4KBHJvb3QYASABKAsyEC5oNXNhdmVyLnYxLk5vZGUimAIKBE5vZGUSDAoEbmFtZRgBIAEoCRIMCgRwYXRoGAIgASgJEiIKBGtpbmQYAyABKA4yFC5oNXNhdmVyLnYxLk5vZGVLaW5kEjQKCmF0dHJpYnV0ZXMYBCADKAsyIC5oNXNhdmVyLnYxLk5vZGUuQXR0cmlidXRlc0VudHJ5EigKB2RhdGFzZXQYBSABKAsyFy5oNXNhdmVyLnYxLkRhdGFzZXRJbmZvEiIKCGNoaWxkcmVuGAYgAygLMhAuaDVzYXZlci52MS5Ob2RlGkwKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSKAoFdmFsdWUYAiABKAsyGS5oNXNhdmVyLnYxLk5vZGVBdHRyaWJ1dGU6AjgBIrQBCg1Ob2RlQXR0cmlidXRlEhYKDHN0cmluZ192YWx1ZRgBIAEoCUgAEhMKCWludF92YWx1ZRgCIAEoA0gAEhYKDGRvdWJsZV92YWx1ZRgDIAEoAUgAEhQKCmJvb2xfdmFsdWUYBCABKAhIABIqCgthcnJheV92YWx1ZRgFIAEoCzITLmg1c2F2ZXIudjEuTmRBcnJheUgAEhQKCmpzb25fdmFsdWUYBiABKAlIAEIGCgRraW5kIqEBCgtEYXRhc2V0SW5mbxItCgxlbGVtZW50X3R5cGUYASABKA4yFy5oNXNhdmVyLnYxLkVsZW1lbnRUeXBlEiAKBWR0eXBlGAIgASgOMhEuaDVzYXZlci52MS5EdHlwZRINCgVzaGFwZRgDIAMoBBIRCgltYXhfc2hhcGUYBCADKAMSDgoGY2h1bmtzGAUgAygEEg8KB2ZpbHRlcnMYBiADKA0ikQEKElJlYWREYXRhc2V0UmVxdWVzdBIUCgpzZXNzaW9uX2lkGAEgASgJSAASDgoEcGF0aBgCIAEoCUgAEhQKDGRhdGFzZXRfcGF0aBgDIAEoCRINCgVzdGFydBgEIAMoBBINCgVjb3VudBgFIAMoBBIXCg9tYXhfY2h1bmtfYnl0ZXMYBiABKARCCAoGdGFyZ2V0IoQBChNSZWFkRGF0YXNldFJlc3BvbnNlEiAKBWR0eXBlGAEgASgOMhEuaDVzYXZlci52MS5EdHlwZRIXCg9zZWxlY3Rpb25fc2hhcGUYAiADKAQSEQoJZmlyc3Rfcm93GAMgASgEEhEKCXJvd19jb3VudBgEIAEoBBIMCgRkYXRhGAUgASgMIiYKEEdldFN0YXR1c1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSJwChFHZXRTdGF0dXNSZXNwb25zZRIWCg5zZXJ2ZXJfdmVyc2lvbhgBIAEoCRIWCg51cHRpbWVfc2Vjb25kcxgCIAEoARIrCghzZXNzaW9ucxgDIAMoCzIZLmg1c2F2ZXIudjEuU2Vzc2lvblN0YXR1cyLzAQoNU2Vzc2lvblN0YXR1cxISCgpzZXNzaW9uX2lkGAEgASgJEgwKBHBhdGgYAiABKAkSEQoJb3BlbmVkX2F0GAMgASgBEhYKDnBlbmRpbmdfZnJhbWVzGAQgASgEEhUKDWxhc3RfZmx1c2hfYXQYBSABKAESKQoHc3RyZWFtcxgGIAMoCzIYLmg1c2F2ZXIudjEuU3RyZWFtU3RhdHVzEiUKBXNjYW5zGAcgAygLMhYuaDVzYXZlci52MS5TY2FuU3RhdHVzEhQKDHF1ZXVlZF9jYWxscxgIIAEoDRIWCg5ieXRlc19yZWNlaXZlZBgJIAEoBCKoAQoMU3RyZWFtU3RhdHVzEhEKCXN0cmVhbV9pZBgBIAEoCRIOCgZmcmFtZXMYAiABKAQSFgoOZHVyYWJsZV9mcmFtZXMYAyABKAQSGQoRYXBwZW5kZWRfc2VxdWVuY2UYBCABKAQSGAoQZHVyYWJsZV9zZXF1ZW5jZRgFIAEoBBINCgVieXRlcxgGIAEoBBIZChFmcmFtZXNfcGVyX3NlY29uZBgHIAEoASJBCgpTY2FuU3RhdHVzEg8KB3NjYW5faWQYASABKAkSFAoMcG9pbnRzX3NhdmVkGAIgASgEEgwKBGRvbmUYAyABKAgqUQoITm9kZUtpbmQSGQoVTk9ERV9LSU5EX1VOU1BFQ0lGSUVEEAASEwoPTk9ERV9LSU5EX0dST1VQEAESFQoRTk9ERV9LSU5EX0RBVEFTRVQQAip2CgtFbGVtZW50VHlwZRIcChhFTEVNRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIYChRFTEVNRU5UX1RZUEVfTlVNRVJJQxABEhcKE0VMRU1FTlRfVFlQRV9TVFJJTkcQAhIWChJFTEVNRU5UX1RZUEVfT1RIRVIQAzKjCAoMU2F2ZXJTZXJ2aWNlEkUKCE9wZW5GaWxlEhsuaDVzYXZlci52MS5PcGVuRmlsZVJlcXVlc3QaHC5oNXNhdmVyLnYxLk9wZW5GaWxlUmVzcG9uc2USSAoJQ2xvc2VGaWxlEhwuaDVzYXZlci52MS5DbG9zZUZpbGVSZXF1ZXN0Gh0uaDVzYXZlci52MS5DbG9zZUZpbGVSZXNwb25zZRJOCgtBZGREZXRlY3RvchIeLmg1c2F2ZXIudjEuQWRkRGV0ZWN0b3JSZXF1ZXN0Gh8uaDVzYXZlci52MS5BZGREZXRlY3RvclJlc3BvbnNlElEKDFNhdmVTbmFwc2hvdBIfLmg1c2F2ZXIudjEuU2F2ZVNuYXBzaG90UmVxdWVzdBogLmg1c2F2ZXIudjEuU2F2ZVNuYXBzaG90UmVzcG9uc2USSAoJQmVnaW5TY2FuEhwuaDVzYXZlci52MS5CZWdpblNjYW5SZXF1ZXN0Gh0uaDVzYXZlci52MS5CZWdpblNjYW5SZXNwb25zZRJUCg1TYXZlU2NhblBvaW50EiAuaDVzYXZlci52MS5TYXZlU2NhblBvaW50UmVxdWVzdBohLmg1c2F2ZXIudjEuU2F2ZVNjYW5Qb2ludFJlc3BvbnNlEkIKB0VuZFNjYW4SGi5oNXNhdmVyLnYxLkVuZFNjYW5SZXF1ZXN0GhsuaDVzYXZlci52MS5FbmRTY2FuUmVzcG9uc2USWgoPU3RhcnRDb250aW51b3VzEiIuaDVzYXZlci52MS5TdGFydENvbnRpbnVvdXNSZXF1ZXN0GiMuaDVzYXZlci52MS5TdGFydENvbnRpbnVvdXNSZXNwb25zZRJDCgZTdHJlYW0SGS5oNXNhdmVyLnYxLlN0cmVhbVJlcXVlc3QaGi5oNXNhdmVyLnYxLlN0cmVhbVJlc3BvbnNlKAEwARI/CgZBZGRMb2cSGS5oNXNhdmVyLnYxLkFkZExvZ1JlcXVlc3QaGi5oNXNhdmVyLnYxLkFkZExvZ1Jlc3BvbnNlEjwKBUZsdXNoEhguaDVzYXZlci52MS5GbHVzaFJlcXVlc3QaGS5oNXNhdmVyLnYxLkZsdXNoUmVzcG9uc2USPwoGQnJvd3NlEhkuaDVzYXZlci52MS5Ccm93c2VSZXF1ZXN0GhouaDVzYXZlci52MS5Ccm93c2VSZXNwb25zZRJQCgtSZWFkRGF0YXNldBIeLmg1c2F2ZXIudjEuUmVhZERhdGFzZXRSZXF1ZXN0Gh8uaDVzYXZlci52MS5SZWFkRGF0YXNldFJlc3BvbnNlMAESSAoJR2V0U3RhdHVzEhwuaDVzYXZlci52MS5HZXRTdGF0dXNSZXF1ZXN0Gh0uaDVzYXZlci52MS5HZXRTdGF0dXNSZXNwb25zZWIGcHJvdG8z", [file_h5saver_v1_data, file_h5saver_v1_options]);
 
 /**
  * The file to open and how to write it.
@@ -114,6 +114,14 @@ export type OpenFileResponse = Message<"h5saver.v1.OpenFileResponse"> & {
    * @generated from field: string path = 2;
    */
   path: string;
+
+  /**
+   * Set when the file had been left by a crash (its writer killed before closing it): it was
+   * rebuilt from its crash journal before this session opened it.
+   *
+   * @generated from field: h5saver.v1.FileRecovery recovery = 3;
+   */
+  recovery?: FileRecovery | undefined;
 };
 
 /**
@@ -122,6 +130,48 @@ export type OpenFileResponse = Message<"h5saver.v1.OpenFileResponse"> & {
  */
 export const OpenFileResponseSchema: GenMessage<OpenFileResponse> = /*@__PURE__*/
   messageDesc(file_h5saver_v1_saver_service, 1);
+
+/**
+ * A file rebuilt from its crash journal.
+ *
+ * @generated from message h5saver.v1.FileRecovery
+ */
+export type FileRecovery = Message<"h5saver.v1.FileRecovery"> & {
+  /**
+   * Calls replayed (a call refused at the time is skipped, as it was then).
+   *
+   * @generated from field: uint64 calls = 1;
+   */
+  calls: bigint;
+
+  /**
+   * Stream frames and scan points among them.
+   *
+   * @generated from field: uint64 frames = 2;
+   */
+  frames: bigint;
+
+  /**
+   * Calls that failed again on replay; 0 normally.
+   *
+   * @generated from field: uint64 refused = 3;
+   */
+  refused: bigint;
+
+  /**
+   * How long the rebuild took, in seconds.
+   *
+   * @generated from field: double seconds = 4;
+   */
+  seconds: number;
+};
+
+/**
+ * Describes the message h5saver.v1.FileRecovery.
+ * Use `create(FileRecoverySchema)` to create a new message.
+ */
+export const FileRecoverySchema: GenMessage<FileRecovery> = /*@__PURE__*/
+  messageDesc(file_h5saver_v1_saver_service, 2);
 
 /**
  * The session to end.
@@ -142,7 +192,7 @@ export type CloseFileRequest = Message<"h5saver.v1.CloseFileRequest"> & {
  * Use `create(CloseFileRequestSchema)` to create a new message.
  */
 export const CloseFileRequestSchema: GenMessage<CloseFileRequest> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 2);
+  messageDesc(file_h5saver_v1_saver_service, 3);
 
 /**
  * What the closed file holds.
@@ -177,7 +227,7 @@ export type CloseFileResponse = Message<"h5saver.v1.CloseFileResponse"> & {
  * Use `create(CloseFileResponseSchema)` to create a new message.
  */
 export const CloseFileResponseSchema: GenMessage<CloseFileResponse> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 3);
+  messageDesc(file_h5saver_v1_saver_service, 4);
 
 /**
  * A detector to add.
@@ -221,7 +271,7 @@ export type AddDetectorRequest = Message<"h5saver.v1.AddDetectorRequest"> & {
  * Use `create(AddDetectorRequestSchema)` to create a new message.
  */
 export const AddDetectorRequestSchema: GenMessage<AddDetectorRequest> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 4);
+  messageDesc(file_h5saver_v1_saver_service, 5);
 
 /**
  * The detector added.
@@ -242,7 +292,7 @@ export type AddDetectorResponse = Message<"h5saver.v1.AddDetectorResponse"> & {
  * Use `create(AddDetectorResponseSchema)` to create a new message.
  */
 export const AddDetectorResponseSchema: GenMessage<AddDetectorResponse> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 5);
+  messageDesc(file_h5saver_v1_saver_service, 6);
 
 /**
  * One acquisition to save as a snapshot.
@@ -277,7 +327,7 @@ export type SaveSnapshotRequest = Message<"h5saver.v1.SaveSnapshotRequest"> & {
  * Use `create(SaveSnapshotRequestSchema)` to create a new message.
  */
 export const SaveSnapshotRequestSchema: GenMessage<SaveSnapshotRequest> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 6);
+  messageDesc(file_h5saver_v1_saver_service, 7);
 
 /**
  * Where the snapshot was written.
@@ -298,7 +348,7 @@ export type SaveSnapshotResponse = Message<"h5saver.v1.SaveSnapshotResponse"> & 
  * Use `create(SaveSnapshotResponseSchema)` to create a new message.
  */
 export const SaveSnapshotResponseSchema: GenMessage<SaveSnapshotResponse> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 7);
+  messageDesc(file_h5saver_v1_saver_service, 8);
 
 /**
  * A scan to begin: its shape and navigation axes.
@@ -355,7 +405,7 @@ export type BeginScanRequest = Message<"h5saver.v1.BeginScanRequest"> & {
  * Use `create(BeginScanRequestSchema)` to create a new message.
  */
 export const BeginScanRequestSchema: GenMessage<BeginScanRequest> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 8);
+  messageDesc(file_h5saver_v1_saver_service, 9);
 
 /**
  * The scan begun.
@@ -376,7 +426,7 @@ export type BeginScanResponse = Message<"h5saver.v1.BeginScanResponse"> & {
  * Use `create(BeginScanResponseSchema)` to create a new message.
  */
 export const BeginScanResponseSchema: GenMessage<BeginScanResponse> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 9);
+  messageDesc(file_h5saver_v1_saver_service, 10);
 
 /**
  * One point of a scan, for one detector. Durable per the flush policy (or at EndScan).
@@ -425,7 +475,7 @@ export type SaveScanPointRequest = Message<"h5saver.v1.SaveScanPointRequest"> & 
  * Use `create(SaveScanPointRequestSchema)` to create a new message.
  */
 export const SaveScanPointRequestSchema: GenMessage<SaveScanPointRequest> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 10);
+  messageDesc(file_h5saver_v1_saver_service, 11);
 
 /**
  * Progress of the scan for that detector.
@@ -446,7 +496,7 @@ export type SaveScanPointResponse = Message<"h5saver.v1.SaveScanPointResponse"> 
  * Use `create(SaveScanPointResponseSchema)` to create a new message.
  */
 export const SaveScanPointResponseSchema: GenMessage<SaveScanPointResponse> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 11);
+  messageDesc(file_h5saver_v1_saver_service, 12);
 
 /**
  * The scan to end.
@@ -474,7 +524,7 @@ export type EndScanRequest = Message<"h5saver.v1.EndScanRequest"> & {
  * Use `create(EndScanRequestSchema)` to create a new message.
  */
 export const EndScanRequestSchema: GenMessage<EndScanRequest> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 12);
+  messageDesc(file_h5saver_v1_saver_service, 13);
 
 /**
  * The ended scan.
@@ -495,7 +545,7 @@ export type EndScanResponse = Message<"h5saver.v1.EndScanResponse"> & {
  * Use `create(EndScanResponseSchema)` to create a new message.
  */
 export const EndScanResponseSchema: GenMessage<EndScanResponse> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 13);
+  messageDesc(file_h5saver_v1_saver_service, 14);
 
 /**
  * The detector to stream into.
@@ -523,7 +573,7 @@ export type StartContinuousRequest = Message<"h5saver.v1.StartContinuousRequest"
  * Use `create(StartContinuousRequestSchema)` to create a new message.
  */
 export const StartContinuousRequestSchema: GenMessage<StartContinuousRequest> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 14);
+  messageDesc(file_h5saver_v1_saver_service, 15);
 
 /**
  * The stream started.
@@ -544,7 +594,7 @@ export type StartContinuousResponse = Message<"h5saver.v1.StartContinuousRespons
  * Use `create(StartContinuousResponseSchema)` to create a new message.
  */
 export const StartContinuousResponseSchema: GenMessage<StartContinuousResponse> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 15);
+  messageDesc(file_h5saver_v1_saver_service, 16);
 
 /**
  * One frame of a continuous stream. Frames are appended in the order received; the server reads
@@ -593,7 +643,7 @@ export type StreamRequest = Message<"h5saver.v1.StreamRequest"> & {
  * Use `create(StreamRequestSchema)` to create a new message.
  */
 export const StreamRequestSchema: GenMessage<StreamRequest> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 16);
+  messageDesc(file_h5saver_v1_saver_service, 17);
 
 /**
  * An acknowledgement. The server sends one whenever `durable_sequence` advances (at each flush
@@ -613,8 +663,9 @@ export type StreamResponse = Message<"h5saver.v1.StreamResponse"> & {
   appendedSequence: bigint;
 
   /**
-   * Highest sequence number that is durable: it and every frame before it are in the file and
-   * flushed, readable by another process and kept if the server dies. 0 while none is.
+   * Highest sequence number that is durable: it and every frame before it are kept if the server
+   * dies at any moment (synced in the file's crash journal, or flushed into the file when the
+   * server runs without journal). 0 while none is.
    *
    * @generated from field: uint64 durable_sequence = 2;
    */
@@ -640,7 +691,7 @@ export type StreamResponse = Message<"h5saver.v1.StreamResponse"> & {
  * Use `create(StreamResponseSchema)` to create a new message.
  */
 export const StreamResponseSchema: GenMessage<StreamResponse> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 17);
+  messageDesc(file_h5saver_v1_saver_service, 18);
 
 /**
  * Log lines to save.
@@ -668,7 +719,7 @@ export type AddLogRequest = Message<"h5saver.v1.AddLogRequest"> & {
  * Use `create(AddLogRequestSchema)` to create a new message.
  */
 export const AddLogRequestSchema: GenMessage<AddLogRequest> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 18);
+  messageDesc(file_h5saver_v1_saver_service, 19);
 
 /**
  * Empty: the lines are written (durable at the next flush).
@@ -683,7 +734,7 @@ export type AddLogResponse = Message<"h5saver.v1.AddLogResponse"> & {
  * Use `create(AddLogResponseSchema)` to create a new message.
  */
 export const AddLogResponseSchema: GenMessage<AddLogResponse> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 19);
+  messageDesc(file_h5saver_v1_saver_service, 20);
 
 /**
  * The session to flush.
@@ -704,7 +755,7 @@ export type FlushRequest = Message<"h5saver.v1.FlushRequest"> & {
  * Use `create(FlushRequestSchema)` to create a new message.
  */
 export const FlushRequestSchema: GenMessage<FlushRequest> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 20);
+  messageDesc(file_h5saver_v1_saver_service, 21);
 
 /**
  * Durable counts after the flush.
@@ -725,7 +776,7 @@ export type FlushResponse = Message<"h5saver.v1.FlushResponse"> & {
  * Use `create(FlushResponseSchema)` to create a new message.
  */
 export const FlushResponseSchema: GenMessage<FlushResponse> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 21);
+  messageDesc(file_h5saver_v1_saver_service, 22);
 
 /**
  * Which file and subtree to list.
@@ -784,7 +835,7 @@ export type BrowseRequest = Message<"h5saver.v1.BrowseRequest"> & {
  * Use `create(BrowseRequestSchema)` to create a new message.
  */
 export const BrowseRequestSchema: GenMessage<BrowseRequest> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 22);
+  messageDesc(file_h5saver_v1_saver_service, 23);
 
 /**
  * The subtree.
@@ -805,7 +856,7 @@ export type BrowseResponse = Message<"h5saver.v1.BrowseResponse"> & {
  * Use `create(BrowseResponseSchema)` to create a new message.
  */
 export const BrowseResponseSchema: GenMessage<BrowseResponse> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 23);
+  messageDesc(file_h5saver_v1_saver_service, 24);
 
 /**
  * One group or dataset of a file.
@@ -861,7 +912,7 @@ export type Node = Message<"h5saver.v1.Node"> & {
  * Use `create(NodeSchema)` to create a new message.
  */
 export const NodeSchema: GenMessage<Node> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 24);
+  messageDesc(file_h5saver_v1_saver_service, 25);
 
 /**
  * An attribute value as stored (or as PyMoDAQ decodes it).
@@ -930,7 +981,7 @@ export type NodeAttribute = Message<"h5saver.v1.NodeAttribute"> & {
  * Use `create(NodeAttributeSchema)` to create a new message.
  */
 export const NodeAttributeSchema: GenMessage<NodeAttribute> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 25);
+  messageDesc(file_h5saver_v1_saver_service, 26);
 
 /**
  * Type, shape and storage of a dataset.
@@ -986,7 +1037,7 @@ export type DatasetInfo = Message<"h5saver.v1.DatasetInfo"> & {
  * Use `create(DatasetInfoSchema)` to create a new message.
  */
 export const DatasetInfoSchema: GenMessage<DatasetInfo> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 26);
+  messageDesc(file_h5saver_v1_saver_service, 27);
 
 /**
  * The slice to read.
@@ -1053,7 +1104,7 @@ export type ReadDatasetRequest = Message<"h5saver.v1.ReadDatasetRequest"> & {
  * Use `create(ReadDatasetRequestSchema)` to create a new message.
  */
 export const ReadDatasetRequestSchema: GenMessage<ReadDatasetRequest> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 27);
+  messageDesc(file_h5saver_v1_saver_service, 28);
 
 /**
  * One chunk of the selection: whole rows (along the first dimension) of the selected slice, in
@@ -1103,7 +1154,7 @@ export type ReadDatasetResponse = Message<"h5saver.v1.ReadDatasetResponse"> & {
  * Use `create(ReadDatasetResponseSchema)` to create a new message.
  */
 export const ReadDatasetResponseSchema: GenMessage<ReadDatasetResponse> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 28);
+  messageDesc(file_h5saver_v1_saver_service, 29);
 
 /**
  * Which sessions to report.
@@ -1124,7 +1175,7 @@ export type GetStatusRequest = Message<"h5saver.v1.GetStatusRequest"> & {
  * Use `create(GetStatusRequestSchema)` to create a new message.
  */
 export const GetStatusRequestSchema: GenMessage<GetStatusRequest> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 29);
+  messageDesc(file_h5saver_v1_saver_service, 30);
 
 /**
  * The server's state.
@@ -1159,7 +1210,7 @@ export type GetStatusResponse = Message<"h5saver.v1.GetStatusResponse"> & {
  * Use `create(GetStatusResponseSchema)` to create a new message.
  */
 export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 30);
+  messageDesc(file_h5saver_v1_saver_service, 31);
 
 /**
  * One open file.
@@ -1237,7 +1288,7 @@ export type SessionStatus = Message<"h5saver.v1.SessionStatus"> & {
  * Use `create(SessionStatusSchema)` to create a new message.
  */
 export const SessionStatusSchema: GenMessage<SessionStatus> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 31);
+  messageDesc(file_h5saver_v1_saver_service, 32);
 
 /**
  * Progress of one continuous stream.
@@ -1300,7 +1351,7 @@ export type StreamStatus = Message<"h5saver.v1.StreamStatus"> & {
  * Use `create(StreamStatusSchema)` to create a new message.
  */
 export const StreamStatusSchema: GenMessage<StreamStatus> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 32);
+  messageDesc(file_h5saver_v1_saver_service, 33);
 
 /**
  * Progress of one scan.
@@ -1335,7 +1386,7 @@ export type ScanStatus = Message<"h5saver.v1.ScanStatus"> & {
  * Use `create(ScanStatusSchema)` to create a new message.
  */
 export const ScanStatusSchema: GenMessage<ScanStatus> = /*@__PURE__*/
-  messageDesc(file_h5saver_v1_saver_service, 33);
+  messageDesc(file_h5saver_v1_saver_service, 34);
 
 /**
  * What kind of HDF5 object a node is.

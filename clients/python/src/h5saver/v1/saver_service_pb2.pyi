@@ -57,12 +57,26 @@ class OpenFileRequest(_message.Message):
     def __init__(self, path: _Optional[str] = ..., mode: _Optional[_Union[_options_pb2.OpenMode, str]] = ..., save_type: _Optional[_Union[_options_pb2.SaveType, str]] = ..., compression: _Optional[_Union[_options_pb2.Compression, _Mapping]] = ..., flush_policy: _Optional[_Union[_options_pb2.FlushPolicy, _Mapping]] = ..., metadata: _Optional[_Mapping[str, _data_pb2.AttributeValue]] = ..., layout: _Optional[_Union[_options_pb2.LayoutFlavour, str]] = ..., data_dtype: _Optional[_Union[_data_pb2.Dtype, str]] = ...) -> None: ...
 
 class OpenFileResponse(_message.Message):
-    __slots__ = ("session_id", "path")
+    __slots__ = ("session_id", "path", "recovery")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     PATH_FIELD_NUMBER: _ClassVar[int]
+    RECOVERY_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     path: str
-    def __init__(self, session_id: _Optional[str] = ..., path: _Optional[str] = ...) -> None: ...
+    recovery: FileRecovery
+    def __init__(self, session_id: _Optional[str] = ..., path: _Optional[str] = ..., recovery: _Optional[_Union[FileRecovery, _Mapping]] = ...) -> None: ...
+
+class FileRecovery(_message.Message):
+    __slots__ = ("calls", "frames", "refused", "seconds")
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    calls: int
+    frames: int
+    refused: int
+    seconds: float
+    def __init__(self, calls: _Optional[int] = ..., frames: _Optional[int] = ..., refused: _Optional[int] = ..., seconds: _Optional[float] = ...) -> None: ...
 
 class CloseFileRequest(_message.Message):
     __slots__ = ("session_id",)

@@ -1,0 +1,40 @@
+/**
+ * `h5saver recover FILE… | --root DIR`: rebuilds files left by a killed writer from their crash
+ * journals, in this thread, with a progress line per file on stderr and one result line per file
+ * on stdout. Resolves false when a file could not be rebuilt.
+ */
+import path from "node:path";
+import { findJournals } from "../durability/find-journals.ts";
+import { recoverFile } from "../durability/recover.ts";
+import { SaverError } from "../errors.ts";
+import type { RecoverConfig } from "./config.ts";
+import { ProgressLine } from "./progress-line.ts";
+
+export async function recoverCommand(config: RecoverConfig): Promise<boolean> {
+  const files = config.root ? await findJournals(path.resolve(config.root)) : config.files;
+  if (config.root && files.length === 0) {
+    console.log(`no crash journal under ${path.resolve(config.root)}: nothing to recover`);
+    return true;
+  }
+  let ok = true;
+  for (const file of files) {
+    const progress = new ProgressLine();
+    try {
+      const report = await recoverFile(file, {
+        onProgress: (done, total) => progress.update(`recovering ${file}: ${done}/${total} calls`),
+      });
+      progress.done(`recovering ${file}: ${report.calls}/${report.calls} calls`);
+      const torn = report.tornBytes ? `, a torn last record of ${report.tornBytes} bytes dropped` : "";
+      const refused = report.refused ? `, ${report.refused} refused: ${report.refusals.join(" | ")}` : "";
+      console.log(
+        `${report.file}: rebuilt from its journal — ${report.frames} frames, ${report.calls} calls in ${report.seconds.toFixed(2)} s${torn}${refused}`,
+      );
+      if (report.refused) ok = false;
+    } catch (error) {
+      progress.done(`recovering ${file}: failed`);
+      console.error(`${file}: ${SaverError.from(error).message}`);
+      ok = false;
+    }
+  }
+  return ok;
+}

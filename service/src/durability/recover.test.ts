@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, statSync, truncateSync } from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { promisify } from "node:util";
+import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { PyMoDAQLoader } from "../layout/loader.ts";
+import { SaverFile } from "../layout/saver-file.ts";
+import { isLayoutV3, PyMoDAQ3Loader } from "../layout/v3/v3-loader.ts";
+import { type CrashPlan, TRACE } from "../testing/crashing-writer.ts";
+import { rejectsWith } from "../testing/saver-error-assertions.ts";
+import { tempDir } from "../testing/temp-dir.ts";
+import { basePathOf, journalPathOf, readJournal } from "./journal.ts";
+import { recoverFile } from "./recover.ts";
+
+const WRITER = path.join(import.meta.dirname, "../testing/crashing-writer.ts");
+const dir = tempDir("h5saver-recover-");
+
+/** Runs the crashing writer and checks that it did die of SIGKILL, as planned. */
+async function crash(plan: CrashPlan): Promise<void> {
+  const outcome = await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", WRITER, JSON.stringify(plan)],
+    {
+      timeout: 120_000,
+    },
+  ).then(
+    () => "exited",
+    (error: { signal?: string; stderr?: string }) => error.signal ?? `failed: ${error.stderr}`,
+  );
+  assert.equal(outcome, "SIGKILL");
+}
+
+interface Loaded {
+  readonly where: string;
+  readonly name: string;
+  readonly shape: number[];
+  readonly data: number[];
+}
+
+/** The file's DataWithAxes, as PyMoDAQ's loader (h5saver's port) reads them. */
+async function load(file: string): Promise<Loaded[]> {
+  const backend = await openH5wasmFile(file, "read");
+  try {
+    const loader = (await isLayoutV3(backend)) ? new PyMoDAQ3Loader(backend) : new PyMoDAQLoader(backend);
+    return (await loader.loadAll()).map(({ path: where, dwa }) => ({
+      where,
+      name: dwa.name,
+      shape: [...dwa.shape],
+      data: Array.from(dwa.data[0] ?? [], Number),
+    }));
+  } finally {
+    await backend.close();
+  }
+}
+
+function find(loaded: Loaded[], detector: string, name: string): Loaded {
+  const found = loaded.find((l) => l.where.startsWith(`${detector}/`) && l.name === name);
+  assert.ok(found, `no ${name} under ${detector} in ${loaded.map((l) => l.where)}`);
+  return found;
+}
+
+function assertStream(loaded: Loaded[], detector: string, frames: number[]): void {
+  assert.deepEqual(find(loaded, detector, "counter").data, frames);
+  const trace = find(loaded, detector, "trace");
+  assert.deepEqual(trace.shape, [frames.length, TRACE]);
+  frames.forEach((k, row) => {
+    assert.equal(trace.data[row * TRACE + 5], k * 1000 + 5, `trace row ${row}`);
+  });
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe("recoverFile() after the writer is killed", () => {
+  for (const [layout, gzip] of [
+    ["pymodaq4", false],
+    ["pymodaq4", true],
+    ["pymodaq3", true],
+  ] as const) {
+    it(`rebuilds every frame written (${layout}${gzip ? ", gzip" : ""}), then opens as usual`, async () => {
+      const file = path.join(dir, `${layout}-${gzip}.h5`);
+      await crash({ path: file, layout, gzip, frames: 40, image: true, snapshotAndScan: 4 });
+      assert.ok(existsSync(journalPathOf(file)));
+      // a file with a journal is not opened as it is: it may be damaged, and the journal holds more
+      await rejectsWith(
+        SaverFile.open({ path: file, mode: "append", layout }),
+        "failed_precondition",
+        /h5saver recover/,
+      );
+
+      const report = await recoverFile(file);
+      assert.equal(report.frames, 40 + 4);
+      assert.equal(report.refused, 0);
+      assert.equal(report.tornBytes, 0);
+      assert.ok(!existsSync(journalPathOf(file)), "the journal is gone once the file is rebuilt");
+
+      const loaded = await load(file);
+      const [streamed, scanned] =
+        layout === "pymodaq3"
+          ? ["/Raw_datas/Scan001/Detector000", "/Raw_datas/Scan000/Detector000"]
+          : ["/RawData/Detector001", "/RawData/Scan000/Detector000"];
+      assertStream(loaded, streamed, range(1, 40));
+      assert.deepEqual(find(loaded, streamed, "image").shape, [40, 16, 16]);
+      // the four scan points saved before the stream are there too
+      const points = find(loaded, scanned, "counter");
+      assert.deepEqual(points.shape, [2, 3]);
+      assert.deepEqual(points.data.slice(0, 4), [1, 2, 3, 4]);
+
+      const again = await SaverFile.open({ path: file, mode: "append", layout });
+      await again.close();
+    });
+  }
+
+  it("keeps what an append session added to an existing file, and the file as it was", async () => {
+    const file = path.join(dir, "appended.h5");
+    const first = await SaverFile.open({ path: file });
+    const detector = await first.addDetector("before");
+    const stream = await first.startContinuous(detector);
+    for (let k = 1; k <= 3; k++) {
+      await first.append(stream, {
+        name: "x",
+        data: [
+          { name: "counter", data: [Float64Array.of(k)] },
+          { name: "trace", data: [Float64Array.from({ length: TRACE }, (_, i) => k * 1000 + i)] },
+        ],
+      });
+    }
+    await first.close();
+    await crash({ path: file, mode: "append", frames: 25, firstFrame: 100 });
+    assert.ok(existsSync(basePathOf(file)), "an append session keeps a copy of the file it started from");
+    const report = await recoverFile(file);
+    assert.equal(report.fromBase, true);
+    assert.ok(!existsSync(basePathOf(file)));
+    const loaded = await load(file);
+    assertStream(loaded, "/RawData/Detector000", [1, 2, 3]);
+    assertStream(loaded, "/RawData/Detector001", range(100, 124));
+  });
+
+  it("skips a call that was refused at the time, and drops a record the crash cut short", async () => {
+    const file = path.join(dir, "torn.h5");
+    await crash({ path: file, frames: 12, badFrame: true });
+    const journal = readJournal(file);
+    assert.equal(journal.calls.filter((c) => c.method === "cancelled").length, 1);
+    // the last record loses its end, as if the process died inside that write
+    truncateSync(journalPathOf(file), statSync(journalPathOf(file)).size - 10);
+    const report = await recoverFile(file);
+    assert.equal(report.refused, 0, report.refusals.join("\n"));
+    assert.ok(report.tornBytes > 0);
+    assertStream(await load(file), "/RawData/Detector000", range(1, 11));
+  });
+
+  it("refuses a file without a journal, naming it", async () => {
+    await rejectsWith(recoverFile(path.join(dir, "never.h5")), "not_found", /nothing to recover/);
+  });
+
+  it("leaves no journal behind a file closed cleanly", async () => {
+    const file = path.join(dir, "clean.h5");
+    const saver = await SaverFile.open({ path: file, journal: true });
+    assert.ok(existsSync(journalPathOf(file)));
+    await saver.addDetector("d");
+    await saver.close();
+    assert.ok(!existsSync(journalPathOf(file)));
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * A writer that dies: opens a file with a crash journal, writes what its plan says, then kills its
+ * own process with SIGKILL before closing (nothing is flushed or cleaned up after the last call).
+ * Run as `node --import tsx crashing-writer.ts '<plan as JSON>'`; the recovery tests use it.
+ *
+ * Frame k of the stream (k from 1) holds a counter k, a 256-point trace k·1000 + i and, with
+ * `image`, a 16×16 image k + i. Scan point p (0-based, row-major) holds the counter p + 1.
+ */
+import { SaverFile, type SaverFileOptions } from "../layout/saver-file.ts";
+import type { DataToExportInput } from "../model/data-to-export.ts";
+
+export interface CrashPlan {
+  readonly path: string;
+  readonly mode?: "create" | "append";
+  readonly layout?: "pymodaq4" | "pymodaq3";
+  readonly gzip?: boolean;
+  /** Stream frames appended before the kill. */
+  readonly frames: number;
+  readonly image?: boolean;
+  /** Append one frame of the wrong shape after frame 2 (refused, so never in the file). */
+  readonly badFrame?: boolean;
+  /** Also save a snapshot, and a 2×3 scan with this many points (≤ 6) before the stream. */
+  readonly snapshotAndScan?: number;
+  /** Append to an existing stream detector rather than adding one (mode append). */
+  readonly firstFrame?: number;
+}
+
+export const TRACE = 256;
+
+export function streamFrame(k: number, image = false): DataToExportInput {
+  return {
+    name: "crash",
+    timestamp: 1_700_000_000 + k,
+    data: [
+      { name: "counter", data: [Float64Array.of(k)] },
+      { name: "trace", data: [Float64Array.from({ length: TRACE }, (_, i) => k * 1000 + i)] },
+      ...(image
+        ? [{ name: "image", data: [Uint16Array.from({ length: 256 }, (_, i) => k + i)], shape: [16, 16] }]
+        : []),
+    ],
+  };
+}
+
+async function run(plan: CrashPlan): Promise<void> {
+  const options: SaverFileOptions = {
+    path: plan.path,
+    mode: plan.mode ?? "create",
+    journal: true,
+    ...(plan.layout ? { layout: plan.layout } : {}),
+    ...(plan.gzip ? { compression: { kind: "gzip", level: 5 } } : {}),
+    // flushes now and then, so that the kill finds the file half flushed
+    flush: { maxFrames: 7, maxDelayMs: 5 },
+  };
+  const file = await SaverFile.open(options);
+  if (plan.snapshotAndScan !== undefined) {
+    const snap = await file.addDetector("snap");
+    await file.saveSnapshot(snap, streamFrame(0));
+    const scan = await file.beginScan({
+      title: "scan",
+      shape: [2, 3],
+      navAxes: [
+        { label: "x", units: "mm", data: Float64Array.of(0, 1), index: 0 },
+        { label: "y", units: "mm", data: Float64Array.of(0, 1, 2), index: 1 },
+      ],
+    });
+    const det = await file.addScanDetector(scan, "scanned");
+    for (let p = 0; p < plan.snapshotAndScan; p++) {
+      await file.saveScanPoint(scan, det, [Math.floor(p / 3), p % 3], {
+        name: "point",
+        timestamp: 1_700_000_000 + p,
+        data: [{ name: "counter", data: [Float64Array.of(p + 1)] }],
+      });
+    }
+  }
+  const detector = await file.addDetector("streamed");
+  const stream = await file.startContinuous(detector);
+  const first = plan.firstFrame ?? 1;
+  for (let k = first; k < first + plan.frames; k++) {
+    await file.append(stream, streamFrame(k, plan.image));
+    if (plan.badFrame && k === first + 1) {
+      await file
+        .append(stream, { name: "crash", data: [{ name: "counter", data: [Float64Array.of(1, 2)] }] })
+        .catch(() => undefined);
+    }
+  }
+  process.kill(process.pid, "SIGKILL");
+}
+
+const plan = process.argv[2];
+if (plan) {
+  run(JSON.parse(plan) as CrashPlan).catch((error: unknown) => {
+    console.error(error);
+    process.exit(3);
+  });
+}
