@@ -207,26 +207,30 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** `h5saver serve` on a free loopback port with JSON logs: the arguments after node's path. */
+export function serveArguments(root: string, extra: readonly string[] = []): string[] {
+  return [
+    "--import",
+    "tsx",
+    path.join(repoRoot, "service/src/cli/h5saver.ts"),
+    "serve",
+    "--root",
+    root,
+    "--port",
+    "0",
+    "--host",
+    "127.0.0.1",
+    "--log-format",
+    "json",
+    ...extra,
+  ];
+}
+
 export async function startServerProcess(root: string, extra: string[] = []): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      path.join(repoRoot, "service/src/cli/h5saver.ts"),
-      "serve",
-      "--root",
-      root,
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-      "--log-format",
-      "json",
-      ...extra,
-    ],
-    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn(process.execPath, serveArguments(root, extra), {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   // a harness that dies (or is interrupted) takes its server with it
   const killOnExit = () => child.kill("SIGKILL");
   process.on("exit", killOnExit);
