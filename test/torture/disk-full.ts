@@ -21,6 +21,7 @@ import {
   checkGoodFile,
   connect,
   goodFrame,
+  growSmallDisk,
   mountSmallDisk,
   must,
   repoRoot,
@@ -38,6 +39,8 @@ export interface DiskFullResult {
   readonly sent: number;
   readonly acknowledged: number;
   readonly framesInFile: number;
+  /** Frames the reopening rebuilt from the crash journal (0 when the file needed no rebuilding). */
+  readonly rebuilt: number;
   readonly status: string;
   readonly closeStatus: string;
 }
@@ -61,6 +64,7 @@ export async function runDiskFull(): Promise<DiskFullResult> {
       sent: 0,
       acknowledged: 0,
       framesInFile: 0,
+      rebuilt: 0,
       status: "",
       closeStatus: "",
     };
@@ -155,6 +159,30 @@ export async function runDiskFull(): Promise<DiskFullResult> {
     const closeStatus =
       closed.code === grpc.status.OK ? "OK" : `${grpc.status[closed.code]}: ${closed.details}`;
     if (closed.code === grpc.status.INTERNAL) problems.push(`CloseFile on the full disk: ${closeStatus}`);
+    // frames durable in the crash journal that the full disk kept out of the file come back when
+    // the file is opened again with space to spare: what a user does after freeing space
+    growSmallDisk(small, 4 * DISK_BYTES);
+    const reopened = await unary(
+      client,
+      client.openFile,
+      create(svc.OpenFileRequestSchema, { path: "full/stream.h5", mode: opt.OpenMode.APPEND }),
+      90_000,
+    );
+    let rebuilt = 0;
+    if (reopened.code !== grpc.status.OK || !reopened.response) {
+      problems.push(`reopening after space was freed: ${grpc.status[reopened.code]} ${reopened.details}`);
+    } else {
+      rebuilt = Number(reopened.response.recovery?.frames ?? 0);
+      if (closed.code !== grpc.status.OK && !reopened.response.recovery) {
+        problems.push(`CloseFile said the journal was kept (${closeStatus}), but reopening rebuilt nothing`);
+      }
+      const again = await unary(
+        client,
+        client.closeFile,
+        create(svc.CloseFileRequestSchema, { sessionId: reopened.response.sessionId }),
+      );
+      if (again.code !== grpc.status.OK) problems.push(`closing the reopened file: ${again.details}`);
+    }
     const file = path.join(small, "stream.h5");
     const loaded = await checkGoodFile(file, { atLeast: stream.durable, traceLength: TRACE });
     problems.push(...loaded.problems.map((p) => `full disk (h5wasm loader): ${p}`));
@@ -166,7 +194,15 @@ export async function runDiskFull(): Promise<DiskFullResult> {
       }
     }
     problems.push(...logged.map((line) => `server logged an error: ${line}`));
-    return { problems, sent, acknowledged: stream.durable, framesInFile: loaded.frames, status, closeStatus };
+    return {
+      problems,
+      sent,
+      acknowledged: stream.durable,
+      framesInFile: loaded.frames,
+      rebuilt,
+      status,
+      closeStatus,
+    };
   } finally {
     client.close();
     await saver.close();
@@ -218,7 +254,7 @@ with h5py.File(sys.argv[1], "r") as f:
 export function summaryLine(result: DiskFullResult): string {
   if (result.skipped) return `disk-full: skipped (${result.skipped})`;
   const verdict = result.problems.length === 0 ? "ok" : `FAILED (${result.problems.length} problems)`;
-  return `disk-full: ${verdict} — ${result.sent} frames sent into a ${DISK_BYTES / 1024} KiB disk, refused with ${result.status.split(":")[0]}; ${result.acknowledged} acknowledged durable, ${result.framesInFile} in the file; CloseFile ${result.closeStatus.split(":")[0]}; another disk's session served`;
+  return `disk-full: ${verdict} — ${result.sent} frames sent into a ${DISK_BYTES / 1024} KiB disk, refused with ${result.status.split(":")[0]}; ${result.acknowledged} acknowledged durable; CloseFile ${result.closeStatus.split(":")[0]}; reopened with space freed: ${result.rebuilt ? `rebuilt from its journal (${result.rebuilt} frames), ` : ""}${result.framesInFile} in the file; another disk's session served`;
 }
 
 if (import.meta.filename === process.argv[1]) {

@@ -320,6 +320,11 @@ export function mountSmallDisk(dir: string, bytes: number): { ok: true } | { ok:
   }
 }
 
+/** Makes the tmpfs on `dir` larger (frees space, as a user would before retrying). */
+export function growSmallDisk(dir: string, bytes: number): void {
+  execFileSync("mount", ["-o", `remount,size=${bytes}`, dir], { stdio: ["ignore", "ignore", "pipe"] });
+}
+
 export function unmount(dir: string): void {
   try {
     execFileSync("umount", [dir], { stdio: "ignore" });

@@ -9,7 +9,7 @@ import {
   JournalWriter,
   journalPathOf,
 } from "../durability/journal.ts";
-import { SaverError } from "../errors.ts";
+import { SaverError, type SaverErrorCode } from "../errors.ts";
 import { type AxisInput, createAxis } from "../model/axis.ts";
 import { createDataToExport, type DataToExport, type DataToExportInput } from "../model/data-to-export.ts";
 import { DATA_DIMS, type DataDistribution } from "../model/data-with-axes.ts";
@@ -125,7 +125,7 @@ export class SaverFile {
   #syncScheduled = false;
   #syncFailure: SaverError | undefined;
   /** A write failed during the session: the file may lack frames that the journal holds. */
-  #damaged = false;
+  #damage: SaverError | undefined;
 
   private constructor(
     filePath: string,
@@ -307,10 +307,11 @@ export class SaverFile {
   ): Promise<void> {
     return this.#serial(async () => {
       const data = createDataToExport(dte);
-      await this.#journaled("saveScanPoint", [scan, detector, indexes, data], async () => {
-        await this.#scan(scan).savePoint(detector, indexes, data);
-        await this.#afterAppend();
-      });
+      await this.#journaled("saveScanPoint", [scan, detector, indexes, data], () =>
+        this.#scan(scan).savePoint(detector, indexes, data),
+      );
+      // outside the journaled call: a flush that fails now does not unsave a point already durable
+      await this.#afterAppend();
     });
   }
 
@@ -368,12 +369,11 @@ export class SaverFile {
   append(stream: string, dte: DataToExport | DataToExportInput): Promise<AppendReceipt> {
     return this.#serial(async () => {
       const data = createDataToExport(dte);
-      return this.#journaled("append", [stream, data], async () => {
-        const state = this.#stream(stream);
-        await state.stream.append(data);
-        await this.#afterAppend();
-        return { frames: state.stream.frames, durableFrames: state.durable };
-      });
+      const state = this.#stream(stream);
+      await this.#journaled("append", [stream, data], () => state.stream.append(data));
+      // outside the journaled call: a flush that fails now does not take back a frame already durable
+      await this.#afterAppend();
+      return { frames: state.stream.frames, durableFrames: state.durable };
     });
   }
 
@@ -412,12 +412,18 @@ export class SaverFile {
       try {
         await this.#tree.backend.close();
       } catch (error) {
-        this.#damaged = true;
+        this.#markDamaged(error);
         failure ??= error;
       }
-      // a file that missed a write keeps its journal: opening it again rebuilds it whole
-      if (this.#damaged) this.#journal?.abandon();
-      else this.#journal?.discard();
+      if (this.#damage && this.#journal) {
+        // a file that missed a write keeps its journal: opening it again rebuilds it whole
+        this.#journal.abandon();
+        throw new SaverError(
+          this.#damage.code,
+          `'${this.path}' is closed without some of its frames: a write failed (${this.#damage.message}). Its crash journal holds them: once the cause is fixed, open the file again (h5saver serve, or h5saver recover) to rebuild it with every frame acknowledged as durable`,
+        );
+      }
+      this.#journal?.discard();
       if (failure !== undefined) throw failure;
     });
   }
@@ -459,6 +465,7 @@ export class SaverFile {
       this.#scheduleSync();
       return value;
     } catch (error) {
+      this.#markDamaged(error);
       try {
         journal.record({ method: CANCELLED_CALL, args: [] });
       } catch {
@@ -538,7 +545,7 @@ export class SaverFile {
     try {
       await this.#tree.backend.flush();
     } catch (error) {
-      this.#damaged = true;
+      this.#markDamaged(error);
       throw error;
     }
     this.#waiting = 0;
@@ -546,10 +553,19 @@ export class SaverFile {
       [...this.#streams].map(([id, state]) => [id, state.stream.framesInFile] as const),
     );
     if (failure !== undefined) {
-      this.#damaged = true;
+      this.#markDamaged(failure);
       throw failure;
     }
     return [...journaled, ...flushed];
+  }
+
+  /**
+   * Remembers the first failure that was the disk's or HDF5's, not the caller's: a stream that
+   * failed a write is trimmed to what it could write, so the file lacks frames the journal holds.
+   */
+  #markDamaged(error: unknown): void {
+    const failure = SaverError.from(error);
+    if (!CALLER_ERRORS.has(failure.code)) this.#damage ??= failure;
   }
 
   #syncJournalNow(): DurableEvent[] {
@@ -599,6 +615,18 @@ export class SaverFile {
     return children.some((child) => (DATA_DIMS as readonly string[]).includes(child.name));
   }
 }
+
+/** Errors that say the call was wrong: the file is as it was before the call. */
+const CALLER_ERRORS: ReadonlySet<SaverErrorCode> = new Set([
+  "invalid_data",
+  "frame_mismatch",
+  "not_found",
+  "already_exists",
+  "failed_precondition",
+  "out_of_range",
+  "permission_denied",
+  "unauthenticated",
+]);
 
 /** What a journal keeps of the options: all but where the file is and how it was opened. */
 function replayOptions(options: SaverFileOptions): Record<string, unknown> {
