@@ -11,6 +11,7 @@ import { SaverFile } from "../layout/saver-file.ts";
 import { createDataToExport } from "../model/data-to-export.ts";
 import { dataToExportToProto } from "../rpc/convert.ts";
 import { callUnary, createGrpcClient, type UnaryMethod } from "../rpc/grpc-glue.ts";
+import { runCrashingWriter } from "../testing/crashing-writer.ts";
 import { tempDir } from "../testing/temp-dir.ts";
 import { DEFAULT_PORT, isLoopback, parseCommandLine, UsageError } from "./config.ts";
 import { inspectFile, type ReadRequest, readNode } from "./file-commands.ts";
@@ -359,6 +360,27 @@ describe("h5saver inspect and read", () => {
   });
 });
 
+describe("h5saver recover", () => {
+  const dir = tempDir("h5saver-cli-recover-");
+
+  it("rebuilds a file from its journal, one line per file, and says when there is nothing to do", async () => {
+    const file = path.join(dir, "left.h5");
+    assert.equal(await runCrashingWriter({ path: file, frames: 9 }), "SIGKILL");
+    const rebuilt = await h5saver(["recover", file]);
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.match(rebuilt.stdout, /left\.h5: rebuilt from its journal — 9 frames, 11 calls in [\d.]+ s\n$/);
+    const inspected = await h5saver(["inspect", file]);
+    assert.match(inspected.stdout, /counter {2}DataND \[9\]/);
+
+    const again = await h5saver(["recover", file]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /left\.h5: no crash journal beside .*nothing to recover/);
+    const none = await h5saver(["recover", "--root", dir]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /^no crash journal under .*: nothing to recover\n$/);
+  });
+});
+
 describe("parseCommandLine()", () => {
   it("reads serve's flags, then H5SAVER_* variables, then defaults", () => {
     assert.deepEqual(parseCommandLine(["serve", "--root", "r"]), {
@@ -484,5 +506,32 @@ describe("parseCommandLine()", () => {
     );
     assert.throws(() => parseCommandLine(["read", "f", "/n", "--count", "0"]), /--count '0'/);
     assert.throws(() => parseCommandLine(["frobnicate"]), /unknown command 'frobnicate'/);
+    assert.throws(() => parseCommandLine(["recover"]), /recover needs a FILE/);
+    assert.throws(() => parseCommandLine(["recover", "f", "--root", "d"]), /not both/);
+    assert.throws(
+      () => parseCommandLine(["serve", "--root", "r", "--journal", "maybe"]),
+      /--journal 'maybe'/,
+    );
+  });
+
+  it("reads --journal and recover's files or root", () => {
+    assert.equal(
+      (parseCommandLine(["serve", "--root", "r", "--journal", "off"]) as { journal?: boolean }).journal,
+      false,
+    );
+    assert.equal(
+      (parseCommandLine(["serve", "--root", "r"], { H5SAVER_JOURNAL: "on" }) as { journal?: boolean })
+        .journal,
+      true,
+    );
+    assert.deepEqual(parseCommandLine(["recover", "a.h5", "b.h5"]), {
+      command: "recover",
+      files: ["a.h5", "b.h5"],
+    });
+    assert.deepEqual(parseCommandLine(["recover", "--root", "d"]), {
+      command: "recover",
+      files: [],
+      root: "d",
+    });
   });
 });

@@ -1,35 +1,21 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync, statSync, truncateSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { promisify } from "node:util";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import { PyMoDAQLoader } from "../layout/loader.ts";
 import { SaverFile } from "../layout/saver-file.ts";
 import { isLayoutV3, PyMoDAQ3Loader } from "../layout/v3/v3-loader.ts";
-import { type CrashPlan, TRACE } from "../testing/crashing-writer.ts";
+import { type CrashPlan, runCrashingWriter, TRACE } from "../testing/crashing-writer.ts";
 import { rejectsWith } from "../testing/saver-error-assertions.ts";
 import { tempDir } from "../testing/temp-dir.ts";
 import { basePathOf, journalPathOf, readJournal } from "./journal.ts";
 import { recoverFile } from "./recover.ts";
 
-const WRITER = path.join(import.meta.dirname, "../testing/crashing-writer.ts");
 const dir = tempDir("h5saver-recover-");
 
-/** Runs the crashing writer and checks that it did die of SIGKILL, as planned. */
 async function crash(plan: CrashPlan): Promise<void> {
-  const outcome = await promisify(execFile)(
-    process.execPath,
-    ["--import", "tsx", WRITER, JSON.stringify(plan)],
-    {
-      timeout: 120_000,
-    },
-  ).then(
-    () => "exited",
-    (error: { signal?: string; stderr?: string }) => error.signal ?? `failed: ${error.stderr}`,
-  );
-  assert.equal(outcome, "SIGKILL");
+  assert.equal(await runCrashingWriter(plan), "SIGKILL");
 }
 
 interface Loaded {

@@ -6,6 +6,8 @@
  * Frame k of the stream (k from 1) holds a counter k, a 256-point trace k·1000 + i and, with
  * `image`, a 16×16 image k + i. Scan point p (0-based, row-major) holds the counter p + 1.
  */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { SaverFile, type SaverFileOptions } from "../layout/saver-file.ts";
 import type { DataToExportInput } from "../model/data-to-export.ts";
 
@@ -39,6 +41,20 @@ export function streamFrame(k: number, image = false): DataToExportInput {
         : []),
     ],
   };
+}
+
+/** Runs the plan in a child process; resolves with how it ended ("SIGKILL" when it went as planned). */
+export function runCrashingWriter(plan: CrashPlan): Promise<string> {
+  return promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", import.meta.filename, JSON.stringify(plan)],
+    {
+      timeout: 120_000,
+    },
+  ).then(
+    () => "exited",
+    (error: { signal?: string; stderr?: string }) => error.signal ?? `failed: ${error.stderr}`,
+  );
 }
 
 async function run(plan: CrashPlan): Promise<void> {
@@ -87,7 +103,7 @@ async function run(plan: CrashPlan): Promise<void> {
 }
 
 const plan = process.argv[2];
-if (plan) {
+if (plan && import.meta.filename === process.argv[1]) {
   run(JSON.parse(plan) as CrashPlan).catch((error: unknown) => {
     console.error(error);
     process.exit(3);
