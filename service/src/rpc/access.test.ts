@@ -7,8 +7,10 @@ import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import * as health from "@h5saver/proto/grpc/health/v1/health_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import { createDataToExport } from "../model/data-to-export.ts";
 import { tempDir } from "../testing/temp-dir.ts";
 import { makeTestCertificates } from "../testing/test-certificates.ts";
+import { dataToExportToProto } from "./convert.ts";
 import { callUnary, createGrpcClient, type GrpcClient, type UnaryMethod } from "./grpc-glue.ts";
 import { createSaverServer, type SaverServer } from "./saver-server.ts";
 
@@ -17,6 +19,7 @@ const root = path.join(realpathSync(tempDir("h5saver-access-")), "root");
 mkdirSync(root);
 const TOKEN_A = "token-of-lab-a-0123456789";
 const TOKEN_B = "token-of-lab-b-9876543210";
+const TOKEN_C = "token-of-lab-c-5555555555";
 const tokensFile = path.join(root, "..", "tokens.json");
 writeFileSync(
   tokensFile,
@@ -29,6 +32,8 @@ writeFileSync(
         root: "lab-b",
         maxSessions: 1,
       },
+      // 1 MB of storage, 10 MB/s
+      { name: "lab-c", token: TOKEN_C, root: "lab-c", maxGigabytes: 0.001, maxMegabytesPerSecond: 10 },
     ],
   }),
 );
@@ -172,6 +177,52 @@ describe("TLS and bearer tokens", () => {
     }
   });
 
+  it("refuses data over a token's storage quota with RESOURCE_EXHAUSTED, saving nothing of it", async () => {
+    const client = createGrpcClient(svc.SaverService, `127.0.0.1:${port}`, tls());
+    try {
+      const opened = await callAs(
+        client,
+        TOKEN_C,
+        client.openFile,
+        create(svc.OpenFileRequestSchema, { path: "q.h5" }),
+      );
+      const { detectorId } = await callAs(
+        client,
+        TOKEN_C,
+        client.addDetector,
+        create(svc.AddDetectorRequestSchema, { sessionId: opened.sessionId, title: "camera" }),
+      );
+      // 400 kB each: the third goes over the megabyte (the journal and the file count too)
+      const snapshot = (k: number) =>
+        create(svc.SaveSnapshotRequestSchema, {
+          sessionId: opened.sessionId,
+          detectorId,
+          data: dataToExportToProto(
+            createDataToExport({
+              name: "shot",
+              data: [{ name: `frame${k}`, data: [new Float64Array(50_000)] }],
+            }),
+          ),
+        });
+      await callAs(client, TOKEN_C, client.saveSnapshot, snapshot(1));
+      await rejectsWith(
+        (async () => {
+          for (let k = 2; k <= 4; k++) await callAs(client, TOKEN_C, client.saveSnapshot, snapshot(k));
+        })(),
+        grpc.status.RESOURCE_EXHAUSTED,
+        /token 'lab-c' has used [\d.]+ GB of its 0\.001 GB: nothing was saved/,
+      );
+      await callAs(
+        client,
+        TOKEN_C,
+        client.closeFile,
+        create(svc.CloseFileRequestSchema, { sessionId: opened.sessionId }),
+      );
+    } finally {
+      client.close();
+    }
+  });
+
   it("with a client CA, accepts only clients holding a certificate it signed", async () => {
     const mutual = createSaverServer({
       root,
@@ -211,5 +262,13 @@ describe("TLS and bearer tokens", () => {
     assert.throws(bad([{ name: "x", token: TOKEN_A, root: "../elsewhere" }]), /contains '\.\.'/);
     assert.throws(bad([{ name: "x", token: "short", root: "x" }]), /at least 16 characters/);
     assert.throws(bad([]), /expected \{"tokens"/);
+    assert.throws(
+      bad([{ name: "x", token: TOKEN_A, root: "x", maxGigabytes: -1 }]),
+      /maxGigabytes must be a positive number/,
+    );
+    assert.throws(
+      bad([{ name: "x", token: TOKEN_A, root: "x", maxMegabytesPerSecond: "fast" }]),
+      /maxMegabytesPerSecond must be a positive number/,
+    );
   });
 });

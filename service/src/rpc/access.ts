@@ -1,11 +1,13 @@
 /**
  * Who may call, and where they may write. Without tokens every caller has the whole data root.
  * With a tokens file, a call must carry `authorization: Bearer <token>`; each token has its own
- * folder under the data root (created when the server starts) and, optionally, its own limit of
- * open sessions. Health checks and reflection stay open (load balancers and grpcurl need them).
+ * folder under the data root (created when the server starts) and, optionally, its own limits:
+ * open sessions, a data rate and a storage quota (token-limits.ts). Health checks and reflection
+ * stay open (load balancers and grpcurl need them).
  *
  * The tokens file (JSON):
- *   {"tokens": [{"name": "lab-a", "token": "…", "root": "lab-a", "maxSessions": 8},
+ *   {"tokens": [{"name": "lab-a", "token": "…", "root": "lab-a", "maxSessions": 8,
+ *                "maxMegabytesPerSecond": 200, "maxGigabytes": 500},
  *               {"name": "lab-b", "sha256": "<hex of the token's SHA-256>", "root": "lab-b"}]}
  * `sha256` keeps the secret out of the file; `token` is the secret itself.
  */
@@ -15,6 +17,7 @@ import path from "node:path";
 import type * as grpc from "@grpc/grpc-js";
 import { SaverError } from "../errors.ts";
 import { createDataRoot, type DataRoot } from "./data-root.ts";
+import { TokenLimits } from "./token-limits.ts";
 
 export interface Caller {
   /** The token's name ("" without tokens): what sessions and logs are attributed to. */
@@ -22,6 +25,8 @@ export interface Caller {
   readonly dataRoot: DataRoot;
   /** Sessions this caller may have open at once; undefined: only the server's limit. */
   readonly maxSessions?: number;
+  /** The token's data rate and storage quota, when its entry sets them. */
+  readonly limits?: TokenLimits;
 }
 
 export interface Access {
@@ -84,7 +89,15 @@ function readTokens(root: DataRoot, file: string): TokenEntry[] {
   const names = new Set<string>();
   return list.map((raw: unknown, i): TokenEntry => {
     const entry = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
-    const { name, token, sha256: hex, root: folder, maxSessions } = entry;
+    const {
+      name,
+      token,
+      sha256: hex,
+      root: folder,
+      maxSessions,
+      maxMegabytesPerSecond,
+      maxGigabytes,
+    } = entry;
     if (typeof name !== "string" || name === "" || names.has(name)) {
       throw problem(`tokens[${i}].name must be a non-empty string, unique`);
     }
@@ -100,15 +113,35 @@ function readTokens(root: DataRoot, file: string): TokenEntry[] {
     if (maxSessions !== undefined && !(Number.isSafeInteger(maxSessions) && (maxSessions as number) > 0)) {
       throw problem(`tokens[${i}].maxSessions must be a positive integer`);
     }
+    for (const [key, value] of [
+      ["maxMegabytesPerSecond", maxMegabytesPerSecond],
+      ["maxGigabytes", maxGigabytes],
+    ] as const) {
+      if (value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value > 0)) {
+        throw problem(`tokens[${i}].${key} must be a positive number`);
+      }
+    }
     // the token's folder is a client path like any other: it cannot leave the data root
     const own = root.resolve(folder, { saveType: "detector" });
     mkdirSync(own.absolute, { recursive: true });
+    const absolute = path.resolve(own.absolute);
+    const limited = maxMegabytesPerSecond !== undefined || maxGigabytes !== undefined;
     return {
       digest,
       caller: {
         name,
-        dataRoot: createDataRoot(path.resolve(own.absolute)),
+        dataRoot: createDataRoot(absolute),
         ...(maxSessions !== undefined ? { maxSessions: maxSessions as number } : {}),
+        ...(limited
+          ? {
+              limits: new TokenLimits(name, absolute, {
+                ...(maxMegabytesPerSecond !== undefined
+                  ? { megabytesPerSecond: maxMegabytesPerSecond as number }
+                  : {}),
+                ...(maxGigabytes !== undefined ? { gigabytes: maxGigabytes as number } : {}),
+              }),
+            }
+          : {}),
       },
     };
   });

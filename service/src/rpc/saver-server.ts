@@ -372,7 +372,10 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   ): Promise<svc.SaveSnapshotResponse> {
     const session = sessionOf(request.sessionId, caller);
     const dte = requiredData(request.data);
-    const channelPaths = await queued(session, () => session.file.saveSnapshot(request.detectorId, dte));
+    const channelPaths = await queued(session, async () => {
+      await caller.limits?.admit(payloadBytes(dte));
+      return session.file.saveSnapshot(request.detectorId, dte);
+    });
     session.bytesReceived += payloadBytes(dte);
     session.lastFlushAt = Date.now();
     return create(svc.SaveSnapshotResponseSchema, { channelPaths });
@@ -400,7 +403,10 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     const session = sessionOf(request.sessionId, caller);
     const indexes = request.indexes.map((d, i) => countFromProto(d, `indexes[${i}]`));
     const dte = requiredData(request.data);
-    await queued(session, () => session.file.saveScanPoint(request.scanId, request.detectorId, indexes, dte));
+    await queued(session, async () => {
+      await caller.limits?.admit(payloadBytes(dte));
+      return session.file.saveScanPoint(request.scanId, request.detectorId, indexes, dte);
+    });
     session.bytesReceived += payloadBytes(dte);
     const scan = session.scans.get(request.scanId);
     const saved = (scan?.perDetector.get(request.detectorId) ?? 0) + 1;

@@ -37,7 +37,7 @@ export interface StreamContext {
  */
 export function handleStreamCall(call: StreamCall, context: StreamContext): void {
   const { sessionOf, streamOf, queued, failure, log } = context;
-  let bound: { session: Session; state: StreamState } | undefined;
+  let bound: { session: Session; state: StreamState; caller: Caller } | undefined;
   let failed = false;
   /** The call ended the stream and sent its final acknowledgement: a later cancel is the client leaving. */
   let finished = false;
@@ -60,16 +60,17 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
         "is required in the first message of a Stream call",
       );
     }
-    const session = sessionOf(request.sessionId, context.callerOf(call.metadata));
+    const caller = context.callerOf(call.metadata);
+    const session = sessionOf(request.sessionId, caller);
     const state = streamOf(session, request.streamId);
     state.calls.add(call);
-    bound = { session, state };
+    bound = { session, state, caller };
     return bound;
   };
 
   const handle = async (request: svc.StreamRequest): Promise<void> => {
     refuseNul(request);
-    const { session, state } = bound ?? bind(request);
+    const { session, state, caller } = bound ?? bind(request);
     if (request.sessionId !== "" && request.sessionId !== session.id) {
       throw invalidData("session_id", `'${request.sessionId}' differs from this call's ${session.id}`);
     }
@@ -95,10 +96,14 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
         );
       }
       const dte = context.requiredData(request.data);
-      const receipt = await queued(session, () => session.file.append(state.id, dte));
+      const bytes = payloadBytes(dte);
+      const receipt = await queued(session, async () => {
+        // a token over its rate waits here: the call is paused, so flow control slows the sender
+        await caller.limits?.admit(bytes);
+        return session.file.append(state.id, dte);
+      });
       state.appended = Math.max(state.appended, receipt.frames);
       state.durable = Math.max(state.durable, receipt.durableFrames);
-      const bytes = payloadBytes(dte);
       state.bytes += bytes;
       session.bytesReceived += bytes;
       state.rate.add();
