@@ -8,6 +8,7 @@ export type {
 } from "./backend/h5-backend.ts";
 export { loadH5wasm, openH5wasmFile } from "./backend/h5wasm-backend.ts";
 export { ProgressLine } from "./cli/progress-line.ts";
+export { type RecoveryOptions, type RecoveryReport, recoverFile } from "./durability/recover.ts";
 export * from "./errors.ts";
 export { pymodaqFilePath } from "./layout/file-naming.ts";
 export { type AddDataOptions, H5Saver, type InitFileOptions } from "./layout/h5-saver.ts";

@@ -11,7 +11,7 @@
  *   - the well-behaved client's file holds every frame it sent, each with its values.
  *
  * usage: node --import tsx test/torture/fuzz.ts [--full] [--requests N] [--seed S] [--concurrency K]
- *                                               [--case I] [--avoid-known-bugs]
+ *                                               [--case I]
  * Quick mode sends 2,000 requests, --full 10,000. --case I makes and sends case I of the seed alone
  * and prints it (the reproduction of a finding). Exit 0 when no finding, 1 otherwise.
  */
@@ -35,7 +35,7 @@ import * as data from "@h5saver/proto/h5saver/v1/data_pb";
 import * as opt from "@h5saver/proto/h5saver/v1/options_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import { INTERNAL_MESSAGE } from "../../service/src/rpc/status.ts";
-import { avoidKnownBugs, type FuzzCase, fuzzCase, type MethodName, type Targets } from "./fuzz-cases.ts";
+import { type FuzzCase, fuzzCase, type MethodName, type Targets } from "./fuzz-cases.ts";
 import {
   type Client,
   checkGoodFile,
@@ -56,8 +56,6 @@ export interface FuzzOptions {
   readonly concurrency?: number;
   /** Only this case (a reproduction). */
   readonly onlyCase?: number;
-  /** Leave out the inputs of known, reported bugs that crash or wedge the server (see fuzz-cases.ts). */
-  readonly avoidKnownBugs?: boolean;
   /** Progress lines (every 1,000 requests) and reproductions. */
   readonly print?: (line: string) => void;
 }
@@ -94,8 +92,6 @@ export interface FuzzResult {
 
 const MiB = 1024 * 1024;
 const DEADLINE_MS = 20_000;
-/** Requests at least this big carry the long strings of the known trailer bug. */
-const LONG_REQUEST_BYTES = 30_000;
 const PRECISE = new Set([
   grpc.status.OK,
   grpc.status.INVALID_ARGUMENT,
@@ -359,7 +355,6 @@ function escaped(base: string, tmpBefore: boolean): string[] {
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
   const print = options.print ?? (() => undefined);
-  avoidKnownBugs(options.avoidKnownBugs ?? false);
   /** Every case as it is sent, when H5SAVER_FUZZ_TRACE names a file (to find the one that hung the server). */
   const trace = process.env.H5SAVER_FUZZ_TRACE;
   const base = realpathSync(mkdtempSync(path.join(tmpdir(), "h5saver-fuzz-")));
@@ -563,19 +558,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
     // on a connection where a call hung, the other calls that failed with it are its consequence
     let wedged = 0;
     for (const list of hangs.values()) {
-      // a request carrying a long string whose refusal quotes it: the trailers do not fit, and the
-      // connection dies with every call on it (a known bug, reported once under one name)
-      const long = list.filter((f) => f.code === "DEADLINE_EXCEEDED" && f.bytes >= LONG_REQUEST_BYTES);
-      const hung = long.length ? long : list.filter((f) => f.code === "DEADLINE_EXCEEDED");
+      // the calls that hung are the finding; the others on that connection failed with them
+      const hung = list.filter((f) => f.code === "DEADLINE_EXCEEDED");
       for (const { bytes, ...f } of hung.length ? hung : list) {
-        addFinding(
-          long.length
-            ? {
-                ...f,
-                details: `a request of ${bytes} bytes (long text) got no status; the connection hung with it`,
-              }
-            : f,
-        );
+        addFinding({ ...f, details: `${f.details} (a request of ${bytes} bytes)` });
       }
       if (hung.length) wedged += list.length - hung.length;
     }
@@ -695,7 +681,6 @@ if (import.meta.filename === process.argv[1]) {
       seed: { type: "string" },
       concurrency: { type: "string" },
       case: { type: "string" },
-      "avoid-known-bugs": { type: "boolean", default: false },
     },
   });
   const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
@@ -708,7 +693,6 @@ if (import.meta.filename === process.argv[1]) {
     requests,
     ...(values.concurrency !== undefined ? { concurrency: Number(values.concurrency) } : {}),
     ...(values.case !== undefined ? { onlyCase: Number(values.case) } : {}),
-    avoidKnownBugs: values["avoid-known-bugs"],
     print: (line) => console.log(line),
   });
   for (const line of report(result)) console.log(line);

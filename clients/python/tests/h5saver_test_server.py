@@ -28,8 +28,9 @@ class Server:
         return self.root / relative
 
 
-def start_server(root: Path, timeout: float = 60.0) -> Server:
-    """Starts ``h5saver serve`` on 127.0.0.1 and waits for its listening line."""
+def start_server(root: Path, timeout: float = 60.0, extra: tuple[str, ...] = ()) -> Server:
+    """Starts ``h5saver serve`` on 127.0.0.1 (with ``extra`` arguments) and waits for its
+    listening line."""
     log = root.parent / f"{root.name}-server.log"
     stderr = log.open("w", encoding="utf-8")
     process = subprocess.Popen(
@@ -45,6 +46,7 @@ def start_server(root: Path, timeout: float = 60.0) -> Server:
             "0",
             "--host",
             "127.0.0.1",
+            *extra,
         ],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,

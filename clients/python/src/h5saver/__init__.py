@@ -9,6 +9,7 @@ files laid out as PyMoDAQ's H5Saver lays them out.
 
 from .client import Client, Compression, FlushPolicy, RemoteFile
 from .continuous import ContinuousUpload
+from .credentials import Tls
 from .errors import (
     AlreadyExistsError,
     CancelledError,
@@ -23,6 +24,7 @@ from .errors import (
     PermissionDeniedError,
     ResourceExhaustedError,
     RpcError,
+    UnauthenticatedError,
     UnavailableError,
     UnimplementedError,
 )
@@ -61,6 +63,8 @@ __all__ = [
     "ServerStatus",
     "SessionStatus",
     "StreamCounts",
+    "Tls",
+    "UnauthenticatedError",
     "UnavailableError",
     "UnimplementedError",
 ]

@@ -27,6 +27,7 @@ from .convert import (
     axis_to_proto,
     data_to_export_to_proto,
 )
+from .credentials import BearerToken, Tls
 from .errors import InternalError, NotFoundError, from_grpc
 from .model import AttributeValue, Axis, DataDistribution
 from .results import ClosedFile, Node, ServerStatus, SessionStatus, StreamCounts
@@ -98,8 +99,10 @@ class Client:
     """A connection to an h5saver server at ``address`` ("host:port"); a context manager.
 
     ``timeout`` is the deadline of every unary call in seconds (None: none; streams never have
-    one). Connecting is lazy: a server that is not there shows as UnavailableError on the first
-    call.
+    one). ``tls``: connect with TLS (``True`` trusts the system's CAs; ``Tls(ca=..., cert=...,
+    key=...)`` names the server's CA and, for mutual TLS, this client's certificate). ``token``: a
+    bearer token, sent with every call. Connecting is lazy: a server that is not there shows as
+    UnavailableError on the first call.
     """
 
     def __init__(
@@ -109,6 +112,8 @@ class Client:
         timeout: float | None = None,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         channel_options: Sequence[tuple[str, Any]] = (),
+        tls: Tls | bool = False,
+        token: str | None = None,
     ) -> None:
         self.address = address
         self.timeout = timeout
@@ -117,8 +122,15 @@ class Client:
             ("grpc.max_receive_message_length", max_message_bytes),
             *channel_options,
         ]
-        self._channel = grpc.insecure_channel(address, options=options)
-        self._stub = SaverServiceStub(self._channel)
+        if tls:
+            credentials = (tls if isinstance(tls, Tls) else Tls()).credentials()
+            self._channel = grpc.secure_channel(address, credentials, options=options)
+        else:
+            self._channel = grpc.insecure_channel(address, options=options)
+        channel = (
+            self._channel if token is None else grpc.intercept_channel(self._channel, BearerToken(token))
+        )
+        self._stub = SaverServiceStub(channel)
 
     def __enter__(self) -> Client:
         return self

@@ -65,11 +65,17 @@ class OutOfRangeError(RpcError, IndexError):
 
 
 class PermissionDeniedError(RpcError, PermissionError):
-    """PERMISSION_DENIED: a path outside the server's data root."""
+    """PERMISSION_DENIED: a path outside the server's data root (or the token's folder), or
+    another token's session."""
+
+
+class UnauthenticatedError(RpcError, PermissionError):
+    """UNAUTHENTICATED: the server needs a bearer token (Client(token=...)) and got none it knows."""
 
 
 class ResourceExhaustedError(RpcError):
-    """RESOURCE_EXHAUSTED: too many sessions, or a message above the size limit."""
+    """RESOURCE_EXHAUSTED: a limit (sessions, message size, queued calls, a token's storage quota)
+    or a full disk; the message names which."""
 
 
 class UnavailableError(RpcError, ConnectionError):
@@ -99,6 +105,7 @@ _BY_CODE: dict[grpc.StatusCode, type[RpcError]] = {
     grpc.StatusCode.FAILED_PRECONDITION: FailedPreconditionError,
     grpc.StatusCode.OUT_OF_RANGE: OutOfRangeError,
     grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
+    grpc.StatusCode.UNAUTHENTICATED: UnauthenticatedError,
     grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhaustedError,
     grpc.StatusCode.UNAVAILABLE: UnavailableError,
     grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceededError,
