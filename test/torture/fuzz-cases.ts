@@ -10,7 +10,13 @@
  * absolute, backslashes, NUL, symlinks, control characters, unicode), Stream sequence abuse, and
  * Browse/ReadDataset with huge counts and bad nodes.
  */
-import { create, type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type MessageInitShape,
+  type MessageShape,
+  toBinary,
+} from "@bufbuild/protobuf";
 import * as data from "@h5saver/proto/h5saver/v1/data_pb";
 import * as opt from "@h5saver/proto/h5saver/v1/options_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
@@ -754,7 +760,7 @@ function target(r: Rng, t: Targets, session: string): svc.BrowseRequest["target"
 
 function streamAbuse(r: Rng, t: Targets, session: string): { what: string; messages: Uint8Array[] } {
   const stream = t.streams.length ? pick(r, t.streams) : { session, id: "/RawData/Detector000" };
-  const req = (init: Partial<svc.StreamRequest>) =>
+  const req = (init: MessageInitShape<typeof svc.StreamRequestSchema>) =>
     encode(
       svc.StreamRequestSchema,
       create(svc.StreamRequestSchema, {
@@ -765,7 +771,20 @@ function streamAbuse(r: Rng, t: Targets, session: string): { what: string; messa
       }),
     );
   const frame = (shape = [8]) => dte(r, false, shape);
-  switch (int(r, 12)) {
+  switch (int(r, 14)) {
+    case 12: {
+      // a block whose declared frame count, arrays and timestamps disagree
+      const frames = pick(r, [2, 3, 1_048_577, 2 ** 32 - 1]);
+      return {
+        what: `Stream: a block of ${frames} frames with one frame's values`,
+        messages: [req({ frames, timestamps: chance(r, 0.5) ? [Number.NaN, 1] : [1], data: frame() })],
+      };
+    }
+    case 13:
+      return {
+        what: "Stream: a block without shapes",
+        messages: [req({ frames: 2, data: dte(r, true) })],
+      };
     case 0:
       return {
         what: "Stream: first message without session_id",

@@ -7,6 +7,7 @@ export type {
   NodeAttributeValue,
   ReadOptions,
 } from "./file-reading.ts";
+export type { BatchOptions } from "./frame-batch.ts";
 export {
   type Ack,
   type ClosedFile,

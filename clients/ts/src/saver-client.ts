@@ -37,7 +37,6 @@ import {
   type GrpcClient,
   type UnaryMethod,
 } from "@h5saver/service/rpc/grpc-glue";
-
 import {
   type BrowseOptions,
   browseRequest,
@@ -49,6 +48,7 @@ import {
   type ReadOptions,
   readRequest,
 } from "./file-reading.ts";
+import { type BatchOptions, FrameBatch } from "./frame-batch.ts";
 
 type Client = GrpcClient<typeof svc.SaverService>;
 
@@ -408,12 +408,19 @@ export class RemoteFile {
     return Number((await this.#client.call(rpc.endScan, request)).pointsSaved);
   }
 
-  /** Starts continuous saving into a detector of /RawData and opens the call that carries its frames. */
-  async startContinuous(detectorId: string): Promise<ContinuousUpload> {
+  /**
+   * Starts continuous saving into a detector of /RawData and opens the call that carries its
+   * frames. Frames sent in a burst travel together (`batch`, see frame-batch.ts; `{maxFrames: 1}`
+   * sends each frame in a message of its own).
+   */
+  async startContinuous(
+    detectorId: string,
+    options: { batch?: BatchOptions } = {},
+  ): Promise<ContinuousUpload> {
     const { rpc } = this.#client;
     const request = create(svc.StartContinuousRequestSchema, { sessionId: this.sessionId, detectorId });
     const { streamId } = await this.#client.call(rpc.startContinuous, request);
-    return new ContinuousUpload(this.#client.openStream(), this.sessionId, streamId);
+    return new ContinuousUpload(this.#client.openStream(), this.sessionId, streamId, options.batch);
   }
 
   /** Appends lines to /RawData/Logger (durable at the next flush). */
@@ -482,12 +489,17 @@ export class ContinuousUpload {
   #error: SaverClientError | undefined;
   #drain: Promise<void> | undefined;
   #ended = false;
+  readonly #batch: FrameBatch;
+  #flushScheduled = false;
+  #sentFirst = false;
 
   constructor(
     call: grpc.ClientDuplexStream<svc.StreamRequest, svc.StreamResponse>,
     sessionId: string,
     streamId: string,
+    batch?: BatchOptions,
   ) {
+    this.#batch = new FrameBatch(batch);
     this.#call = call;
     this.#sessionId = sessionId;
     this.streamId = streamId;
@@ -582,23 +594,40 @@ export class ContinuousUpload {
   }
 
   /**
-   * Sends the next frame (sequence numbers 1, 2, …). Resolves once the call's write buffer has
-   * taken it — at once, or after 'drain' when the buffer is full — and rejects once the call failed.
+   * Sends the next frame (sequence numbers 1, 2, …). Resolves once the frame is queued — in the
+   * batch going out when this burst of frames ends, or in the call's write buffer; after 'drain'
+   * when that buffer is full — and rejects once the call failed.
    */
   async send(dte: DataToExport | DataToExportInput): Promise<void> {
     const frame = toProtoData(dte);
     while (this.#drain) await this.#drain;
     if (this.#error) throw this.#error;
     if (this.#ended) throw new SaverClientError(grpc.status.FAILED_PRECONDITION, "the upload has ended");
+    if (!this.#batch.accepts(frame)) this.#writeBatch();
     this.#sequence++;
-    const first = this.#sequence === 1;
-    const request = create(svc.StreamRequestSchema, {
-      sessionId: first ? this.#sessionId : "",
-      streamId: first ? this.streamId : "",
-      sequence: BigInt(this.#sequence),
-      data: frame,
-    });
-    if (this.#call.write(request)) return;
+    this.#batch.add(frame, this.#sequence);
+    if (this.#batch.full) this.#writeBatch();
+    else if (!this.#flushScheduled) {
+      // the rest of this burst joins the batch; it goes out once the sender yields
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        if (!this.#error) this.#writeBatch();
+      });
+    }
+    if (this.#drain) await this.#drain;
+  }
+
+  /** Writes the waiting frames as one message; sets the drain to wait for when the buffer is full. */
+  #writeBatch(): void {
+    const request = this.#batch.take();
+    if (!request) return;
+    if (!this.#sentFirst) {
+      request.sessionId = this.#sessionId;
+      request.streamId = this.streamId;
+      this.#sentFirst = true;
+    }
+    if (this.#call.write(request) || this.#drain) return;
     this.#drain = new Promise<void>((resolve, reject) => {
       const done = () => {
         this.#call.off("drain", done);
@@ -615,7 +644,7 @@ export class ContinuousUpload {
     }).finally(() => {
       this.#drain = undefined;
     });
-    await this.#drain;
+    this.#drain.catch(() => undefined); // send() and end() surface it
   }
 
   /** Sends every frame of an iterable (sync or async), in order; resolves with the frames sent. */
@@ -633,6 +662,8 @@ export class ContinuousUpload {
    * with the stream's final counts once the server's final acknowledgement arrived.
    */
   async end(): Promise<{ frames: number; durableFrames: number }> {
+    while (this.#drain) await this.#drain;
+    if (!this.#ended && !this.#error) this.#writeBatch();
     while (this.#drain) await this.#drain;
     if (!this.#ended) {
       this.#ended = true;

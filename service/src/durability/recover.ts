@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from "node:fs
 import path from "node:path";
 import { SaverError } from "../errors.ts";
 import { CANCELLED_CALL, JOURNALED_METHODS, SaverFile, type SaverFileOptions } from "../layout/saver-file.ts";
+import type { FrameBlock } from "../model/frame-block.ts";
 import { basePathOf, hasJournal, type JournalCall, journalPathOf, readJournal } from "./journal.ts";
 
 export interface RecoveryReport {
@@ -74,7 +75,7 @@ export async function recoverFile(file: string, options: RecoveryOptions = {}): 
       for (const [i, call] of calls.entries()) {
         try {
           await replay(saver, call);
-          if (call.method === "append" || call.method === "saveScanPoint") frames++;
+          frames += framesOf(call);
         } catch (error) {
           refused++;
           if (refusals.length < 5) refusals.push(`${call.method}: ${(error as Error).message}`);
@@ -113,6 +114,13 @@ function withoutCancelled(calls: readonly JournalCall[]): JournalCall[] {
 }
 
 type Journaled = (typeof JOURNALED_METHODS)[number];
+
+/** Stream frames and scan points a call brings. */
+function framesOf(call: JournalCall): number {
+  if (call.method === "append" || call.method === "saveScanPoint") return 1;
+  if (call.method === "appendBlock") return (call.args[1] as FrameBlock).frames;
+  return 0;
+}
 
 function replay(saver: SaverFile, call: JournalCall): Promise<unknown> {
   if (!(JOURNALED_METHODS as readonly string[]).includes(call.method)) {

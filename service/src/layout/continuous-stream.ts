@@ -2,6 +2,7 @@ import type { Compression } from "../backend/h5-backend.ts";
 import { SaverError } from "../errors.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
 import type { NumericArray } from "../model/dtype.ts";
+import { type FrameBlock, singleFrameBlock } from "../model/frame-block.ts";
 import { addEnlargeableArrays } from "./dwa-nodes.ts";
 import { checkFrameLayout, type FrameLayout, frameLayoutOf } from "./frame-shape.ts";
 import { NAV_AXES } from "./node-names.ts";
@@ -24,7 +25,6 @@ export class ContinuousStream {
   #frames = 0;
   #ended = false;
   #broken: SaverError | undefined;
-  readonly #timestamp = new Float64Array(1);
 
   constructor(tree: PyMoDAQTree, detector: string, compression: Compression) {
     this.#tree = tree;
@@ -43,7 +43,13 @@ export class ContinuousStream {
     return rows;
   }
 
-  async append(dte: DataToExport): Promise<void> {
+  append(dte: DataToExport): Promise<void> {
+    return this.appendBlock(singleFrameBlock(dte));
+  }
+
+  /** Appends the frames of a block: one row per frame in every array, chunk by chunk. */
+  async appendBlock(block: FrameBlock): Promise<void> {
+    const dte = block.first;
     if (this.#ended) {
       throw new SaverError(
         "failed_precondition",
@@ -66,29 +72,30 @@ export class ContinuousStream {
       }
     } else checkFrameLayout(this.#layout, dte, `continuous stream of ${this.detector}`);
     try {
-      await this.#push(dte);
+      await this.#push(block);
     } catch (error) {
-      // Some arrays may have this frame and others not: cut every array back to the rows all of
-      // them have in the file, and accept no more frames.
+      // Some arrays may have these frames and others not: cut every array back to the rows all
+      // of them have in the file, and accept no more frames.
       this.#broken = SaverError.from(error, "io_error");
       await this.#trimToCommonRows().catch(() => undefined);
       throw this.#broken;
     }
-    this.#frames++;
+    this.#frames += block.frames;
   }
 
-  async #push(dte: DataToExport): Promise<void> {
-    const data = dte.data;
-    for (let d = 0; d < data.length; d++) {
-      const dwa = data[d] as DataToExport["data"][number];
+  async #push(block: FrameBlock): Promise<void> {
+    const frames = block.frames;
+    for (let d = 0; d < block.arrays.length; d++) {
+      const arrays = block.arrays[d] as readonly NumericArray[];
       const buffers = this.#buffers[d] as RowBuffer[];
-      const count = dwa.data.length;
-      for (let i = 0; i < count; i++) await buffers[i]?.push(dwa.data[i] as NumericArray);
-      const errors = dwa.errors ?? [];
-      for (let i = 0; i < errors.length; i++) await buffers[count + i]?.push(errors[i] as NumericArray);
+      for (let i = 0; i < arrays.length; i++) {
+        const buffer = buffers[i] as RowBuffer;
+        // one frame: push, which awaits only when a chunk is full
+        if (frames === 1) await buffer.push(arrays[i] as NumericArray);
+        else await buffer.pushRows(arrays[i] as NumericArray, frames);
+      }
     }
-    this.#timestamp[0] = dte.timestamp;
-    await this.#time?.push(this.#timestamp);
+    await this.#time?.pushRows(block.timestamps, frames);
   }
 
   async #trimToCommonRows(): Promise<void> {

@@ -48,6 +48,32 @@ export class RowBuffer {
     return undefined;
   }
 
+  /**
+   * Queues `count` rows held one after the other in `rows`: copied up to each chunk boundary and
+   * written a chunk at a time; whole chunks that start on a boundary go straight from `rows`.
+   */
+  async pushRows(rows: NumericArray, count: number): Promise<void> {
+    const rowLength = this.#rowLength;
+    let done = 0;
+    while (done < count) {
+      const room = this.#chunkRows - ((this.#fileRows + this.#pending) % this.#chunkRows);
+      if (this.#pending === 0 && room === this.#chunkRows && count - done >= this.#chunkRows) {
+        const whole = Math.floor((count - done) / this.#chunkRows) * this.#chunkRows;
+        await this.#write(rows.subarray(done * rowLength, (done + whole) * rowLength) as NumericArray, whole);
+        done += whole;
+        continue;
+      }
+      const take = Math.min(room, count - done);
+      (this.#data as { set(values: ArrayLike<number | bigint>, offset: number): void }).set(
+        rows.subarray(done * rowLength, (done + take) * rowLength) as ArrayLike<number | bigint>,
+        this.#pending * rowLength,
+      );
+      this.#pending += take;
+      done += take;
+      if ((this.#fileRows + this.#pending) % this.#chunkRows === 0) await this.#writePending();
+    }
+  }
+
   /** Writes every pending row and the `shape` attribute, so a flush makes them all readable. */
   async writeOut(): Promise<void> {
     await this.#writePending();

@@ -23,6 +23,7 @@ import {
   type DataWithAxesInput,
 } from "../model/data-with-axes.ts";
 import { arrayFromBytes, type DType, dtypeBytes, dtypeOfArray, type NumericArray } from "../model/dtype.ts";
+import { createFrameBlock, type FrameBlock, MAX_BLOCK_FRAMES } from "../model/frame-block.ts";
 
 /**
  * The wire format is little-endian and typed arrays use the host's byte order, so arrays are
@@ -315,6 +316,58 @@ export function dataToExportFromProto(msg: pb.DataToExport): DataToExport {
     ...(msg.timestamp !== undefined ? { timestamp: msg.timestamp } : {}),
     data: msg.data.map((dwa, i) => dataWithAxesInputFromProto(dwa, `data[${i}]`)),
   });
+}
+
+/**
+ * A block of `frames` frames from the wire (StreamRequest.frames > 1): the first frame is checked
+ * as a DataToExport (each DataWithAxes must give its shape), and every array must hold the values
+ * of all the frames.
+ */
+export function frameBlockFromProto(
+  msg: pb.DataToExport,
+  frames: number,
+  timestamps: readonly number[],
+): FrameBlock {
+  if (!Number.isSafeInteger(frames) || frames < 2 || frames > MAX_BLOCK_FRAMES) {
+    throw invalidData("frames", `${frames} frames in one message: send 1 to ${MAX_BLOCK_FRAMES}`);
+  }
+  const firstBytes = msg.data.map((dwa, d) => {
+    if (dwa.shape.length === 0) {
+      throw invalidData(`data[${d}].shape`, "is required in a block of frames: give the shape of one frame");
+    }
+    const dtype = dtypeFromProto(dwa.dtype, `data[${d}].dtype`);
+    const frameValues = shapeFromProto(dwa.shape, `data[${d}].shape`).reduce((n, v) => n * v, 1);
+    const errorsDtype =
+      dwa.errorsDtype === pb.Dtype.UNSPECIFIED
+        ? dtype
+        : dtypeFromProto(dwa.errorsDtype, `data[${d}].errorsDtype`);
+    const split = (list: readonly Uint8Array[], type: DType, name: string) =>
+      list.map((bytes, i) => {
+        const frameBytes = frameValues * dtypeBytes(type);
+        if (bytes.byteLength !== frames * frameBytes) {
+          throw invalidData(
+            `data[${d}].${name}[${i}]`,
+            `${bytes.byteLength} bytes for ${frames} frames of shape [${dwa.shape}] ${type}: send ${frames * frameBytes} (${frameBytes} per frame)`,
+          );
+        }
+        return {
+          first: bytes.subarray(0, frameBytes),
+          all: arrayFromProto(bytes, type, `data[${d}].${name}[${i}]`),
+        };
+      });
+    return { data: split(dwa.data, dtype, "data"), errors: split(dwa.errors, errorsDtype, "errors") };
+  });
+  const first = dataToExportFromProto({
+    ...msg,
+    data: msg.data.map((dwa, d) => ({
+      ...dwa,
+      data: (firstBytes[d]?.data ?? []).map((a) => a.first),
+      errors: (firstBytes[d]?.errors ?? []).map((a) => a.first),
+      background: [],
+    })),
+  });
+  const arrays = firstBytes.map(({ data, errors }) => [...data, ...errors].map((a) => a.all));
+  return createFrameBlock(first, frames, arrays, timestamps);
 }
 
 export function dataToExportToProto(dte: DataToExport): pb.DataToExport {

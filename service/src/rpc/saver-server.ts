@@ -533,6 +533,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
         failure,
         refuse: () => (closing ? shuttingDown() : undefined),
         requiredData,
+        requiredMessage,
         log,
       }),
     addLog: unary("AddLog", addLog),
@@ -646,9 +647,15 @@ function shuttingDown(): SaverError {
   return new SaverError("unavailable", "the server is shutting down; retry against a running server");
 }
 
-function requiredData(data: svc.SaveSnapshotRequest["data"]): DataToExport {
+function requiredMessage(
+  data: svc.SaveSnapshotRequest["data"],
+): NonNullable<svc.SaveSnapshotRequest["data"]> {
   if (!data) throw invalidData("data", "is missing: send a DataToExport");
-  return dataToExportFromProto(data);
+  return data;
+}
+
+function requiredData(data: svc.SaveSnapshotRequest["data"]): DataToExport {
+  return dataToExportFromProto(requiredMessage(data));
 }
 
 function readVersion(): string {

@@ -8,9 +8,11 @@
 import type * as grpc from "@grpc/grpc-js";
 import type * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import { invalidData, SaverError } from "../errors.ts";
+import type { AppendReceipt } from "../layout/saver-file.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
+import { blockBytes, blockFrom } from "../model/frame-block.ts";
 import type { Caller } from "./access.ts";
-import { countFromProto } from "./convert.ts";
+import { countFromProto, frameBlockFromProto } from "./convert.ts";
 import { refuseNul } from "./request-checks.ts";
 import type { ServerLog } from "./server-log.ts";
 import { ack, payloadBytes, type Session, type StreamCall, type StreamState } from "./session.ts";
@@ -27,6 +29,8 @@ export interface StreamContext {
   /** An error when the server takes no new calls (shutting down). */
   refuse(): Error | undefined;
   requiredData(data: svc.StreamRequest["data"]): DataToExport;
+  /** The request's DataToExport message, or INVALID_ARGUMENT when it has none. */
+  requiredMessage(data: svc.StreamRequest["data"]): NonNullable<svc.StreamRequest["data"]>;
   readonly log: ServerLog;
 }
 
@@ -83,8 +87,9 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
         throw new SaverError("failed_precondition", `stream ${state.id} has ended: it takes no more frames`);
       }
       if (sequence === 0) throw invalidData("sequence", "is 0: the first frame of a stream is 1");
-      if (sequence <= state.appended) {
-        // a resent frame: appended already, so acknowledged and not written again
+      const frames = Math.max(1, request.frames);
+      if (sequence + frames - 1 <= state.appended) {
+        // resent frames: appended already, so acknowledged and not written again
         call.write(ack(state));
         return;
       }
@@ -95,18 +100,30 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
           { field: "sequence" },
         );
       }
-      const dte = context.requiredData(request.data);
-      const bytes = payloadBytes(dte);
+      let bytes: number;
+      let append: () => Promise<AppendReceipt>;
+      if (frames === 1) {
+        const dte = context.requiredData(request.data);
+        bytes = payloadBytes(dte);
+        append = () => session.file.append(state.id, dte);
+      } else {
+        // a block resent after a broken call may start below what is appended: skip those frames
+        const whole = frameBlockFromProto(context.requiredMessage(request.data), frames, request.timestamps);
+        const block = blockFrom(whole, state.appended + 1 - sequence);
+        bytes = blockBytes(block);
+        append = () => session.file.appendBlock(state.id, block);
+      }
+      const before = state.appended;
       const receipt = await queued(session, async () => {
         // a token over its rate waits here: the call is paused, so flow control slows the sender
         await caller.limits?.admit(bytes);
-        return session.file.append(state.id, dte);
+        return append();
       });
       state.appended = Math.max(state.appended, receipt.frames);
       state.durable = Math.max(state.durable, receipt.durableFrames);
       state.bytes += bytes;
       session.bytesReceived += bytes;
-      state.rate.add();
+      state.rate.add(state.appended - before);
     });
     state.lock = run.catch(() => undefined);
     await run;

@@ -12,6 +12,7 @@ export const WORKER_METHODS = [
   "endScan",
   "startContinuous",
   "append",
+  "appendBlock",
   "endContinuous",
   "addLog",
   "flush",

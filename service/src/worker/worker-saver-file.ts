@@ -9,6 +9,7 @@ import type {
   ScanInput,
 } from "../layout/saver-file.ts";
 import type { DataToExport, DataToExportInput } from "../model/data-to-export.ts";
+import type { FrameBlock } from "../model/frame-block.ts";
 import type { OpenedReply, SaverFileApi, WorkerMethod, WorkerReply } from "./protocol.ts";
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: SaverError) => void };
@@ -132,6 +133,9 @@ export class WorkerSaverFile implements SaverFileApi {
   }
   append(stream: string, dte: DataToExport | DataToExportInput): Promise<AppendReceipt> {
     return this.#call("append", [stream, dte]);
+  }
+  appendBlock(stream: string, block: FrameBlock): Promise<AppendReceipt> {
+    return this.#call("appendBlock", [stream, block]);
   }
   endContinuous(stream: string): Promise<AppendReceipt> {
     return this.#call("endContinuous", [stream]);

@@ -199,16 +199,20 @@ class StartContinuousResponse(_message.Message):
     def __init__(self, stream_id: _Optional[str] = ...) -> None: ...
 
 class StreamRequest(_message.Message):
-    __slots__ = ("session_id", "stream_id", "sequence", "data")
+    __slots__ = ("session_id", "stream_id", "sequence", "data", "frames", "timestamps")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     STREAM_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMPS_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     stream_id: str
     sequence: int
     data: _data_pb2.DataToExport
-    def __init__(self, session_id: _Optional[str] = ..., stream_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[_Union[_data_pb2.DataToExport, _Mapping]] = ...) -> None: ...
+    frames: int
+    timestamps: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, session_id: _Optional[str] = ..., stream_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[_Union[_data_pb2.DataToExport, _Mapping]] = ..., frames: _Optional[int] = ..., timestamps: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class StreamResponse(_message.Message):
     __slots__ = ("appended_sequence", "durable_sequence", "durable_frames", "final")
