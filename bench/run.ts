@@ -243,7 +243,7 @@ function plan(options: Options, systems: readonly SystemId[]): PlannedRun[] {
         system,
         rep,
         reps: options.reps,
-        frames: options.frames ?? framesFor(scenario, options.quick),
+        frames: options.frames ?? framesFor(scenario, options.quick, system),
       })),
     ).flat(),
   );

@@ -1,13 +1,22 @@
 /**
  * Frames of a continuous upload gathered into one StreamRequest (StreamRequest.frames): at high
- * frame rates the costs per message — on the wire, in the server's decoding, its writer thread
- * and its journal — are then paid once per batch. Frames join a batch while they have the layout
- * of its first (names, dtypes, shapes, number of arrays); each keeps its own sequence number and
- * timestamp.
+ * frame rates the costs per message — protobuf, the wire, the server's decoding, its writer
+ * thread and its journal — are then paid once per batch. A frame joins the batch while it has the
+ * layout of the batch's first (arrays of the same types and lengths, shapes, names); the first is
+ * validated in full and describes them all, and each frame keeps its own sequence number and
+ * timestamp. Only arrays are copied: once, into the message.
  */
 import { create } from "@bufbuild/protobuf";
-import type * as data from "@h5saver/proto/h5saver/v1/data_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import {
+  createDataToExport,
+  type DataToExport,
+  type DataToExportInput,
+  type DataWithAxes,
+  type DataWithAxesInput,
+  type NumericArray,
+} from "@h5saver/service/model";
+import { bytesOf, dataToExportToProto } from "@h5saver/service/rpc/convert";
 
 export interface BatchOptions {
   /** Frames in one message at most (1: no batching). Default 1024. */
@@ -18,10 +27,17 @@ export interface BatchOptions {
 
 export const DEFAULT_BATCH: Required<BatchOptions> = { maxFrames: 1024, maxBytes: 1 << 20 };
 
+interface Waiting {
+  readonly timestamp: number;
+  /** Per DataWithAxes: its data arrays, then its error arrays. */
+  readonly arrays: ReadonlyArray<readonly NumericArray[]>;
+}
+
 export class FrameBatch {
   readonly #options: Required<BatchOptions>;
-  #frames: data.DataToExport[] = [];
-  #bytes = 0;
+  #first: DataToExport | undefined;
+  #frameBytes = 0;
+  #frames: Waiting[] = [];
   #firstSequence = 0;
 
   constructor(options: BatchOptions = {}) {
@@ -35,89 +51,111 @@ export class FrameBatch {
     return this.#frames.length;
   }
 
-  /** Whether `frame` can join the frames waiting (same layout, within the limits). */
-  accepts(frame: data.DataToExport): boolean {
-    const first = this.#frames[0];
-    if (!first) return true;
-    return (
-      this.#frames.length < this.#options.maxFrames &&
-      this.#bytes + arrayBytes(frame) <= this.#options.maxBytes &&
-      sameLayout(first, frame)
-    );
-  }
-
-  add(frame: data.DataToExport, sequence: number): void {
-    if (this.#frames.length === 0) this.#firstSequence = sequence;
-    this.#frames.push(frame);
-    this.#bytes += arrayBytes(frame);
+  /**
+   * Takes the next frame: into the waiting batch when it fits (returns true), else returns false
+   * and the caller must `take()` the batch first. A frame that starts a batch is validated in full
+   * (throws InvalidData as createDataToExport does).
+   */
+  add(input: DataToExport | DataToExportInput, sequence: number): boolean {
+    const first = this.#first;
+    if (first) {
+      const arrays = sameLayoutArrays(first, input);
+      if (!arrays || this.#frames.length >= this.#options.maxFrames) return false;
+      if ((this.#frames.length + 1) * this.#frameBytes > this.#options.maxBytes) return false;
+      const timestamp = input.timestamp ?? Date.now() / 1000;
+      if (!Number.isFinite(timestamp)) return false; // the full check says why
+      this.#frames.push({ timestamp, arrays });
+      return true;
+    }
+    const dte = createDataToExport(input);
+    this.#first = dte;
+    this.#firstSequence = sequence;
+    this.#frameBytes = 0;
+    const arrays = dte.data.map(streamedArrays);
+    for (const list of arrays) for (const array of list) this.#frameBytes += array.byteLength;
+    this.#frames.push({ timestamp: dte.timestamp, arrays });
+    return true;
   }
 
   /** Whether the waiting frames should go now rather than wait for more. */
   get full(): boolean {
-    return this.#frames.length >= this.#options.maxFrames || this.#bytes >= this.#options.maxBytes;
+    return (
+      this.#frames.length >= this.#options.maxFrames ||
+      (this.#frames.length + 1) * this.#frameBytes > this.#options.maxBytes
+    );
   }
 
   /** The waiting frames as one request (empty ids: set them on the first message of a call). */
   take(): svc.StreamRequest | undefined {
+    const first = this.#first;
     const frames = this.#frames;
-    const first = frames[0];
     if (!first) return undefined;
+    this.#first = undefined;
     this.#frames = [];
-    this.#bytes = 0;
     const sequence = BigInt(this.#firstSequence);
-    if (frames.length === 1) return create(svc.StreamRequestSchema, { sequence, data: first });
-    const joined = (pick: (dwa: data.DataWithAxes) => Uint8Array[], d: number, i: number) =>
-      concat(frames.map((frame) => pick(frame.data[d] as data.DataWithAxes)[i] as Uint8Array));
+    const message = dataToExportToProto(first);
+    if (frames.length === 1) return create(svc.StreamRequestSchema, { sequence, data: message });
+    message.data.forEach((dwa, d) => {
+      const joined = (i: number) =>
+        concat(frames.map((frame) => (frame.arrays[d] as NumericArray[])[i] as NumericArray));
+      const count = dwa.data.length;
+      dwa.data = dwa.data.map((_, i) => joined(i));
+      dwa.errors = dwa.errors.map((_, i) => joined(count + i));
+      dwa.background = [];
+    });
     return create(svc.StreamRequestSchema, {
       sequence,
       frames: frames.length,
-      timestamps: frames.map((frame) => frame.timestamp ?? Date.now() / 1000),
-      data: {
-        ...first,
-        data: first.data.map((dwa, d) => ({
-          ...dwa,
-          data: dwa.data.map((_, i) => joined((x) => x.data, d, i)),
-          errors: dwa.errors.map((_, i) => joined((x) => x.errors, d, i)),
-          background: [],
-        })),
-      },
+      timestamps: frames.map((frame) => frame.timestamp),
+      data: message,
     });
   }
 }
 
-function arrayBytes(frame: data.DataToExport): number {
-  let bytes = 0;
-  for (const dwa of frame.data) {
-    for (const array of dwa.data) bytes += array.byteLength;
-    for (const array of dwa.errors) bytes += array.byteLength;
+function streamedArrays(dwa: DataWithAxes): NumericArray[] {
+  return [...dwa.data, ...(dwa.errors ?? [])];
+}
+
+/**
+ * The arrays of `input` when it has the layout of `first` (same DataWithAxes names and shapes,
+ * arrays of the same types and lengths), else undefined. Cheap: no copy, no full validation.
+ */
+function sameLayoutArrays(
+  first: DataToExport,
+  input: DataToExport | DataToExportInput,
+): NumericArray[][] | undefined {
+  if (input.name !== first.name || input.data.length !== first.data.length) return undefined;
+  const out: NumericArray[][] = [];
+  for (let d = 0; d < first.data.length; d++) {
+    const want = first.data[d] as DataWithAxes;
+    const got = input.data[d] as DataWithAxes | DataWithAxesInput;
+    if (got.name !== want.name || !sameShape(got, want)) return undefined;
+    const arrays = [...got.data, ...(got.errors ?? [])];
+    const expected = streamedArrays(want);
+    if (arrays.length !== expected.length) return undefined;
+    for (let i = 0; i < arrays.length; i++) {
+      const a = arrays[i] as NumericArray;
+      const b = expected[i] as NumericArray;
+      if (a.constructor !== b.constructor || a.length !== b.length) return undefined;
+    }
+    out.push(arrays);
   }
-  return bytes;
+  return out;
 }
 
-function sameLayout(a: data.DataToExport, b: data.DataToExport): boolean {
-  if (a.data.length !== b.data.length) return false;
-  return a.data.every((x, d) => {
-    const y = b.data[d] as data.DataWithAxes;
-    return (
-      x.name === y.name &&
-      x.dtype === y.dtype &&
-      x.errorsDtype === y.errorsDtype &&
-      x.shape.length === y.shape.length &&
-      x.shape.every((n, i) => n === y.shape[i]) &&
-      x.data.length === y.data.length &&
-      x.errors.length === y.errors.length &&
-      x.data.every((array, i) => array.byteLength === y.data[i]?.byteLength)
-    );
-  });
+function sameShape(got: DataWithAxes | DataWithAxesInput, want: DataWithAxes): boolean {
+  const shape = got.shape;
+  if (shape === undefined) return want.shape.length === 1;
+  return shape.length === want.shape.length && shape.every((n, i) => n === want.shape[i]);
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
+function concat(parts: readonly NumericArray[]): Uint8Array {
   let length = 0;
   for (const part of parts) length += part.byteLength;
   const out = new Uint8Array(length);
   let offset = 0;
   for (const part of parts) {
-    out.set(part, offset);
+    out.set(bytesOf(part), offset);
     offset += part.byteLength;
   }
   return out;

@@ -599,13 +599,14 @@ export class ContinuousUpload {
    * when that buffer is full — and rejects once the call failed.
    */
   async send(dte: DataToExport | DataToExportInput): Promise<void> {
-    const frame = toProtoData(dte);
     while (this.#drain) await this.#drain;
     if (this.#error) throw this.#error;
     if (this.#ended) throw new SaverClientError(grpc.status.FAILED_PRECONDITION, "the upload has ended");
-    if (!this.#batch.accepts(frame)) this.#writeBatch();
+    if (!this.#batch.add(dte, this.#sequence + 1)) {
+      this.#writeBatch();
+      this.#batch.add(dte, this.#sequence + 1); // a first frame: validated, or throws
+    }
     this.#sequence++;
-    this.#batch.add(frame, this.#sequence);
     if (this.#batch.full) this.#writeBatch();
     else if (!this.#flushScheduled) {
       // the rest of this burst joins the batch; it goes out once the sender yields

@@ -136,6 +136,19 @@ describe("recoverFile() after the writer is killed", () => {
     assertStream(await load(file), "/RawData/Detector000", range(1, 11));
   });
 
+  it("rebuilds frames that were appended in blocks", async () => {
+    const file = path.join(dir, "blocks.h5");
+    await crash({ path: file, frames: 50, blockSize: 8, image: true, gzip: true });
+    const report = await recoverFile(file);
+    assert.equal(report.frames, 50);
+    const loaded = await load(file);
+    assertStream(loaded, "/RawData/Detector000", range(1, 50));
+    assert.deepEqual(
+      find(loaded, "/RawData/Detector000", "image").data.slice(49 * 256, 49 * 256 + 2),
+      [50, 51],
+    );
+  });
+
   it("refuses a file without a journal, naming it", async () => {
     await rejectsWith(recoverFile(path.join(dir, "never.h5")), "not_found", /nothing to recover/);
   });

@@ -319,7 +319,8 @@ export function dataToExportFromProto(msg: pb.DataToExport): DataToExport {
 }
 
 /**
- * A block of `frames` frames from the wire (StreamRequest.frames > 1): the first frame is checked
+ * A block of `frames` frames from the wire (StreamRequest.frames > 1, or one frame with its
+ * timestamp in `timestamps`): the first frame is checked
  * as a DataToExport (each DataWithAxes must give its shape), and every array must hold the values
  * of all the frames.
  */
@@ -328,7 +329,7 @@ export function frameBlockFromProto(
   frames: number,
   timestamps: readonly number[],
 ): FrameBlock {
-  if (!Number.isSafeInteger(frames) || frames < 2 || frames > MAX_BLOCK_FRAMES) {
+  if (!Number.isSafeInteger(frames) || frames < 1 || frames > MAX_BLOCK_FRAMES) {
     throw invalidData("frames", `${frames} frames in one message: send 1 to ${MAX_BLOCK_FRAMES}`);
   }
   const firstBytes = msg.data.map((dwa, d) => {

@@ -102,7 +102,7 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
       }
       let bytes: number;
       let append: () => Promise<AppendReceipt>;
-      if (frames === 1) {
+      if (frames === 1 && request.timestamps.length === 0) {
         const dte = context.requiredData(request.data);
         bytes = payloadBytes(dte);
         append = () => session.file.append(state.id, dte);

@@ -9,7 +9,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { SaverFile, type SaverFileOptions } from "../layout/saver-file.ts";
-import type { DataToExportInput } from "../model/data-to-export.ts";
+import { createDataToExport, type DataToExport, type DataToExportInput } from "../model/data-to-export.ts";
+import type { NumericArray } from "../model/dtype.ts";
+import { createFrameBlock, type FrameBlock } from "../model/frame-block.ts";
 
 export interface CrashPlan {
   readonly path: string;
@@ -23,8 +25,10 @@ export interface CrashPlan {
   readonly badFrame?: boolean;
   /** Also save a snapshot, and a 2×3 scan with this many points (≤ 6) before the stream. */
   readonly snapshotAndScan?: number;
-  /** Append to an existing stream detector rather than adding one (mode append). */
+  /** The number of the first frame (to tell a second session's frames from the first's). */
   readonly firstFrame?: number;
+  /** Append the frames in blocks of this many (SaverFile.appendBlock) rather than one by one. */
+  readonly blockSize?: number;
 }
 
 export const TRACE = 256;
@@ -54,6 +58,25 @@ export function runCrashingWriter(plan: CrashPlan): Promise<string> {
   ).then(
     () => "exited",
     (error: { signal?: string; stderr?: string }) => error.signal ?? `failed: ${error.stderr}`,
+  );
+}
+
+/** Frames k … k+count−1 as one block (every DataWithAxes of these frames has one array). */
+function blockOf(k: number, count: number, image = false): FrameBlock {
+  const frames = Array.from({ length: count }, (_, i) => createDataToExport(streamFrame(k + i, image)));
+  const first = frames[0] as DataToExport;
+  const joined = (d: number): NumericArray => {
+    const parts = frames.map((f) => f.data[d]?.data[0] as Float64Array);
+    const length = parts[0]?.length ?? 0;
+    const all = new (parts[0]?.constructor as Float64ArrayConstructor)(count * length);
+    parts.forEach((part, i) => all.set(part, i * length));
+    return all;
+  };
+  return createFrameBlock(
+    first,
+    count,
+    first.data.map((_, d) => [joined(d)]),
+    frames.map((f) => f.timestamp),
   );
 }
 
@@ -91,6 +114,13 @@ async function run(plan: CrashPlan): Promise<void> {
   const detector = await file.addDetector("streamed");
   const stream = await file.startContinuous(detector);
   const first = plan.firstFrame ?? 1;
+  if (plan.blockSize) {
+    for (let k = first; k < first + plan.frames; k += plan.blockSize) {
+      const count = Math.min(plan.blockSize, first + plan.frames - k);
+      await file.appendBlock(stream, blockOf(k, count, plan.image));
+    }
+    process.kill(process.pid, "SIGKILL");
+  }
   for (let k = first; k < first + plan.frames; k++) {
     await file.append(stream, streamFrame(k, plan.image));
     if (plan.badFrame && k === first + 1) {

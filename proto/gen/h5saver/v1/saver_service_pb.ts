@@ -649,8 +649,8 @@ export type StreamRequest = Message<"h5saver.v1.StreamRequest"> & {
   frames: number;
 
   /**
-   * With `frames` > 1: one timestamp per frame (seconds since the epoch), or none, in which case
-   * every frame gets `data.timestamp`.
+   * One timestamp per frame (seconds since the epoch), or none, in which case every frame gets
+   * `data.timestamp`. A single frame given here is read as a block of one (its shapes required).
    *
    * @generated from field: repeated double timestamps = 6;
    */
