@@ -11,6 +11,7 @@ import type {
 import type { DataToExport, DataToExportInput } from "../model/data-to-export.ts";
 import type { FrameBlock } from "../model/frame-block.ts";
 import type { OpenedReply, SaverFileApi, WorkerMethod, WorkerReply } from "./protocol.ts";
+import { bundledWorker } from "./worker-bundle.ts";
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: SaverError) => void };
 type Listener = (event: DurableEvent) => void;
@@ -52,7 +53,7 @@ export class WorkerSaverFile implements SaverFileApi {
   }
 
   static async open(options: SaverFileOptions): Promise<WorkerSaverFile> {
-    const worker = takeWriterThread();
+    const worker = await takeWriterThread();
     const pending = new Map<number, Pending>();
     const listeners = new Set<Listener>();
     worker.on("message", (message: WorkerReply) => {
@@ -84,7 +85,7 @@ export class WorkerSaverFile implements SaverFileApi {
 
   /** Rebuilds a file from its crash journal (durability/recover.ts) in a writer thread of its own. */
   static async recover(file: string): Promise<RecoveryReport> {
-    const worker = takeWriterThread();
+    const worker = await takeWriterThread();
     try {
       return await new Promise<RecoveryReport>((resolve, reject) => {
         worker.on("message", (message: WorkerReply) => {
@@ -202,42 +203,53 @@ function compactViews(value: unknown): unknown {
 }
 
 /**
- * The service runs as TypeScript through tsx, and on Node 20 a worker does not inherit the
- * loader that `--import tsx` registered: the worker registers tsx itself, then loads the entry.
+ * A writer thread: the bundled worker (worker-bundle.ts) when esbuild could build it, else the
+ * sources through tsx — on Node 20 a worker does not inherit the loader that `--import tsx`
+ * registered, so such a worker registers tsx itself, then loads the entry.
  */
-function startWorker(entry: URL): Worker {
-  const source = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
+async function startWorker(): Promise<Worker> {
+  const bundle = await bundledWorker(WORKER_ENTRY);
+  if (bundle) return new Worker(bundle);
+  const source = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_ENTRY.href)}); });`;
   return new Worker(source, { eval: true });
 }
 
 const WORKER_ENTRY = new URL("./saver-worker.ts", import.meta.url);
 
 /**
- * A writer thread started ahead of need. Starting one costs seconds (tsx compiles the writer,
- * h5wasm instantiates its module), which would otherwise be paid inside every OpenFile; with a
- * spare ready, opening a file costs the open alone. The spare is unref'd, so it never keeps a
- * process alive, and a spare that fails is dropped for a fresh one.
+ * A writer thread started ahead of need. Starting one costs time (the bundle at first, h5wasm
+ * instantiating its module), which would otherwise be paid inside every OpenFile; with a spare
+ * ready, opening a file costs the open alone. The spare is unref'd, so it never keeps a process
+ * alive, and a spare that fails is dropped for a fresh one.
  */
 let spare: Worker | undefined;
+let spareStarting: Promise<void> | undefined;
 
 function startSpare(): void {
-  const worker = startWorker(WORKER_ENTRY);
-  worker.unref();
-  const drop = () => {
-    if (spare === worker) spare = undefined;
-  };
-  worker.once("error", drop);
-  worker.once("exit", drop);
-  spare = worker;
+  spareStarting = startWorker()
+    .then((worker) => {
+      worker.unref();
+      const drop = () => {
+        if (spare === worker) spare = undefined;
+      };
+      worker.once("error", drop);
+      worker.once("exit", drop);
+      spare = worker;
+    })
+    .catch(() => undefined)
+    .finally(() => {
+      spareStarting = undefined;
+    });
 }
 
 /** Starts the spare writer thread now (servers call it at start, so the first OpenFile is fast too). */
 export function prewarmWriterThread(): void {
-  if (!spare) startSpare();
+  if (!spare && !spareStarting) startSpare();
 }
 
-function takeWriterThread(): Worker {
-  const worker = spare ?? startWorker(WORKER_ENTRY);
+async function takeWriterThread(): Promise<Worker> {
+  if (!spare && spareStarting) await spareStarting;
+  const worker = spare ?? (await startWorker());
   spare = undefined;
   worker.ref();
   startSpare();
