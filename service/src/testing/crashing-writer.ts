@@ -67,9 +67,9 @@ function blockOf(k: number, count: number, image = false): FrameBlock {
   const first = frames[0] as DataToExport;
   const joined = (d: number): NumericArray => {
     const parts = frames.map((f) => f.data[d]?.data[0] as Float64Array);
-    const length = parts[0]?.length ?? 0;
-    const all = new (parts[0]?.constructor as Float64ArrayConstructor)(count * length);
-    parts.forEach((part, i) => all.set(part, i * length));
+    const head = parts[0] as Float64Array;
+    const all = new (head.constructor as Float64ArrayConstructor)(count * head.length);
+    for (const [i, part] of parts.entries()) all.set(part, i * head.length);
     return all;
   };
   return createFrameBlock(
