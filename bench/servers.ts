@@ -18,9 +18,10 @@ const START_TIMEOUT_MS = 120_000;
 
 export type ServerKind = "h5saver" | "grpc-raw";
 
+/** Node's arguments: `h5saver serve` as users run it (the launcher's bundle), the sink under tsx. */
 const COMMANDS: Record<ServerKind, (root: string) => string[]> = {
   h5saver: (root) => [
-    join("service", "src", "cli", "h5saver.ts"),
+    join("service", "bin", "h5saver.mjs"),
     "serve",
     "--root",
     root,
@@ -31,7 +32,7 @@ const COMMANDS: Record<ServerKind, (root: string) => string[]> = {
     "--log-format",
     "json",
   ],
-  "grpc-raw": () => [join("bench", "systems", "grpc-raw.ts"), "serve"],
+  "grpc-raw": () => ["--import", "tsx", join("bench", "systems", "grpc-raw.ts"), "serve"],
 };
 
 /** `h5saver listening on 127.0.0.1:PORT, data root …` and `grpc-raw listening on 127.0.0.1:PORT`. */
@@ -60,7 +61,7 @@ export function startServer(
 ): Promise<RunningServer> {
   const log = openSync(logFile, "a");
   const profile = cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", ...COMMANDS[kind](root)], {
+  const child = spawn(process.execPath, [...profile, ...COMMANDS[kind](root)], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", log],
   });

@@ -7,12 +7,12 @@ import { after, describe, it } from "node:test";
 import { find, loadFile, startSaver } from "./testing/saver.ts";
 import { ptySkip } from "./testing/socat.ts";
 
-const ENTRY = path.join(import.meta.dirname, "../../service/src/cli/h5saver.ts");
+const ENTRY = path.join(import.meta.dirname, "../../service/bin/h5saver.mjs");
 const saver = await startSaver();
 
 function h5saver(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", ENTRY, ...args], (error, stdout, stderr) => {
+    execFile(process.execPath, [ENTRY, ...args], (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
     });
   });
@@ -20,7 +20,7 @@ function h5saver(args: string[]): Promise<{ code: number | null; stdout: string;
 
 /** `h5saver simulate` in the background; resolves with the port it printed. */
 async function simulate(args: string[]): Promise<{ child: ChildProcess; port: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "simulate", ...args], {
+  const child = spawn(process.execPath, [ENTRY, "simulate", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   after(async () => {

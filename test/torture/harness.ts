@@ -207,12 +207,10 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** `h5saver serve` on a free loopback port with JSON logs: the arguments after node's path. */
+/** `h5saver serve` (the launcher, as users run it) on a free loopback port with JSON logs: the arguments after node's path. */
 export function serveArguments(root: string, extra: readonly string[] = []): string[] {
   return [
-    "--import",
-    "tsx",
-    path.join(repoRoot, "service/src/cli/h5saver.ts"),
+    path.join(repoRoot, "service/bin/h5saver.mjs"),
     "serve",
     "--root",
     root,

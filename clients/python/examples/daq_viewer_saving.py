@@ -12,7 +12,7 @@ buffering without bound. ``max_wait`` turns such a wait into a dropped frame, co
 
 Run against a server (needs pymodaq and a Qt binding; Mock is one of PyMoDAQ's mock detectors):
 
-    node --import tsx service/src/cli/h5saver.ts serve --root /tmp/h5root --port 50051
+    node service/bin/h5saver.mjs serve --root /tmp/h5root --port 50051
     python clients/python/examples/daq_viewer_saving.py 127.0.0.1:50051 viewer.h5 --frames 100
 
 Everything but :func:`main` works without Qt: the class only needs an object with a

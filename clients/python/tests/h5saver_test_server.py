@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-CLI = REPO_ROOT / "service" / "src" / "cli" / "h5saver.ts"
+CLI = REPO_ROOT / "service" / "bin" / "h5saver.mjs"
+"""The `h5saver` command as users run it (it bundles the TypeScript sources at start)."""
 LISTENING = re.compile(r"^h5saver listening on (127\.0\.0\.1:\d+), data root (.+)$")
 
 
@@ -36,8 +37,6 @@ def start_server(root: Path, timeout: float = 60.0, extra: tuple[str, ...] = ())
     process = subprocess.Popen(
         [
             "node",
-            "--import",
-            "tsx",
             str(CLI.relative_to(REPO_ROOT)),
             "serve",
             "--root",

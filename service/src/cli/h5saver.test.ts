@@ -16,7 +16,8 @@ import { tempDir } from "../testing/temp-dir.ts";
 import { DEFAULT_PORT, isLoopback, parseCommandLine, UsageError } from "./config.ts";
 import { inspectFile, type ReadRequest, readNode } from "./file-commands.ts";
 
-const ENTRY = path.join(import.meta.dirname, "h5saver.ts");
+/** The command as users run it: the launcher, which bundles these sources at start. */
+const ENTRY = path.join(import.meta.dirname, "../../bin/h5saver.mjs");
 const dir = tempDir("h5saver-cli-");
 /** The environment of every child: no H5SAVER_* variable leaks in from the caller's. */
 const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("H5SAVER_")));
@@ -31,7 +32,7 @@ function h5saver(args: string[], env: Record<string, string> = {}): Promise<Resu
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", ENTRY, ...args],
+      [ENTRY, ...args],
       { env: { ...cleanEnv, ...env }, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
@@ -51,7 +52,7 @@ interface Served {
 
 /** Starts `h5saver serve …` and waits for its listening line. */
 function serve(args: string[], env: Record<string, string> = {}): Promise<Served> {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "serve", ...args], {
+  const child = spawn(process.execPath, [ENTRY, "serve", ...args], {
     env: { ...cleanEnv, ...env },
   });
   let stdout = "";

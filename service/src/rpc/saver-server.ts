@@ -86,7 +86,9 @@ export interface SaverServer {
   close(): Promise<number>;
 }
 
-const SERVER_VERSION = readVersion();
+/** Set by the `h5saver` launcher's bundle (package.json is not beside a bundle). */
+declare const H5SAVER_BUNDLED_VERSION: string | undefined;
+const SERVER_VERSION = typeof H5SAVER_BUNDLED_VERSION === "string" ? H5SAVER_BUNDLED_VERSION : readVersion();
 
 export function createSaverServer(options: SaverServerOptions): SaverServer {
   const dataRoot = createDataRoot(options.root);

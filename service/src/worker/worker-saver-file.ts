@@ -1,3 +1,4 @@
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { RecoveryReport } from "../durability/recover.ts";
 import { SaverError } from "../errors.ts";
@@ -214,7 +215,9 @@ async function startWorker(): Promise<Worker> {
   return new Worker(source, { eval: true });
 }
 
-const WORKER_ENTRY = new URL("./saver-worker.ts", import.meta.url);
+const WORKER_ENTRY = process.env.H5SAVER_WORKER_ENTRY
+  ? pathToFileURL(process.env.H5SAVER_WORKER_ENTRY)
+  : new URL("./saver-worker.ts", import.meta.url);
 
 /**
  * A writer thread started ahead of need. Starting one costs time (the bundle at first, h5wasm
