@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { serveArguments } from "../service/src/testing/serve-command.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const START_TIMEOUT_MS = 120_000;
@@ -20,18 +21,7 @@ export type ServerKind = "h5saver" | "grpc-raw";
 
 /** Node's arguments: `h5saver serve` as users run it (the launcher's bundle), the sink under tsx. */
 const COMMANDS: Record<ServerKind, (root: string) => string[]> = {
-  h5saver: (root) => [
-    join("service", "bin", "h5saver.mjs"),
-    "serve",
-    "--root",
-    root,
-    "--port",
-    "0",
-    "--host",
-    "127.0.0.1",
-    "--log-format",
-    "json",
-  ],
+  h5saver: (root) => serveArguments(root),
   "grpc-raw": () => ["--import", "tsx", join("bench", "systems", "grpc-raw.ts"), "serve"],
 };
 

@@ -34,6 +34,25 @@ export const SAVER_ERROR_CODES = [
 
 export type SaverErrorCode = (typeof SAVER_ERROR_CODES)[number];
 
+/**
+ * Whether an error of this code says the call itself was wrong (its data, its names, its moment,
+ * its rights) — the file is then as it was before the call — rather than the disk, HDF5 or a limit.
+ */
+export function isCallersError(code: SaverErrorCode): boolean {
+  return CALLERS_ERRORS.has(code);
+}
+
+const CALLERS_ERRORS: ReadonlySet<SaverErrorCode> = new Set([
+  "invalid_data",
+  "frame_mismatch",
+  "not_found",
+  "already_exists",
+  "failed_precondition",
+  "out_of_range",
+  "permission_denied",
+  "unauthenticated",
+]);
+
 export interface SaverErrorDetails {
   /** The input field that is wrong, as a path: `data[1].axes[0].data`. */
   readonly field?: string;

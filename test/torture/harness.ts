@@ -16,6 +16,7 @@ import { PyMoDAQLoader } from "../../service/src/layout/loader.ts";
 import { createDataToExport } from "../../service/src/model/data-to-export.ts";
 import { dataToExportToProto } from "../../service/src/rpc/convert.ts";
 import { createGrpcClient, type GrpcClient, type UnaryMethod } from "../../service/src/rpc/grpc-glue.ts";
+import { serveArguments } from "../../service/src/testing/serve-command.ts";
 
 export type Client = GrpcClient<typeof svc.SaverService>;
 
@@ -207,22 +208,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** `h5saver serve` (the launcher, as users run it) on a free loopback port with JSON logs: the arguments after node's path. */
-export function serveArguments(root: string, extra: readonly string[] = []): string[] {
-  return [
-    path.join(repoRoot, "service/bin/h5saver.mjs"),
-    "serve",
-    "--root",
-    root,
-    "--port",
-    "0",
-    "--host",
-    "127.0.0.1",
-    "--log-format",
-    "json",
-    ...extra,
-  ];
-}
+export { serveArguments };
 
 export async function startServerProcess(root: string, extra: string[] = []): Promise<ServerProcess> {
   const child = spawn(process.execPath, serveArguments(root, extra), {

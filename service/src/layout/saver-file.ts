@@ -9,7 +9,7 @@ import {
   JournalWriter,
   journalPathOf,
 } from "../durability/journal.ts";
-import { SaverError, type SaverErrorCode } from "../errors.ts";
+import { isCallersError, SaverError } from "../errors.ts";
 import { type AxisInput, createAxis } from "../model/axis.ts";
 import { createDataToExport, type DataToExport, type DataToExportInput } from "../model/data-to-export.ts";
 import { DATA_DIMS, type DataDistribution } from "../model/data-with-axes.ts";
@@ -585,7 +585,7 @@ export class SaverFile {
    */
   #markDamaged(error: unknown): void {
     const failure = SaverError.from(error);
-    if (!CALLER_ERRORS.has(failure.code)) this.#damage ??= failure;
+    if (!isCallersError(failure.code)) this.#damage ??= failure;
   }
 
   #syncJournalNow(): DurableEvent[] {
@@ -635,18 +635,6 @@ export class SaverFile {
     return children.some((child) => (DATA_DIMS as readonly string[]).includes(child.name));
   }
 }
-
-/** Errors that say the call was wrong: the file is as it was before the call. */
-const CALLER_ERRORS: ReadonlySet<SaverErrorCode> = new Set([
-  "invalid_data",
-  "frame_mismatch",
-  "not_found",
-  "already_exists",
-  "failed_precondition",
-  "out_of_range",
-  "permission_denied",
-  "unauthenticated",
-]);
 
 /** What a journal keeps of the options: all but where the file is and how it was opened. */
 function replayOptions(options: SaverFileOptions): Record<string, unknown> {

@@ -10,9 +10,9 @@
  * since; over the quota a call is refused (the folder is measured again first, at most every 10 s,
  * so that files deleted meanwhile count).
  */
-import { opendir, stat } from "node:fs/promises";
-import path from "node:path";
+import { stat } from "node:fs/promises";
 import { SaverError } from "../errors.ts";
+import { walkFiles } from "../files/walk-files.ts";
 
 const REMEASURE_MS = 10_000;
 const MB = 1_000_000;
@@ -106,23 +106,10 @@ export class TokenLimits {
 /** Bytes of the regular files under `folder` (symbolic links not followed). */
 async function folderBytes(folder: string): Promise<number> {
   let total = 0;
-  const folders = [folder];
-  for (let dir = folders.pop(); dir !== undefined; dir = folders.pop()) {
-    let entries: Awaited<ReturnType<typeof opendir>>;
-    try {
-      entries = await opendir(dir);
-    } catch {
-      continue;
-    }
-    for await (const entry of entries) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) folders.push(full);
-      else if (entry.isFile())
-        total += await stat(full).then(
-          (s) => s.size,
-          () => 0,
-        );
-    }
-  }
+  for await (const file of walkFiles(folder))
+    total += await stat(file).then(
+      (s) => s.size,
+      () => 0,
+    );
   return total;
 }

@@ -1,23 +1,14 @@
 import type { RecoveryReport } from "../durability/recover.ts";
 import type { SerializedSaverError } from "../errors.ts";
-import type { DurableEvent, SaverFile, SaverFileOptions } from "../layout/saver-file.ts";
+import {
+  type DurableEvent,
+  JOURNALED_METHODS,
+  type SaverFile,
+  type SaverFileOptions,
+} from "../layout/saver-file.ts";
 
 /** The SaverFile calls a worker serves: everything a session does to its open file. */
-export const WORKER_METHODS = [
-  "addDetector",
-  "saveSnapshot",
-  "beginScan",
-  "addScanDetector",
-  "saveScanPoint",
-  "endScan",
-  "startContinuous",
-  "append",
-  "appendBlock",
-  "endContinuous",
-  "addLog",
-  "flush",
-  "close",
-] as const;
+export const WORKER_METHODS = [...JOURNALED_METHODS, "flush", "close"] as const;
 
 export type WorkerMethod = (typeof WORKER_METHODS)[number];
 export type SaverFileApi = Pick<SaverFile, WorkerMethod>;
