@@ -179,3 +179,25 @@ def test_asyncio_appends(stream_file: RemoteFile, server) -> None:
 
     final = asyncio.run(acquire())
     assert (final.final, final.durable_frames) == (True, 4)
+
+
+def test_frames_waiting_together_travel_in_one_message() -> None:
+    """The sending thread joins queued frames of one layout: one message, each frame's values in
+    order, each frame's timestamp; a frame of another layout starts the next message."""
+    from h5saver.continuous import _joined, _same_layout
+    from h5saver.convert import data_to_export_to_proto
+    from h5saver.v1 import saver_service_pb2 as svc
+
+    def request(k: int, length: int = 3) -> svc.StreamRequest:
+        frame = DataToExport("det", [DataWithAxes("trace", [np.arange(length, dtype=np.float64) + 10 * k])])
+        frame_proto = data_to_export_to_proto(frame)
+        frame_proto.timestamp = 100.0 + k
+        return svc.StreamRequest(sequence=k, data=frame_proto)
+
+    joined = _joined([request(1), request(2), request(3)])
+    assert (joined.sequence, joined.frames, list(joined.timestamps)) == (1, 3, [101.0, 102.0, 103.0])
+    values = np.frombuffer(joined.data.data[0].data[0], dtype=np.float64)
+    np.testing.assert_array_equal(values, [10, 11, 12, 20, 21, 22, 30, 31, 32])
+    assert list(joined.data.data[0].shape) == [3]
+    assert _same_layout(request(1).data, request(2).data)
+    assert not _same_layout(request(1).data, request(2, length=4).data)

@@ -6,9 +6,15 @@ lets it write them, and the server reads the next frame only once the previous o
 So a slow disk fills the queue and ``append`` blocks: back-pressure reaches the caller, and memory
 stays at ``queue_frames`` frames however long the stream runs.
 
+Frames waiting in the queue when the sending thread comes for the next message travel together,
+in one ``Stream`` message (``StreamRequest.frames``, up to ``MAX_BATCH_FRAMES`` frames or
+``MAX_BATCH_BYTES``), when they have the layout of the first: a fast loop of small frames then
+pays the costs per message once per batch. Each frame keeps its sequence number and timestamp.
+
 A reader thread takes the server's acknowledgements: ``durable_sequence`` says which frames are
-flushed to the file (they survive the server being killed). ``wait_durable`` blocks until a
-frame is durable; ``on_ack`` registers a callback (called on the reader thread).
+durable (recorded in the file's crash journal, or flushed: they survive the server being killed).
+``wait_durable`` blocks until a frame is durable; ``on_ack`` registers a callback (called on the
+reader thread).
 
 ``end`` (or leaving the ``with`` block normally) half-closes the call, which ends the continuous
 saving on the server (arrays trimmed to whole frames, flushed), and returns the final
@@ -32,6 +38,7 @@ import grpc
 from .convert import DataLike, data_to_export_to_proto
 from .errors import CancelledError, FailedPreconditionError, H5SaverError, InternalError, RpcError, from_grpc
 from .results import Ack
+from .v1 import data_pb2 as pb
 from .v1 import saver_service_pb2 as svc
 
 if TYPE_CHECKING:
@@ -42,7 +49,11 @@ AckListener = Callable[[Ack], None]
 _END = object()
 """Put in the queue to half-close the call."""
 
-DEFAULT_QUEUE_FRAMES = 4
+DEFAULT_QUEUE_FRAMES = 16
+"""Frames ``append`` may queue ahead of the sending thread (more wait: back-pressure)."""
+
+MAX_BATCH_FRAMES = 1024
+MAX_BATCH_BYTES = 1 << 20
 
 
 class ContinuousUpload:
@@ -264,13 +275,32 @@ class ContinuousUpload:
                     self._queue.get_nowait()
 
     def _requests(self) -> Iterator[svc.StreamRequest]:
-        """What grpcio's sending thread iterates: frames until the end marker (half-close)."""
+        """What grpcio's sending thread iterates: frames (joined with those waiting behind them)
+        until the end marker (half-close)."""
+        held: object = None
         while True:
-            item = self._queue.get()
+            item = held if held is not None else self._queue.get()
+            held = None
             if item is _END:
                 return
             assert isinstance(item, svc.StreamRequest)
-            yield item
+            batch = [item]
+            size = _array_bytes(item.data)
+            while len(batch) < MAX_BATCH_FRAMES:
+                try:
+                    following = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if (
+                    not isinstance(following, svc.StreamRequest)
+                    or size + _array_bytes(following.data) > MAX_BATCH_BYTES
+                    or not _same_layout(item.data, following.data)
+                ):
+                    held = following
+                    break
+                batch.append(following)
+                size += _array_bytes(following.data)
+            yield _joined(batch)
 
     def _read(self) -> None:
         try:
@@ -306,6 +336,48 @@ class ContinuousUpload:
         # the sending thread may wait for a frame that will never come: release it
         with contextlib.suppress(queue.Full):
             self._queue.put_nowait(_END)
+
+
+def _array_bytes(frame: pb.DataToExport) -> int:
+    return sum(len(a) for dwa in frame.data for a in (*dwa.data, *dwa.errors))
+
+
+def _same_layout(a: pb.DataToExport, b: pb.DataToExport) -> bool:
+    """Whether frame ``b`` can travel in a batch that ``a`` describes: same names, dtypes and
+    shapes, arrays of the same sizes (the server takes every frame's metadata from the first)."""
+    if a.name != b.name or len(a.data) != len(b.data):
+        return False
+    for x, y in zip(a.data, b.data, strict=True):
+        if (
+            x.name != y.name
+            or x.dtype != y.dtype
+            or x.errors_dtype != y.errors_dtype
+            or list(x.shape) != list(y.shape)
+            or not x.shape
+            or [len(d) for d in x.data] != [len(d) for d in y.data]
+            or [len(e) for e in x.errors] != [len(e) for e in y.errors]
+        ):
+            return False
+    return True
+
+
+def _joined(batch: list[svc.StreamRequest]) -> svc.StreamRequest:
+    """One message for the frames of ``batch`` (consecutive sequence numbers, one layout)."""
+    first = batch[0]
+    if len(batch) == 1:
+        return first
+    joined = svc.StreamRequest(
+        session_id=first.session_id, stream_id=first.stream_id, sequence=first.sequence, frames=len(batch)
+    )
+    joined.data.CopyFrom(first.data)
+    joined.timestamps.extend(r.data.timestamp if r.data.HasField("timestamp") else time.time() for r in batch)
+    for d, dwa in enumerate(joined.data.data):
+        dwa.ClearField("background")
+        for field in ("data", "errors"):
+            arrays = getattr(dwa, field)
+            for i in range(len(arrays)):
+                arrays[i] = b"".join(getattr(r.data.data[d], field)[i] for r in batch)
+    return joined
 
 
 def open_stream_call(
