@@ -125,6 +125,7 @@ export class SaverFile {
   #closed = false;
   readonly #journal: JournalWriter | undefined;
   #syncScheduled = false;
+  #flushScheduled = false;
   #syncFailure: SaverError | undefined;
   /** A write failed during the session: the file may lack frames that the journal holds. */
   #damage: SaverError | undefined;
@@ -540,13 +541,27 @@ export class SaverFile {
   async #afterAppend(frames = 1): Promise<void> {
     this.#waiting += frames;
     if (this.#waiting >= this.#policy.maxFrames) {
-      await this.#flushNow();
+      // With a journal the frames are durable already and the flush only shows them to readers:
+      // it runs once the calls already waiting have run, so that the call returns at once and the
+      // flush overlaps the arrival of the next frame (flushes under load cover several frames).
+      if (this.#journal) this.#scheduleFlush();
+      else await this.#flushNow();
     } else if (!this.#timer) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
         this.flush().catch(() => undefined);
       }, this.#policy.maxDelayMs);
     }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      // a failure stops the stream (writeOut); its next call reports it
+      this.flush().catch(() => undefined);
+    });
   }
 
   async #flushNow(): Promise<DurableEvent[]> {
