@@ -42,6 +42,15 @@ export function basePathOf(file: string): string {
   return file + BASE_SUFFIX;
 }
 
+/** Whether a path is one of the files (or folders) the journal and its recovery use. */
+export function isCrashJournalPath(file: string): boolean {
+  return (
+    file.endsWith(JOURNAL_SUFFIX) ||
+    file.endsWith(BASE_SUFFIX) ||
+    file.split(/[\\/]/).some((part) => part.endsWith(".h5saver-recovering"))
+  );
+}
+
 export function hasJournal(file: string): boolean {
   return existsSync(journalPathOf(file));
 }

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
 import * as opt from "@h5saver/proto/h5saver/v1/options_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
@@ -83,6 +84,19 @@ describe("a server with crash journals (the default)", () => {
     );
     assert.ok(!existsSync(journalPathOf(file)));
     assert.deepEqual(await counters(file), [oneTo(12)]);
+  });
+
+  it("refuses to open the journal's own files as data files", async () => {
+    for (const name of ["x.h5.h5saver-journal", "x.h5.h5saver-base", ".x.h5.h5saver-recovering/x.h5"]) {
+      await assert.rejects(
+        callUnary(client, client.openFile, create(svc.OpenFileRequestSchema, { path: name })),
+        (error: grpc.ServiceError) => {
+          assert.equal(error.code, grpc.status.INVALID_ARGUMENT);
+          assert.match(error.details, /crash-journal files .*choose another name/);
+          return true;
+        },
+      );
+    }
   });
 
   it("answers OpenFile without a recovery for a file that closed cleanly", async () => {

@@ -15,7 +15,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as healthProto from "@h5saver/proto/grpc/health/v1/health_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import { findJournals } from "../durability/find-journals.ts";
-import { hasJournal } from "../durability/journal.ts";
+import { BASE_SUFFIX, hasJournal, isCrashJournalPath, JOURNAL_SUFFIX } from "../durability/journal.ts";
 import type { RecoveryReport } from "../durability/recover.ts";
 import { invalidData, SaverError } from "../errors.ts";
 import type { DurableEvent } from "../layout/saver-file.ts";
@@ -226,6 +226,12 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       }
     }
     const target = caller.dataRoot.resolve(request.path, { saveType: fileOptions.saveType ?? "detector" });
+    if (isCrashJournalPath(target.absolute)) {
+      throw invalidData(
+        "path",
+        `'${target.relative}' is the name of h5saver's crash-journal files (${JOURNAL_SUFFIX}, ${BASE_SUFFIX}, *.h5saver-recovering): choose another name`,
+      );
+    }
     const holder = holders.get(target.absolute);
     if (holder !== undefined) {
       throw new SaverError(
