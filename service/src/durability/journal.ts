@@ -24,6 +24,7 @@ import {
   rmSync,
   writeSync,
 } from "node:fs";
+import path from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { crc32 } from "node:zlib";
 import { SaverError } from "../errors.ts";
@@ -33,6 +34,13 @@ export const BASE_SUFFIX = ".h5saver-base";
 const MAGIC = "h5saver-journal";
 const VERSION = 1;
 const RECORD_HEAD = 8;
+
+/**
+ * The longest file name a journaled file may have: its journal, base copy and recovery folder
+ * (`.<name>.h5saver-recovering`) add up to 20 bytes, and a name has at most 255 on every common
+ * filesystem.
+ */
+export const MAX_JOURNALED_NAME_BYTES = 255 - 20;
 
 export function journalPathOf(file: string): string {
   return file + JOURNAL_SUFFIX;
@@ -94,6 +102,14 @@ export class JournalWriter {
    */
   static start(file: string, header: Omit<JournalHeader, "magic" | "version">): JournalWriter {
     const journal = journalPathOf(file);
+    const nameBytes = Buffer.byteLength(path.basename(file));
+    if (nameBytes > MAX_JOURNALED_NAME_BYTES) {
+      throw new SaverError(
+        "invalid_data",
+        `the file name is ${nameBytes} bytes long; with its crash journal beside it, a file name may have at most ${MAX_JOURNALED_NAME_BYTES}: choose a shorter one`,
+        { field: "path" },
+      );
+    }
     try {
       if (header.fromBase) {
         const base = basePathOf(file);

@@ -162,3 +162,19 @@ describe("recoverFile() after the writer is killed", () => {
     assert.ok(!existsSync(journalPathOf(file)));
   });
 });
+
+describe("a journaled file's name", () => {
+  it("leaves room for the journal's own names, refusing longer ones before anything is made", async () => {
+    const long = path.join(dir, `${"n".repeat(240)}.h5`);
+    await rejectsWith(
+      SaverFile.open({ path: long, journal: true }),
+      "invalid_data",
+      /at most 235: choose a shorter one/,
+    );
+    assert.ok(!existsSync(long));
+    const fits = path.join(dir, `${"n".repeat(232)}.h5`);
+    const saver = await SaverFile.open({ path: fits, journal: true });
+    await saver.close();
+    assert.ok(existsSync(fits));
+  });
+});
