@@ -429,7 +429,8 @@ export const BeginScanResponseSchema: GenMessage<BeginScanResponse> = /*@__PURE_
   messageDesc(file_h5saver_v1_saver_service, 10);
 
 /**
- * One point of a scan, for one detector. Durable per the flush policy (or at EndScan).
+ * One point of a scan, for one detector. Durable once answered when the server keeps crash
+ * journals (its default); otherwise per the flush policy (or at EndScan).
  *
  * @generated from message h5saver.v1.SaveScanPointRequest
  */
@@ -741,7 +742,7 @@ export const AddLogRequestSchema: GenMessage<AddLogRequest> = /*@__PURE__*/
   messageDesc(file_h5saver_v1_saver_service, 19);
 
 /**
- * Empty: the lines are written (durable at the next flush).
+ * Empty: the lines are written (durable at once with a crash journal, else at the next flush).
  *
  * @generated from message h5saver.v1.AddLogResponse
  */
