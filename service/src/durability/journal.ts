@@ -23,6 +23,7 @@ import {
   readFileSync,
   rmSync,
   writeSync,
+  writevSync,
 } from "node:fs";
 import path from "node:path";
 import { deserialize, serialize } from "node:v8";
@@ -167,16 +168,21 @@ export class JournalWriter {
   #append(value: unknown): void {
     const fd = this.#open();
     const payload = serialize(value);
-    const record = Buffer.allocUnsafe(RECORD_HEAD + payload.length);
-    record.writeUInt32LE(payload.length, 0);
-    record.writeUInt32LE(crc32(payload), 4);
-    payload.copy(record, RECORD_HEAD);
+    const head = Buffer.allocUnsafe(RECORD_HEAD);
+    head.writeUInt32LE(payload.length, 0);
+    head.writeUInt32LE(crc32(payload), 4);
     try {
-      let written = 0;
-      while (written < record.length) {
-        written += writeSync(fd, record, written, record.length - written, this.#size + written);
+      // head and payload in one system call, without copying the payload behind the head
+      let written = writevSync(fd, [head, payload], this.#size);
+      const total = RECORD_HEAD + payload.length;
+      while (written < total) {
+        const rest =
+          written < RECORD_HEAD
+            ? Buffer.concat([head.subarray(written), payload])
+            : payload.subarray(written - RECORD_HEAD);
+        written += writeSync(fd, rest, 0, rest.length, this.#size + written);
       }
-      this.#size += record.length;
+      this.#size += total;
     } catch (error) {
       // a record cut short would hide every later one from recovery: cut it off
       try {

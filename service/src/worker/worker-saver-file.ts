@@ -173,7 +173,8 @@ export class WorkerSaverFile implements SaverFileApi {
     return new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       try {
-        this.#worker.postMessage({ id, method, args: args.map(compactViews) });
+        const transfer: ArrayBuffer[] = [];
+        this.#worker.postMessage({ id, method, args: args.map((a) => ownCopies(a, transfer)) }, transfer);
       } catch (error) {
         this.#pending.delete(id);
         reject(
@@ -188,17 +189,20 @@ export class WorkerSaverFile implements SaverFileApi {
 }
 
 /**
- * Structured clone copies a typed array's whole buffer: a small view of a large pooled buffer is
- * sent as a copy of just its own bytes.
+ * Every typed array of a call, as a copy of just its own bytes whose buffer is then transferred
+ * to the writer thread rather than cloned: one copy per array (structured clone would copy a view's
+ * whole buffer — a small view of a large pooled gRPC buffer included — and the caller's arrays
+ * stay theirs).
  */
-function compactViews(value: unknown): unknown {
+function ownCopies(value: unknown, transfer: ArrayBuffer[]): unknown {
   if (ArrayBuffer.isView(value)) {
-    const view = value as unknown as { buffer: ArrayBufferLike; byteLength: number; slice(): unknown };
-    return view.byteLength < view.buffer.byteLength ? view.slice() : value;
+    const copy = (value as unknown as { slice(): ArrayBufferView }).slice();
+    transfer.push(copy.buffer as ArrayBuffer);
+    return copy;
   }
-  if (Array.isArray(value)) return value.map(compactViews);
+  if (Array.isArray(value)) return value.map((v) => ownCopies(v, transfer));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, compactViews(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, ownCopies(v, transfer)]));
   }
   return value;
 }
