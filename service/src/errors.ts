@@ -36,21 +36,19 @@ export type SaverErrorCode = (typeof SAVER_ERROR_CODES)[number];
 
 /**
  * Whether an error of this code says the call itself was wrong (its data, its names, its moment,
- * its rights) — the file is then as it was before the call — rather than the disk, HDF5 or a limit.
+ * its rights) — the file is then as it was before the call — rather than the disk, HDF5, a limit
+ * or a bug.
  */
 export function isCallersError(code: SaverErrorCode): boolean {
-  return CALLERS_ERRORS.has(code);
+  return !NOT_THE_CALLERS.has(code);
 }
 
-const CALLERS_ERRORS: ReadonlySet<SaverErrorCode> = new Set([
-  "invalid_data",
-  "frame_mismatch",
-  "not_found",
-  "already_exists",
-  "failed_precondition",
-  "out_of_range",
-  "permission_denied",
-  "unauthenticated",
+const NOT_THE_CALLERS: ReadonlySet<SaverErrorCode> = new Set([
+  "file_unavailable",
+  "io_error",
+  "resource_exhausted",
+  "unavailable",
+  "internal",
 ]);
 
 export interface SaverErrorDetails {
