@@ -17,7 +17,6 @@ import {
   copyFileSync,
   existsSync,
   fdatasyncSync,
-  fstatSync,
   ftruncateSync,
   openSync,
   readFileSync,
@@ -262,20 +261,6 @@ export function readJournal(file: string): JournalContents {
     return { method: record[0], args: record[1] as unknown[] };
   });
   return { header, calls, tornBytes: bytes.length - offset };
-}
-
-/** The size of a journal in bytes (0 when there is none). */
-export function journalBytes(file: string): number {
-  try {
-    const fd = openSync(journalPathOf(file), "r");
-    try {
-      return fstatSync(fd).size;
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return 0;
-  }
 }
 
 function isHeader(value: unknown): value is JournalHeader {
