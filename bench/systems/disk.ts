@@ -16,7 +16,7 @@ import { execFile } from "node:child_process";
 import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { frameBytes, MB, positiveInt, quietConsole, scenarioFor } from "./frames.ts";
+import { checkSystemArgs, frameBytes, MB, quietConsole, runMain } from "./frames.ts";
 
 const SYSTEM = "disk";
 const execFileAsync = promisify(execFile);
@@ -42,13 +42,9 @@ async function main(): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
-  if (values.system !== SYSTEM) throw new Error(`--system must be ${SYSTEM}, got ${values.system}`);
-  if (values.out === undefined) throw new Error("--out DIR is required");
-  const scenarioId = values.scenario ?? "";
-  const scenario = scenarioFor(scenarioId);
-  const frames = positiveInt(values.frames, "frames");
+  const { scenarioId, scenario, frames, out } = checkSystemArgs(values, [SYSTEM]);
   const payload = frames * frameBytes(scenario);
-  const path = join(resolve(values.out), `disk-${scenarioId}-${process.pid}.bin`);
+  const path = join(resolve(out), `disk-${scenarioId}-${process.pid}.bin`);
   const { stderr } = await execFileAsync(
     "dd",
     ["if=/dev/zero", `of=${path}`, "bs=1M", `count=${payload}`, "iflag=count_bytes", "conv=fsync"],
@@ -69,7 +65,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`disk: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+runMain("disk", main);

@@ -132,6 +132,45 @@ export function positiveInt(text: string | undefined, name: string): number {
   return value;
 }
 
+/** The options every system takes (bench/README.md), as `parseArgs` read them. */
+export interface SystemArgs {
+  readonly system?: string | undefined;
+  readonly scenario?: string | undefined;
+  readonly frames?: string | undefined;
+  readonly out?: string | undefined;
+}
+
+/** Those options checked: `system` one of `systems`, a known scenario, a frame count, an --out DIR. */
+export function checkSystemArgs(
+  values: SystemArgs,
+  systems: readonly string[],
+): { system: string; scenarioId: string; scenario: Scenario; frames: number; out: string } {
+  const system = values.system ?? "";
+  if (!systems.includes(system)) {
+    const allowed = systems.length === 1 ? systems[0] : `one of ${systems.join(", ")}`;
+    throw new Error(`--system must be ${allowed}, got ${values.system}`);
+  }
+  if (values.out === undefined) throw new Error("--out DIR is required");
+  const scenarioId = values.scenario ?? "";
+  return {
+    system,
+    scenarioId,
+    scenario: scenarioFor(scenarioId),
+    frames: positiveInt(values.frames, "frames"),
+    out: values.out,
+  };
+}
+
+/** Runs a system's main; a failure goes to stderr, named, with exit status 1. */
+export function runMain(name: string, main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(
+      `${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  });
+}
+
 /** Stray console output from libraries must not break the one-JSON-line contract. */
 export function quietConsole(): void {
   console.log = console.error;

@@ -18,7 +18,16 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { type RunningServer, resetPeakRss, sampleProcess, serverCost, startServer } from "../servers.ts";
-import { frameBytes, MB, positiveInt, quietConsole, rawFramePool, scenarioFor } from "./frames.ts";
+import {
+  checkSystemArgs,
+  frameBytes,
+  MB,
+  positiveInt,
+  quietConsole,
+  rawFramePool,
+  runMain,
+  scenarioFor,
+} from "./frames.ts";
 
 const SYSTEM = "grpc-raw";
 const identity = (bytes: Buffer): Buffer => bytes;
@@ -136,16 +145,12 @@ async function main(): Promise<void> {
     allowPositionals: true,
   });
   if (positionals[0] === "serve") return serve();
-  if (values.system !== SYSTEM) throw new Error(`--system must be ${SYSTEM}, got ${values.system}`);
-  if (values.out === undefined) throw new Error("--out DIR is required");
-  const scenarioId = values.scenario ?? "";
-  scenarioFor(scenarioId);
-  const frames = positiveInt(values.frames, "frames");
+  const { scenarioId, frames, out } = checkSystemArgs(values, [SYSTEM]);
   let own: RunningServer | undefined;
   let address = values.address;
   let pid = values["server-pid"] === undefined ? 0 : positiveInt(values["server-pid"], "server-pid");
   if (address === undefined) {
-    own = await startServer("grpc-raw", values.out, `${values.out}/grpc-raw-server.log`);
+    own = await startServer("grpc-raw", out, `${out}/grpc-raw-server.log`);
     address = own.address;
     pid = own.pid;
   }
@@ -157,9 +162,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `grpc-raw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runMain("grpc-raw", main);

@@ -49,13 +49,14 @@ import { type RunningServer, resetPeakRss, sampleProcess, serverCost, startServe
 import { ackLatencies, percentile } from "../stats.ts";
 import { checkFile } from "./check-file.ts";
 import {
+  checkSystemArgs,
   frameBytes,
   frameInputs,
   MB,
   positiveInt,
   quietConsole,
+  runMain,
   type Scenario,
-  scenarioFor,
 } from "./frames.ts";
 
 const SYSTEM = "h5saver-grpc";
@@ -213,12 +214,9 @@ async function main(): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
-  if (values.system !== SYSTEM) throw new Error(`--system must be ${SYSTEM}, got ${values.system}`);
-  if (values.out === undefined) throw new Error("--out DIR is required");
-  const scenarioId = values.scenario ?? "";
-  const scenario = scenarioFor(scenarioId);
-  const frames = positiveInt(values.frames, "frames");
-  const out = resolve(values.out);
+  const checked = checkSystemArgs(values, [SYSTEM]);
+  const { scenarioId, scenario, frames } = checked;
+  const out = resolve(checked.out);
   const dtes = frameInputs(scenario, frames);
   let own: RunningServer | undefined;
   let server: { address: string; pid: number; root: string };
@@ -267,9 +265,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `h5saver-grpc: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runMain("h5saver-grpc", main);

@@ -31,11 +31,12 @@ import { parseArgs } from "node:util";
 import { type DataToExportInput, loadH5wasm, openSaverFile, SaverFile } from "../../service/src/index.ts";
 import { checkFile } from "./check-file.ts";
 import {
+  checkSystemArgs,
   frameBytes,
   frameInputs,
   MB,
-  positiveInt,
   quietConsole,
+  runMain,
   type Scenario,
   scenarioFor,
 } from "./frames.ts";
@@ -125,20 +126,8 @@ function parseOptions(argv: readonly string[]): Options {
     strict: true,
     allowPositionals: false,
   });
-  const system = values.system;
-  if (!(SYSTEMS as readonly string[]).includes(system)) {
-    throw new Error(`--system must be one of ${SYSTEMS.join(", ")}, got ${system}`);
-  }
-  const scenarioId = values.scenario ?? "";
-  scenarioFor(scenarioId);
-  if (values.out === undefined) throw new Error("--out DIR is required");
-  return {
-    system: system as System,
-    scenarioId,
-    frames: positiveInt(values.frames, "frames"),
-    out: values.out,
-    profile: values.profile,
-  };
+  const { system, scenarioId, frames, out } = checkSystemArgs(values, SYSTEMS);
+  return { system: system as System, scenarioId, frames, out, profile: values.profile };
 }
 
 async function main(): Promise<void> {
@@ -168,9 +157,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `h5saver-writer: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runMain("h5saver-writer", main);
