@@ -23,7 +23,7 @@ import {
   goodFrame,
   growSmallDisk,
   mountSmallDisk,
-  must,
+  openStream,
   repoRoot,
   streamCall,
   streamRequest,
@@ -80,24 +80,13 @@ export async function runDiskFull(): Promise<DiskFullResult> {
   const problems: string[] = [];
   try {
     // a stream into the small disk, durable every 4 frames, until the server refuses a frame
-    const opened = await must(
+    const { sessionId, streamId } = await openStream(
       client,
-      client.openFile,
       create(svc.OpenFileRequestSchema, {
         path: "full/stream.h5",
         flushPolicy: create(opt.FlushPolicySchema, { maxFrames: 4, maxDelayMs: 60_000 }),
       }),
-    );
-    const sessionId = opened.sessionId;
-    const { detectorId } = await must(
-      client,
-      client.addDetector,
-      create(svc.AddDetectorRequestSchema, { sessionId, title: "Filler" }),
-    );
-    const { streamId } = await must(
-      client,
-      client.startContinuous,
-      create(svc.StartContinuousRequestSchema, { sessionId, detectorId }),
+      "Filler",
     );
     let sent = 0;
     function* frames() {
@@ -118,28 +107,15 @@ export async function runDiskFull(): Promise<DiskFullResult> {
     if (stream.durable === 0) problems.push("no frame was acknowledged as durable before the disk was full");
 
     // the same server serves a session on another disk, start to end
-    const other = await must(
+    const other = await openStream(
       client,
-      client.openFile,
       create(svc.OpenFileRequestSchema, { path: "other/ok.h5" }),
-    );
-    const otherDetector = await must(
-      client,
-      client.addDetector,
-      create(svc.AddDetectorRequestSchema, { sessionId: other.sessionId, title: "Elsewhere" }),
-    );
-    const otherStream = await must(
-      client,
-      client.startContinuous,
-      create(svc.StartContinuousRequestSchema, {
-        sessionId: other.sessionId,
-        detectorId: otherDetector.detectorId,
-      }),
+      "Elsewhere",
     );
     const good = await streamCall(
       client,
       Array.from({ length: 50 }, (_, i) =>
-        streamRequest(other.sessionId, otherStream.streamId, i + 1, goodFrame(i + 1, TRACE)),
+        streamRequest(other.sessionId, other.streamId, i + 1, goodFrame(i + 1, TRACE)),
       ),
     );
     if (good.code !== grpc.status.OK)

@@ -43,6 +43,7 @@ import {
   formatCounts,
   goodFrame,
   must,
+  openStream,
   type ServerProcess,
   startServerProcess,
   streamCall,
@@ -393,31 +394,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
     // the well-behaved client: a stream of frames into good/stream.h5 for as long as the fuzz runs
     let fuzzing = true;
     let sent = 0;
-    const good = await must(
+    const good = await openStream(
       client,
-      client.openFile,
       create(svc.OpenFileRequestSchema, {
         path: "good/stream.h5",
         flushPolicy: create(opt.FlushPolicySchema, { maxFrames: 16 }),
       }),
-    );
-    const goodDetector = await must(
-      client,
-      client.addDetector,
-      create(svc.AddDetectorRequestSchema, { sessionId: good.sessionId, title: "Well-behaved" }),
-    );
-    const goodStream = await must(
-      client,
-      client.startContinuous,
-      create(svc.StartContinuousRequestSchema, {
-        sessionId: good.sessionId,
-        detectorId: goodDetector.detectorId,
-      }),
+      "Well-behaved",
     );
     async function* goodFrames() {
       while (fuzzing || sent < 50) {
         sent++;
-        yield streamRequest(good.sessionId, goodStream.streamId, sent, goodFrame(sent));
+        yield streamRequest(good.sessionId, good.streamId, sent, goodFrame(sent));
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     }

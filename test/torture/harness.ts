@@ -67,6 +67,26 @@ export async function must<I, O>(client: Client, method: UnaryMethod<I, O>, requ
   return outcome.response;
 }
 
+/** A file opened, a detector added and a continuous stream started in it: what a streaming client does first. */
+export async function openStream(
+  client: Client,
+  open: svc.OpenFileRequest,
+  title: string,
+): Promise<{ sessionId: string; streamId: string }> {
+  const { sessionId } = await must(client, client.openFile, open);
+  const { detectorId } = await must(
+    client,
+    client.addDetector,
+    create(svc.AddDetectorRequestSchema, { sessionId, title }),
+  );
+  const { streamId } = await must(
+    client,
+    client.startContinuous,
+    create(svc.StartContinuousRequestSchema, { sessionId, detectorId }),
+  );
+  return { sessionId, streamId };
+}
+
 export interface StreamOutcome extends Outcome {
   readonly acks: svc.StreamResponse[];
   /** Highest durable_sequence acknowledged. */
