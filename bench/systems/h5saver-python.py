@@ -89,17 +89,7 @@ def run_on(address: str, root: Path, scenario_id: str, frames: int, out_dir: Pat
     path = out_dir.resolve() / f"{SYSTEM}-{scenario_id}-{time.time_ns()}.h5"
     seconds, open_seconds = timed_run(address, str(path.relative_to(root.resolve())), dtes)
     check(path, frames, scenario.channels)
-    payload = frames * scenario.frame_bytes
-    return {
-        "scenario": scenario_id,
-        "system": SYSTEM,
-        "frames": frames,
-        "payload_bytes": payload,
-        "seconds": seconds,
-        "frames_per_s": frames / seconds,
-        "mb_per_s": payload / MB / seconds,
-        "open_seconds": open_seconds,
-    }
+    return _result(scenario_id, frames, seconds, open_seconds)
 
 
 def run(scenario_id: str, frames: int, out_dir: Path) -> dict[str, Any]:
@@ -115,7 +105,12 @@ def run(scenario_id: str, frames: int, out_dir: Path) -> dict[str, Any]:
         check(server.root / name, frames, scenario.channels)
     finally:
         stop_server(server)
-    payload = frames * scenario.frame_bytes
+    return {**_result(scenario_id, frames, seconds, open_seconds), "server_start_seconds": server_start}
+
+
+def _result(scenario_id: str, frames: int, seconds: float, open_seconds: float) -> dict[str, Any]:
+    """The run's JSON line (bench/README.md)."""
+    payload = frames * SCENARIOS[scenario_id].frame_bytes
     return {
         "scenario": scenario_id,
         "system": SYSTEM,
@@ -125,7 +120,6 @@ def run(scenario_id: str, frames: int, out_dir: Path) -> dict[str, Any]:
         "frames_per_s": frames / seconds,
         "mb_per_s": payload / MB / seconds,
         "open_seconds": open_seconds,
-        "server_start_seconds": server_start,
     }
 
 
