@@ -27,3 +27,16 @@ export function ackLatencies(
   }
   return latencies;
 }
+
+/** The JSON fields of a paced run's latencies (bench/README.md); none for a run that was not paced. */
+export function latencyFields(latencies: readonly number[], frames: number): Record<string, number> {
+  if (latencies.length === 0) return {};
+  if (latencies.length !== frames) {
+    throw new Error(`${latencies.length} acknowledgement latencies for ${frames} frames`);
+  }
+  return {
+    ack_p50_ms: percentile(latencies, 50),
+    ack_p99_ms: percentile(latencies, 99),
+    ack_max_ms: percentile(latencies, 100),
+  };
+}

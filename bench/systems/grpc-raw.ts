@@ -12,12 +12,18 @@
  * Without --address the client starts its own server (untimed). Timed: the first write -> the
  * server's answer (it has counted every byte). One JSON line on stdout (bench/README.md) with the
  * server's CPU seconds and peak RSS for the run.
+ *
+ * A paced scenario (`ack-1mib-100hz`) goes through a bidirectional call instead, whose server
+ * answers every message with 8 bytes (the count so far) at once: the latencies from just before
+ * each write to its answer are the transport's own floor under h5saver's acknowledgement latency.
  */
 
 import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { type RunningServer, resetPeakRss, sampleProcess, serverCost, startServer } from "../servers.ts";
+import { ackLatencies, latencyFields } from "../stats.ts";
 import {
   checkSystemArgs,
   frameBytes,
@@ -40,7 +46,12 @@ const UPLOAD: grpc.MethodDefinition<Buffer, Buffer> = {
   responseSerialize: identity,
   responseDeserialize: identity,
 };
-const DEFINITION: grpc.ServiceDefinition = { upload: UPLOAD };
+const ECHO: grpc.MethodDefinition<Buffer, Buffer> = {
+  ...UPLOAD,
+  path: "/h5saver.bench.RawSink/Echo",
+  responseStream: true,
+};
+const DEFINITION: grpc.ServiceDefinition = { upload: UPLOAD, echo: ECHO };
 const UNLIMITED = { "grpc.max_receive_message_length": -1, "grpc.max_send_message_length": -1 };
 
 async function serve(): Promise<void> {
@@ -55,7 +66,17 @@ async function serve(): Promise<void> {
     call.on("end", () => callback(null, Buffer.from(JSON.stringify({ bytes, messages }))));
     call.on("error", () => undefined);
   };
-  server.addService(DEFINITION, { upload });
+  const echo: grpc.handleBidiStreamingCall<Buffer, Buffer> = (call) => {
+    let messages = 0;
+    call.on("data", () => {
+      const answer = Buffer.alloc(8);
+      answer.writeBigUInt64LE(BigInt(++messages));
+      call.write(answer);
+    });
+    call.on("end", () => call.end());
+    call.on("error", () => undefined);
+  };
+  server.addService(DEFINITION, { upload, echo });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),
@@ -67,9 +88,19 @@ async function serve(): Promise<void> {
   process.on("SIGINT", stop);
 }
 
-function upload(address: string, frames: readonly Buffer[]): Promise<{ bytes: number; messages: number }> {
+interface SinkAnswer {
+  bytes: number;
+  messages: number;
+  latenciesMs?: number[];
+}
+
+function rawClient(address: string): grpc.Client {
   const Client = grpc.makeGenericClientConstructor(DEFINITION, "RawSink");
-  const client = new Client(address, grpc.credentials.createInsecure(), UNLIMITED);
+  return new Client(address, grpc.credentials.createInsecure(), UNLIMITED);
+}
+
+function upload(address: string, frames: readonly Buffer[]): Promise<SinkAnswer> {
+  const client = rawClient(address);
   return new Promise((resolve, reject) => {
     const call = client.makeClientStreamRequest<Buffer, Buffer>(
       UPLOAD.path,
@@ -80,7 +111,7 @@ function upload(address: string, frames: readonly Buffer[]): Promise<{ bytes: nu
       (error, answer) => {
         client.close();
         if (error || answer === undefined) reject(error ?? new Error("no answer"));
-        else resolve(JSON.parse(answer.toString("utf8")) as { bytes: number; messages: number });
+        else resolve(JSON.parse(answer.toString("utf8")) as SinkAnswer);
       },
     );
     let next = 0;
@@ -98,6 +129,39 @@ function upload(address: string, frames: readonly Buffer[]): Promise<{ bytes: nu
   });
 }
 
+/** Writes the frames at `hz` through the echo call; every answer acknowledges one more message. */
+async function echo(address: string, frames: readonly Buffer[], hz: number): Promise<SinkAnswer> {
+  const client = rawClient(address);
+  const call = client.makeBidiStreamRequest<Buffer, Buffer>(
+    ECHO.path,
+    identity,
+    identity,
+    new grpc.Metadata(),
+  );
+  const sentAt: number[] = [Number.NaN];
+  const acks: { at: number; durableSequence: number }[] = [];
+  const ended = new Promise<void>((resolve, reject) => {
+    call.on("data", (answer: Buffer) =>
+      acks.push({ at: performance.now(), durableSequence: Number(answer.readBigUInt64LE()) }),
+    );
+    call.on("end", resolve);
+    call.on("error", reject);
+  });
+  const first = performance.now();
+  let bytes = 0;
+  for (const [i, frame] of frames.entries()) {
+    const wait = first + (i * 1000) / hz - performance.now();
+    if (wait > 0) await sleep(wait);
+    sentAt.push(performance.now());
+    bytes += frame.byteLength;
+    if (!call.write(frame)) await new Promise((resolve) => call.once("drain", resolve));
+  }
+  call.end();
+  await ended;
+  client.close();
+  return { bytes, messages: acks.length, latenciesMs: ackLatencies(sentAt, acks) };
+}
+
 async function measure(options: { scenarioId: string; frames: number; address: string; pid: number }) {
   const scenario = scenarioFor(options.scenarioId);
   const pool = rawFramePool(scenario);
@@ -107,7 +171,10 @@ async function measure(options: { scenarioId: string; frames: number; address: s
   const before = sampleProcess(options.pid);
   const client0 = process.cpuUsage();
   const start = performance.now();
-  const answer = await upload(options.address, frames);
+  const answer =
+    scenario.paceHz === undefined
+      ? await upload(options.address, frames)
+      : await echo(options.address, frames, scenario.paceHz);
   const seconds = (performance.now() - start) / 1000;
   const client = process.cpuUsage(client0);
   const after = sampleProcess(options.pid);
@@ -126,6 +193,7 @@ async function measure(options: { scenarioId: string; frames: number; address: s
     mb_per_s: payload / MB / seconds,
     client_cpu_seconds: (client.user + client.system) / 1e6,
     ...serverCost(before, after, payload),
+    ...latencyFields(answer.latenciesMs ?? [], options.frames),
   };
 }
 

@@ -46,7 +46,7 @@ import { parseArgs } from "node:util";
 import { createSaverClient, type RemoteFile } from "@h5saver/client";
 import type { DataToExportInput } from "../../service/src/index.ts";
 import { type RunningServer, resetPeakRss, sampleProcess, serverCost, startServer } from "../servers.ts";
-import { ackLatencies, percentile } from "../stats.ts";
+import { ackLatencies, latencyFields } from "../stats.ts";
 import { checkFile } from "./check-file.ts";
 import {
   checkSystemArgs,
@@ -183,18 +183,6 @@ async function timedStreams(
   } finally {
     for (const client of clients) client.close();
   }
-}
-
-function latencyFields(latencies: readonly number[], frames: number): Record<string, number> {
-  if (latencies.length === 0) return {};
-  if (latencies.length !== frames) {
-    throw new Error(`${latencies.length} acknowledgement latencies for ${frames} frames`);
-  }
-  return {
-    ack_p50_ms: percentile(latencies, 50),
-    ack_p99_ms: percentile(latencies, 99),
-    ack_max_ms: percentile(latencies, 100),
-  };
 }
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { frameBlockFromProto } from "@h5saver/service/rpc/convert";
-import { FrameBatch } from "./frame-batch.ts";
+import { ALONE_BYTES, FrameBatch } from "./frame-batch.ts";
 
 const frame = (k: number, length = 4) => ({
   name: "det",
@@ -53,6 +53,22 @@ describe("FrameBatch", () => {
     bytes.add(frame(1), 1);
     bytes.add(frame(2), 2);
     assert.equal(bytes.full, true);
+  });
+
+  it("sends large frames one per message, whatever maxBytes allows (joining them would copy them again)", () => {
+    const batch = new FrameBatch({ maxBytes: 64 * ALONE_BYTES });
+    const big = (k: number) => ({
+      name: "cam",
+      data: [{ name: "img", data: [new Uint8Array(ALONE_BYTES).fill(k)] }],
+    });
+    batch.add(big(1), 1);
+    assert.equal(batch.full, true);
+    assert.equal(batch.add(big(2), 2), false);
+    const request = batch.take();
+    assert.equal(request?.frames, 0, "a single-frame message");
+    const small = new FrameBatch({ maxBytes: 64 * ALONE_BYTES });
+    small.add(frame(1, ALONE_BYTES / 8), 1);
+    assert.equal(small.full, false, "just under the threshold still batches");
   });
 
   it("validates the frame that starts a batch in full", () => {

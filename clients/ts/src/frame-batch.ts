@@ -27,6 +27,12 @@ export interface BatchOptions {
 
 export const DEFAULT_BATCH: Required<BatchOptions> = { maxFrames: 1024, maxBytes: 1 << 20 };
 
+/**
+ * Frames of this many array bytes or more go one per message whatever the options: the costs per
+ * message are small beside theirs, and joining them would copy every byte once more.
+ */
+export const ALONE_BYTES = 64 << 10;
+
 interface Waiting {
   readonly timestamp: number;
   /** Per DataWithAxes: its data arrays, then its error arrays. */
@@ -60,8 +66,7 @@ export class FrameBatch {
     const first = this.#first;
     if (first) {
       const arrays = sameLayoutArrays(first, input);
-      if (!arrays || this.#frames.length >= this.#options.maxFrames) return false;
-      if ((this.#frames.length + 1) * this.#frameBytes > this.#options.maxBytes) return false;
+      if (!arrays || this.full) return false;
       const timestamp = input.timestamp ?? Date.now() / 1000;
       if (!Number.isFinite(timestamp)) return false; // the full check says why
       this.#frames.push({ timestamp, arrays });
@@ -81,6 +86,7 @@ export class FrameBatch {
   get full(): boolean {
     return (
       this.#frames.length >= this.#options.maxFrames ||
+      this.#frameBytes >= ALONE_BYTES ||
       (this.#frames.length + 1) * this.#frameBytes > this.#options.maxBytes
     );
   }

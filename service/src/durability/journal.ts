@@ -7,33 +7,39 @@
  * (`<file>.h5saver-journal`, plus `<file>.h5saver-base`: the file as it was when an append session
  * opened it) and is deleted when the file closes cleanly.
  *
- * Records: u32 payload length, u32 CRC-32 of the payload (both little-endian), then the payload,
- * a V8-serialised value (the structured clone format, which keeps typed arrays and dates). The
- * first record is the header; a torn last record (the writer died inside a write) is ignored.
+ * Records: u32 payload length, u32 CRC-32 of the payload (both little-endian), then the payload:
+ * u32 length of a V8-serialised value (the structured clone format, which keeps dates), the value,
+ * then the bytes of its typed arrays one after another — the value names each array's type and
+ * length only, so a frame's bytes go from its array to the disk without being copied into the
+ * record first. The first record is the header; a torn last record (the writer died inside a
+ * write) is ignored.
  */
 import {
+  close,
   closeSync,
   constants,
   copyFileSync,
   existsSync,
+  fdatasync,
   fdatasyncSync,
   ftruncateSync,
   openSync,
   readFileSync,
   rmSync,
-  writeSync,
   writevSync,
 } from "node:fs";
 import path from "node:path";
-import { deserialize, serialize } from "node:v8";
+import { Deserializer, Serializer } from "node:v8";
 import { crc32 } from "node:zlib";
 import { SaverError } from "../errors.ts";
 
 export const JOURNAL_SUFFIX = ".h5saver-journal";
 export const BASE_SUFFIX = ".h5saver-base";
 const MAGIC = "h5saver-journal";
-const VERSION = 1;
+const VERSION = 2;
 const RECORD_HEAD = 8;
+/** The record's own head: the length of its serialised value (its arrays' bytes follow the value). */
+const VALUE_HEAD = 4;
 
 /**
  * The longest file name a journaled file may have: its journal, base copy and recovery folder
@@ -88,6 +94,8 @@ export class JournalWriter {
   #fd: number | undefined;
   #size: number;
   #unsynced = false;
+  /** The sync running in libuv's threads, if any: the descriptor stays open until it ends. */
+  #syncing: Promise<void> | undefined;
 
   private constructor(file: string, fd: number, size: number) {
     this.#file = file;
@@ -152,6 +160,28 @@ export class JournalWriter {
     this.#unsynced = false;
   }
 
+  /**
+   * Syncs in the background (in libuv's threads), so that the caller goes on writing meanwhile;
+   * resolves once every record appended before the call is on the disk. At most one such sync runs
+   * at a time: while one runs this starts none and returns undefined (start the next when it ends).
+   */
+  syncInBackground(): Promise<void> | undefined {
+    if (this.#syncing) return undefined;
+    const fd = this.#open();
+    this.#unsynced = false;
+    const syncing = new Promise<void>((resolve, reject) => {
+      fdatasync(fd, (error) => {
+        this.#syncing = undefined;
+        if (error) {
+          this.#unsynced = true;
+          reject(journalError(error, this.path, "sync"));
+        } else resolve();
+      });
+    });
+    this.#syncing = syncing;
+    return syncing;
+  }
+
   /** The file closed cleanly: the journal (and the base copy) are not needed any more. */
   discard(): void {
     this.#closeFd();
@@ -166,21 +196,21 @@ export class JournalWriter {
 
   #append(value: unknown): void {
     const fd = this.#open();
-    const payload = serialize(value);
-    const head = Buffer.allocUnsafe(RECORD_HEAD);
-    head.writeUInt32LE(payload.length, 0);
-    head.writeUInt32LE(crc32(payload), 4);
+    const { value: serialised, arrays } = serialiseRecord(value);
+    const head = Buffer.allocUnsafe(RECORD_HEAD + VALUE_HEAD);
+    const parts: NodeJS.ArrayBufferView[] = [head, serialised, ...arrays];
+    let payloadLength = VALUE_HEAD;
+    for (const part of parts.slice(1)) payloadLength += part.byteLength;
+    head.writeUInt32LE(serialised.length, RECORD_HEAD);
+    let crc = crc32(head.subarray(RECORD_HEAD));
+    for (const part of parts.slice(1)) crc = crc32(bytesOf(part), crc);
+    head.writeUInt32LE(payloadLength, 0);
+    head.writeUInt32LE(crc, 4);
+    const total = RECORD_HEAD + payloadLength;
     try {
-      // head and payload in one system call, without copying the payload behind the head
-      let written = writevSync(fd, [head, payload], this.#size);
-      const total = RECORD_HEAD + payload.length;
-      while (written < total) {
-        const rest =
-          written < RECORD_HEAD
-            ? Buffer.concat([head.subarray(written), payload])
-            : payload.subarray(written - RECORD_HEAD);
-        written += writeSync(fd, rest, 0, rest.length, this.#size + written);
-      }
+      // every part in one system call where the kernel takes it whole, without joining them first
+      let written = writevSync(fd, parts, this.#size);
+      while (written < total) written += this.#writeRest(fd, parts, written);
       this.#size += total;
     } catch (error) {
       // a record cut short would hide every later one from recovery: cut it off
@@ -191,6 +221,22 @@ export class JournalWriter {
       }
       throw journalError(error, this.path, "write");
     }
+  }
+
+  /** Writes the parts from byte `from` of the record on (after a short write); returns the bytes written. */
+  #writeRest(fd: number, parts: readonly NodeJS.ArrayBufferView[], from: number): number {
+    let skip = from;
+    const rest: Uint8Array[] = [];
+    for (const part of parts) {
+      const bytes = bytesOf(part);
+      if (skip >= bytes.length) {
+        skip -= bytes.length;
+        continue;
+      }
+      rest.push(bytes.subarray(skip));
+      skip = 0;
+    }
+    return writevSync(fd, rest, this.#size + from);
   }
 
   #open(): number {
@@ -204,13 +250,20 @@ export class JournalWriter {
   }
 
   #closeFd(): void {
-    if (this.#fd === undefined) return;
+    const fd = this.#fd;
+    if (fd === undefined) return;
+    this.#fd = undefined;
+    if (this.#syncing) {
+      // a sync still running on this descriptor: close it after (its number must not be reused before)
+      const closeAfter = () => close(fd, () => undefined);
+      this.#syncing.then(closeAfter, closeAfter);
+      return;
+    }
     try {
-      closeSync(this.#fd);
+      closeSync(fd);
     } catch {
       // closing can only fail on a descriptor that is gone already
     }
-    this.#fd = undefined;
   }
 }
 
@@ -238,7 +291,7 @@ export function readJournal(file: string): JournalContents {
     if (end > bytes.length) break;
     const payload = bytes.subarray(offset + RECORD_HEAD, end);
     if (crc32(payload) !== bytes.readUInt32LE(offset + 4)) break;
-    values.push(deserialize(payload));
+    values.push(deserialiseRecord(payload));
     offset = end;
   }
   const [header, ...records] = values;
@@ -261,6 +314,100 @@ export function readJournal(file: string): JournalContents {
     return { method: record[0], args: record[1] as unknown[] };
   });
   return { header, calls, tornBytes: bytes.length - offset };
+}
+
+/**
+ * Typed arrays are written by reference: the serialised value holds each one's type and byte
+ * length, and its bytes follow the value in the record (V8's own serialiser would copy them into
+ * the value first: a copy of every frame).
+ */
+const ARRAY_TYPES = [
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  DataView,
+] as const;
+
+type ArrayViewConstructor = (typeof ARRAY_TYPES)[number];
+
+interface HostObjectHooks {
+  _setTreatArrayBufferViewsAsHostObjects(flag: boolean): void;
+}
+
+class RecordSerializer extends Serializer {
+  readonly arrays: NodeJS.ArrayBufferView[] = [];
+
+  constructor() {
+    super();
+    (this as unknown as HostObjectHooks)._setTreatArrayBufferViewsAsHostObjects(true);
+  }
+
+  _writeHostObject(object: object): void {
+    const view = object as NodeJS.ArrayBufferView;
+    const exact = (ARRAY_TYPES as readonly unknown[]).indexOf(view.constructor);
+    // a subclass (Node's Buffer is a Uint8Array) is kept as its base type
+    const index = exact >= 0 ? exact : ARRAY_TYPES.findIndex((type) => view instanceof type);
+    if (!ArrayBuffer.isView(object) || index < 0) {
+      throw new TypeError(`a journal record cannot hold a ${object.constructor.name}`);
+    }
+    this.writeUint32(index);
+    this.writeUint32(view.byteLength);
+    this.arrays.push(view);
+  }
+}
+
+class RecordDeserializer extends Deserializer {
+  readonly #arrays: Buffer;
+  #offset = 0;
+
+  constructor(value: Buffer, arrays: Buffer) {
+    super(value);
+    this.#arrays = arrays;
+  }
+
+  _readHostObject(): NodeJS.ArrayBufferView {
+    const type = ARRAY_TYPES[this.readUint32()] as ArrayViewConstructor | undefined;
+    const byteLength = this.readUint32();
+    if (!type || this.#offset + byteLength > this.#arrays.length) {
+      throw new RangeError("a journal record's arrays do not match its value");
+    }
+    // a copy: aligned for its type, and not holding the whole journal in memory
+    const bytes = (this.#arrays.buffer as ArrayBuffer).slice(
+      this.#arrays.byteOffset + this.#offset,
+      this.#arrays.byteOffset + this.#offset + byteLength,
+    );
+    this.#offset += byteLength;
+    if (type === DataView) return new DataView(bytes);
+    const typed = type as Exclude<ArrayViewConstructor, typeof DataView>;
+    return new typed(bytes, 0, byteLength / typed.BYTES_PER_ELEMENT);
+  }
+}
+
+function serialiseRecord(value: unknown): { value: Buffer; arrays: NodeJS.ArrayBufferView[] } {
+  const serializer = new RecordSerializer();
+  serializer.writeHeader();
+  serializer.writeValue(value);
+  return { value: serializer.releaseBuffer(), arrays: serializer.arrays };
+}
+
+function deserialiseRecord(payload: Buffer): unknown {
+  const length = payload.readUInt32LE(0);
+  const value = payload.subarray(VALUE_HEAD, VALUE_HEAD + length);
+  const deserializer = new RecordDeserializer(value, payload.subarray(VALUE_HEAD + length));
+  deserializer.readHeader();
+  return deserializer.readValue();
+}
+
+function bytesOf(view: NodeJS.ArrayBufferView): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
 function isHeader(value: unknown): value is JournalHeader {

@@ -74,9 +74,6 @@ export const JOURNALED_METHODS = [
   "addLog",
 ] as const;
 
-/** How long a journal record may wait for its sync (and the frame for its durable acknowledgement). */
-export const JOURNAL_SYNC_WINDOW_MS = 2;
-
 /** The journal record that follows a call that failed: recovery skips that call. */
 export const CANCELLED_CALL = "cancelled";
 
@@ -124,8 +121,9 @@ export class SaverFile {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #journal: JournalWriter | undefined;
-  #syncScheduled = false;
   #flushScheduled = false;
+  /** The journal sync running in the background, if any. */
+  #syncing: Promise<void> | undefined;
   #syncFailure: SaverError | undefined;
   /** A write failed during the session: the file may lack frames that the journal holds. */
   #damage: SaverError | undefined;
@@ -498,28 +496,34 @@ export class SaverFile {
   }
 
   /**
-   * Syncs the journal JOURNAL_SYNC_WINDOW_MS after the first unsynced call: one sync for every
-   * call recorded meanwhile (a stream's frames arrive one at a time, so syncing when idle would
-   * sync every frame and halve a fast stream's rate).
+   * Syncs the journal in the background as soon as a call is recorded (group commit: the calls
+   * recorded while a sync runs share the next one). The writer goes on with the file meanwhile,
+   * and the frames a sync covers are acknowledged as durable when it ends.
    */
   #scheduleSync(): void {
-    if (this.#syncScheduled) return;
-    this.#syncScheduled = true;
-    setTimeout(() => {
-      this.#syncScheduled = false;
-      try {
-        this.#syncJournal();
-      } catch (error) {
+    const journal = this.#journal;
+    if (!journal?.unsynced || this.#syncFailure) return;
+    // a frame counted here has its record written: the record precedes the append
+    const counts = [...this.#streams].map(([id, state]) => [id, state.stream.frames] as const);
+    const syncing = journal.syncInBackground();
+    if (!syncing) return; // one is running: it starts the next when it ends
+    this.#syncing = syncing.then(
+      () => {
+        this.#syncing = undefined;
+        this.#advanceDurable(counts);
+        this.#scheduleSync();
+      },
+      (error: unknown) => {
+        this.#syncing = undefined;
         this.#syncFailure = SaverError.from(error);
-      }
-    }, JOURNAL_SYNC_WINDOW_MS);
+      },
+    );
   }
 
-  /** Every frame recorded so far becomes durable. */
+  /** Every frame recorded so far becomes durable (a sync in this thread: for flushes and closing). */
   #syncJournal(): void {
     const journal = this.#journal;
     if (!journal?.unsynced) return;
-    // a frame counted here has its record written: the record precedes the append
     const counts = [...this.#streams].map(([id, state]) => [id, state.stream.frames] as const);
     journal.sync();
     this.#advanceDurable(counts);
@@ -557,19 +561,24 @@ export class SaverFile {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    setImmediate(() => {
+    const flush = () => {
       this.#flushScheduled = false;
-      // a failure stops the stream (writeOut); its next call reports it
-      this.flush().catch(() => undefined);
-    });
+      // the journal's own syncs make the frames durable: this flush only shows them to readers.
+      // A failure stops the stream (writeOut); its next call reports it
+      this.#serial(() => this.#flushNow(false)).catch(() => undefined);
+    };
+    // after the sync that covers these frames has acknowledged them: the flush must not delay that
+    const after = this.#syncing ?? Promise.resolve();
+    after.then(() => setImmediate(flush));
   }
 
-  async #flushNow(): Promise<DurableEvent[]> {
+  /** Writes out what the streams hold and flushes HDF5; `syncJournal` first syncs the journal here. */
+  async #flushNow(syncJournal = true): Promise<DurableEvent[]> {
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const journaled = this.#journal ? this.#syncJournalNow() : [];
+    const journaled = this.#journal && syncJournal ? this.#syncJournalNow() : [];
     // a stream that fails to write is stopped and trimmed by writeOut; the others still flush
     let failure: unknown;
     for (const { stream } of this.#streams.values()) {
@@ -584,9 +593,12 @@ export class SaverFile {
       throw error;
     }
     this.#waiting = 0;
-    const flushed = this.#advanceDurable(
-      [...this.#streams].map(([id, state]) => [id, state.stream.framesInFile] as const),
-    );
+    // with a journal, what is durable is what its syncs covered (a flush reaches the disk later)
+    const flushed = this.#journal
+      ? []
+      : this.#advanceDurable(
+          [...this.#streams].map(([id, state]) => [id, state.stream.framesInFile] as const),
+        );
     if (failure !== undefined) {
       this.#markDamaged(failure);
       throw failure;

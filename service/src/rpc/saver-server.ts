@@ -314,7 +314,12 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
         { field: "path" },
       );
     }
-    return openSaverFile({ ...fileOptions, path: target.absolute, journal: options.journal ?? true });
+    // the arrays of a Stream message are views of its own buffer (grpc-js assembles each message
+    // into a new one): they move to the writer thread without a copy
+    return openSaverFile(
+      { ...fileOptions, path: target.absolute, journal: options.journal ?? true },
+      { handOverArrays: true },
+    );
   }
 
   /** Ends the session's streams and closes its file; the session is gone whatever fails. */

@@ -35,9 +35,20 @@ export interface StreamContext {
 }
 
 /**
- * One Stream call. Backpressure: the call is paused while a frame is being appended, so grpc-js
- * stops reading once its small object buffer (16 messages) is full and HTTP/2 flow control then
- * holds the sender. A call that breaks leaves the stream open for the next call.
+ * Array bytes of a call's messages handed to the writer and not yet appended. Frames go on to the
+ * writer while earlier ones are written, so that it never waits for the next one; beyond this the
+ * call is paused.
+ */
+export const MAX_BYTES_IN_FLIGHT = 4 << 20;
+/** Messages held in grpc-js's read buffer while the call is paused, at most (it holds 16 unless told). */
+const READ_AHEAD_BYTES = 8 << 20;
+
+/**
+ * One Stream call. Backpressure: once MAX_BYTES_IN_FLIGHT of frames wait for the writer (or at
+ * least one message does, whatever its size) the call is paused, so grpc-js stops reading once its
+ * read buffer is full and HTTP/2 flow control then holds the sender. That buffer is cut to
+ * READ_AHEAD_BYTES worth of messages, so large frames do not pile up in memory. A call that breaks
+ * leaves the stream open for the next call.
  */
 export function handleStreamCall(call: StreamCall, context: StreamContext): void {
   const { sessionOf, streamOf, queued, failure, log } = context;
@@ -46,6 +57,9 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
   /** The call ended the stream and sent its final acknowledgement: a later cancel is the client leaving. */
   let finished = false;
   let pending: Promise<unknown> = Promise.resolve();
+  let bytesInFlight = 0;
+  let paused = false;
+  let readAheadSet = false;
 
   const fail = (error: unknown) => {
     if (failed) return;
@@ -159,12 +173,27 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
 
   call.on("data", (request: svc.StreamRequest) => {
     if (failed) return;
-    call.pause();
+    const bytes = messageBytes(request);
+    if (!readAheadSet) {
+      readAheadSet = true;
+      limitReadAhead(call, bytes);
+    }
+    bytesInFlight += bytes;
+    if (bytesInFlight >= MAX_BYTES_IN_FLIGHT && !paused) {
+      paused = true;
+      call.pause();
+    }
+    // the frames are appended in order (state.lock); `pending` is the last one, for the half-close
     pending = handle(request).then(() => {
-      if (!failed) call.resume();
+      bytesInFlight -= bytes;
+      if (paused && !failed && bytesInFlight < MAX_BYTES_IN_FLIGHT) {
+        paused = false;
+        call.resume();
+      }
     }, fail);
   });
   call.on("end", () => {
+    // every message handled so far is chained on state.lock: the half-close waits behind them
     // grpc-js reports a client's cancel as the end of its messages first and as 'cancelled' a
     // moment later: wait one turn of the event loop so that a cancel never ends the stream
     pending = pending
@@ -189,4 +218,24 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
     failed = true;
     bound?.state.calls.delete(call);
   });
+}
+
+/** The bytes of a message's arrays (its size on the wire, near enough for flow control). */
+function messageBytes(request: svc.StreamRequest): number {
+  let bytes = 0;
+  for (const dwa of request.data?.data ?? []) {
+    for (const array of [...dwa.data, ...dwa.errors, ...dwa.background]) bytes += array.byteLength;
+  }
+  return Math.max(bytes, 1);
+}
+
+/**
+ * grpc-js reads up to 16 messages ahead into the call's buffer while it is paused: 128 MiB of
+ * 8 MiB frames. Fewer for large messages (the buffer's mark is Node's stream state, which grpc-js
+ * leaves at its default; a Node without it keeps the default).
+ */
+function limitReadAhead(call: StreamCall, bytes: number): void {
+  const state = (call as unknown as { _readableState?: { highWaterMark?: unknown } })._readableState;
+  if (typeof state?.highWaterMark !== "number") return;
+  state.highWaterMark = Math.max(1, Math.min(state.highWaterMark, Math.floor(READ_AHEAD_BYTES / bytes)));
 }

@@ -43,6 +43,37 @@ describe("openSaverFile()", () => {
     assert.equal(loaded?.dwa.data[0]?.[30 * 1024 * 1024 - 1], 7);
   });
 
+  it("takes the arrays of a caller that hands them over without copying them, and copies the others", async () => {
+    const filePath = path.join(dir, "hand-over.h5");
+    const file = await openSaverFile({ path: filePath }, { handOverArrays: true });
+    const kept = new Uint8Array([1, 2, 3]); // a small Buffer-pool-sized buffer: copied, not moved
+    const given = new Uint16Array(64 * 1024).fill(9);
+    const givenBuffer = given.buffer;
+    try {
+      const stream = await file.startContinuous(await file.addDetector("camera"));
+      await file.append(stream, { name: "cam", data: [{ name: "img", data: [given], shape: [256, 256] }] });
+      await file.append(stream, {
+        name: "cam",
+        data: [{ name: "img", data: [new Uint16Array(256 * 256)], shape: [256, 256] }],
+      });
+      const counter = await file.startContinuous(await file.addDetector("counter"));
+      await file.append(counter, { name: "n", data: [{ name: "n", data: [kept] }] });
+      await file.endContinuous(stream);
+      await file.endContinuous(counter);
+    } finally {
+      await file.close();
+    }
+    assert.equal(givenBuffer.byteLength, 0, "the large buffer moved to the writer thread (detached here)");
+    assert.deepEqual(Array.from(kept), [1, 2, 3], "the small one was copied");
+    const backend = await openH5wasmFile(filePath, "read");
+    const loaded = await new PyMoDAQLoader(backend).loadAll();
+    await backend.close();
+    const image = loaded.find((node) => node.dwa.name === "img");
+    assert.deepEqual(image?.dwa.shape, [2, 256, 256]);
+    assert.equal(image?.dwa.data[0]?.[0], 9);
+    assert.equal(image?.dwa.data[0]?.[256 * 256], 0);
+  });
+
   it("carries typed errors across the thread boundary", async () => {
     const file = await openSaverFile({ path: path.join(dir, "errors.h5") });
     try {

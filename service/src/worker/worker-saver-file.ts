@@ -15,6 +15,17 @@ import type { OpenedReply, SaverFileApi, WorkerMethod, WorkerReply } from "./pro
 import { bundledWorker } from "./worker-bundle.ts";
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: SaverError) => void };
+
+/** How a WorkerSaverFile passes the arrays of a call to its thread. */
+export interface WriterThreadOptions {
+  /**
+   * The caller gives its arrays away: their buffers move to the writer thread without a copy and
+   * are detached (unusable) here once the call is sent. For callers whose arrays are views of a
+   * buffer nobody else holds, e.g. the server's, which decodes each message into views of it.
+   * Default false: each array is copied once and the caller keeps its own.
+   */
+  readonly handOverArrays?: boolean;
+}
 type Listener = (event: DurableEvent) => void;
 type Args<M extends WorkerMethod> = Parameters<SaverFile[M]>;
 type Result<M extends WorkerMethod> = Awaited<ReturnType<SaverFile[M]>>;
@@ -30,6 +41,7 @@ export class WorkerSaverFile implements SaverFileApi {
   readonly #worker: Worker;
   readonly #pending: Map<number, Pending>;
   readonly #listeners: Set<Listener>;
+  readonly #handOver: boolean;
   #nextId: number;
   #closed = false;
 
@@ -40,6 +52,7 @@ export class WorkerSaverFile implements SaverFileApi {
     listeners: Set<Listener>,
     nextId: number,
     recovery: RecoveryReport | undefined,
+    handOver: boolean,
   ) {
     this.path = path;
     this.recovery = recovery;
@@ -47,13 +60,14 @@ export class WorkerSaverFile implements SaverFileApi {
     this.#pending = pending;
     this.#listeners = listeners;
     this.#nextId = nextId;
+    this.#handOver = handOver;
     // a thread that is gone answers nothing: later calls must fail at once, not wait forever
     worker.once("exit", () => {
       this.#closed = true;
     });
   }
 
-  static async open(options: SaverFileOptions): Promise<WorkerSaverFile> {
+  static async open(options: SaverFileOptions, thread: WriterThreadOptions = {}): Promise<WorkerSaverFile> {
     const worker = await takeWriterThread();
     const pending = new Map<number, Pending>();
     const listeners = new Set<Listener>();
@@ -81,7 +95,15 @@ export class WorkerSaverFile implements SaverFileApi {
       await worker.terminate();
       throw error;
     })) as OpenedReply;
-    return new WorkerSaverFile(opened.path, worker, pending, listeners, 1, opened.recovery);
+    return new WorkerSaverFile(
+      opened.path,
+      worker,
+      pending,
+      listeners,
+      1,
+      opened.recovery,
+      thread.handOverArrays ?? false,
+    );
   }
 
   /** Rebuilds a file from its crash journal (durability/recover.ts) in a writer thread of its own. */
@@ -173,8 +195,7 @@ export class WorkerSaverFile implements SaverFileApi {
     return new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       try {
-        const transfer: ArrayBuffer[] = [];
-        this.#worker.postMessage({ id, method, args: args.map((a) => ownCopies(a, transfer)) }, transfer);
+        this.#post(id, method, args);
       } catch (error) {
         this.#pending.delete(id);
         reject(
@@ -186,6 +207,41 @@ export class WorkerSaverFile implements SaverFileApi {
       }
     }) as Promise<Result<M>>;
   }
+
+  #post(id: number, method: WorkerMethod, args: unknown[]): void {
+    if (this.#handOver) {
+      const buffers = new Set<ArrayBuffer>();
+      collectBuffers(args, buffers);
+      // a buffer that cannot move (Node's shared pool of small Buffers, a SharedArrayBuffer)
+      // makes postMessage throw before anything is detached: then copy, as for other callers
+      if (![...buffers].some(isPooled)) {
+        try {
+          this.#worker.postMessage({ id, method, args }, [...buffers]);
+          return;
+        } catch {
+          // fall through to copies
+        }
+      }
+    }
+    const transfer: ArrayBuffer[] = [];
+    this.#worker.postMessage({ id, method, args: args.map((a) => ownCopies(a, transfer)) }, transfer);
+  }
+}
+
+/** The buffers under every typed array of a call. */
+function collectBuffers(value: unknown, into: Set<ArrayBuffer>): void {
+  if (ArrayBuffer.isView(value)) {
+    into.add(value.buffer as ArrayBuffer);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectBuffers(v, into);
+  } else if (value !== null && typeof value === "object") {
+    for (const v of Object.values(value)) collectBuffers(v, into);
+  }
+}
+
+/** Node's Buffers smaller than half its pool share one pool buffer, which must not move. */
+function isPooled(buffer: ArrayBuffer): boolean {
+  return !(buffer instanceof ArrayBuffer) || buffer.byteLength <= Buffer.poolSize;
 }
 
 /**
@@ -264,6 +320,9 @@ async function takeWriterThread(): Promise<Worker> {
 }
 
 /** Opens (or creates) a PyMoDAQ file in a dedicated writer thread. */
-export function openSaverFile(options: SaverFileOptions): Promise<WorkerSaverFile> {
-  return WorkerSaverFile.open(options);
+export function openSaverFile(
+  options: SaverFileOptions,
+  thread: WriterThreadOptions = {},
+): Promise<WorkerSaverFile> {
+  return WorkerSaverFile.open(options, thread);
 }
