@@ -1,5 +1,4 @@
-import h5wasm, { type Dataset, type Group, type File as H5File } from "h5wasm/node";
-import { install_local_plugins } from "h5wasm-plugins";
+import type { Dataset, Group, File as H5File } from "h5wasm/node";
 import { SaverError } from "../errors.ts";
 import { allocate, type DType, dtypeBytes, type NumericArray } from "../model/dtype.ts";
 import type {
@@ -45,14 +44,28 @@ const STORAGE_DTYPE: Record<DType, string> = {
   bool: "<B",
 };
 
+type H5wasm = typeof import("h5wasm/node").default;
+
+/** The h5wasm module of this thread, once loadH5wasm has resolved (every use of it comes after). */
+let h5wasm: H5wasm;
 let moduleReady: Promise<void> | undefined;
 
-/** Loads the wasm module once per thread, with throwing errors and the compression plugins. */
+/**
+ * Loads the wasm module once per thread, with throwing errors and the compression plugins. Loaded
+ * when first needed, not on import: a thread that never opens a file (the server's main thread,
+ * whose files live in writer threads) does not carry the ~40 MB it costs.
+ */
 export function loadH5wasm(): Promise<void> {
-  moduleReady ??= h5wasm.ready.then((module) => {
+  moduleReady ??= (async () => {
+    const [{ default: loaded }, { install_local_plugins }] = await Promise.all([
+      import("h5wasm/node"),
+      import("h5wasm-plugins"),
+    ]);
+    const module = await loaded.ready;
     module.activate_throwing_error_handler();
     install_local_plugins(module);
-  });
+    h5wasm = loaded;
+  })();
   return moduleReady;
 }
 
