@@ -1,7 +1,23 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { frameBlockFromProto } from "@h5saver/service/rpc/convert";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import { createDataToExport } from "@h5saver/service/model";
+import {
+  dataToExportFromProto,
+  dataToExportToProto,
+  frameBlockFromProto,
+} from "@h5saver/service/rpc/convert";
+import { encodingOf } from "@h5saver/service/rpc/grpc-glue";
 import { ALONE_BYTES, FrameBatch } from "./frame-batch.ts";
+
+/** What the server decodes from the bytes a batch is sent as. */
+function sent(request: svc.StreamRequest | undefined): svc.StreamRequest {
+  assert.ok(request);
+  const bytes = encodingOf(request);
+  assert.ok(bytes, "the request goes as bytes encoded once");
+  return fromBinary(svc.StreamRequestSchema, bytes);
+}
 
 const frame = (k: number, length = 4) => ({
   name: "det",
@@ -16,7 +32,7 @@ describe("FrameBatch", () => {
   it("gathers frames of one layout into one message the server reads back frame by frame", () => {
     const batch = new FrameBatch();
     for (let k = 1; k <= 5; k++) assert.equal(batch.add(frame(k), k), true);
-    const request = batch.take();
+    const request = sent(batch.take());
     assert.equal(request?.sequence, 1n);
     assert.equal(request?.frames, 5);
     assert.deepEqual(request?.timestamps, [101, 102, 103, 104, 105]);
@@ -34,10 +50,48 @@ describe("FrameBatch", () => {
   it("sends a frame alone as an ordinary single-frame message", () => {
     const batch = new FrameBatch();
     batch.add(frame(7), 7);
-    const request = batch.take();
-    assert.equal(request?.frames, 0);
-    assert.equal(request?.sequence, 7n);
-    assert.equal(request?.data?.timestamp, 107);
+    const request = sent(batch.take({ sessionId: "s1", streamId: "/RawData/Detector000" }));
+    assert.equal(request.frames, 0);
+    assert.equal(request.sequence, 7n);
+    assert.equal(request.sessionId, "s1");
+    assert.equal(request.streamId, "/RawData/Detector000");
+    assert.equal(request.data?.timestamp, 107);
+    const dte = dataToExportFromProto(request.data as NonNullable<typeof request.data>);
+    assert.deepEqual(Array.from(dte.data[1]?.data[0] as Float32Array), [70, 71, 72, 73]);
+  });
+
+  it("encodes a frame with errors and a background as protobuf-es would (the same message decoded)", () => {
+    const full = {
+      name: "cam",
+      timestamp: 3,
+      data: [
+        {
+          name: "img",
+          data: [Uint16Array.of(1, 2, 3, 4), Uint16Array.of(5, 6, 7, 8)],
+          errors: [Float32Array.of(0.5, 0.5, 0.5, 0.5), Float32Array.of(1, 1, 1, 1)],
+          background: [Uint16Array.of(9, 9, 9, 9), Uint16Array.of(0, 0, 0, 0)],
+          shape: [2, 2],
+          units: "counts",
+          labels: ["a", "b"],
+        },
+      ],
+    };
+    const batch = new FrameBatch();
+    batch.add(full, 1);
+    const request = sent(batch.take());
+    const dte = dataToExportFromProto(request.data as NonNullable<typeof request.data>);
+    const dwa = dte.data[0];
+    assert.deepEqual(Array.from(dwa?.data[1] as Uint16Array), [5, 6, 7, 8]);
+    assert.deepEqual(Array.from(dwa?.errors?.[1] as Float32Array), [1, 1, 1, 1]);
+    assert.deepEqual(Array.from(dwa?.background?.[0] as Uint16Array), [9, 9, 9, 9]);
+    assert.deepEqual(dwa?.labels, ["a", "b"]);
+    assert.equal(dwa?.units, "counts");
+    // field order aside, the message protobuf-es would have sent: both encode to the same bytes
+    const expected = create(svc.StreamRequestSchema, {
+      sequence: 1n,
+      data: dataToExportToProto(createDataToExport(full)),
+    });
+    assert.deepEqual(toBinary(svc.StreamRequestSchema, request), toBinary(svc.StreamRequestSchema, expected));
   });
 
   it("refuses a frame of another layout, or beyond its limits, so that it starts the next message", () => {
@@ -64,8 +118,8 @@ describe("FrameBatch", () => {
     batch.add(big(1), 1);
     assert.equal(batch.full, true);
     assert.equal(batch.add(big(2), 2), false);
-    const request = batch.take();
-    assert.equal(request?.frames, 0, "a single-frame message");
+    const request = sent(batch.take());
+    assert.equal(request.frames, 0, "a single-frame message");
     const small = new FrameBatch({ maxBytes: 64 * ALONE_BYTES });
     small.add(frame(1, ALONE_BYTES / 8), 1);
     assert.equal(small.full, false, "just under the threshold still batches");

@@ -4,7 +4,7 @@
  * thread and its journal — are then paid once per batch. A frame joins the batch while it has the
  * layout of the batch's first (arrays of the same types and lengths, shapes, names); the first is
  * validated in full and describes them all, and each frame keeps its own sequence number and
- * timestamp. Only arrays are copied: once, into the message.
+ * timestamp. Only arrays are copied: once, into the message's bytes (stream-encoding.ts).
  */
 import { create } from "@bufbuild/protobuf";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
@@ -16,7 +16,9 @@ import {
   type DataWithAxesInput,
   type NumericArray,
 } from "@h5saver/service/model";
-import { bytesOf, dataToExportToProto } from "@h5saver/service/rpc/convert";
+import { dataToExportToProto } from "@h5saver/service/rpc/convert";
+import { withEncoding } from "@h5saver/service/rpc/grpc-glue";
+import { type DataWithAxesParts, encodeStreamRequest } from "./stream-encoding.ts";
 
 export interface BatchOptions {
   /** Frames in one message at most (1: no batching). Default 1024. */
@@ -91,30 +93,43 @@ export class FrameBatch {
     );
   }
 
-  /** The waiting frames as one request (empty ids: set them on the first message of a call). */
-  take(): svc.StreamRequest | undefined {
+  /**
+   * The waiting frames as one request, encoded already (grpc-glue's `withEncoding`: the object
+   * returned holds the request's fields but its DataToExport, which is in its bytes only). `ids`:
+   * for the first message of a call.
+   */
+  take(ids?: { readonly sessionId: string; readonly streamId: string }): svc.StreamRequest | undefined {
     const first = this.#first;
     const frames = this.#frames;
     if (!first) return undefined;
     this.#first = undefined;
     this.#frames = [];
-    const sequence = BigInt(this.#firstSequence);
-    const message = dataToExportToProto(first);
-    if (frames.length === 1) return create(svc.StreamRequestSchema, { sequence, data: message });
-    message.data.forEach((dwa, d) => {
-      const joined = (i: number) =>
-        concat(frames.map((frame) => (frame.arrays[d] as NumericArray[])[i] as NumericArray));
+    const batched = frames.length > 1;
+    const request = create(svc.StreamRequestSchema, {
+      ...ids,
+      sequence: BigInt(this.#firstSequence),
+      ...(batched ? { frames: frames.length, timestamps: frames.map((frame) => frame.timestamp) } : {}),
+    });
+    const dte = dataToExportToProto(first);
+    const parts = dte.data.map((skeleton, d): DataWithAxesParts => {
+      const element = (i: number) =>
+        frames.map((frame) => (frame.arrays[d] as NumericArray[])[i] as NumericArray);
+      const dwa = first.data[d] as DataWithAxes;
       const count = dwa.data.length;
-      dwa.data = dwa.data.map((_, i) => joined(i));
-      dwa.errors = dwa.errors.map((_, i) => joined(count + i));
-      dwa.background = [];
+      const parts = {
+        skeleton,
+        data: dwa.data.map((_, i) => element(i)),
+        errors: (dwa.errors ?? []).map((_, i) => element(count + i)),
+        // a batch's frames share the first one's background
+        background: batched ? [] : (dwa.background ?? []).map((array) => [array]),
+      };
+      skeleton.data = [];
+      skeleton.errors = [];
+      skeleton.background = [];
+      return parts;
     });
-    return create(svc.StreamRequestSchema, {
-      sequence,
-      frames: frames.length,
-      timestamps: frames.map((frame) => frame.timestamp),
-      data: message,
-    });
+    dte.data = [];
+    return withEncoding(request, encodeStreamRequest(request, dte, parts));
   }
 }
 
@@ -153,16 +168,4 @@ function sameShape(got: DataWithAxes | DataWithAxesInput, want: DataWithAxes): b
   const shape = got.shape;
   if (shape === undefined) return want.shape.length === 1;
   return shape.length === want.shape.length && shape.every((n, i) => n === want.shape[i]);
-}
-
-function concat(parts: readonly NumericArray[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(bytesOf(part), offset);
-    offset += part.byteLength;
-  }
-  return out;
 }

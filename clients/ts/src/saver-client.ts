@@ -621,13 +621,11 @@ export class ContinuousUpload {
 
   /** Writes the waiting frames as one message; sets the drain to wait for when the buffer is full. */
   #writeBatch(): void {
-    const request = this.#batch.take();
+    const request = this.#batch.take(
+      this.#sentFirst ? undefined : { sessionId: this.#sessionId, streamId: this.streamId },
+    );
     if (!request) return;
-    if (!this.#sentFirst) {
-      request.sessionId = this.#sessionId;
-      request.streamId = this.streamId;
-      this.#sentFirst = true;
-    }
+    this.#sentFirst = true;
     if (this.#call.write(request) || this.#drain) return;
     this.#drain = new Promise<void>((resolve, reject) => {
       const done = () => {

@@ -54,6 +54,20 @@ export type GrpcClient<S extends GenService<GenServiceMethods>> = grpc.Client & 
   [K in keyof S["method"]]: GrpcClientMethod<S["method"][K]>;
 };
 
+/** Messages whose bytes were encoded already (the client's Stream messages): sent as those bytes. */
+const preEncoded = new WeakMap<object, Uint8Array>();
+
+/** Sends `message` as `bytes` (which must be its encoding) instead of encoding it again. */
+export function withEncoding<T extends object>(message: T, bytes: Uint8Array): T {
+  preEncoded.set(message, bytes);
+  return message;
+}
+
+/** The bytes a message registered with `withEncoding` is sent as. */
+export function encodingOf(message: object): Uint8Array | undefined {
+  return preEncoded.get(message);
+}
+
 /** grpc-js wants Buffers; protobuf-es gives Uint8Arrays: wrap the same memory, no copy. */
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -69,7 +83,7 @@ function methodDefinition(
     originalName: method.name,
     requestStream: methodKind === "client_streaming" || methodKind === "bidi_streaming",
     responseStream: methodKind === "server_streaming" || methodKind === "bidi_streaming",
-    requestSerialize: (message) => asBuffer(toBinary(input, message)),
+    requestSerialize: (message) => asBuffer(preEncoded.get(message) ?? toBinary(input, message)),
     requestDeserialize: (bytes) => fromBinary(input, bytes),
     responseSerialize: (message) => asBuffer(toBinary(output, message)),
     responseDeserialize: (bytes) => fromBinary(output, bytes),

@@ -210,55 +210,43 @@ export class WorkerSaverFile implements SaverFileApi {
 
   #post(id: number, method: WorkerMethod, args: unknown[]): void {
     if (this.#handOver) {
-      const buffers = new Set<ArrayBuffer>();
-      collectBuffers(args, buffers);
-      // a buffer that cannot move (Node's shared pool of small Buffers, a SharedArrayBuffer)
-      // makes postMessage throw before anything is detached: then copy, as for other callers
-      if (![...buffers].some(isPooled)) {
-        try {
-          this.#worker.postMessage({ id, method, args }, [...buffers]);
-          return;
-        } catch {
-          // fall through to copies
-        }
+      const transfer = new Set<ArrayBuffer>();
+      const moved = args.map((a) => forTransfer(a, transfer, true));
+      try {
+        this.#worker.postMessage({ id, method, args: moved }, [...transfer]);
+        return;
+      } catch {
+        // a buffer that cannot move (one marked untransferable) makes postMessage throw before
+        // anything is detached: then copy, as for other callers
       }
     }
-    const transfer: ArrayBuffer[] = [];
-    this.#worker.postMessage({ id, method, args: args.map((a) => ownCopies(a, transfer)) }, transfer);
+    const transfer = new Set<ArrayBuffer>();
+    const copies = args.map((a) => forTransfer(a, transfer, false));
+    this.#worker.postMessage({ id, method, args: copies }, [...transfer]);
   }
-}
-
-/** The buffers under every typed array of a call. */
-function collectBuffers(value: unknown, into: Set<ArrayBuffer>): void {
-  if (ArrayBuffer.isView(value)) {
-    into.add(value.buffer as ArrayBuffer);
-  } else if (Array.isArray(value)) {
-    for (const v of value) collectBuffers(v, into);
-  } else if (value !== null && typeof value === "object") {
-    for (const v of Object.values(value)) collectBuffers(v, into);
-  }
-}
-
-/** Node's Buffers smaller than half its pool share one pool buffer, which must not move. */
-function isPooled(buffer: ArrayBuffer): boolean {
-  return !(buffer instanceof ArrayBuffer) || buffer.byteLength <= Buffer.poolSize;
 }
 
 /**
- * Every typed array of a call, as a copy of just its own bytes whose buffer is then transferred
- * to the writer thread rather than cloned: one copy per array (structured clone would copy a view's
- * whole buffer — a small view of a large pooled gRPC buffer included — and the caller's arrays
- * stay theirs).
+ * Every typed array of a call, ready to be transferred to the writer thread rather than cloned
+ * (structured clone would copy a view's whole buffer, a small view of a large gRPC buffer
+ * included). With `moveOwn`, an array whose buffer is a large one of its own goes as it is (the
+ * caller gives it away); the others go as a copy of just their bytes (always for callers that
+ * keep their arrays, and for Node's pool of small Buffers, which unrelated Buffers share).
  */
-function ownCopies(value: unknown, transfer: ArrayBuffer[]): unknown {
+function forTransfer(value: unknown, transfer: Set<ArrayBuffer>, moveOwn: boolean): unknown {
   if (ArrayBuffer.isView(value)) {
+    const buffer = value.buffer;
+    if (moveOwn && buffer instanceof ArrayBuffer && buffer.byteLength > Buffer.poolSize) {
+      transfer.add(buffer);
+      return value;
+    }
     const copy = (value as unknown as { slice(): ArrayBufferView }).slice();
-    transfer.push(copy.buffer as ArrayBuffer);
+    transfer.add(copy.buffer as ArrayBuffer);
     return copy;
   }
-  if (Array.isArray(value)) return value.map((v) => ownCopies(v, transfer));
+  if (Array.isArray(value)) return value.map((v) => forTransfer(v, transfer, moveOwn));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, ownCopies(v, transfer)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, forTransfer(v, transfer, moveOwn)]));
   }
   return value;
 }
