@@ -329,12 +329,15 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       for (const state of session.streams.values()) {
         for (const call of state.calls) call.emit("error", toStatus(why));
         state.calls.clear();
-        if (!state.ended) {
-          await state.lock;
+        // behind the frames (and a half-close) already queued on the stream, which may end it first
+        const run = state.lock.then(async () => {
+          if (state.ended) return;
           const receipt = await session.file.endContinuous(state.id);
           state.ended = true;
           state.durable = receipt.durableFrames;
-        }
+        });
+        state.lock = run.catch(() => undefined);
+        await run;
       }
       return [...session.streams.values()].map(streamStatus);
     } finally {
