@@ -86,7 +86,8 @@ describe("FrameBatch", () => {
     assert.deepEqual(Array.from(dwa?.background?.[0] as Uint16Array), [9, 9, 9, 9]);
     assert.deepEqual(dwa?.labels, ["a", "b"]);
     assert.equal(dwa?.units, "counts");
-    // field order aside, the message protobuf-es would have sent: both encode to the same bytes
+    // field order and padding aside, the message protobuf-es would have sent: both encode alike
+    for (const dwa of request.data?.data ?? []) dwa.padding = [];
     const expected = create(svc.StreamRequestSchema, {
       sequence: 1n,
       data: dataToExportToProto(createDataToExport(full)),
@@ -123,6 +124,67 @@ describe("FrameBatch", () => {
     const small = new FrameBatch({ maxBytes: 64 * ALONE_BYTES });
     small.add(frame(1, ALONE_BYTES / 8), 1);
     assert.equal(small.full, false, "just under the threshold still batches");
+  });
+
+  it("places every array at an offset aligned for its type where the server reads the message", () => {
+    for (let nameLength = 1; nameLength <= 9; nameLength++) {
+      const name = "x".repeat(nameLength);
+      const batch = new FrameBatch();
+      for (let k = 1; k <= 3; k++) {
+        batch.add(
+          {
+            name,
+            data: [
+              { name, data: [Float64Array.of(k, k + 0.5)], errors: [Float32Array.of(k, k)] },
+              { name: "img", data: [Uint16Array.of(k, 2 * k)], shape: [2] },
+            ],
+          },
+          k,
+        );
+      }
+      const request = batch.take();
+      assert.ok(request);
+      const bytes = encodingOf(request) as Uint8Array;
+      // as grpc-js hands a message to the server: in a buffer of its own, behind a 5-byte header
+      const framed = new Uint8Array(bytes.byteLength + 5);
+      framed.set(bytes, 5);
+      const decoded = fromBinary(svc.StreamRequestSchema, framed.subarray(5));
+      const [values, image] = decoded.data?.data ?? [];
+      assert.equal(
+        (values?.data[0] as Uint8Array).byteOffset % 8,
+        0,
+        `float64 after a ${nameLength}-byte name`,
+      );
+      assert.equal((values?.errors[0] as Uint8Array).byteOffset % 4, 0, "float32 errors");
+      assert.equal((image?.data[0] as Uint8Array).byteOffset % 2, 0, "uint16");
+      const block = frameBlockFromProto(
+        decoded.data as NonNullable<typeof decoded.data>,
+        3,
+        decoded.timestamps,
+      );
+      assert.deepEqual(Array.from(block.arrays[0]?.[0] as Float64Array), [1, 1.5, 2, 2.5, 3, 3.5]);
+    }
+  });
+
+  it("settles the layout when padding moves a message's length across a varint boundary", () => {
+    // DataWithAxes and DataToExport lengths near 128 and 16 384 bytes, where a length's varint grows
+    for (const count of [...Array.from({ length: 24 }, (_, i) => 4 + i), 2030, 2040, 2044, 2048]) {
+      for (let nameLength = 1; nameLength <= 8; nameLength++) {
+        const batch = new FrameBatch();
+        const values = Float64Array.from({ length: count }, (_, i) => i + 0.25);
+        batch.add({ name: "n".repeat(nameLength), data: [{ name: "v", data: [values] }] }, 1);
+        const request = batch.take();
+        assert.ok(request);
+        const bytes = encodingOf(request) as Uint8Array;
+        const framed = new Uint8Array(bytes.byteLength + 5);
+        framed.set(bytes, 5);
+        const decoded = fromBinary(svc.StreamRequestSchema, framed.subarray(5));
+        const data = decoded.data?.data[0]?.data[0] as Uint8Array;
+        assert.equal(data.byteOffset % 8, 0, `${count} values, name of ${nameLength}`);
+        const dte = dataToExportFromProto(decoded.data as NonNullable<typeof decoded.data>);
+        assert.deepEqual(dte.data[0]?.data[0], values);
+      }
+    }
   });
 
   it("validates the frame that starts a batch in full", () => {

@@ -553,7 +553,8 @@ export class SaverFile {
     } else if (!this.#timer) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
-        this.flush().catch(() => undefined);
+        // with a journal, its background syncs make the frames durable: no sync in this thread
+        this.#serial(() => this.#flushNow(false)).catch(() => undefined);
       }, this.#policy.maxDelayMs);
     }
   }

@@ -122,7 +122,7 @@ class AttributeValue(_message.Message):
     def __init__(self, string_value: _Optional[str] = ..., int_value: _Optional[int] = ..., double_value: _Optional[float] = ..., bool_value: _Optional[bool] = ...) -> None: ...
 
 class DataWithAxes(_message.Message):
-    __slots__ = ("name", "source", "dim", "distribution", "dtype", "shape", "data", "labels", "units", "axes", "nav_indexes", "errors", "errors_dtype", "background", "origin", "extra_attributes", "timestamp")
+    __slots__ = ("name", "source", "dim", "distribution", "dtype", "shape", "data", "labels", "units", "axes", "nav_indexes", "errors", "errors_dtype", "background", "origin", "extra_attributes", "timestamp", "padding")
     class ExtraAttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -147,6 +147,7 @@ class DataWithAxes(_message.Message):
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
     EXTRA_ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    PADDING_FIELD_NUMBER: _ClassVar[int]
     name: str
     source: DataSource
     dim: DataDim
@@ -164,7 +165,8 @@ class DataWithAxes(_message.Message):
     origin: str
     extra_attributes: _containers.MessageMap[str, AttributeValue]
     timestamp: float
-    def __init__(self, name: _Optional[str] = ..., source: _Optional[_Union[DataSource, str]] = ..., dim: _Optional[_Union[DataDim, str]] = ..., distribution: _Optional[_Union[DataDistribution, str]] = ..., dtype: _Optional[_Union[Dtype, str]] = ..., shape: _Optional[_Iterable[int]] = ..., data: _Optional[_Iterable[bytes]] = ..., labels: _Optional[_Iterable[str]] = ..., units: _Optional[str] = ..., axes: _Optional[_Iterable[_Union[Axis, _Mapping]]] = ..., nav_indexes: _Optional[_Iterable[int]] = ..., errors: _Optional[_Iterable[bytes]] = ..., errors_dtype: _Optional[_Union[Dtype, str]] = ..., background: _Optional[_Iterable[bytes]] = ..., origin: _Optional[str] = ..., extra_attributes: _Optional[_Mapping[str, AttributeValue]] = ..., timestamp: _Optional[float] = ...) -> None: ...
+    padding: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, name: _Optional[str] = ..., source: _Optional[_Union[DataSource, str]] = ..., dim: _Optional[_Union[DataDim, str]] = ..., distribution: _Optional[_Union[DataDistribution, str]] = ..., dtype: _Optional[_Union[Dtype, str]] = ..., shape: _Optional[_Iterable[int]] = ..., data: _Optional[_Iterable[bytes]] = ..., labels: _Optional[_Iterable[str]] = ..., units: _Optional[str] = ..., axes: _Optional[_Iterable[_Union[Axis, _Mapping]]] = ..., nav_indexes: _Optional[_Iterable[int]] = ..., errors: _Optional[_Iterable[bytes]] = ..., errors_dtype: _Optional[_Union[Dtype, str]] = ..., background: _Optional[_Iterable[bytes]] = ..., origin: _Optional[str] = ..., extra_attributes: _Optional[_Mapping[str, AttributeValue]] = ..., timestamp: _Optional[float] = ..., padding: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class DataToExport(_message.Message):
     __slots__ = ("name", "timestamp", "data")
