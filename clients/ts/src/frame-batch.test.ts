@@ -150,13 +150,14 @@ describe("FrameBatch", () => {
       framed.set(bytes, 5);
       const decoded = fromBinary(svc.StreamRequestSchema, framed.subarray(5));
       const [values, image] = decoded.data?.data ?? [];
+      assert.ok(values && image);
       assert.equal(
-        (values?.data[0] as Uint8Array).byteOffset % 8,
+        (values.data[0] as Uint8Array).byteOffset % 8,
         0,
         `float64 after a ${nameLength}-byte name`,
       );
-      assert.equal((values?.errors[0] as Uint8Array).byteOffset % 4, 0, "float32 errors");
-      assert.equal((image?.data[0] as Uint8Array).byteOffset % 2, 0, "uint16");
+      assert.equal((values.errors[0] as Uint8Array).byteOffset % 4, 0, "float32 errors");
+      assert.equal((image.data[0] as Uint8Array).byteOffset % 2, 0, "uint16");
       const block = frameBlockFromProto(
         decoded.data as NonNullable<typeof decoded.data>,
         3,
