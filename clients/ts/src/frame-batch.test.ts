@@ -11,12 +11,17 @@ import {
 import { encodingOf } from "@h5saver/service/rpc/grpc-glue";
 import { ALONE_BYTES, FrameBatch } from "./frame-batch.ts";
 
-/** What the server decodes from the bytes a batch is sent as. */
+/**
+ * What the server decodes from the bytes a batch is sent as, read where the server reads them:
+ * grpc-js hands it each message in a buffer of its own, behind the 5-byte gRPC frame header.
+ */
 function sent(request: svc.StreamRequest | undefined): svc.StreamRequest {
   assert.ok(request);
   const bytes = encodingOf(request);
   assert.ok(bytes, "the request goes as bytes encoded once");
-  return fromBinary(svc.StreamRequestSchema, bytes);
+  const framed = new Uint8Array(bytes.byteLength + 5);
+  framed.set(bytes, 5);
+  return fromBinary(svc.StreamRequestSchema, framed.subarray(5));
 }
 
 const frame = (k: number, length = 4) => ({
@@ -142,13 +147,7 @@ describe("FrameBatch", () => {
           k,
         );
       }
-      const request = batch.take();
-      assert.ok(request);
-      const bytes = encodingOf(request) as Uint8Array;
-      // as grpc-js hands a message to the server: in a buffer of its own, behind a 5-byte header
-      const framed = new Uint8Array(bytes.byteLength + 5);
-      framed.set(bytes, 5);
-      const decoded = fromBinary(svc.StreamRequestSchema, framed.subarray(5));
+      const decoded = sent(batch.take());
       const [values, image] = decoded.data?.data ?? [];
       assert.ok(values && image);
       assert.equal(
@@ -174,12 +173,7 @@ describe("FrameBatch", () => {
         const batch = new FrameBatch();
         const values = Float64Array.from({ length: count }, (_, i) => i + 0.25);
         batch.add({ name: "n".repeat(nameLength), data: [{ name: "v", data: [values] }] }, 1);
-        const request = batch.take();
-        assert.ok(request);
-        const bytes = encodingOf(request) as Uint8Array;
-        const framed = new Uint8Array(bytes.byteLength + 5);
-        framed.set(bytes, 5);
-        const decoded = fromBinary(svc.StreamRequestSchema, framed.subarray(5));
+        const decoded = sent(batch.take());
         const data = decoded.data?.data[0]?.data[0] as Uint8Array;
         assert.equal(data.byteOffset % 8, 0, `${count} values, name of ${nameLength}`);
         const dte = dataToExportFromProto(decoded.data as NonNullable<typeof decoded.data>);
