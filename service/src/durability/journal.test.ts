@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { serialize } from "node:v8";
+import { crc32 } from "node:zlib";
 import { tempDir } from "../testing/temp-dir.ts";
 import { type JournalCall, JournalWriter, journalPathOf, readJournal } from "./journal.ts";
 
@@ -37,6 +39,35 @@ describe("the crash journal's records", () => {
     const [[big, small]] = (calls[1] as JournalCall).args as [[BigInt64Array, Int8Array]];
     assert.deepEqual(Array.from(big), [-3n]);
     assert.deepEqual(Array.from(small), [-1, 2]);
+  });
+
+  it("keep empty arrays, and the records after them", () => {
+    const file = path.join(dir, "empty.h5");
+    const journal = JournalWriter.start(file, opened);
+    journal.record({ method: "beginScan", args: [{ axes: [new Float64Array(0)], empty: new Int8Array(0) }] });
+    journal.record({ method: "addLog", args: ["after"] });
+    journal.abandon();
+    const { calls, tornBytes } = readJournal(file);
+    assert.equal(tornBytes, 0);
+    assert.deepEqual(
+      calls.map((c) => c.method),
+      ["beginScan", "addLog"],
+    );
+    const [input] = (calls[0] as JournalCall).args as [{ axes: Float64Array[]; empty: Int8Array }];
+    assert.ok(input.axes[0] instanceof Float64Array);
+    assert.equal(input.axes[0].length, 0);
+    assert.ok(input.empty instanceof Int8Array);
+  });
+
+  it("name the format of a journal written by an older h5saver", () => {
+    const file = path.join(dir, "format1.h5");
+    // format 1: u32 length, u32 CRC-32, then V8's own serialisation of the value
+    const header = serialize({ magic: "h5saver-journal", version: 1, ...opened });
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(header.length, 0);
+    head.writeUInt32LE(crc32(header), 4);
+    writeFileSync(journalPathOf(file), Buffer.concat([head, header]));
+    assert.throws(() => readJournal(file), /journal of format 1; this h5saver reads format 2/);
   });
 
   it("stop at a record whose array bytes were damaged, keeping the ones before it", () => {

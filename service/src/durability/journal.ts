@@ -29,7 +29,7 @@ import {
   writevSync,
 } from "node:fs";
 import path from "node:path";
-import { Deserializer, Serializer } from "node:v8";
+import { Deserializer, deserialize, Serializer } from "node:v8";
 import { crc32 } from "node:zlib";
 import { SaverError } from "../errors.ts";
 
@@ -203,7 +203,8 @@ export class JournalWriter {
     for (const part of parts.slice(1)) payloadLength += part.byteLength;
     head.writeUInt32LE(serialised.length, RECORD_HEAD);
     let crc = crc32(head.subarray(RECORD_HEAD));
-    for (const part of parts.slice(1)) crc = crc32(bytesOf(part), crc);
+    // an empty view is skipped: Node's crc32 of a view over an empty buffer forgets `crc` (gives 0)
+    for (const part of parts.slice(1)) if (part.byteLength > 0) crc = crc32(bytesOf(part), crc);
     head.writeUInt32LE(payloadLength, 0);
     head.writeUInt32LE(crc, 4);
     const total = RECORD_HEAD + payloadLength;
@@ -291,7 +292,7 @@ export function readJournal(file: string): JournalContents {
     if (end > bytes.length) break;
     const payload = bytes.subarray(offset + RECORD_HEAD, end);
     if (crc32(payload) !== bytes.readUInt32LE(offset + 4)) break;
-    values.push(deserialiseRecord(payload));
+    values.push(values.length === 0 ? headerRecord(payload) : deserialiseRecord(payload));
     offset = end;
   }
   const [header, ...records] = values;
@@ -404,6 +405,22 @@ function deserialiseRecord(payload: Buffer): unknown {
   const deserializer = new RecordDeserializer(value, payload.subarray(VALUE_HEAD + length));
   deserializer.readHeader();
   return deserializer.readValue();
+}
+
+/**
+ * The first record. Format 1 stored a plain V8-serialised value, which this format cannot parse:
+ * such a header is read the old way, so that the version check names the format it is.
+ */
+function headerRecord(payload: Buffer): unknown {
+  try {
+    return deserialiseRecord(payload);
+  } catch (error) {
+    try {
+      return deserialize(payload);
+    } catch {
+      throw error;
+    }
+  }
 }
 
 function bytesOf(view: NodeJS.ArrayBufferView): Uint8Array {

@@ -267,6 +267,29 @@ describe("continuous saving", () => {
     await file.close();
   });
 
+  it("with a journal, acknowledges frames as their syncs end, and flush() waits for every frame", async () => {
+    const filePath = newPath();
+    const file = await SaverFile.open({
+      path: filePath,
+      journal: true,
+      flush: { maxFrames: 1000, maxDelayMs: 60_000 },
+    });
+    const durable: number[] = [];
+    file.onDurable((e) => durable.push(e.durableFrames));
+    const stream = await file.startContinuous(await file.addDetector("det"));
+    for (let k = 0; k < 20; k++) await file.append(stream, spectrum(k));
+    // a background sync may still be running: flush syncs in its own right before it resolves
+    await file.flush();
+    assert.equal(durable.at(-1), 20, `durable events ${durable}`);
+    assert.ok(
+      durable.every((n, i) => i === 0 || n > (durable[i - 1] as number)),
+      "durable counts only grow",
+    );
+    await file.close();
+    const { data } = await load(filePath);
+    assert.deepEqual(data[0]?.dwa.shape, [20, 16]);
+  });
+
   for (const compression of [
     { kind: "gzip", level: 1 },
     { kind: "blosc-lz4", level: 5 },

@@ -505,27 +505,49 @@ export class SaverFile {
     if (!journal?.unsynced || this.#syncFailure) return;
     // a frame counted here has its record written: the record precedes the append
     const counts = [...this.#streams].map(([id, state]) => [id, state.stream.frames] as const);
-    const syncing = journal.syncInBackground();
+    let syncing: Promise<void> | undefined;
+    try {
+      syncing = journal.syncInBackground();
+    } catch (error) {
+      // the journal was closed by a failed write: the next call reports it
+      this.#syncFailure = SaverError.from(error);
+      return;
+    }
     if (!syncing) return; // one is running: it starts the next when it ends
-    this.#syncing = syncing.then(
-      () => {
-        this.#syncing = undefined;
-        this.#advanceDurable(counts);
-        this.#scheduleSync();
-      },
-      (error: unknown) => {
-        this.#syncing = undefined;
-        this.#syncFailure = SaverError.from(error);
-      },
-    );
+    this.#syncing = syncing
+      .then(
+        () => {
+          this.#syncing = undefined;
+          try {
+            this.#advanceDurable(counts);
+          } finally {
+            this.#scheduleSync();
+          }
+        },
+        (error: unknown) => {
+          this.#syncing = undefined;
+          this.#syncFailure = SaverError.from(error);
+        },
+      )
+      // a listener that throws must not leave a rejection nobody handles
+      .catch(() => undefined);
   }
 
-  /** Every frame recorded so far becomes durable (a sync in this thread: for flushes and closing). */
+  /**
+   * Every frame recorded so far becomes durable (a sync in this thread: for explicit flushes and
+   * closing). A background sync still running has not made its records durable yet: this one does.
+   */
   #syncJournal(): void {
     const journal = this.#journal;
-    if (!journal?.unsynced) return;
+    if (!journal || (!journal.unsynced && !this.#syncing)) return;
     const counts = [...this.#streams].map(([id, state]) => [id, state.stream.frames] as const);
-    journal.sync();
+    try {
+      journal.sync();
+    } catch (error) {
+      // Linux reports a failed writeback once: a later sync that succeeds proves nothing
+      this.#syncFailure = SaverError.from(error);
+      throw error;
+    }
     this.#advanceDurable(counts);
   }
 
@@ -570,7 +592,8 @@ export class SaverFile {
     };
     // after the sync that covers these frames has acknowledged them: the flush must not delay that
     const after = this.#syncing ?? Promise.resolve();
-    after.then(() => setImmediate(flush));
+    const schedule = () => setImmediate(flush);
+    after.then(schedule, schedule);
   }
 
   /** Writes out what the streams hold and flushes HDF5; `syncJournal` first syncs the journal here. */

@@ -73,6 +73,18 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * A request's bytes in a buffer nobody else uses. grpc-js (1.14) assembles each large message into
+ * a buffer of its own behind the 5-byte gRPC header, so this is no copy; anything else (a small
+ * message from Node's shared pool, another grpc-js) is copied. The server decodes arrays as views
+ * of these bytes and hands their buffers to a writer thread (worker-saver-file.ts), which detaches
+ * them here: they must not be memory grpc-js still reads.
+ */
+function ownedBytes(bytes: Buffer): Uint8Array {
+  const header = 5;
+  return bytes.buffer.byteLength - bytes.byteLength <= header ? bytes : new Uint8Array(bytes);
+}
+
 function methodDefinition(
   service: string,
   method: DescMethod,
@@ -84,7 +96,7 @@ function methodDefinition(
     requestStream: methodKind === "client_streaming" || methodKind === "bidi_streaming",
     responseStream: methodKind === "server_streaming" || methodKind === "bidi_streaming",
     requestSerialize: (message) => asBuffer(preEncoded.get(message) ?? toBinary(input, message)),
-    requestDeserialize: (bytes) => fromBinary(input, bytes),
+    requestDeserialize: (bytes) => fromBinary(input, ownedBytes(bytes)),
     responseSerialize: (message) => asBuffer(toBinary(output, message)),
     responseDeserialize: (bytes) => fromBinary(output, bytes),
   };

@@ -388,11 +388,13 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   ): Promise<svc.SaveSnapshotResponse> {
     const session = sessionOf(request.sessionId, caller);
     const dte = requiredData(request.data);
+    // counted before the call: the writer thread takes the arrays (they are detached here after)
+    const bytes = payloadBytes(dte);
     const channelPaths = await queued(session, async () => {
-      await caller.limits?.admit(payloadBytes(dte));
+      await caller.limits?.admit(bytes);
       return session.file.saveSnapshot(request.detectorId, dte);
     });
-    session.bytesReceived += payloadBytes(dte);
+    session.bytesReceived += bytes;
     session.lastFlushAt = Date.now();
     return create(svc.SaveSnapshotResponseSchema, { channelPaths });
   }
@@ -419,11 +421,12 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     const session = sessionOf(request.sessionId, caller);
     const indexes = request.indexes.map((d, i) => countFromProto(d, `indexes[${i}]`));
     const dte = requiredData(request.data);
+    const bytes = payloadBytes(dte); // before the writer thread takes the arrays
     await queued(session, async () => {
-      await caller.limits?.admit(payloadBytes(dte));
+      await caller.limits?.admit(bytes);
       return session.file.saveScanPoint(request.scanId, request.detectorId, indexes, dte);
     });
-    session.bytesReceived += payloadBytes(dte);
+    session.bytesReceived += bytes;
     const scan = session.scans.get(request.scanId);
     const saved = (scan?.perDetector.get(request.detectorId) ?? 0) + 1;
     if (scan) {

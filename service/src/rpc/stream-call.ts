@@ -36,16 +36,18 @@ export interface StreamContext {
 
 /**
  * Array bytes of a call's messages handed to the writer and not yet appended. Frames go on to the
- * writer while earlier ones are written, so that it never waits for the next one; beyond this the
- * call is paused.
+ * writer while earlier ones are written, so that it never waits for the next one; beyond this (or
+ * MAX_MESSAGES_IN_FLIGHT) the call is paused.
  */
 export const MAX_BYTES_IN_FLIGHT = 4 << 20;
+/** Messages handed to the writer and not yet appended, at most (small unbatched frames add up). */
+export const MAX_MESSAGES_IN_FLIGHT = 64;
 /** Messages held in grpc-js's read buffer while the call is paused, at most (it holds 16 unless told). */
 const READ_AHEAD_BYTES = 8 << 20;
 
 /**
- * One Stream call. Backpressure: once MAX_BYTES_IN_FLIGHT of frames wait for the writer (or at
- * least one message does, whatever its size) the call is paused, so grpc-js stops reading once its
+ * One Stream call. Backpressure: once MAX_BYTES_IN_FLIGHT of frames or MAX_MESSAGES_IN_FLIGHT
+ * messages wait for the writer the call is paused, so grpc-js stops reading once its
  * read buffer is full and HTTP/2 flow control then holds the sender. That buffer is cut to
  * READ_AHEAD_BYTES worth of messages, so large frames do not pile up in memory. A call that breaks
  * leaves the stream open for the next call.
@@ -58,8 +60,8 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
   let finished = false;
   let pending: Promise<unknown> = Promise.resolve();
   let bytesInFlight = 0;
+  let messagesInFlight = 0;
   let paused = false;
-  let readAheadSet = false;
 
   const fail = (error: unknown) => {
     if (failed) return;
@@ -174,19 +176,19 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
   call.on("data", (request: svc.StreamRequest) => {
     if (failed) return;
     const bytes = messageBytes(request);
-    if (!readAheadSet) {
-      readAheadSet = true;
-      limitReadAhead(call, bytes);
-    }
+    limitReadAhead(call, bytes);
     bytesInFlight += bytes;
-    if (bytesInFlight >= MAX_BYTES_IN_FLIGHT && !paused) {
+    messagesInFlight++;
+    const full = () => bytesInFlight >= MAX_BYTES_IN_FLIGHT || messagesInFlight >= MAX_MESSAGES_IN_FLIGHT;
+    if (full() && !paused) {
       paused = true;
       call.pause();
     }
     // the frames are appended in order (state.lock); `pending` is the last one, for the half-close
     pending = handle(request).then(() => {
       bytesInFlight -= bytes;
-      if (paused && !failed && bytesInFlight < MAX_BYTES_IN_FLIGHT) {
+      messagesInFlight--;
+      if (paused && !failed && !full()) {
         paused = false;
         call.resume();
       }
@@ -231,8 +233,8 @@ function messageBytes(request: svc.StreamRequest): number {
 
 /**
  * grpc-js reads up to 16 messages ahead into the call's buffer while it is paused: 128 MiB of
- * 8 MiB frames. Fewer for large messages (the buffer's mark is Node's stream state, which grpc-js
- * leaves at its default; a Node without it keeps the default).
+ * 8 MiB frames. Fewer for large messages, by the largest seen so far (the buffer's mark is Node's
+ * stream state, which grpc-js leaves at its default; a Node without it keeps the default).
  */
 function limitReadAhead(call: StreamCall, bytes: number): void {
   const state = (call as unknown as { _readableState?: { highWaterMark?: unknown } })._readableState;
