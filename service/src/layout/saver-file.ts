@@ -503,8 +503,7 @@ export class SaverFile {
   #scheduleSync(): void {
     const journal = this.#journal;
     if (!journal?.unsynced || this.#syncFailure) return;
-    // a frame counted here has its record written: the record precedes the append
-    const counts = [...this.#streams].map(([id, state]) => [id, state.stream.frames] as const);
+    const counts = this.#recordedFrames();
     let syncing: Promise<void> | undefined;
     try {
       syncing = journal.syncInBackground();
@@ -540,7 +539,7 @@ export class SaverFile {
   #syncJournal(): void {
     const journal = this.#journal;
     if (!journal || (!journal.unsynced && !this.#syncing)) return;
-    const counts = [...this.#streams].map(([id, state]) => [id, state.stream.frames] as const);
+    const counts = this.#recordedFrames();
     try {
       journal.sync();
     } catch (error) {
@@ -549,6 +548,11 @@ export class SaverFile {
       throw error;
     }
     this.#advanceDurable(counts);
+  }
+
+  /** Each stream's frames so far: each has its journal record written (the record precedes the append). */
+  #recordedFrames(): Array<readonly [string, number]> {
+    return [...this.#streams].map(([id, state]) => [id, state.stream.frames] as const);
   }
 
   #advanceDurable(counts: ReadonlyArray<readonly [string, number]>): DurableEvent[] {
@@ -575,8 +579,7 @@ export class SaverFile {
     } else if (!this.#timer) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
-        // with a journal, its background syncs make the frames durable: no sync in this thread
-        this.#serial(() => this.#flushNow(false)).catch(() => undefined);
+        this.#policyFlush();
       }, this.#policy.maxDelayMs);
     }
   }
@@ -586,14 +589,21 @@ export class SaverFile {
     this.#flushScheduled = true;
     const flush = () => {
       this.#flushScheduled = false;
-      // the journal's own syncs make the frames durable: this flush only shows them to readers.
-      // A failure stops the stream (writeOut); its next call reports it
-      this.#serial(() => this.#flushNow(false)).catch(() => undefined);
+      this.#policyFlush();
     };
     // after the sync that covers these frames has acknowledged them: the flush must not delay that
     const after = this.#syncing ?? Promise.resolve();
     const schedule = () => setImmediate(flush);
     after.then(schedule, schedule);
+  }
+
+  /**
+   * A flush the policy asks for. With a journal, its background syncs make the frames durable:
+   * the flush only shows them to readers, and syncs nothing in this thread. A failure stops the
+   * stream (writeOut); its next call reports it.
+   */
+  #policyFlush(): void {
+    this.#serial(() => this.#flushNow(false)).catch(() => undefined);
   }
 
   /** Writes out what the streams hold and flushes HDF5; `syncJournal` first syncs the journal here. */
