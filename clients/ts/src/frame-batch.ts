@@ -31,7 +31,7 @@ export const DEFAULT_BATCH: Required<BatchOptions> = { maxFrames: 1024, maxBytes
 
 /**
  * Frames of this many array bytes or more go one per message whatever the options: the costs per
- * message are small beside theirs, and joining them would copy every byte once more.
+ * message are small beside theirs, so joining them gains nothing.
  */
 export const ALONE_BYTES = 64 << 10;
 

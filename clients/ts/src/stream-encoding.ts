@@ -16,6 +16,7 @@ import * as pb from "@h5saver/proto/h5saver/v1/data_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import type { NumericArray } from "@h5saver/service/model";
 import { bytesOf } from "@h5saver/service/rpc/convert";
+import { GRPC_MESSAGE_HEADER_BYTES } from "@h5saver/service/rpc/grpc-glue";
 
 /** One repeated bytes element: the arrays whose bytes, one after another, make it up. */
 type Element = readonly NumericArray[];
@@ -108,7 +109,7 @@ function elementBytes(element: Element): number {
  * a buffer of its own behind the 5-byte gRPC frame header. Were that to change, arrays would only
  * lose their alignment (the server copies a misaligned array), not their values.
  */
-const SERVER_MESSAGE_OFFSET = 5;
+const SERVER_MESSAGE_OFFSET = GRPC_MESSAGE_HEADER_BYTES;
 /** The smallest padding field: its tag, and a length of 0. */
 const MIN_PADDING = varintSize(TAG.padding) + 1;
 
@@ -117,7 +118,8 @@ function paddingFor(payloadAt: number, align: number): number {
   const miss = (align - ((payloadAt + SERVER_MESSAGE_OFFSET) % align)) % align;
   if (miss === 0) return 0;
   let padding = miss;
-  while (padding < MIN_PADDING || paddingContent(padding) === undefined) padding += align;
+  // too short for a field (under MIN_PADDING), or a length whose varint does not fit: go on
+  while (paddingContent(padding) === undefined) padding += align;
   return padding;
 }
 

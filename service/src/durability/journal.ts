@@ -198,20 +198,23 @@ export class JournalWriter {
     const fd = this.#open();
     const { value: serialised, arrays } = serialiseRecord(value);
     const head = Buffer.allocUnsafe(RECORD_HEAD + VALUE_HEAD);
-    const parts: NodeJS.ArrayBufferView[] = [head, serialised, ...arrays];
-    let payloadLength = VALUE_HEAD;
-    for (const part of parts.slice(1)) payloadLength += part.byteLength;
     head.writeUInt32LE(serialised.length, RECORD_HEAD);
+    const body = [serialised, ...arrays];
+    let payloadLength = VALUE_HEAD;
     let crc = crc32(head.subarray(RECORD_HEAD));
-    // an empty view is skipped: Node's crc32 of a view over an empty buffer forgets `crc` (gives 0)
-    for (const part of parts.slice(1)) if (part.byteLength > 0) crc = crc32(bytesOf(part), crc);
+    for (const part of body) {
+      payloadLength += part.byteLength;
+      // an empty view is skipped: Node's crc32 of a view over an empty buffer forgets `crc` (gives 0)
+      if (part.byteLength > 0) crc = crc32(bytesOf(part), crc);
+    }
     head.writeUInt32LE(payloadLength, 0);
     head.writeUInt32LE(crc, 4);
+    const parts = [head, ...body];
     const total = RECORD_HEAD + payloadLength;
     try {
       // every part in one system call where the kernel takes it whole, without joining them first
-      let written = writevSync(fd, parts, this.#size);
-      while (written < total) written += this.#writeRest(fd, parts, written);
+      let written = 0;
+      while (written < total) written += this.#writeFrom(fd, parts, written);
       this.#size += total;
     } catch (error) {
       // a record cut short would hide every later one from recovery: cut it off
@@ -224,8 +227,8 @@ export class JournalWriter {
     }
   }
 
-  /** Writes the parts from byte `from` of the record on (after a short write); returns the bytes written. */
-  #writeRest(fd: number, parts: readonly NodeJS.ArrayBufferView[], from: number): number {
+  /** Writes the record's parts from its byte `from` on (0, or after a short write); returns the bytes written. */
+  #writeFrom(fd: number, parts: readonly NodeJS.ArrayBufferView[], from: number): number {
     let skip = from;
     const rest: Uint8Array[] = [];
     for (const part of parts) {

@@ -73,6 +73,9 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** The gRPC frame header before each message on the wire: compressed flag and length. */
+export const GRPC_MESSAGE_HEADER_BYTES = 5;
+
 /**
  * A request's bytes in a buffer nobody else uses. grpc-js (1.14) assembles each large message into
  * a buffer of its own behind the 5-byte gRPC header, so this is no copy; anything else (a small
@@ -81,8 +84,8 @@ function asBuffer(bytes: Uint8Array): Buffer {
  * them here: they must not be memory grpc-js still reads.
  */
 function ownedBytes(bytes: Buffer): Uint8Array {
-  const header = 5;
-  return bytes.buffer.byteLength - bytes.byteLength <= header ? bytes : new Uint8Array(bytes);
+  const spare = bytes.buffer.byteLength - bytes.byteLength;
+  return spare <= GRPC_MESSAGE_HEADER_BYTES ? bytes : new Uint8Array(bytes);
 }
 
 function methodDefinition(
