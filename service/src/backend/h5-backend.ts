@@ -20,6 +20,18 @@ export interface H5Backend {
     count: readonly number[],
     data: NumericArray,
   ): Promise<void>;
+  /**
+   * Writes whole rows (`start` and `count` as for writeSlice, all of every dimension but the first)
+   * of a dataset chunked one row per chunk, and tells where each row's bytes now lie in the file, in row order. Undefined when the
+   * backend cannot tell — a filter changed the bytes, or the store is not a local file: the crash
+   * journal then keeps a copy of the rows instead of pointing at them.
+   */
+  writeChunkRows(
+    path: string,
+    start: readonly number[],
+    count: readonly number[],
+    data: NumericArray,
+  ): Promise<readonly FileExtent[] | undefined>;
   setAttributes(path: string, attributes: Readonly<Record<string, AttributeValue>>): Promise<void>;
   getAttributes(path: string): Promise<Record<string, StoredAttribute>>;
   children(path: string): Promise<NodeEntry[]>;
@@ -32,6 +44,12 @@ export interface H5Backend {
   /** Everything written so far is in the file on disk and readable by another process. */
   flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Bytes of the file: `length` of them from `offset` on. */
+export interface FileExtent {
+  readonly offset: number;
+  readonly length: number;
 }
 
 export type Compression =

@@ -1,16 +1,83 @@
 /**
- * The h5wasm backend's error classification: a write that finds the disk full is
- * resource_exhausted (the client gets RESOURCE_EXHAUSTED), not an HDF5 io_error. Needs root to mount
- * a small tmpfs; skipped otherwise.
+ * The h5wasm backend: where whole-chunk rows land in the file (what the crash journal points at),
+ * and its error classification: a write that finds the disk full is resource_exhausted (the client
+ * gets RESOURCE_EXHAUSTED), not an HDF5 io_error — that one needs root to mount a small tmpfs, and
+ * is skipped otherwise.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { SaverError } from "../errors.ts";
 import { openH5wasmFile } from "./h5wasm-backend.ts";
+
+describe("writeChunkRows()", () => {
+  const side = 512;
+  const rowValues = side * side;
+  const rowsOf = (first: number, count: number) =>
+    Uint16Array.from({ length: count * rowValues }, (_, i) => (first * 7 + i * 13) % 65_536);
+
+  it("tells where each row's bytes lie in the file, which holds them there once closed", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "h5saver-chunks-"));
+    try {
+      const file = path.join(dir, "rows.h5");
+      const backend = await openH5wasmFile(file, "create");
+      const spec = { dtype: "uint16", shape: [0, side, side], maxShape: [null, side, side] } as const;
+      await backend.createDataset("/rows", {
+        ...spec,
+        chunks: [1, side, side],
+        compression: { kind: "none" },
+      });
+      await backend.resize("/rows", [1, side, side]);
+      const one = rowsOf(0, 1);
+      const first = await backend.writeChunkRows("/rows", [0, 0, 0], [1, side, side], one);
+      await backend.resize("/rows", [4, side, side]);
+      const three = rowsOf(1, 3);
+      const next = await backend.writeChunkRows("/rows", [1, 0, 0], [3, side, side], three);
+      await backend.close();
+
+      assert.equal(first?.length, 1);
+      assert.equal(next?.length, 3);
+      const bytes = readFileSync(file);
+      const rowBytes = rowValues * 2;
+      const expected = [one, ...[0, 1, 2].map((k) => three.subarray(k * rowValues, (k + 1) * rowValues))];
+      [...(first ?? []), ...(next ?? [])].forEach((extent, k) => {
+        assert.equal(extent.length, rowBytes);
+        const row = expected[k] as Uint16Array;
+        const inFile = bytes.subarray(extent.offset, extent.offset + extent.length);
+        assert.ok(
+          inFile.equals(Buffer.from(row.buffer, row.byteOffset, row.byteLength)),
+          `row ${k} is where it is said to be`,
+        );
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("cannot tell where compressed rows are (their bytes are not the caller's)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "h5saver-chunks-"));
+    try {
+      const backend = await openH5wasmFile(path.join(dir, "gzip.h5"), "create");
+      await backend.createDataset("/rows", {
+        dtype: "uint16",
+        shape: [1, side, side],
+        maxShape: [null, side, side],
+        chunks: [1, side, side],
+        compression: { kind: "gzip", level: 1 },
+      });
+      assert.equal(
+        await backend.writeChunkRows("/rows", [0, 0, 0], [1, side, side], rowsOf(0, 1)),
+        undefined,
+      );
+      await backend.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("h5wasm backend errors", () => {
   it("reports a full disk as resource_exhausted, saying the disk is full", async (t) => {

@@ -1,3 +1,4 @@
+import { resolve as absolute } from "node:path";
 import type { Dataset, Group, File as H5File } from "h5wasm/node";
 import { SaverError } from "../errors.ts";
 import { allocate, type DType, dtypeBytes, type NumericArray } from "../model/dtype.ts";
@@ -6,6 +7,7 @@ import type {
   Compression,
   DatasetInfo,
   DatasetSpec,
+  FileExtent,
   H5Backend,
   NodeEntry,
   StoredAttribute,
@@ -64,9 +66,68 @@ export function loadH5wasm(): Promise<void> {
     const module = await loaded.ready;
     module.activate_throwing_error_handler();
     install_local_plugins(module);
+    watchWrites((module as unknown as { FS?: EmscriptenFs }).FS);
     h5wasm = loaded;
   })();
   return moduleReady;
+}
+
+/** What this file uses of Emscripten's FS (h5wasm runs HDF5 on NODERAWFS: every write is a pwrite). */
+interface EmscriptenFs {
+  write(
+    stream: { readonly path?: string },
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position?: number,
+    canOwn?: boolean,
+  ): number;
+}
+
+/** The rows of one writeChunkRows call, while it runs: where HDF5 puts each of them. */
+interface ChunkCapture {
+  readonly file: string;
+  readonly source: Buffer;
+  readonly rowBytes: number;
+  readonly extents: FileExtent[];
+  /** A write into the file held row-sized data that is not the next rows: their places are unknown. */
+  lost: boolean;
+}
+
+let capture: ChunkCapture | undefined;
+
+/**
+ * Watches HDF5's writes to find where the chunks of writeChunkRows land. HDF5 writes a whole,
+ * unfiltered chunk that fills a row straight from the caller's buffer, in one pwrite per chunk
+ * (in row order); a write whose bytes are the next rows of the caller's array is where they are.
+ * Without Emscripten's FS (another h5wasm build) nothing is watched and no place is known.
+ */
+function watchWrites(fs: EmscriptenFs | undefined): void {
+  if (typeof fs?.write !== "function") return;
+  const write = fs.write;
+  fs.write = function (stream, buffer, offset, length, position, canOwn) {
+    const written = write.call(this, stream, buffer, offset, length, position, canOwn);
+    const watching = capture;
+    if (watching && stream.path === watching.file) {
+      noteWrite(watching, new Uint8Array(buffer.buffer, buffer.byteOffset + offset, written), position);
+    }
+    return written;
+  };
+}
+
+function noteWrite(watching: ChunkCapture, bytes: Uint8Array, position: number | undefined): void {
+  const { rowBytes, source, extents } = watching;
+  // metadata (object headers, the chunk index) is never a multiple of a row of 256 KiB or more
+  if (bytes.length === 0 || bytes.length % rowBytes !== 0) return;
+  const from = extents.length * rowBytes;
+  const expected = source.subarray(from, from + bytes.length);
+  if (position === undefined || !expected.equals(bytes)) {
+    watching.lost = true;
+    return;
+  }
+  for (let k = 0; k < bytes.length / rowBytes; k++) {
+    extents.push({ offset: position + k * rowBytes, length: rowBytes });
+  }
 }
 
 export type OpenMode = "create" | "truncate" | "append" | "read";
@@ -189,6 +250,33 @@ class H5wasmBackend implements H5Backend {
     const dataset = this.#dataset(path);
     const ranges = start.map((s, i) => [s, s + (count[i] ?? 1)] as [number, number]);
     this.#io(path, () => dataset.write_slice(ranges, data));
+  }
+
+  async writeChunkRows(
+    path: string,
+    start: readonly number[],
+    count: readonly number[],
+    data: NumericArray,
+  ): Promise<readonly FileExtent[] | undefined> {
+    const dataset = this.#dataset(path);
+    const ranges = start.map((s, i) => [s, s + (count[i] ?? 1)] as [number, number]);
+    const rows = count[0] ?? 1;
+    const watching: ChunkCapture = {
+      // Emscripten's streams name the file by its absolute path
+      file: absolute(this.filePath),
+      source: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+      rowBytes: data.byteLength / rows,
+      extents: [],
+      lost: false,
+    };
+    // set and cleared around one synchronous HDF5 call: no other file's write can come between
+    capture = watching;
+    try {
+      this.#io(path, () => dataset.write_slice(ranges, data));
+    } finally {
+      capture = undefined;
+    }
+    return !watching.lost && watching.extents.length === rows ? watching.extents : undefined;
   }
 
   async setAttributes(path: string, attributes: Readonly<Record<string, AttributeValue>>): Promise<void> {

@@ -21,10 +21,15 @@ export async function recoverCommand(config: RecoverConfig): Promise<boolean> {
     const progress = new ProgressLine();
     try {
       const report = await recoverFile(file, {
-        onProgress: (done, total) => progress.update(`recovering ${file}: ${done}/${total} calls`),
+        onProgress: (done, total) =>
+          progress.update(
+            `recovering ${file}: ${Math.floor((100 * done) / Math.max(1, total))} % of its journal`,
+          ),
       });
-      progress.done(`recovering ${file}: ${report.calls}/${report.calls} calls`);
-      const torn = report.tornBytes ? `, a torn last record of ${report.tornBytes} bytes dropped` : "";
+      progress.done(`recovering ${file}: ${report.calls} calls replayed`);
+      const torn = report.tornBytes
+        ? `, ${report.tornBytes} bytes of unacknowledged calls the crash cut short dropped`
+        : "";
       const refused = report.refused ? `, ${report.refused} refused: ${report.refusals.join(" | ")}` : "";
       console.log(
         `${report.file}: rebuilt from its journal — ${report.frames} frames, ${report.calls} calls in ${report.seconds.toFixed(2)} s${torn}${refused}`,

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { serialize } from "node:v8";
 import { crc32 } from "node:zlib";
+import type { FileExtent } from "../backend/h5-backend.ts";
 import { tempDir } from "../testing/temp-dir.ts";
-import { type JournalCall, JournalWriter, journalPathOf, readJournal } from "./journal.ts";
+import { type JournalCall, JournalReader, JournalWriter, journalPathOf, readJournal } from "./journal.ts";
 
 const dir = tempDir("h5saver-journal-");
 const opened = { options: { saveType: "detector" }, openedAt: new Date(1_700_000_000_000), fromBase: false };
@@ -67,7 +68,7 @@ describe("the crash journal's records", () => {
     head.writeUInt32LE(header.length, 0);
     head.writeUInt32LE(crc32(header), 4);
     writeFileSync(journalPathOf(file), Buffer.concat([head, header]));
-    assert.throws(() => readJournal(file), /journal of format 1; this h5saver reads format 2/);
+    assert.throws(() => readJournal(file), /journal of format 1; this h5saver reads formats 2 and 3/);
   });
 
   it("stop at a record whose array bytes were damaged, keeping the ones before it", () => {
@@ -109,5 +110,111 @@ describe("the crash journal's records", () => {
     journal.discard();
     await last;
     assert.throws(() => statSync(journalPathOf(file)), /ENOENT/);
+  });
+
+  it("read back records larger than a read and records across reads, one at a time", () => {
+    const file = path.join(dir, "windows.h5");
+    const journal = JournalWriter.start(file, opened);
+    // the reader reads 1 MiB at a time: records of 3 MiB, 700 KiB and many small ones straddle reads
+    const sizes = [
+      3 << 20,
+      700 << 10,
+      ...Array.from({ length: 300 }, (_, i) => 1000 + ((i * 7919) % 9000)),
+      1 << 20,
+    ];
+    sizes.forEach((size, i) => {
+      journal.record({ method: "append", args: [i, new Uint8Array(size).fill(i % 251)] });
+    });
+    journal.abandon();
+    const reader = JournalReader.open(file);
+    try {
+      let i = 0;
+      for (let call = reader.next(); call; call = reader.next(), i++) {
+        const [index, bytes] = call.args as [number, Uint8Array];
+        assert.equal(index, i);
+        assert.equal(bytes.length, sizes[i]);
+        assert.ok(
+          bytes.every((b) => b === i % 251),
+          `record ${i} reads back as written`,
+        );
+      }
+      assert.equal(i, sizes.length);
+      assert.equal(reader.tornBytes, 0);
+      assert.equal(reader.offset, reader.bytes);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it("point at chunks the file holds instead of copying them, and read them back from there", () => {
+    const file = path.join(dir, "pointed.h5");
+    const journal = JournalWriter.start(file, opened);
+    // the "HDF5 file": 64 bytes of something, then two rows of 4 KiB (as HDF5 would lay out chunks)
+    const rows = new Uint16Array(4096).map((_, i) => i);
+    const rowBytes = rows.byteLength / 2;
+    writeFileSync(file, Buffer.concat([Buffer.alloc(64, 9), Buffer.from(rows.buffer)]));
+    const extents: FileExtent[] = [
+      { offset: 64, length: rowBytes },
+      { offset: 64 + rowBytes, length: rowBytes },
+    ];
+    const firstRow = rows.subarray(0, 2048); // a block's first frame: a view of the rows
+    const before = statSync(journalPathOf(file)).size;
+    journal.record(
+      { method: "appendBlock", args: ["s", { first: firstRow, arrays: [rows], small: Float64Array.of(7) }] },
+      new Map([[rows, extents]]),
+    );
+    journal.sync();
+    assert.ok(
+      statSync(journalPathOf(file)).size - before < 400,
+      "the record holds where the rows are, not them",
+    );
+
+    const [call] = readJournal(file).calls;
+    const { first, arrays, small } = (call as JournalCall).args[1] as {
+      first: Uint16Array;
+      arrays: Uint16Array[];
+      small: Float64Array;
+    };
+    assert.deepEqual(Array.from(arrays[0] ?? []), Array.from(rows));
+    assert.deepEqual(Array.from(first), Array.from(rows.subarray(0, 2048)));
+    assert.deepEqual(Array.from(small), [7]);
+
+    // the file lost its second chunk (the writer died before it reached the disk): the record is torn
+    journal.record({ method: "addLog", args: ["after"] });
+    journal.abandon();
+    const damaged = readFileSync(file);
+    damaged.writeUInt8(damaged.readUInt8(64 + rowBytes + 10) ^ 0xff, 64 + rowBytes + 10);
+    writeFileSync(file, damaged);
+    const { calls, tornBytes } = readJournal(file);
+    assert.equal(calls.length, 0);
+    assert.ok(tornBytes > 0);
+  });
+
+  it("read a journal larger than one read can return (2 GiB), record by record", () => {
+    const file = path.join(dir, "large.h5");
+    const journal = JournalWriter.start(file, opened);
+    const frame = new Uint8Array(64 << 20).fill(3);
+    const records = 34; // 2.18 GB: more than Node reads into one buffer
+    for (let i = 0; i < records; i++) {
+      frame[0] = i;
+      journal.record({ method: "append", args: ["s", frame] });
+    }
+    journal.abandon();
+    const reader = JournalReader.open(file);
+    try {
+      assert.ok(reader.bytes > 2 ** 31);
+      let count = 0;
+      for (let call = reader.next(); call; call = reader.next(), count++) {
+        const bytes = call.args[1] as Uint8Array;
+        assert.equal(bytes.length, frame.length);
+        assert.equal(bytes[0], count);
+        assert.equal(bytes[bytes.length - 1], 3);
+      }
+      assert.equal(count, records);
+      assert.equal(reader.tornBytes, 0);
+    } finally {
+      reader.close();
+      rmSync(journalPathOf(file), { force: true });
+    }
   });
 });

@@ -2,8 +2,10 @@
  * The crash journal of an open file. HDF5 rewrites a file in place (object headers, chunk
  * indexes, partly filled compressed chunks), so a process killed between two flushes, or during
  * one, can leave the file unreadable or with corrupt rows. The journal is the file's history:
- * every call that changes the file is appended to it before the call runs, so a killed writer
- * loses nothing it has started; `recoverFile` rebuilds the file from it. It lives beside the file
+ * every call that changes the file is appended to it — before the call runs, or, for a stream's
+ * frames, right after (so that the record can point at what was written) — and every frame
+ * acknowledged as durable has its record synced; `recoverFile` rebuilds the file from it, in a
+ * new file: the damaged one is only read. It lives beside the file
  * (`<file>.h5saver-journal`, plus `<file>.h5saver-base`: the file as it was when an append session
  * opened it) and is deleted when the file closes cleanly.
  *
@@ -11,8 +13,12 @@
  * u32 length of a V8-serialised value (the structured clone format, which keeps dates), the value,
  * then the bytes of its typed arrays one after another — the value names each array's type and
  * length only, so a frame's bytes go from its array to the disk without being copied into the
- * record first. The first record is the header; a torn last record (the writer died inside a
- * write) is ignored.
+ * record first. An array whose rows the HDF5 file already holds whole, each in a chunk of its own
+ * (large frames, no compression), is not copied at all: the value points at those chunks (their
+ * place in the file and their CRC-32), and syncing the journal syncs the file too. The first record
+ * is the header; a torn last record (the writer died inside a write) is ignored, and so is a
+ * record pointing at chunks the file does not hold intact (the writer died before they reached
+ * the disk: that call was never acknowledged).
  */
 import {
   close,
@@ -22,21 +28,25 @@ import {
   existsSync,
   fdatasync,
   fdatasyncSync,
+  fstatSync,
   ftruncateSync,
   openSync,
-  readFileSync,
+  readSync,
   rmSync,
   writevSync,
 } from "node:fs";
 import path from "node:path";
 import { Deserializer, deserialize, Serializer } from "node:v8";
 import { crc32 } from "node:zlib";
+import type { FileExtent } from "../backend/h5-backend.ts";
 import { SaverError } from "../errors.ts";
 
 export const JOURNAL_SUFFIX = ".h5saver-journal";
 export const BASE_SUFFIX = ".h5saver-base";
 const MAGIC = "h5saver-journal";
-const VERSION = 2;
+const VERSION = 3;
+/** Formats this version reads: 2 never points at the file's chunks, and is read the same way. */
+const READABLE_VERSIONS: readonly number[] = [2, 3];
 const RECORD_HEAD = 8;
 /** The record's own head: the length of its serialised value (its arrays' bytes follow the value). */
 const VALUE_HEAD = 4;
@@ -87,6 +97,12 @@ export interface JournalCall {
   readonly args: readonly unknown[];
 }
 
+/**
+ * Arrays of a call whose rows the file holds already, each row a whole chunk: where (in row
+ * order). A view of such an array's whole rows (a frame block's first frame) points there too.
+ */
+export type ChunkPlaces = ReadonlyMap<NodeJS.ArrayBufferView, readonly FileExtent[]>;
+
 /** Appends calls to a file's journal; `sync` makes what was appended survive a power cut too. */
 export class JournalWriter {
   readonly path: string;
@@ -94,7 +110,10 @@ export class JournalWriter {
   #fd: number | undefined;
   #size: number;
   #unsynced = false;
-  /** The sync running in libuv's threads, if any: the descriptor stays open until it ends. */
+  /** The HDF5 file, read-only, once a record points at its chunks: synced with the journal. */
+  #fileFd: number | undefined;
+  #fileUnsynced = false;
+  /** The sync running in libuv's threads, if any: the descriptors stay open until it ends. */
   #syncing: Promise<void> | undefined;
 
   private constructor(file: string, fd: number, size: number) {
@@ -140,10 +159,14 @@ export class JournalWriter {
     }
   }
 
-  /** Appends one call. On failure the journal is cut back to its last whole record, and the call must not run. */
-  record(call: JournalCall): void {
-    this.#append([call.method, call.args]);
+  /**
+   * Appends one call; `places` lets it point at chunks the file holds instead of copying them.
+   * On failure the journal is cut back to its last whole record (and the call counts as not made).
+   */
+  record(call: JournalCall, places?: ChunkPlaces): void {
+    const pointsAtFile = this.#append([call.method, call.args], places);
     this.#unsynced = true;
+    if (pointsAtFile) this.#fileUnsynced = true;
   }
 
   get unsynced(): boolean {
@@ -153,6 +176,9 @@ export class JournalWriter {
   sync(): void {
     const fd = this.#open();
     try {
+      // the chunks first: a record is worth nothing without them
+      if (this.#fileUnsynced && this.#fileFd !== undefined) fdatasyncSync(this.#fileFd);
+      this.#fileUnsynced = false;
       fdatasyncSync(fd);
     } catch (error) {
       throw journalError(error, this.path, "sync");
@@ -167,17 +193,28 @@ export class JournalWriter {
    */
   syncInBackground(): Promise<void> | undefined {
     if (this.#syncing) return undefined;
-    const fd = this.#open();
+    const fds = [this.#open()];
+    // both at once: a record whose chunks missed the disk reads back as torn, and was not acknowledged
+    if (this.#fileUnsynced && this.#fileFd !== undefined) fds.push(this.#fileFd);
     this.#unsynced = false;
-    const syncing = new Promise<void>((resolve, reject) => {
-      fdatasync(fd, (error) => {
+    this.#fileUnsynced = false;
+    const syncing = Promise.all(
+      fds.map(
+        (fd) =>
+          new Promise<void>((resolve, reject) =>
+            fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+          ),
+      ),
+    ).then(
+      () => {
         this.#syncing = undefined;
-        if (error) {
-          this.#unsynced = true;
-          reject(journalError(error, this.path, "sync"));
-        } else resolve();
-      });
-    });
+      },
+      (error: unknown) => {
+        this.#syncing = undefined;
+        this.#unsynced = true;
+        throw journalError(error, this.path, "sync");
+      },
+    );
     this.#syncing = syncing;
     return syncing;
   }
@@ -194,9 +231,11 @@ export class JournalWriter {
     this.#closeFd();
   }
 
-  #append(value: unknown): void {
+  /** Writes one record; true if it points at chunks of the file. */
+  #append(value: unknown, places?: ChunkPlaces): boolean {
     const fd = this.#open();
-    const { value: serialised, arrays } = serialiseRecord(value);
+    const { value: serialised, arrays, pointsAtFile } = serialiseRecord(value, places);
+    if (pointsAtFile) this.#openFile();
     const head = Buffer.allocUnsafe(RECORD_HEAD + VALUE_HEAD);
     head.writeUInt32LE(serialised.length, RECORD_HEAD);
     const body = [serialised, ...arrays];
@@ -216,6 +255,7 @@ export class JournalWriter {
       let written = 0;
       while (written < total) written += this.#writeFrom(fd, parts, written);
       this.#size += total;
+      return pointsAtFile;
     } catch (error) {
       // a record cut short would hide every later one from recovery: cut it off
       try {
@@ -243,6 +283,16 @@ export class JournalWriter {
     return writevSync(fd, rest, this.#size + from);
   }
 
+  /** The HDF5 file, opened to sync it (fdatasync through any descriptor syncs the file). */
+  #openFile(): void {
+    if (this.#fileFd !== undefined) return;
+    try {
+      this.#fileFd = openSync(this.#file, "r");
+    } catch (error) {
+      throw journalError(error, this.path, "write");
+    }
+  }
+
   #open(): number {
     if (this.#fd === undefined) {
       throw new SaverError(
@@ -254,19 +304,22 @@ export class JournalWriter {
   }
 
   #closeFd(): void {
-    const fd = this.#fd;
-    if (fd === undefined) return;
+    const fds = [this.#fd, this.#fileFd].filter((fd): fd is number => fd !== undefined);
     this.#fd = undefined;
-    if (this.#syncing) {
-      // a sync still running on this descriptor: close it after (its number must not be reused before)
-      const closeAfter = () => close(fd, () => undefined);
-      this.#syncing.then(closeAfter, closeAfter);
-      return;
-    }
-    try {
-      closeSync(fd);
-    } catch {
-      // closing can only fail on a descriptor that is gone already
+    this.#fileFd = undefined;
+    const syncing = this.#syncing;
+    for (const fd of fds) {
+      if (syncing) {
+        // a sync still running on this descriptor: close it after (its number must not be reused before)
+        const closeAfter = () => close(fd, () => undefined);
+        syncing.then(closeAfter, closeAfter);
+        continue;
+      }
+      try {
+        closeSync(fd);
+      } catch {
+        // closing can only fail on a descriptor that is gone already
+      }
     }
   }
 }
@@ -279,51 +332,193 @@ export interface JournalContents {
   readonly tornBytes: number;
 }
 
+/** A whole journal in memory (tests, small journals); recovery reads it record by record. */
 export function readJournal(file: string): JournalContents {
-  const journal = journalPathOf(file);
-  let bytes: Buffer;
+  const reader = JournalReader.open(file);
   try {
-    bytes = readFileSync(journal);
+    const calls: JournalCall[] = [];
+    for (let call = reader.next(); call; call = reader.next()) calls.push(call);
+    return { header: reader.header, calls, tornBytes: reader.tornBytes };
+  } finally {
+    reader.close();
+  }
+}
+
+/** Bytes read from the journal at a time: records up to this size share one read. */
+const READ_WINDOW = 1 << 20;
+
+/**
+ * Reads a journal one record at a time: a journal holds a whole session's frames, far more than
+ * memory (and than the 2 GiB one read may return). The arrays of a record that points at the
+ * file's chunks are read from the file and checked against their CRC-32.
+ */
+export class JournalReader {
+  readonly header: JournalHeader;
+  /** The journal's size in bytes. */
+  readonly bytes: number;
+  readonly #file: string;
+  readonly #path: string;
+  readonly #fd: number;
+  #fileFd: number | undefined;
+  #offset = 0;
+  #ended = false;
+  #records = 0;
+  #window: Buffer = Buffer.alloc(0);
+  #windowStart = 0;
+
+  private constructor(file: string, fd: number) {
+    this.#file = file;
+    this.#path = journalPathOf(file);
+    this.#fd = fd;
+    this.bytes = fstatSync(fd).size;
+    const header = this.#nextValue(true);
+    if (!isHeader(header)) {
+      throw new SaverError(
+        "file_unavailable",
+        `'${this.#path}' is not an h5saver crash journal (or its header was never written): it cannot rebuild '${file}'; move it away to open the file as it is`,
+      );
+    }
+    if (!READABLE_VERSIONS.includes(header.version)) {
+      throw new SaverError(
+        "file_unavailable",
+        `'${this.#path}' is a journal of format ${header.version}; this h5saver reads formats ${READABLE_VERSIONS.join(" and ")}: recover it with the h5saver version that wrote it`,
+      );
+    }
+    this.header = header;
+  }
+
+  static open(file: string): JournalReader {
+    const journal = journalPathOf(file);
+    let fd: number;
+    try {
+      fd = openSync(journal, "r");
+    } catch (error) {
+      throw journalError(error, journal, "read");
+    }
+    try {
+      return new JournalReader(file, fd);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+
+  /** Bytes of whole records read so far. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /** Once next() has returned undefined: the bytes after the last whole record (0 normally). */
+  get tornBytes(): number {
+    return this.bytes - this.#offset;
+  }
+
+  /**
+   * The next call; undefined at the end, or at the first record that is torn — cut short, failing
+   * its CRC, or pointing at chunks the file does not hold intact: every later record is dropped.
+   */
+  next(): JournalCall | undefined {
+    const record = this.#nextValue(false);
+    if (record === undefined) return undefined;
+    this.#records++;
+    if (!Array.isArray(record) || typeof record[0] !== "string" || !Array.isArray(record[1])) {
+      throw new SaverError("file_unavailable", `record ${this.#records} of '${this.#path}' is not a call`);
+    }
+    return { method: record[0], args: record[1] as unknown[] };
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+    if (this.#fileFd !== undefined) closeSync(this.#fileFd);
+    this.#fileFd = undefined;
+  }
+
+  #nextValue(header: boolean): unknown {
+    if (this.#ended) return undefined;
+    const head = this.#read(this.#offset, RECORD_HEAD);
+    // read before the payload's read, which may reuse the memory the head is in
+    const length = head?.readUInt32LE(0) ?? 0;
+    const crc = head?.readUInt32LE(4);
+    const payload = head && this.#read(this.#offset + RECORD_HEAD, length);
+    if (!payload || crc32(payload) !== crc) {
+      this.#ended = true;
+      return undefined;
+    }
+    let value: unknown;
+    try {
+      value = header
+        ? headerRecord(payload)
+        : deserialiseRecord(payload, (extent) => this.#readChunk(extent));
+    } catch (error) {
+      if (!(error instanceof ChunkMissing)) throw error;
+      this.#ended = true;
+      return undefined;
+    }
+    this.#offset += RECORD_HEAD + payload.length;
+    return value;
+  }
+
+  /** `length` bytes of the journal from `at`, or undefined past its end. Valid until the next read. */
+  #read(at: number, length: number): Buffer | undefined {
+    if (at + length > this.bytes) return undefined;
+    const from = at - this.#windowStart;
+    if (from >= 0 && from + length <= this.#window.length) return this.#window.subarray(from, from + length);
+    if (length > READ_WINDOW) return readFully(this.#fd, Buffer.allocUnsafe(length), at, this.#path);
+    if (this.#window.length < READ_WINDOW) this.#window = Buffer.allocUnsafe(READ_WINDOW);
+    const filled = readFully(this.#fd, this.#window, at, this.#path, Math.min(READ_WINDOW, this.bytes - at));
+    this.#window = filled;
+    this.#windowStart = at;
+    return filled.subarray(0, length);
+  }
+
+  /** A chunk of the HDF5 file a record points at, as it was written (else ChunkMissing). */
+  #readChunk(extent: PointedExtent): Uint8Array {
+    if (this.#fileFd === undefined) {
+      try {
+        this.#fileFd = openSync(this.#file, "r");
+      } catch {
+        throw new ChunkMissing();
+      }
+    }
+    const bytes = Buffer.allocUnsafe(extent.length);
+    let done = 0;
+    while (done < extent.length) {
+      const n = readSync(this.#fileFd, bytes, done, extent.length - done, extent.offset + done);
+      if (n === 0) throw new ChunkMissing();
+      done += n;
+    }
+    if (crc32(bytes) !== extent.crc) throw new ChunkMissing();
+    return bytes;
+  }
+}
+
+/** Reads `length` bytes (default: the buffer's) at `at` into `into`; returns the part filled. */
+function readFully(fd: number, into: Buffer, at: number, journal: string, length = into.length): Buffer {
+  let done = 0;
+  try {
+    while (done < length) {
+      const n = readSync(fd, into, done, length - done, at + done);
+      if (n === 0) break;
+      done += n;
+    }
   } catch (error) {
     throw journalError(error, journal, "read");
   }
-  const values: unknown[] = [];
-  let offset = 0;
-  while (offset + RECORD_HEAD <= bytes.length) {
-    const length = bytes.readUInt32LE(offset);
-    const end = offset + RECORD_HEAD + length;
-    if (end > bytes.length) break;
-    const payload = bytes.subarray(offset + RECORD_HEAD, end);
-    if (crc32(payload) !== bytes.readUInt32LE(offset + 4)) break;
-    values.push(values.length === 0 ? headerRecord(payload) : deserialiseRecord(payload));
-    offset = end;
-  }
-  const [header, ...records] = values;
-  if (!isHeader(header)) {
-    throw new SaverError(
-      "file_unavailable",
-      `'${journal}' is not an h5saver crash journal (or its header was never written): it cannot rebuild '${file}'; move it away to open the file as it is`,
-    );
-  }
-  if (header.version !== VERSION) {
-    throw new SaverError(
-      "file_unavailable",
-      `'${journal}' is a journal of format ${header.version}; this h5saver reads format ${VERSION}: recover it with the h5saver version that wrote it`,
-    );
-  }
-  const calls = records.map((record, i) => {
-    if (!Array.isArray(record) || typeof record[0] !== "string" || !Array.isArray(record[1])) {
-      throw new SaverError("file_unavailable", `record ${i + 1} of '${journal}' is not a call`);
-    }
-    return { method: record[0], args: record[1] as unknown[] };
-  });
-  return { header, calls, tornBytes: bytes.length - offset };
+  return into.subarray(0, done);
+}
+
+/** A record points at chunks that are not in the file as they were written: it is torn. */
+class ChunkMissing extends Error {}
+
+interface PointedExtent extends FileExtent {
+  readonly crc: number;
 }
 
 /**
  * Typed arrays are written by reference: the serialised value holds each one's type and byte
  * length, and its bytes follow the value in the record (V8's own serialiser would copy them into
- * the value first: a copy of every frame).
+ * the value first: a copy of every frame) — or, for arrays the file holds in chunks, where those
+ * chunks are.
  */
 const ARRAY_TYPES = [
   Int8Array,
@@ -340,18 +535,34 @@ const ARRAY_TYPES = [
   DataView,
 ] as const;
 
+/** Added to an array's type index when the value points at the file instead of carrying its bytes. */
+const POINTED = 0x100;
+
 type ArrayViewConstructor = (typeof ARRAY_TYPES)[number];
 
 interface HostObjectHooks {
   _setTreatArrayBufferViewsAsHostObjects(flag: boolean): void;
 }
 
+/** Where a placed array lies, by the memory it views. */
+interface Placement {
+  readonly array: NodeJS.ArrayBufferView;
+  readonly extents: readonly FileExtent[];
+}
+
 class RecordSerializer extends Serializer {
   readonly arrays: NodeJS.ArrayBufferView[] = [];
+  pointsAtFile = false;
+  readonly #placements = new Map<ArrayBufferLike, Placement[]>();
 
-  constructor() {
+  constructor(places: ChunkPlaces | undefined) {
     super();
     (this as unknown as HostObjectHooks)._setTreatArrayBufferViewsAsHostObjects(true);
+    for (const [array, extents] of places ?? []) {
+      const list = this.#placements.get(array.buffer) ?? [];
+      list.push({ array, extents });
+      this.#placements.set(array.buffer, list);
+    }
   }
 
   _writeHostObject(object: object): void {
@@ -362,50 +573,123 @@ class RecordSerializer extends Serializer {
     if (!ArrayBuffer.isView(object) || index < 0) {
       throw new TypeError(`a journal record cannot hold a ${object.constructor.name}`);
     }
+    const extents = this.#extentsOf(view);
+    if (extents) {
+      this.writeUint32(POINTED + index);
+      this.writeUint32(view.byteLength);
+      this.writeUint32(extents.length);
+      let from = 0;
+      for (const extent of extents) {
+        this.writeDouble(extent.offset);
+        this.writeUint32(extent.length);
+        this.writeUint32(crc32(bytesOf(view).subarray(from, from + extent.length)));
+        from += extent.length;
+      }
+      this.pointsAtFile = true;
+      return;
+    }
     this.writeUint32(index);
     this.writeUint32(view.byteLength);
     this.arrays.push(view);
+  }
+
+  /** The chunks holding exactly the bytes of `view` (whole rows of a placed array), if any. */
+  #extentsOf(view: NodeJS.ArrayBufferView): readonly FileExtent[] | undefined {
+    if (view.byteLength === 0) return undefined;
+    for (const { array, extents } of this.#placements.get(view.buffer) ?? []) {
+      const rowBytes = extents[0]?.length ?? 0;
+      const from = view.byteOffset - array.byteOffset;
+      if (
+        rowBytes === 0 ||
+        from < 0 ||
+        from + view.byteLength > array.byteLength ||
+        from % rowBytes !== 0 ||
+        view.byteLength % rowBytes !== 0 ||
+        extents.some((extent) => extent.length !== rowBytes)
+      ) {
+        continue;
+      }
+      return extents.slice(from / rowBytes, (from + view.byteLength) / rowBytes);
+    }
+    return undefined;
   }
 }
 
 class RecordDeserializer extends Deserializer {
   readonly #arrays: Buffer;
+  readonly #readChunk: ((extent: PointedExtent) => Uint8Array) | undefined;
   #offset = 0;
 
-  constructor(value: Buffer, arrays: Buffer) {
+  constructor(value: Buffer, arrays: Buffer, readChunk: ((extent: PointedExtent) => Uint8Array) | undefined) {
     super(value);
     this.#arrays = arrays;
+    this.#readChunk = readChunk;
   }
 
   _readHostObject(): NodeJS.ArrayBufferView {
-    const type = ARRAY_TYPES[this.readUint32()] as ArrayViewConstructor | undefined;
+    const tag = this.readUint32();
+    const pointed = tag >= POINTED;
+    const type = ARRAY_TYPES[pointed ? tag - POINTED : tag] as ArrayViewConstructor | undefined;
     const byteLength = this.readUint32();
-    if (!type || this.#offset + byteLength > this.#arrays.length) {
+    if (!type) throw new RangeError("a journal record names an array type this version does not know");
+    const bytes = pointed ? this.#pointedBytes(byteLength) : this.#carriedBytes(byteLength);
+    if (type === DataView) return new DataView(bytes);
+    const typed = type as Exclude<ArrayViewConstructor, typeof DataView>;
+    return new typed(bytes, 0, byteLength / typed.BYTES_PER_ELEMENT);
+  }
+
+  /** An array whose bytes follow the value: a copy (aligned, and not holding the journal). */
+  #carriedBytes(byteLength: number): ArrayBuffer {
+    if (this.#offset + byteLength > this.#arrays.length) {
       throw new RangeError("a journal record's arrays do not match its value");
     }
-    // a copy: aligned for its type, and not holding the whole journal in memory
     const bytes = (this.#arrays.buffer as ArrayBuffer).slice(
       this.#arrays.byteOffset + this.#offset,
       this.#arrays.byteOffset + this.#offset + byteLength,
     );
     this.#offset += byteLength;
-    if (type === DataView) return new DataView(bytes);
-    const typed = type as Exclude<ArrayViewConstructor, typeof DataView>;
-    return new typed(bytes, 0, byteLength / typed.BYTES_PER_ELEMENT);
+    return bytes;
+  }
+
+  /** An array the file holds in chunks: read from there. */
+  #pointedBytes(byteLength: number): ArrayBuffer {
+    const count = this.readUint32();
+    const extents: PointedExtent[] = [];
+    for (let i = 0; i < count; i++) {
+      extents.push({ offset: this.readDouble(), length: this.readUint32(), crc: this.readUint32() });
+    }
+    const total = extents.reduce((sum, extent) => sum + extent.length, 0);
+    if (total !== byteLength || !this.#readChunk) {
+      throw new RangeError("a journal record's chunks do not match its value");
+    }
+    const bytes = new Uint8Array(byteLength);
+    let at = 0;
+    for (const extent of extents) {
+      bytes.set(this.#readChunk(extent), at);
+      at += extent.length;
+    }
+    return bytes.buffer;
   }
 }
 
-function serialiseRecord(value: unknown): { value: Buffer; arrays: NodeJS.ArrayBufferView[] } {
-  const serializer = new RecordSerializer();
+function serialiseRecord(
+  value: unknown,
+  places: ChunkPlaces | undefined,
+): { value: Buffer; arrays: NodeJS.ArrayBufferView[]; pointsAtFile: boolean } {
+  const serializer = new RecordSerializer(places);
   serializer.writeHeader();
   serializer.writeValue(value);
-  return { value: serializer.releaseBuffer(), arrays: serializer.arrays };
+  return {
+    value: serializer.releaseBuffer(),
+    arrays: serializer.arrays,
+    pointsAtFile: serializer.pointsAtFile,
+  };
 }
 
-function deserialiseRecord(payload: Buffer): unknown {
+function deserialiseRecord(payload: Buffer, readChunk?: (extent: PointedExtent) => Uint8Array): unknown {
   const length = payload.readUInt32LE(0);
   const value = payload.subarray(VALUE_HEAD, VALUE_HEAD + length);
-  const deserializer = new RecordDeserializer(value, payload.subarray(VALUE_HEAD + length));
+  const deserializer = new RecordDeserializer(value, payload.subarray(VALUE_HEAD + length), readChunk);
   deserializer.readHeader();
   return deserializer.readValue();
 }

@@ -113,7 +113,8 @@ describe("recoverFile() after the writer is killed", () => {
       });
     }
     await first.close();
-    await crash({ path: file, mode: "append", frames: 25, firstFrame: 100 });
+    // large images: their records point at chunks of the reopened file, not of the copy
+    await crash({ path: file, mode: "append", frames: 25, firstFrame: 100, image: true, imageSide: 512 });
     assert.ok(existsSync(basePathOf(file)), "an append session keeps a copy of the file it started from");
     const report = await recoverFile(file);
     assert.equal(report.fromBase, true);
@@ -121,19 +122,27 @@ describe("recoverFile() after the writer is killed", () => {
     const loaded = await load(file);
     assertStream(loaded, "/RawData/Detector000", [1, 2, 3]);
     assertStream(loaded, "/RawData/Detector001", range(100, 124));
+    const image = find(loaded, "/RawData/Detector001", "image");
+    assert.deepEqual(image.shape, [25, 512, 512]);
+    assert.deepEqual(image.data.slice(24 * 512 * 512, 24 * 512 * 512 + 2), [124, 125]);
   });
 
   it("skips a call that was refused at the time, and drops a record the crash cut short", async () => {
     const file = path.join(dir, "torn.h5");
-    await crash({ path: file, frames: 12, badFrame: true });
+    await crash({ path: file, frames: 12, badFrame: true, snapshotAndScan: 2, badScanPoint: true });
     const journal = readJournal(file);
+    // a refused scan point is recorded, then marked cancelled; a refused frame is never recorded
     assert.equal(journal.calls.filter((c) => c.method === "cancelled").length, 1);
+    assert.equal(journal.calls.filter((c) => c.method === "saveScanPoint").length, 3);
+    assert.equal(journal.calls.filter((c) => c.method === "append").length, 12);
     // the last record loses its end, as if the process died inside that write
     truncateSync(journalPathOf(file), statSync(journalPathOf(file)).size - 10);
     const report = await recoverFile(file);
     assert.equal(report.refused, 0, report.refusals.join("\n"));
     assert.ok(report.tornBytes > 0);
-    assertStream(await load(file), "/RawData/Detector000", range(1, 11));
+    const loaded = await load(file);
+    assertStream(loaded, "/RawData/Detector001", range(1, 11));
+    assert.deepEqual(find(loaded, "/RawData/Scan000/Detector000", "counter").data.slice(0, 2), [1, 2]);
   });
 
   it("rebuilds frames that were appended in blocks", async () => {
@@ -147,6 +156,50 @@ describe("recoverFile() after the writer is killed", () => {
       find(loaded, "/RawData/Detector000", "image").data.slice(49 * 256, 49 * 256 + 2),
       [50, 51],
     );
+  });
+
+  for (const blockSize of [undefined, 3]) {
+    it(`rebuilds large frames${blockSize ? " in blocks" : ""} from the chunks the file holds, which the journal points at`, async () => {
+      const file = path.join(dir, `large-${blockSize ?? 1}.h5`);
+      await crash({
+        path: file,
+        frames: 12,
+        image: true,
+        imageSide: 512,
+        ...(blockSize ? { blockSize } : {}),
+      });
+      const imageBytes = 512 * 512 * 2;
+      assert.ok(
+        statSync(journalPathOf(file)).size < imageBytes,
+        `the journal (${statSync(journalPathOf(file)).size} bytes) holds no copy of the 12 images of ${imageBytes} bytes`,
+      );
+      const report = await recoverFile(file);
+      assert.equal(report.frames, 12);
+      assert.equal(report.tornBytes, 0);
+      const loaded = await load(file);
+      assertStream(loaded, "/RawData/Detector000", range(1, 12));
+      const image = find(loaded, "/RawData/Detector000", "image");
+      assert.deepEqual(image.shape, [12, 512, 512]);
+      for (const k of [1, 7, 12]) {
+        const row = (k - 1) * 512 * 512;
+        assert.deepEqual(image.data.slice(row + 1000, row + 1002), [k + 1000, k + 1001], `image ${k}`);
+      }
+    });
+  }
+
+  it("keeps the large frames whose chunks reached the disk, when the file lost its end", async () => {
+    const file = path.join(dir, "large-cut.h5");
+    await crash({ path: file, frames: 12, image: true, imageSide: 512 });
+    // as if the last chunks never left the page cache: half the file is gone
+    truncateSync(file, Math.floor(statSync(file).size / 2));
+    const report = await recoverFile(file);
+    assert.ok(report.tornBytes > 0, "the records pointing past the end are dropped");
+    assert.ok(report.frames >= 3 && report.frames < 12, `${report.frames} frames kept`);
+    const loaded = await load(file);
+    assertStream(loaded, "/RawData/Detector000", range(1, report.frames));
+    const image = find(loaded, "/RawData/Detector000", "image");
+    const last = (report.frames - 1) * 512 * 512;
+    assert.deepEqual(image.data.slice(last + 5, last + 6), [report.frames + 5]);
   });
 
   it("refuses a file without a journal, naming it", async () => {

@@ -9,7 +9,7 @@ import path from "node:path";
 import { SaverError } from "../errors.ts";
 import { CANCELLED_CALL, JOURNALED_METHODS, SaverFile, type SaverFileOptions } from "../layout/saver-file.ts";
 import type { FrameBlock } from "../model/frame-block.ts";
-import { basePathOf, hasJournal, type JournalCall, journalPathOf, readJournal } from "./journal.ts";
+import { basePathOf, hasJournal, type JournalCall, JournalReader, journalPathOf } from "./journal.ts";
 
 export interface RecoveryReport {
   readonly file: string;
@@ -29,8 +29,8 @@ export interface RecoveryReport {
 }
 
 export interface RecoveryOptions {
-  /** Called after each replayed call: calls done, calls in all. */
-  readonly onProgress?: (done: number, total: number) => void;
+  /** Called after each replayed call: bytes of the journal replayed, and its size. */
+  readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
 export async function recoverFile(file: string, options: RecoveryOptions = {}): Promise<RecoveryReport> {
@@ -42,8 +42,20 @@ export async function recoverFile(file: string, options: RecoveryOptions = {}): 
       `no crash journal beside '${target}' (${journalPathOf(target)}): it closed cleanly, nothing to recover`,
     );
   }
-  const journal = readJournal(target);
-  const calls = withoutCancelled(journal.calls);
+  const journal = JournalReader.open(target);
+  try {
+    return await replayJournal(target, journal, options, started);
+  } finally {
+    journal.close();
+  }
+}
+
+async function replayJournal(
+  target: string,
+  journal: JournalReader,
+  options: RecoveryOptions,
+  started: number,
+): Promise<RecoveryReport> {
   // the replay writes a file of the same name (PyMoDAQ records it) in a folder beside the original
   const scratch = path.join(path.dirname(target), `.${path.basename(target)}.h5saver-recovering`);
   const rebuilt = path.join(scratch, path.basename(target));
@@ -68,11 +80,13 @@ export async function recoverFile(file: string, options: RecoveryOptions = {}): 
       // one flush at the end: the replay is all or nothing anyway
       flush: { maxFrames: Number.MAX_SAFE_INTEGER, maxDelayMs: 3_600_000 },
     });
+    let calls = 0;
     let frames = 0;
     const refusals: string[] = [];
     let refused = 0;
     try {
-      for (const [i, call] of calls.entries()) {
+      for (const call of withoutCancelled(journal)) {
+        calls++;
         try {
           await replay(saver, call);
           frames += framesOf(call);
@@ -80,7 +94,7 @@ export async function recoverFile(file: string, options: RecoveryOptions = {}): 
           refused++;
           if (refusals.length < 5) refusals.push(`${call.method}: ${(error as Error).message}`);
         }
-        options.onProgress?.(i + 1, calls.length);
+        options.onProgress?.(journal.offset, journal.bytes);
       }
     } finally {
       await saver.close();
@@ -90,7 +104,7 @@ export async function recoverFile(file: string, options: RecoveryOptions = {}): 
     rmSync(basePathOf(target), { force: true });
     return {
       file: target,
-      calls: calls.length,
+      calls,
       frames,
       refused,
       refusals,
@@ -103,14 +117,20 @@ export async function recoverFile(file: string, options: RecoveryOptions = {}): 
   }
 }
 
-/** The calls to replay: a call followed by a cancelled mark failed at the time, and is dropped. */
-function withoutCancelled(calls: readonly JournalCall[]): JournalCall[] {
-  const kept: JournalCall[] = [];
-  for (const call of calls) {
-    if (call.method === CANCELLED_CALL) kept.pop();
-    else kept.push(call);
+/**
+ * The calls to replay, one at a time: a call followed by a cancelled mark failed at the time,
+ * and is dropped (the mark always follows its call at once).
+ */
+function* withoutCancelled(journal: JournalReader): Generator<JournalCall> {
+  let held: JournalCall | undefined;
+  for (let call = journal.next(); call; call = journal.next()) {
+    if (call.method === CANCELLED_CALL) held = undefined;
+    else {
+      if (held) yield held;
+      held = call;
+    }
   }
-  return kept;
+  if (held) yield held;
 }
 
 type Journaled = (typeof JOURNALED_METHODS)[number];

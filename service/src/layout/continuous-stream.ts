@@ -1,4 +1,5 @@
-import type { Compression } from "../backend/h5-backend.ts";
+import type { Compression, FileExtent } from "../backend/h5-backend.ts";
+import type { ChunkPlaces } from "../durability/journal.ts";
 import { SaverError } from "../errors.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
 import type { NumericArray } from "../model/dtype.ts";
@@ -9,6 +10,23 @@ import { NAV_AXES } from "./node-names.ts";
 import { py } from "./pymodaq-attribute.ts";
 import type { PyMoDAQTree } from "./pymodaq-tree.ts";
 import { RowBuffer } from "./row-buffer.ts";
+
+/**
+ * What a stream stopped by an error answers to the next frame. A full disk keeps its code: freeing
+ * space is what the client can do about it (a new stream would fail the same way).
+ */
+export function stoppedStreamError(detector: string, frames: number, cause: SaverError): SaverError {
+  if (cause.code === "resource_exhausted") {
+    return new SaverError(
+      "resource_exhausted",
+      `${cause.message} (the continuous stream of ${detector} stopped at frame ${frames}; its saved frames are intact)`,
+    );
+  }
+  return new SaverError(
+    "failed_precondition",
+    `the continuous stream of ${detector} stopped at frame ${frames} after an error (${cause.message}); its saved frames are intact — start a new stream`,
+  );
+}
 
 /**
  * DAQ_Viewer's continuous saving (pymodaq_data `DataToExportTimedSaver`): every DataWithAxes of a
@@ -43,12 +61,16 @@ export class ContinuousStream {
     return rows;
   }
 
-  append(dte: DataToExport): Promise<void> {
+  append(dte: DataToExport): Promise<ChunkPlaces> {
     return this.appendBlock(singleFrameBlock(dte));
   }
 
-  /** Appends the frames of a block: one row per frame in every array, chunk by chunk. */
-  async appendBlock(block: FrameBlock): Promise<void> {
+  /**
+   * Appends the frames of a block: one row per frame in every array, chunk by chunk. Resolves to
+   * where the file holds the arrays whose rows are chunks by themselves (large frames, when the
+   * backend can tell): the crash journal points there instead of copying them.
+   */
+  async appendBlock(block: FrameBlock): Promise<ChunkPlaces> {
     const dte = block.first;
     if (this.#ended) {
       throw new SaverError(
@@ -56,12 +78,7 @@ export class ContinuousStream {
         `the continuous stream of ${this.detector} has ended; start a new one`,
       );
     }
-    if (this.#broken) {
-      throw new SaverError(
-        "failed_precondition",
-        `the continuous stream of ${this.detector} stopped at frame ${this.#frames} after an error (${this.#broken.message}); its saved frames are intact — start a new stream`,
-      );
-    }
+    if (this.#broken) throw stoppedStreamError(this.detector, this.#frames, this.#broken);
     if (!this.#layout) {
       try {
         await this.#createNodes(dte);
@@ -71,8 +88,9 @@ export class ContinuousStream {
         throw error;
       }
     } else checkFrameLayout(this.#layout, dte, `continuous stream of ${this.detector}`);
+    let places: ChunkPlaces;
     try {
-      await this.#push(block);
+      places = await this.#push(block);
     } catch (error) {
       // Some arrays may have these frames and others not: cut every array back to the rows all
       // of them have in the file, and accept no more frames.
@@ -81,21 +99,25 @@ export class ContinuousStream {
       throw this.#broken;
     }
     this.#frames += block.frames;
+    return places;
   }
 
-  async #push(block: FrameBlock): Promise<void> {
+  async #push(block: FrameBlock): Promise<ChunkPlaces> {
     const frames = block.frames;
+    const places = new Map<NumericArray, readonly FileExtent[]>();
     for (let d = 0; d < block.arrays.length; d++) {
       const arrays = block.arrays[d] as readonly NumericArray[];
       const buffers = this.#buffers[d] as RowBuffer[];
       for (let i = 0; i < arrays.length; i++) {
         const buffer = buffers[i] as RowBuffer;
+        const array = arrays[i] as NumericArray;
         // one frame: push, which awaits only when a chunk is full
-        if (frames === 1) await buffer.push(arrays[i] as NumericArray);
-        else await buffer.pushRows(arrays[i] as NumericArray, frames);
+        const extents = frames === 1 ? await buffer.push(array) : await buffer.pushRows(array, frames);
+        if (extents) places.set(array, extents);
       }
     }
     await this.#time?.pushRows(block.timestamps, frames);
+    return places;
   }
 
   async #trimToCommonRows(): Promise<void> {

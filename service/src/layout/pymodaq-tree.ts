@@ -38,6 +38,8 @@ export const SETTINGS_DATASET = "SettingsXML";
 
 /** Target bytes of one chunk: big enough that per-chunk overhead vanishes, small enough to buffer. */
 const TARGET_CHUNK_BYTES = 1 << 20;
+/** Rows of an EARRAY this large or larger get a chunk each. */
+export const WHOLE_ROW_CHUNK_BYTES = 256 << 10;
 
 export type SaveType = "scan" | "detector" | "logger" | "custom" | "actuator";
 
@@ -286,7 +288,12 @@ export class PyMoDAQTree {
   ): Promise<{ path: string; chunkRows: number }> {
     const path = join(where, options.name ?? arrayNodeName(options.kind, index));
     const rowBytes = product(rowShape) * dtypeBytes(options.dtype);
-    const chunkRows = Math.max(1, Math.min(65_536, Math.floor(TARGET_CHUNK_BYTES / rowBytes)));
+    // a large row is a chunk by itself: written straight from the caller's array, in one piece
+    // that the crash journal can point at (RowBuffer), instead of copied into a chunk buffer
+    const chunkRows =
+      rowBytes >= WHOLE_ROW_CHUNK_BYTES
+        ? 1
+        : Math.max(1, Math.min(65_536, Math.floor(TARGET_CHUNK_BYTES / rowBytes)));
     await this.backend.createDataset(path, {
       dtype: options.dtype,
       shape: [0, ...rowShape],

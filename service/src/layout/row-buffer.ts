@@ -1,3 +1,4 @@
+import type { FileExtent } from "../backend/h5-backend.ts";
 import { allocate, type DType, type NumericArray } from "../model/dtype.ts";
 import type { PyMoDAQTree } from "./pymodaq-tree.ts";
 
@@ -14,7 +15,9 @@ export class RowBuffer {
   readonly #tree: PyMoDAQTree;
   readonly #chunkRows: number;
   readonly #rowLength: number;
-  readonly #data: NumericArray;
+  readonly #dtype: DType;
+  /** The chunk being gathered; made at the first row that waits (a row that is a chunk never does). */
+  #buffer: NumericArray | undefined;
   #pending = 0;
   #fileRows = 0;
   #shapeRows = 0;
@@ -25,7 +28,7 @@ export class RowBuffer {
     this.rowShape = rowShape;
     this.#chunkRows = chunkRows;
     this.#rowLength = rowShape.reduce((a, b) => a * b, 1);
-    this.#data = allocate(dtype, chunkRows * this.#rowLength);
+    this.#dtype = dtype;
   }
 
   /** Rows in the file (written, not necessarily flushed). */
@@ -34,10 +37,11 @@ export class RowBuffer {
   }
 
   /**
-   * Queues one row. Returns a promise only when the row completes a chunk and is being written;
-   * a row that fills a whole chunk by itself is written straight from the caller's array.
+   * Queues one row. Returns a promise only when the row completes a chunk and is being written.
+   * A row that fills a whole chunk by itself is written straight from the caller's array, and the
+   * promise tells where its bytes lie in the file (when the backend can tell).
    */
-  push(row: NumericArray): Promise<void> | undefined {
+  push(row: NumericArray): Promise<readonly FileExtent[] | undefined> | undefined {
     if (this.#pending === 0 && this.#chunkRows === 1) return this.#write(row, 1);
     (this.#data as { set(values: ArrayLike<number | bigint>, offset: number): void }).set(
       row as ArrayLike<number | bigint>,
@@ -51,15 +55,21 @@ export class RowBuffer {
   /**
    * Queues `count` rows held one after the other in `rows`: copied up to each chunk boundary and
    * written a chunk at a time; whole chunks that start on a boundary go straight from `rows`.
+   * Resolves to where the rows lie in the file when they are chunks by themselves (and the backend
+   * can tell).
    */
-  async pushRows(rows: NumericArray, count: number): Promise<void> {
+  async pushRows(rows: NumericArray, count: number): Promise<readonly FileExtent[] | undefined> {
     const rowLength = this.#rowLength;
     let done = 0;
+    let extents: readonly FileExtent[] | undefined;
     while (done < count) {
       const room = this.#chunkRows - ((this.#fileRows + this.#pending) % this.#chunkRows);
       if (this.#pending === 0 && room === this.#chunkRows && count - done >= this.#chunkRows) {
         const whole = Math.floor((count - done) / this.#chunkRows) * this.#chunkRows;
-        await this.#write(rows.subarray(done * rowLength, (done + whole) * rowLength) as NumericArray, whole);
+        extents = await this.#write(
+          rows.subarray(done * rowLength, (done + whole) * rowLength) as NumericArray,
+          whole,
+        );
         done += whole;
         continue;
       }
@@ -72,6 +82,8 @@ export class RowBuffer {
       done += take;
       if ((this.#fileRows + this.#pending) % this.#chunkRows === 0) await this.#writePending();
     }
+    // one row per chunk: every row went straight, in the one write above
+    return this.#chunkRows === 1 ? extents : undefined;
   }
 
   /** Writes every pending row and the `shape` attribute, so a flush makes them all readable. */
@@ -104,23 +116,29 @@ export class RowBuffer {
     this.#shapeRows = -1;
   }
 
-  async #writePending(): Promise<void> {
-    if (this.#pending === 0) return;
-    const rows = this.#pending;
-    this.#pending = 0;
-    await this.#write(this.#data.subarray(0, rows * this.#rowLength), rows);
+  get #data(): NumericArray {
+    this.#buffer ??= allocate(this.#dtype, this.#chunkRows * this.#rowLength);
+    return this.#buffer;
   }
 
-  async #write(data: NumericArray, rows: number): Promise<void> {
+  async #writePending(): Promise<readonly FileExtent[] | undefined> {
+    if (this.#pending === 0) return undefined;
+    const rows = this.#pending;
+    this.#pending = 0;
+    return this.#write(this.#data.subarray(0, rows * this.#rowLength), rows);
+  }
+
+  /** Writes rows at the end of the dataset; with a row per chunk, tells where they lie in the file. */
+  async #write(data: NumericArray, rows: number): Promise<readonly FileExtent[] | undefined> {
     const start = this.#fileRows;
     const backend = this.#tree.backend;
     await backend.resize(this.path, [start + rows, ...this.rowShape]);
-    await backend.writeSlice(
-      this.path,
-      [start, ...this.rowShape.map(() => 0)],
-      [rows, ...this.rowShape],
-      data,
-    );
+    const at = [start, ...this.rowShape.map(() => 0)];
+    const count = [rows, ...this.rowShape];
+    let extents: readonly FileExtent[] | undefined;
+    if (this.#chunkRows === 1) extents = await backend.writeChunkRows(this.path, at, count, data);
+    else await backend.writeSlice(this.path, at, count, data);
     this.#fileRows = start + rows;
+    return extents;
   }
 }

@@ -4,6 +4,7 @@ import type { Compression, H5Backend } from "../backend/h5-backend.ts";
 import { type OpenMode, openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import {
   basePathOf,
+  type ChunkPlaces,
   hasJournal,
   type JournalCall,
   JournalWriter,
@@ -51,8 +52,10 @@ export interface SaverFileOptions extends LayoutOptions {
   readonly metadata?: Readonly<Record<string, string | number | boolean>>;
   /**
    * Keep a crash journal beside the file (`<file>.h5saver-journal`, see durability/journal.ts):
-   * every change is recorded before it runs, so that `recoverFile` can rebuild the file after the
-   * process is killed at any moment. Costs one sequential write of each frame. Default false.
+   * every change is recorded, so that `recoverFile` can rebuild the file after the process is
+   * killed at any moment, with every frame acknowledged as durable. Costs a sequential write of
+   * each small frame; large uncompressed frames (rows of 256 KiB or more) are not copied: their
+   * records point at the chunks the file holds, which each sync of the journal syncs too. Default false.
    */
   readonly journal?: boolean;
   /** The moment written into a new file's date and time attributes (default: now). */
@@ -73,6 +76,15 @@ export const JOURNALED_METHODS = [
   "endContinuous",
   "addLog",
 ] as const;
+
+/** A continuous stream of the file and how many of its frames the journal holds, and has synced. */
+interface StreamState {
+  readonly stream: ContinuousStream | ContinuousStreamV3;
+  /** Frames whose journal records are written. */
+  recorded: number;
+  /** Frames that survive the process dying: flushed, or synced in the journal. */
+  durable: number;
+}
 
 /** The journal record that follows a call that failed: recovery skips that call. */
 export const CANCELLED_CALL = "cancelled";
@@ -110,7 +122,7 @@ export class SaverFile {
   readonly #compression: Compression;
   readonly #policy: FlushPolicy;
   readonly #layout: ResolvedLayout;
-  readonly #streams = new Map<string, { stream: ContinuousStream | ContinuousStreamV3; durable: number }>();
+  readonly #streams = new Map<string, StreamState>();
   readonly #scans = new Map<string, Scan | ScanV3>();
   /** Detectors holding snapshot data, and those holding a continuous stream: never both. */
   readonly #snapshots = new Set<string>();
@@ -357,11 +369,12 @@ export class SaverFile {
         compression: this.#compression,
       });
       this.#continuous.add(groups.detector);
-      this.#streams.set(groups.detector, { stream, durable: 0 });
+      this.#streams.set(groups.detector, { stream, recorded: 0, durable: 0 });
       return groups.detector;
     }
     this.#streams.set(detector, {
       stream: new ContinuousStream(this.#tree, detector, this.#compression),
+      recorded: 0,
       durable: 0,
     });
     return detector;
@@ -371,7 +384,11 @@ export class SaverFile {
     return this.#serial(async () => {
       const data = createDataToExport(dte);
       const state = this.#stream(stream);
-      await this.#journaled("append", [stream, data], () => state.stream.append(data));
+      await this.#journaledAppend(state, "append", [stream, data], async () => {
+        // the 3.x stream writes no chunk the journal could point at
+        const places = await state.stream.append(data);
+        return places || undefined;
+      });
       // outside the journaled call: a flush that fails now does not take back a frame already durable
       await this.#afterAppend();
       return { frames: state.stream.frames, durableFrames: state.durable };
@@ -386,10 +403,13 @@ export class SaverFile {
     return this.#serial(async () => {
       const state = this.#stream(stream);
       const target = state.stream;
-      await this.#journaled("appendBlock", [stream, block], async () => {
+      // the record's first frame as views of the block's rows: where those are in the file, it is too
+      const recorded = { ...block, first: frameOf(block, 0) };
+      await this.#journaledAppend(state, "appendBlock", [stream, recorded], async () => {
         if (target instanceof ContinuousStream) return target.appendBlock(block);
         // the 3.x stream casts each frame to its dtype: frame by frame
         for (let k = 0; k < block.frames; k++) await target.append(frameOf(block, k));
+        return undefined;
       });
       await this.#afterAppend(block.frames);
       return { frames: target.frames, durableFrames: state.durable };
@@ -496,6 +516,43 @@ export class SaverFile {
   }
 
   /**
+   * Runs a stream's append, then records it. The append comes first so that the record can point
+   * at the chunks it wrote (large frames: the journal then holds no second copy of them); a
+   * process killed between the two loses frames it never acknowledged, which recovery leaves out.
+   * A failed append leaves no record. A record that cannot be written after the append stops the
+   * file's journal: the file holds frames the journal lacks, and none may be called durable.
+   */
+  async #journaledAppend(
+    state: StreamState,
+    method: "append" | "appendBlock",
+    args: readonly unknown[],
+    run: () => Promise<ChunkPlaces | undefined>,
+  ): Promise<void> {
+    const journal = this.#journal;
+    if (!journal) {
+      await run();
+      return;
+    }
+    if (this.#syncFailure) throw this.#syncFailure;
+    let places: ChunkPlaces | undefined;
+    try {
+      places = await run();
+    } catch (error) {
+      this.#markDamaged(error);
+      throw error;
+    }
+    try {
+      journal.record({ method, args }, places);
+    } catch (error) {
+      this.#markDamaged(error);
+      this.#syncFailure = SaverError.from(error);
+      throw error;
+    }
+    state.recorded = state.stream.frames;
+    this.#scheduleSync();
+  }
+
+  /**
    * Syncs the journal in the background as soon as a call is recorded (group commit: the calls
    * recorded while a sync runs share the next one). The writer goes on with the file meanwhile,
    * and the frames a sync covers are acknowledged as durable when it ends.
@@ -550,9 +607,9 @@ export class SaverFile {
     this.#advanceDurable(counts);
   }
 
-  /** Each stream's frames so far: each has its journal record written (the record precedes the append). */
+  /** Each stream's frames whose journal records are written. */
   #recordedFrames(): Array<readonly [string, number]> {
-    return [...this.#streams].map(([id, state]) => [id, state.stream.frames] as const);
+    return [...this.#streams].map(([id, state]) => [id, state.recorded] as const);
   }
 
   #advanceDurable(counts: ReadonlyArray<readonly [string, number]>): DurableEvent[] {
@@ -658,7 +715,7 @@ export class SaverFile {
       .map(([id, state]) => ({ stream: id, durableFrames: state.durable }));
   }
 
-  #stream(id: string): { stream: ContinuousStream | ContinuousStreamV3; durable: number } {
+  #stream(id: string): StreamState {
     const state = this.#streams.get(id);
     if (!state)
       throw new SaverError("not_found", `no continuous stream '${id}'; start one with startContinuous`, {

@@ -4,7 +4,7 @@
  * Run as `node --import tsx crashing-writer.ts '<plan as JSON>'`; the recovery tests use it.
  *
  * Frame k of the stream (k from 1) holds a counter k, a 256-point trace k·1000 + i and, with
- * `image`, a 16×16 image k + i. Scan point p (0-based, row-major) holds the counter p + 1.
+ * `image`, an image k + i (mod 65536), 16×16 or `imageSide` square. Scan point p (0-based, row-major) holds the counter p + 1.
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -21,8 +21,12 @@ export interface CrashPlan {
   /** Stream frames appended before the kill. */
   readonly frames: number;
   readonly image?: boolean;
+  /** The image's side: 512 makes uint16 rows of 512 KiB, which the journal points at in the file. */
+  readonly imageSide?: number;
   /** Append one frame of the wrong shape after frame 2 (refused, so never in the file). */
   readonly badFrame?: boolean;
+  /** With snapshotAndScan: save one point outside the scan after the others (refused). */
+  readonly badScanPoint?: boolean;
   /** Also save a snapshot, and a 2×3 scan with this many points (≤ 6) before the stream. */
   readonly snapshotAndScan?: number;
   /** The number of the first frame (to tell a second session's frames from the first's). */
@@ -33,7 +37,7 @@ export interface CrashPlan {
 
 export const TRACE = 256;
 
-export function streamFrame(k: number, image = false): DataToExportInput {
+export function streamFrame(k: number, image = false, side = 16): DataToExportInput {
   return {
     name: "crash",
     timestamp: 1_700_000_000 + k,
@@ -41,7 +45,13 @@ export function streamFrame(k: number, image = false): DataToExportInput {
       { name: "counter", data: [Float64Array.of(k)] },
       { name: "trace", data: [Float64Array.from({ length: TRACE }, (_, i) => k * 1000 + i)] },
       ...(image
-        ? [{ name: "image", data: [Uint16Array.from({ length: 256 }, (_, i) => k + i)], shape: [16, 16] }]
+        ? [
+            {
+              name: "image",
+              data: [Uint16Array.from({ length: side * side }, (_, i) => (k + i) % 65_536)],
+              shape: [side, side],
+            },
+          ]
         : []),
     ],
   };
@@ -62,8 +72,8 @@ export function runCrashingWriter(plan: CrashPlan): Promise<string> {
 }
 
 /** Frames k … k+count−1 as one block (every DataWithAxes of these frames has one array). */
-function blockOf(k: number, count: number, image = false): FrameBlock {
-  const frames = Array.from({ length: count }, (_, i) => createDataToExport(streamFrame(k + i, image)));
+function blockOf(k: number, count: number, image = false, side = 16): FrameBlock {
+  const frames = Array.from({ length: count }, (_, i) => createDataToExport(streamFrame(k + i, image, side)));
   const first = frames[0] as DataToExport;
   const joined = (d: number): NumericArray => {
     const parts = frames.map((f) => f.data[d]?.data[0] as Float64Array);
@@ -110,6 +120,14 @@ async function run(plan: CrashPlan): Promise<void> {
         data: [{ name: "counter", data: [Float64Array.of(p + 1)] }],
       });
     }
+    if (plan.badScanPoint) {
+      await file
+        .saveScanPoint(scan, det, [5, 5], {
+          name: "point",
+          data: [{ name: "counter", data: [Float64Array.of(99)] }],
+        })
+        .catch(() => undefined);
+    }
   }
   const detector = await file.addDetector("streamed");
   const stream = await file.startContinuous(detector);
@@ -117,12 +135,12 @@ async function run(plan: CrashPlan): Promise<void> {
   if (plan.blockSize) {
     for (let k = first; k < first + plan.frames; k += plan.blockSize) {
       const count = Math.min(plan.blockSize, first + plan.frames - k);
-      await file.appendBlock(stream, blockOf(k, count, plan.image));
+      await file.appendBlock(stream, blockOf(k, count, plan.image, plan.imageSide));
     }
     process.kill(process.pid, "SIGKILL");
   }
   for (let k = first; k < first + plan.frames; k++) {
-    await file.append(stream, streamFrame(k, plan.image));
+    await file.append(stream, streamFrame(k, plan.image, plan.imageSide));
     if (plan.badFrame && k === first + 1) {
       await file
         .append(stream, { name: "crash", data: [{ name: "counter", data: [Float64Array.of(1, 2)] }] })

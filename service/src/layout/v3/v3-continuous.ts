@@ -2,6 +2,7 @@ import { text } from "../../backend/h5-backend.ts";
 import { SaverError } from "../../errors.ts";
 import type { DataToExport } from "../../model/data-to-export.ts";
 import type { NumericArray } from "../../model/dtype.ts";
+import { stoppedStreamError } from "../continuous-stream.ts";
 import { checkFrameLayout, type FrameLayout, frameLayoutOf } from "../frame-shape.ts";
 import { py } from "../pymodaq-attribute.ts";
 import type { PyMoDAQTree } from "../pymodaq-tree.ts";
@@ -85,12 +86,7 @@ export class ContinuousStreamV3 {
         `the continuous stream of ${this.detector} has ended; start a new one`,
       );
     }
-    if (this.#broken) {
-      throw new SaverError(
-        "failed_precondition",
-        `the continuous stream of ${this.detector} stopped at frame ${this.#frames} after an error (${this.#broken.message}); its saved frames are intact — start a new stream`,
-      );
-    }
+    if (this.#broken) throw stoppedStreamError(this.detector, this.#frames, this.#broken);
     if (!this.#layout) {
       channelsOfDte(dte); // refuses what 3.x cannot hold before any node exists
       try {
