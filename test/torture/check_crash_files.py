@@ -14,7 +14,7 @@ import h5py
 import numpy as np
 
 TRACE = 512
-IMAGE = (32, 32)
+IMAGE = (256, 512)  # 256 KiB of uint16: a chunk per frame, which the journal points at
 DIM_GROUP = {"0D": "Data0D", "1D": "Data1D", "2D": "Data2D"}
 
 

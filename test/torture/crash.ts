@@ -39,7 +39,8 @@ import {
 const KINDS = ["0D", "1D", "2D"] as const;
 type Kind = (typeof KINDS)[number];
 const TRACE = 512;
-const IMAGE = [32, 32] as const;
+// 256 KiB of uint16 per frame: a chunk each, which the crash journal points at instead of copying
+const IMAGE = [256, 512] as const;
 
 /** Frame k (from 1) of a stream of `kind`; check_crash_files.py expects exactly these values. */
 function frame(kind: Kind, k: number): data.DataToExport {
