@@ -44,10 +44,14 @@ export class ContinuousStream {
   #ended = false;
   #broken: SaverError | undefined;
 
-  constructor(tree: PyMoDAQTree, detector: string, compression: Compression) {
+  /** Tell where frames that are chunks by themselves land in the file (a crash journal points there). */
+  readonly #locateChunks: boolean;
+
+  constructor(tree: PyMoDAQTree, detector: string, compression: Compression, locateChunks = false) {
     this.#tree = tree;
     this.detector = detector;
     this.#compression = compression;
+    this.#locateChunks = locateChunks;
   }
 
   get frames(): number {
@@ -158,7 +162,9 @@ export class ContinuousStream {
       const dimGroup = await tree.addDataGroup(this.detector, dwa.dim);
       const channel = await tree.addChannelGroup(dimGroup, dwa.name, dwa.origin);
       const arrays = await addEnlargeableArrays(tree, channel, dwa, this.#compression);
-      const buffers = arrays.map((a) => new RowBuffer(tree, a.path, a.dtype, dwa.shape, a.chunkRows));
+      const buffers = arrays.map(
+        (a) => new RowBuffer(tree, a.path, a.dtype, dwa.shape, a.chunkRows, this.#locateChunks),
+      );
       this.#buffers.push(buffers);
     }
     const navGroup = await tree.getSetGroup(this.detector, NAV_AXES);

@@ -22,8 +22,19 @@ export class RowBuffer {
   #fileRows = 0;
   #shapeRows = 0;
 
-  constructor(tree: PyMoDAQTree, path: string, dtype: DType, rowShape: readonly number[], chunkRows: number) {
+  /** Find out where rows that are chunks by themselves land in the file (for the crash journal). */
+  readonly #locate: boolean;
+
+  constructor(
+    tree: PyMoDAQTree,
+    path: string,
+    dtype: DType,
+    rowShape: readonly number[],
+    chunkRows: number,
+    locate = false,
+  ) {
     this.#tree = tree;
+    this.#locate = locate;
     this.path = path;
     this.rowShape = rowShape;
     this.#chunkRows = chunkRows;
@@ -39,7 +50,7 @@ export class RowBuffer {
   /**
    * Queues one row. Returns a promise only when the row completes a chunk and is being written.
    * A row that fills a whole chunk by itself is written straight from the caller's array, and the
-   * promise tells where its bytes lie in the file (when the backend can tell).
+   * promise tells where its bytes lie in the file (with `locate`, when the backend can tell).
    */
   push(row: NumericArray): Promise<readonly FileExtent[] | undefined> | undefined {
     if (this.#pending === 0 && this.#chunkRows === 1) return this.#write(row, 1);
@@ -55,8 +66,8 @@ export class RowBuffer {
   /**
    * Queues `count` rows held one after the other in `rows`: copied up to each chunk boundary and
    * written a chunk at a time; whole chunks that start on a boundary go straight from `rows`.
-   * Resolves to where the rows lie in the file when they are chunks by themselves (and the backend
-   * can tell).
+   * Resolves to where the rows lie in the file when they are chunks by themselves (with `locate`,
+   * and when the backend can tell).
    */
   async pushRows(rows: NumericArray, count: number): Promise<readonly FileExtent[] | undefined> {
     const rowLength = this.#rowLength;
@@ -128,7 +139,7 @@ export class RowBuffer {
     return this.#write(this.#data.subarray(0, rows * this.#rowLength), rows);
   }
 
-  /** Writes rows at the end of the dataset; with a row per chunk, tells where they lie in the file. */
+  /** Writes rows at the end of the dataset; with a row per chunk (and `locate`), tells where they lie in the file. */
   async #write(data: NumericArray, rows: number): Promise<readonly FileExtent[] | undefined> {
     const start = this.#fileRows;
     const backend = this.#tree.backend;
@@ -136,7 +147,8 @@ export class RowBuffer {
     const at = [start, ...this.rowShape.map(() => 0)];
     const count = [rows, ...this.rowShape];
     let extents: readonly FileExtent[] | undefined;
-    if (this.#chunkRows === 1) extents = await backend.writeChunkRows(this.path, at, count, data);
+    if (this.#locate && this.#chunkRows === 1)
+      extents = await backend.writeChunkRows(this.path, at, count, data);
     else await backend.writeSlice(this.path, at, count, data);
     this.#fileRows = start + rows;
     return extents;

@@ -373,7 +373,7 @@ export class SaverFile {
       return groups.detector;
     }
     this.#streams.set(detector, {
-      stream: new ContinuousStream(this.#tree, detector, this.#compression),
+      stream: new ContinuousStream(this.#tree, detector, this.#compression, this.#journal !== undefined),
       recorded: 0,
       durable: 0,
     });
