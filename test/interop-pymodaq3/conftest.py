@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ import pymodaq3_reference as ref  # noqa: E402  (no pymodaq import at module lev
 def pytest_configure(config):
     # PyMoDAQ 3 writes ~/pymodaq_local and ~/.pymodaq at import and needs a Qt platform:
     # a private HOME and the offscreen platform before anything imports it.
-    ref.isolate(tempfile.mkdtemp(prefix="h5saver-pymodaq3-home-"))
+    ref.isolate()
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")
 
 

@@ -10,9 +10,11 @@ By hand: ``.venv-pymodaq3/bin/python test/interop-pymodaq3/pymodaq3_reference.py
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +27,11 @@ FILES = ("snapshot", "continuous", "scan1d", "scan2d", "tabular", "adaptive")
 
 
 def isolate(home: str | None = None) -> None:
-    os.environ["HOME"] = home or tempfile.mkdtemp(prefix="pymodaq3-home-")
+    if home is None:
+        # a private HOME, removed when this process ends
+        home = tempfile.mkdtemp(prefix="h5saver-pymodaq3-home-")
+        atexit.register(shutil.rmtree, home, True)
+    os.environ["HOME"] = home
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 

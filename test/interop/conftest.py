@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -37,7 +36,7 @@ MODES = ref.MODES
 def pytest_configure(config):
     # PyMoDAQ reads/writes ~/.pymodaq (config that can change the backend, logs): give it a
     # private HOME before anything imports pymodaq_utils.
-    ref.isolate_pymodaq_config(tempfile.mkdtemp(prefix="h5saver-interop-home-"))
+    ref.isolate_pymodaq_config()
     # PyMoDAQ's DataWithAxes warns a lot while rebuilding axes from files: not our concern here
     config.addinivalue_line("filterwarnings", "ignore::UserWarning:pymodaq_data.data")
     config.addinivalue_line("filterwarnings", "ignore::RuntimeWarning:numpy")

@@ -52,10 +52,16 @@ def isolate_pymodaq_config(home: str | Path | None = None) -> Path:
     """Point HOME at a private directory before pymodaq_utils is imported: PyMoDAQ reads and
     writes its per-user config (~/.pymodaq/config/data.toml: backend, fill value...) and logs
     there.  Must run before the first pymodaq import to have any effect."""
+    import atexit
+    import shutil
     import tempfile
 
     if home is None:
-        home = os.environ.get("H5SAVER_PYMODAQ_HOME") or tempfile.mkdtemp(prefix="pymodaq-home-")
+        home = os.environ.get("H5SAVER_PYMODAQ_HOME")
+    if home is None:
+        # a private one, removed when this process ends
+        home = tempfile.mkdtemp(prefix="h5saver-pymodaq-home-")
+        atexit.register(shutil.rmtree, home, True)
     home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
     os.environ["HOME"] = str(home)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -33,7 +32,7 @@ import pymodaq_reference  # noqa: E402  (imports no PyMoDAQ at module level)
 
 def pytest_configure(config: pytest.Config) -> None:
     # PyMoDAQ reads and writes ~/.pymodaq: a private HOME, before anything imports it
-    pymodaq_reference.isolate_pymodaq_config(tempfile.mkdtemp(prefix="h5saver-pyclient-home-"))
+    pymodaq_reference.isolate_pymodaq_config()
     config.addinivalue_line("filterwarnings", "ignore::UserWarning:pymodaq_data.data")
     config.addinivalue_line("filterwarnings", "ignore::RuntimeWarning:numpy")
     config.addinivalue_line("filterwarnings", "ignore::Warning:pymodaq_data.data")
