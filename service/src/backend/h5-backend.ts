@@ -46,10 +46,11 @@ export interface H5Backend {
   close(): Promise<void>;
 }
 
-/** Bytes of the file: `length` of them from `offset` on. */
+/** Bytes written to the file: `length` of them from `offset` on, and their CRC-32 (zlib's). */
 export interface FileExtent {
   readonly offset: number;
   readonly length: number;
+  readonly crc32: number;
 }
 
 export type Compression =

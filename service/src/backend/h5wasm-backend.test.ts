@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { crc32 } from "node:zlib";
 import { SaverError } from "../errors.ts";
 import { openH5wasmFile } from "./h5wasm-backend.ts";
 
@@ -51,6 +52,7 @@ describe("writeChunkRows()", () => {
           inFile.equals(Buffer.from(row.buffer, row.byteOffset, row.byteLength)),
           `row ${k} is where it is said to be`,
         );
+        assert.equal(extent.crc32, crc32(inFile), `row ${k}'s CRC-32 is that of its bytes`);
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });

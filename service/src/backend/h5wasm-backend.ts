@@ -1,4 +1,5 @@
 import { resolve as absolute } from "node:path";
+import { crc32 } from "node:zlib";
 import type { Dataset, Group, File as H5File } from "h5wasm/node";
 import { SaverError } from "../errors.ts";
 import { allocate, type DType, dtypeBytes, type NumericArray } from "../model/dtype.ts";
@@ -126,7 +127,9 @@ function noteWrite(watching: ChunkCapture, bytes: Uint8Array, position: number |
     return;
   }
   for (let k = 0; k < bytes.length / rowBytes; k++) {
-    extents.push({ offset: position + k * rowBytes, length: rowBytes });
+    const row = bytes.subarray(k * rowBytes, (k + 1) * rowBytes);
+    // of the bytes written, not of the caller's array: it may change once the call has returned
+    extents.push({ offset: position + k * rowBytes, length: rowBytes, crc32: crc32(row) });
   }
 }
 

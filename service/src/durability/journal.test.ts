@@ -153,10 +153,12 @@ describe("the crash journal's records", () => {
     const rows = new Uint16Array(4096).map((_, i) => i);
     const rowBytes = rows.byteLength / 2;
     writeFileSync(file, Buffer.concat([Buffer.alloc(64, 9), Buffer.from(rows.buffer)]));
-    const extents: FileExtent[] = [
-      { offset: 64, length: rowBytes },
-      { offset: 64 + rowBytes, length: rowBytes },
-    ];
+    const rowBytesOf = (k: number) => Buffer.from(rows.buffer, k * rowBytes, rowBytes);
+    const extents: FileExtent[] = [0, 1].map((k) => ({
+      offset: 64 + k * rowBytes,
+      length: rowBytes,
+      crc32: crc32(rowBytesOf(k)),
+    }));
     const firstRow = rows.subarray(0, 2048); // a block's first frame: a view of the rows
     const before = statSync(journalPathOf(file)).size;
     journal.record(

@@ -472,7 +472,7 @@ export class JournalReader {
   }
 
   /** A chunk of the HDF5 file a record points at, as it was written (else ChunkMissing). */
-  #readChunk(extent: PointedExtent): Uint8Array {
+  #readChunk(extent: FileExtent): Uint8Array {
     if (this.#fileFd === undefined) {
       try {
         this.#fileFd = openSync(this.#file, "r");
@@ -487,7 +487,7 @@ export class JournalReader {
       if (n === 0) throw new ChunkMissing();
       done += n;
     }
-    if (crc32(bytes) !== extent.crc) throw new ChunkMissing();
+    if (crc32(bytes) !== extent.crc32) throw new ChunkMissing();
     return bytes;
   }
 }
@@ -509,10 +509,6 @@ function readFully(fd: number, into: Buffer, at: number, journal: string, length
 
 /** A record points at chunks that are not in the file as they were written: it is torn. */
 class ChunkMissing extends Error {}
-
-interface PointedExtent extends FileExtent {
-  readonly crc: number;
-}
 
 /**
  * Typed arrays are written by reference: the serialised value holds each one's type and byte
@@ -578,12 +574,10 @@ class RecordSerializer extends Serializer {
       this.writeUint32(POINTED + index);
       this.writeUint32(view.byteLength);
       this.writeUint32(extents.length);
-      let from = 0;
       for (const extent of extents) {
         this.writeDouble(extent.offset);
         this.writeUint32(extent.length);
-        this.writeUint32(crc32(bytesOf(view).subarray(from, from + extent.length)));
-        from += extent.length;
+        this.writeUint32(extent.crc32);
       }
       this.pointsAtFile = true;
       return;
@@ -617,10 +611,10 @@ class RecordSerializer extends Serializer {
 
 class RecordDeserializer extends Deserializer {
   readonly #arrays: Buffer;
-  readonly #readChunk: ((extent: PointedExtent) => Uint8Array) | undefined;
+  readonly #readChunk: ((extent: FileExtent) => Uint8Array) | undefined;
   #offset = 0;
 
-  constructor(value: Buffer, arrays: Buffer, readChunk: ((extent: PointedExtent) => Uint8Array) | undefined) {
+  constructor(value: Buffer, arrays: Buffer, readChunk: ((extent: FileExtent) => Uint8Array) | undefined) {
     super(value);
     this.#arrays = arrays;
     this.#readChunk = readChunk;
@@ -654,9 +648,9 @@ class RecordDeserializer extends Deserializer {
   /** An array the file holds in chunks: read from there. */
   #pointedBytes(byteLength: number): ArrayBuffer {
     const count = this.readUint32();
-    const extents: PointedExtent[] = [];
+    const extents: FileExtent[] = [];
     for (let i = 0; i < count; i++) {
-      extents.push({ offset: this.readDouble(), length: this.readUint32(), crc: this.readUint32() });
+      extents.push({ offset: this.readDouble(), length: this.readUint32(), crc32: this.readUint32() });
     }
     const total = extents.reduce((sum, extent) => sum + extent.length, 0);
     if (total !== byteLength || !this.#readChunk) {
@@ -686,7 +680,7 @@ function serialiseRecord(
   };
 }
 
-function deserialiseRecord(payload: Buffer, readChunk?: (extent: PointedExtent) => Uint8Array): unknown {
+function deserialiseRecord(payload: Buffer, readChunk?: (extent: FileExtent) => Uint8Array): unknown {
   const length = payload.readUInt32LE(0);
   const value = payload.subarray(VALUE_HEAD, VALUE_HEAD + length);
   const deserializer = new RecordDeserializer(value, payload.subarray(VALUE_HEAD + length), readChunk);
