@@ -1,6 +1,7 @@
 /**
- * Worker-thread entry: owns one SaverFile, so that h5wasm's synchronous HDF5 calls never block
- * the main thread's event loop. Requests are answered in order; durability events are pushed.
+ * Worker-thread entry: owns one SaverFile at a time (the thread serves the next file once it is
+ * closed), so that h5wasm's synchronous HDF5 calls never block the main thread's event loop.
+ * Requests are answered in order; durability events are pushed.
  */
 import path from "node:path";
 import { parentPort } from "node:worker_threads";
@@ -22,7 +23,7 @@ if (!port) throw new Error("saver-worker.ts runs as a worker thread only");
 
 let file: SaverFile | undefined;
 
-// instantiate HDF5 now: a spare thread is then ready to open a file at once
+// instantiate HDF5 now: a thread kept ready then opens a file at once
 loadH5wasm().catch(() => undefined);
 
 function reply(message: WorkerReply): void {
@@ -40,12 +41,17 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     file.onDurable((payload) => reply({ event: "durable", payload }));
     return { path: file.path, ...(recovery ? { recovery } : {}) } satisfies OpenedReply;
   }
-  if (!file) throw new SaverError("failed_precondition", "no file is open in this worker");
+  const open = file;
+  if (!open) throw new SaverError("failed_precondition", "no file is open in this worker");
   if (!(WORKER_METHODS as readonly string[]).includes(request.method)) {
     throw new SaverError("internal", `unknown worker method '${request.method}'`);
   }
-  const method = file[request.method as WorkerMethod] as (...args: unknown[]) => Promise<unknown>;
-  return method.apply(file, request.args);
+  if (request.method === "close") {
+    // closed even when closing fails: the thread may then serve the next file
+    file = undefined;
+  }
+  const method = open[request.method as WorkerMethod] as (...args: unknown[]) => Promise<unknown>;
+  return method.apply(open, request.args);
 }
 
 port.on("message", (request: WorkerRequest) => {

@@ -110,4 +110,38 @@ describe("openSaverFile()", () => {
       return true;
     });
   });
+
+  it("hands a closed file's thread to the next file, and starts one for files open at once", async () => {
+    const frame = (k: number) => ({ name: "n", data: [{ name: "n", data: [Float64Array.of(k)] }] });
+    const first = await openSaverFile({ path: path.join(dir, "first.h5") });
+    const firstThread = first.threadId;
+    await first.append(await first.startContinuous(await first.addDetector("a")), frame(1));
+    await first.close();
+
+    const second = await openSaverFile({ path: path.join(dir, "second.h5") });
+    const third = await openSaverFile({ path: path.join(dir, "third.h5") });
+    try {
+      assert.equal(second.threadId, firstThread, "the closed file's thread serves the next one");
+      assert.notEqual(third.threadId, second.threadId, "a file open beside it gets a thread of its own");
+      for (const [file, k] of [
+        [second, 2],
+        [third, 3],
+      ] as const) {
+        await file.append(await file.startContinuous(await file.addDetector("a")), frame(k));
+      }
+    } finally {
+      await second.close();
+      await third.close();
+    }
+    for (const [name, k] of [
+      ["first", 1],
+      ["second", 2],
+      ["third", 3],
+    ] as const) {
+      const backend = await openH5wasmFile(path.join(dir, `${name}.h5`), "read");
+      const [loaded] = await new PyMoDAQLoader(backend).loadAll();
+      await backend.close();
+      assert.deepEqual(Array.from(loaded?.dwa.data[0] ?? [], Number), [k], `${name}.h5 holds its own frame`);
+    }
+  });
 });

@@ -42,14 +42,15 @@ export class WorkerSaverFile implements SaverFileApi {
   readonly #pending: Map<number, Pending>;
   readonly #listeners: Set<Listener>;
   readonly #handOver: boolean;
+  /** Detaches this file's listeners from its thread, which may serve another file next. */
+  readonly #detach: () => void;
   #nextId: number;
   #closed = false;
 
   private constructor(
     path: string,
     worker: Worker,
-    pending: Map<number, Pending>,
-    listeners: Set<Listener>,
+    link: ThreadLink,
     nextId: number,
     recovery: RecoveryReport | undefined,
     handOver: boolean,
@@ -57,76 +58,59 @@ export class WorkerSaverFile implements SaverFileApi {
     this.path = path;
     this.recovery = recovery;
     this.#worker = worker;
-    this.#pending = pending;
-    this.#listeners = listeners;
+    this.#pending = link.pending;
+    this.#listeners = link.listeners;
     this.#nextId = nextId;
     this.#handOver = handOver;
     // a thread that is gone answers nothing: later calls must fail at once, not wait forever
-    worker.once("exit", () => {
+    const gone = () => {
       this.#closed = true;
-    });
+    };
+    worker.once("exit", gone);
+    this.#detach = () => {
+      link.detach();
+      worker.off("exit", gone);
+    };
   }
 
   static async open(options: SaverFileOptions, thread: WriterThreadOptions = {}): Promise<WorkerSaverFile> {
     const worker = await takeWriterThread();
-    const pending = new Map<number, Pending>();
-    const listeners = new Set<Listener>();
-    worker.on("message", (message: WorkerReply) => {
-      if ("event" in message) {
-        for (const listener of listeners) listener(message.payload);
-        return;
-      }
-      const call = pending.get(message.id);
-      if (!call) return;
-      pending.delete(message.id);
-      if (message.ok) call.resolve(message.value);
-      else call.reject(SaverError.fromJSON(message.error));
-    });
-    const failAll = (why: string) => {
-      for (const call of pending.values()) call.reject(new SaverError("io_error", why));
-      pending.clear();
-    };
-    worker.on("error", (error) => failAll(`the writer thread failed: ${error.message}`));
-    worker.on("exit", (code) => failAll(`the writer thread exited (code ${code}) before answering`));
-    const opened = (await new Promise<unknown>((resolve, reject) => {
-      pending.set(0, { resolve, reject });
-      worker.postMessage({ id: 0, method: "open", args: [options] });
-    }).catch(async (error: unknown) => {
+    const link = linkThread(worker);
+    let opened: OpenedReply;
+    try {
+      opened = (await new Promise<unknown>((resolve, reject) => {
+        link.pending.set(0, { resolve, reject });
+        worker.postMessage({ id: 0, method: "open", args: [options] });
+      })) as OpenedReply;
+    } catch (error) {
+      link.detach();
       await worker.terminate();
       throw error;
-    })) as OpenedReply;
-    return new WorkerSaverFile(
-      opened.path,
-      worker,
-      pending,
-      listeners,
-      1,
-      opened.recovery,
-      thread.handOverArrays ?? false,
-    );
+    }
+    return new WorkerSaverFile(opened.path, worker, link, 1, opened.recovery, thread.handOverArrays ?? false);
   }
 
   /** Rebuilds a file from its crash journal (durability/recover.ts) in a writer thread of its own. */
   static async recover(file: string): Promise<RecoveryReport> {
     const worker = await takeWriterThread();
+    const link = linkThread(worker);
+    let recovered = false;
     try {
-      return await new Promise<RecoveryReport>((resolve, reject) => {
-        worker.on("message", (message: WorkerReply) => {
-          if ("event" in message || message.id !== 0) return;
-          if (message.ok) resolve(message.value as RecoveryReport);
-          else reject(SaverError.fromJSON(message.error));
-        });
-        worker.once("error", (error) =>
-          reject(new SaverError("io_error", `recovery failed: ${error.message}`)),
-        );
-        worker.once("exit", (code) =>
-          reject(new SaverError("io_error", `the recovery thread exited (code ${code}) before answering`)),
-        );
+      const report = (await new Promise<unknown>((resolve, reject) => {
+        link.pending.set(0, { resolve, reject });
         worker.postMessage({ id: 0, method: "recover", args: [file] });
-      });
+      })) as RecoveryReport;
+      recovered = true;
+      return report;
     } finally {
-      await worker.terminate();
+      link.detach();
+      await releaseWriterThread(worker, recovered);
     }
+  }
+
+  /** The writer thread's id (worker_threads' threadId): a file after another may get the same one. */
+  get threadId(): number {
+    return this.#worker.threadId;
   }
 
   onDurable(listener: Listener): () => void {
@@ -170,15 +154,21 @@ export class WorkerSaverFile implements SaverFileApi {
   flush(): Promise<DurableEvent[]> {
     return this.#call("flush", []);
   }
-  /** Closes the file, then the thread. */
+  /**
+   * Closes the file; its thread then waits for the next file (or ends, if one waits already, or
+   * if closing failed: SaverFile.close closes the HDF5 file even then, but a thread that met an
+   * error is not trusted with another file).
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
+    let closed = false;
     try {
       await this.#call("close", []);
+      closed = true;
     } finally {
-      // SaverFile.close closes the HDF5 file even when its last flush fails
       this.#closed = true;
-      await this.#worker.terminate();
+      this.#detach();
+      await releaseWriterThread(this.#worker, closed);
     }
   }
 
@@ -267,44 +257,94 @@ const WORKER_ENTRY = process.env.H5SAVER_WORKER_ENTRY
   ? pathToFileURL(process.env.H5SAVER_WORKER_ENTRY)
   : new URL("./saver-worker.ts", import.meta.url);
 
-/**
- * A writer thread started ahead of need. Starting one costs time (the bundle at first, h5wasm
- * instantiating its module), which would otherwise be paid inside every OpenFile; with a spare
- * ready, opening a file costs the open alone. The spare is unref'd, so it never keeps a process
- * alive, and a spare that fails is dropped for a fresh one.
- */
-let spare: Worker | undefined;
-let spareStarting: Promise<void> | undefined;
+/** A file's side of its thread: the calls awaiting answers, the durability listeners. */
+interface ThreadLink {
+  readonly pending: Map<number, Pending>;
+  readonly listeners: Set<Listener>;
+  readonly detach: () => void;
+}
 
-function startSpare(): void {
-  spareStarting = startWorker()
-    .then((worker) => {
-      worker.unref();
-      const drop = () => {
-        if (spare === worker) spare = undefined;
-      };
-      worker.once("error", drop);
-      worker.once("exit", drop);
-      spare = worker;
-    })
+function linkThread(worker: Worker): ThreadLink {
+  const pending = new Map<number, Pending>();
+  const listeners = new Set<Listener>();
+  const onMessage = (message: WorkerReply) => {
+    if ("event" in message) {
+      for (const listener of listeners) listener(message.payload);
+      return;
+    }
+    const call = pending.get(message.id);
+    if (!call) return;
+    pending.delete(message.id);
+    if (message.ok) call.resolve(message.value);
+    else call.reject(SaverError.fromJSON(message.error));
+  };
+  const failAll = (why: string) => {
+    for (const call of pending.values()) call.reject(new SaverError("io_error", why));
+    pending.clear();
+  };
+  const onError = (error: Error) => failAll(`the writer thread failed: ${error.message}`);
+  const onExit = (code: number) => failAll(`the writer thread exited (code ${code}) before answering`);
+  worker.on("message", onMessage);
+  worker.on("error", onError);
+  worker.on("exit", onExit);
+  return {
+    pending,
+    listeners,
+    detach: () => {
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+    },
+  };
+}
+
+/**
+ * One writer thread kept ready. Starting one costs time and CPU (the bundle at first, h5wasm
+ * instantiating its module: ~0.3 s), which would otherwise be paid inside OpenFile. The server
+ * starts one at start; a file that closes hands its thread back for the next file, so a session
+ * after another reuses one thread — no second thread is warmed while a file streams (its memory,
+ * ~30 MB, and its start-up competing with the first frames). Files open at the same time beyond
+ * the ready one start a thread each. The ready thread is unref'd, so it never keeps a process
+ * alive, and one that fails is dropped.
+ */
+let ready: Worker | undefined;
+let readyStarting: Promise<void> | undefined;
+
+function keepReady(worker: Worker): void {
+  worker.unref();
+  const drop = () => {
+    if (ready === worker) ready = undefined;
+  };
+  worker.once("error", drop);
+  worker.once("exit", drop);
+  ready = worker;
+}
+
+/** Starts a writer thread now if none is ready (servers call it at start, so the first OpenFile is fast too). */
+export function prewarmWriterThread(): void {
+  if (ready || readyStarting) return;
+  readyStarting = startWorker()
+    .then(keepReady)
     .catch(() => undefined)
     .finally(() => {
-      spareStarting = undefined;
+      readyStarting = undefined;
     });
 }
 
-/** Starts the spare writer thread now (servers call it at start, so the first OpenFile is fast too). */
-export function prewarmWriterThread(): void {
-  if (!spare && !spareStarting) startSpare();
+async function takeWriterThread(): Promise<Worker> {
+  if (!ready && readyStarting) await readyStarting;
+  const worker = ready ?? (await startWorker());
+  if (ready === worker) ready = undefined;
+  worker.removeAllListeners("error");
+  worker.removeAllListeners("exit");
+  worker.ref();
+  return worker;
 }
 
-async function takeWriterThread(): Promise<Worker> {
-  if (!spare && spareStarting) await spareStarting;
-  const worker = spare ?? (await startWorker());
-  spare = undefined;
-  worker.ref();
-  startSpare();
-  return worker;
+/** A thread whose file closed: kept ready for the next file if it closed well and none is ready. */
+async function releaseWriterThread(worker: Worker, healthy: boolean): Promise<void> {
+  if (healthy && !ready && !readyStarting && worker.threadId >= 0) keepReady(worker);
+  else await worker.terminate();
 }
 
 /** Opens (or creates) a PyMoDAQ file in a dedicated writer thread. */
