@@ -2,6 +2,9 @@ import type { FileExtent } from "../backend/h5-backend.ts";
 import { allocate, type DType, type NumericArray } from "../model/dtype.ts";
 import type { PyMoDAQTree } from "./pymodaq-tree.ts";
 
+/** How far ahead (in chunks) a dataset may grow between two writeOuts. */
+const MAX_AHEAD_CHUNKS = 64;
+
 /**
  * The rows of one EARRAY that are not in the file yet. h5wasm pays a fixed cost per call and, with
  * compression, re-compresses a partly filled chunk on every write, so rows are gathered up to the
@@ -21,6 +24,9 @@ export class RowBuffer {
   #pending = 0;
   #fileRows = 0;
   #shapeRows = 0;
+  /** Rows the dataset has in the file: its written rows, and between writeOuts possibly more (room ahead). */
+  #extent = 0;
+  #rowsSinceWriteOut = 0;
 
   /** Find out where rows that are chunks by themselves land in the file (for the crash journal). */
   readonly #locate: boolean;
@@ -100,6 +106,11 @@ export class RowBuffer {
   /** Writes every pending row and the `shape` attribute, so a flush makes them all readable. */
   async writeOut(): Promise<void> {
     await this.#writePending();
+    this.#rowsSinceWriteOut = 0;
+    if (this.#extent !== this.#fileRows) {
+      await this.#tree.backend.resize(this.path, [this.#fileRows, ...this.rowShape]);
+      this.#extent = this.#fileRows;
+    }
     if (this.#shapeRows !== this.#fileRows) {
       await this.#tree.setShapeAttribute(this.path, [this.#fileRows, ...this.rowShape]);
       this.#shapeRows = this.#fileRows;
@@ -124,6 +135,7 @@ export class RowBuffer {
     }
     // always: a failed write may have grown the dataset before HDF5 refused the data
     await this.#tree.backend.resize(this.path, [this.#fileRows, ...this.rowShape]);
+    this.#extent = this.#fileRows;
     this.#shapeRows = -1;
   }
 
@@ -143,7 +155,15 @@ export class RowBuffer {
   async #write(data: NumericArray, rows: number): Promise<readonly FileExtent[] | undefined> {
     const start = this.#fileRows;
     const backend = this.#tree.backend;
-    await backend.resize(this.path, [start + rows, ...this.rowShape]);
+    if (start + rows > this.#extent) {
+      // Growing the dataset costs an HDF5 call and an object-header update: grow it ahead by as
+      // many rows as were written since the last writeOut (up to MAX_AHEAD_CHUNKS chunks), which
+      // cuts it back to the rows written. Rows ahead are never allocated, and no reader sees
+      // them: readers see the file as of a flush, and a flush writes out first.
+      const ahead = Math.min(this.#rowsSinceWriteOut, MAX_AHEAD_CHUNKS * this.#chunkRows);
+      this.#extent = start + rows + ahead;
+      await backend.resize(this.path, [this.#extent, ...this.rowShape]);
+    }
     const at = [start, ...this.rowShape.map(() => 0)];
     const count = [rows, ...this.rowShape];
     let extents: readonly FileExtent[] | undefined;
@@ -151,6 +171,7 @@ export class RowBuffer {
       extents = await backend.writeChunkRows(this.path, at, count, data);
     else await backend.writeSlice(this.path, at, count, data);
     this.#fileRows = start + rows;
+    this.#rowsSinceWriteOut += rows;
     return extents;
   }
 }
