@@ -83,8 +83,9 @@ export class WorkerSaverFile implements SaverFileApi {
         worker.postMessage({ id: 0, method: "open", args: [options] });
       })) as OpenedReply;
     } catch (error) {
+      // a refused open (a file that exists, a bad path) leaves the thread fit for the next one
       link.detach();
-      await worker.terminate();
+      await releaseWriterThread(worker, !link.broken);
       throw error;
     }
     return new WorkerSaverFile(opened.path, worker, link, 1, opened.recovery, thread.handOverArrays ?? false);
@@ -104,7 +105,7 @@ export class WorkerSaverFile implements SaverFileApi {
       return report;
     } finally {
       link.detach();
-      await releaseWriterThread(worker, recovered);
+      await releaseWriterThread(worker, recovered && !link.broken);
     }
   }
 
@@ -261,6 +262,8 @@ const WORKER_ENTRY = process.env.H5SAVER_WORKER_ENTRY
 interface ThreadLink {
   readonly pending: Map<number, Pending>;
   readonly listeners: Set<Listener>;
+  /** The thread failed or exited while linked. */
+  readonly broken: boolean;
   readonly detach: () => void;
 }
 
@@ -278,7 +281,9 @@ function linkThread(worker: Worker): ThreadLink {
     if (message.ok) call.resolve(message.value);
     else call.reject(SaverError.fromJSON(message.error));
   };
+  let broken = false;
   const failAll = (why: string) => {
+    broken = true;
     for (const call of pending.values()) call.reject(new SaverError("io_error", why));
     pending.clear();
   };
@@ -290,6 +295,9 @@ function linkThread(worker: Worker): ThreadLink {
   return {
     pending,
     listeners,
+    get broken() {
+      return broken;
+    },
     detach: () => {
       worker.off("message", onMessage);
       worker.off("error", onError);
