@@ -463,12 +463,15 @@ export class JournalReader {
     if (at + length > this.bytes) return undefined;
     const from = at - this.#windowStart;
     if (from >= 0 && from + length <= this.#window.length) return this.#window.subarray(from, from + length);
-    if (length > READ_WINDOW) return readFully(this.#fd, Buffer.allocUnsafe(length), at, this.#path);
-    if (this.#window.length < READ_WINDOW) this.#window = Buffer.allocUnsafe(READ_WINDOW);
-    const filled = readFully(this.#fd, this.#window, at, this.#path, Math.min(READ_WINDOW, this.bytes - at));
-    this.#window = filled;
+    try {
+      if (length > READ_WINDOW) return readFully(this.#fd, Buffer.allocUnsafe(length), at);
+      if (this.#window.length < READ_WINDOW) this.#window = Buffer.allocUnsafe(READ_WINDOW);
+      this.#window = readFully(this.#fd, this.#window, at, Math.min(READ_WINDOW, this.bytes - at));
+    } catch (error) {
+      throw journalError(error, this.#path, "read");
+    }
     this.#windowStart = at;
-    return filled.subarray(0, length);
+    return this.#window.subarray(0, length);
   }
 
   /** A chunk of the HDF5 file a record points at, as it was written (else ChunkMissing). */
@@ -480,29 +483,20 @@ export class JournalReader {
         throw new ChunkMissing();
       }
     }
-    const bytes = Buffer.allocUnsafe(extent.length);
-    let done = 0;
-    while (done < extent.length) {
-      const n = readSync(this.#fileFd, bytes, done, extent.length - done, extent.offset + done);
-      if (n === 0) throw new ChunkMissing();
-      done += n;
-    }
+    const bytes = readFully(this.#fileFd, Buffer.allocUnsafe(extent.length), extent.offset);
+    if (bytes.length < extent.length) throw new ChunkMissing();
     if (crc32(bytes) !== extent.crc32) throw new ChunkMissing();
     return bytes;
   }
 }
 
-/** Reads `length` bytes (default: the buffer's) at `at` into `into`; returns the part filled. */
-function readFully(fd: number, into: Buffer, at: number, journal: string, length = into.length): Buffer {
+/** Reads `length` bytes (default: the buffer's) at `at` into `into`; returns the part filled (less at the end of the file). */
+function readFully(fd: number, into: Buffer, at: number, length = into.length): Buffer {
   let done = 0;
-  try {
-    while (done < length) {
-      const n = readSync(fd, into, done, length - done, at + done);
-      if (n === 0) break;
-      done += n;
-    }
-  } catch (error) {
-    throw journalError(error, journal, "read");
+  while (done < length) {
+    const n = readSync(fd, into, done, length - done, at + done);
+    if (n === 0) break;
+    done += n;
   }
   return into.subarray(0, done);
 }
