@@ -22,6 +22,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
+import { widenHttp2ReceiveWindows } from "../../service/src/rpc/http2-windows.ts";
 import { type RunningServer, resetPeakRss, sampleProcess, serverCost, startServer } from "../servers.ts";
 import { ackLatencies, latencyFields } from "../stats.ts";
 import {
@@ -55,6 +56,7 @@ const DEFINITION: grpc.ServiceDefinition = { upload: UPLOAD, echo: ECHO };
 const UNLIMITED = { "grpc.max_receive_message_length": -1, "grpc.max_send_message_length": -1 };
 
 async function serve(): Promise<void> {
+  widenHttp2ReceiveWindows(); // the same transport as h5saver serve's
   const server = new grpc.Server(UNLIMITED);
   const upload: grpc.handleClientStreamingCall<Buffer, Buffer> = (call, callback) => {
     let bytes = 0;

@@ -26,6 +26,7 @@ import { axisFromProto, countFromProto, dataToExportFromProto } from "./convert.
 import { createDataRoot } from "./data-root.ts";
 import { addHealthService, addReflectionService } from "./discovery.ts";
 import { type GrpcHandlers, grpcServiceDefinition } from "./grpc-glue.ts";
+import { widenHttp2ReceiveWindows } from "./http2-windows.ts";
 import { distributionFromProto, openOptions } from "./open-options.ts";
 import { RateMeter } from "./rate-meter.ts";
 import { createReadingHandlers } from "./reading-handlers.ts";
@@ -562,6 +563,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     readDataset: reading.readDataset,
   };
 
+  widenHttp2ReceiveWindows();
   const server = new grpc.Server({
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
