@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, realpathSync, writeFileSync } from "node:fs";
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -189,6 +191,26 @@ describe("SaverClient", () => {
       assert.match(error.message, /'\.\.'/);
       return true;
     });
+  });
+});
+
+describe("SaverClient's HTTP/2 receive window", () => {
+  it("lets the server send megabytes of a read before the client has consumed them (not grpc-js' 64 KiB)", async () => {
+    // a bare HTTP/2 server: what matters is the SETTINGS the client opens its connection with
+    const peer = http2.createServer();
+    const settings = new Promise<http2.Settings>((resolve) =>
+      peer.on("session", (session) => session.once("remoteSettings", resolve)),
+    );
+    peer.on("stream", (stream) => stream.respond({ ":status": 200, "content-type": "application/grpc" }));
+    await new Promise<void>((resolve) => peer.listen(0, "127.0.0.1", resolve));
+    const own = createSaverClient(`127.0.0.1:${(peer.address() as AddressInfo).port}`, { deadlineMs: 500 });
+    try {
+      await own.status().catch(() => undefined); // connects; the bare server never answers
+      assert.equal((await settings).initialWindowSize, 4 << 20);
+    } finally {
+      own.close();
+      peer.close();
+    }
   });
 });
 

@@ -207,6 +207,12 @@ function sessionStatus(s: svc.SessionStatus): SessionStatus {
   };
 }
 
+/**
+ * The HTTP/2 window the client advertises for what the server sends it (ReadDataset's chunks):
+ * grpc-js' default, 64 KiB, makes the server wait for a WINDOW_UPDATE after every 64 KiB.
+ */
+const RECEIVE_WINDOW_BYTES = 4 << 20;
+
 /** Connects (lazily) to an h5saver server at `address` ("host:port"). */
 export function createSaverClient(address: string, options: SaverClientOptions = {}): SaverClient {
   return new SaverClient(address, options);
@@ -226,6 +232,7 @@ export class SaverClient {
     this.#grpc = createGrpcClient(svc.SaverService, address, credentials, {
       "grpc.max_receive_message_length": maxBytes,
       "grpc.max_send_message_length": maxBytes,
+      "grpc-node.flow_control_window": RECEIVE_WINDOW_BYTES,
     });
     this.#deadlineMs = options.deadlineMs;
     this.#token = options.token;
