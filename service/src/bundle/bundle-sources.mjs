@@ -3,7 +3,7 @@
 // are installed (absolute URLs); the workspace's own packages (@h5saver/*) are bundled. Plain
 // JavaScript, so that the `h5saver` launcher can use it before any TypeScript loader exists.
 import { createHash } from "node:crypto";
-import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -54,10 +54,48 @@ export async function bundleSources(entry, options) {
   // named by content: processes running other sources never share a file
   const digest = createHash("sha256").update(code).digest("hex").slice(0, 16);
   const file = path.join(tmpdir(), `h5saver-${options.name}-${digest}.mjs`);
-  if (!existsSync(file)) {
+  if (existsSync(file)) markUsed(file);
+  else {
     const partial = `${file}.${process.pid}`;
     writeFileSync(partial, code);
     renameSync(partial, file);
   }
+  pruneBundles(options.name, file);
   return pathToFileURL(file);
+}
+
+/** A bundle not used for this long (by its time stamp) is removed when another one is built. */
+export const UNUSED_BUNDLE_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Marks a bundle as in use, so that pruneBundles keeps it: every process that starts from it, and
+ * every writer thread, touches it (a server running for weeks starts threads from its bundle).
+ */
+export function markUsed(file) {
+  const now = new Date();
+  try {
+    utimesSync(file, now, now);
+  } catch {
+    // another process pruned it: whoever needs it builds it again
+  }
+}
+
+/**
+ * Each h5saver version leaves its own bundles in the temporary folder: the ones of this `name`
+ * other than `keep` that were not used for UNUSED_BUNDLE_MS go.
+ */
+function pruneBundles(name, keep) {
+  const folder = path.dirname(keep);
+  const prefix = `h5saver-${name}-`;
+  const oldest = Date.now() - UNUSED_BUNDLE_MS;
+  for (const entry of readdirSync(folder)) {
+    if (!entry.startsWith(prefix) || !entry.endsWith(".mjs")) continue;
+    const other = path.join(folder, entry);
+    if (other === keep) continue;
+    try {
+      if (statSync(other).mtimeMs < oldest) rmSync(other, { force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
 }
