@@ -21,16 +21,18 @@ export interface H5Backend {
     data: NumericArray,
   ): Promise<void>;
   /**
-   * Writes whole rows (`start` and `count` as for writeSlice, all of every dimension but the first)
-   * of a dataset chunked one row per chunk, and tells where each row's bytes now lie in the file, in row order. Undefined when the
-   * backend cannot tell — a filter changed the bytes, or the store is not a local file: the crash
-   * journal then keeps a copy of the rows instead of pointing at them.
+   * Writes whole chunks (`start` and `count` as for writeSlice, all of every dimension but the
+   * first; `rowsPerChunk` rows to a chunk, `start[0]` and `count[0]` multiples of it) and tells
+   * where each chunk's bytes now lie in the file, in row order. Undefined when the backend cannot
+   * tell — a filter changed the bytes, HDF5 kept a chunk in its cache, or the store is not a local
+   * file: the crash journal then keeps a copy of the rows instead of pointing at them.
    */
   writeChunkRows(
     path: string,
     start: readonly number[],
     count: readonly number[],
     data: NumericArray,
+    rowsPerChunk?: number,
   ): Promise<readonly FileExtent[] | undefined>;
   setAttributes(path: string, attributes: Readonly<Record<string, AttributeValue>>): Promise<void>;
   getAttributes(path: string): Promise<Record<string, StoredAttribute>>;

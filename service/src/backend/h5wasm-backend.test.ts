@@ -12,6 +12,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { crc32 } from "node:zlib";
 import { SaverError } from "../errors.ts";
+import { rejectsWith } from "../testing/saver-error-assertions.ts";
 import { openH5wasmFile } from "./h5wasm-backend.ts";
 
 describe("writeChunkRows()", () => {
@@ -53,6 +54,50 @@ describe("writeChunkRows()", () => {
           `row ${k} is where it is said to be`,
         );
         assert.equal(extent.crc32, crc32(inFile), `row ${k}'s CRC-32 is that of its bytes`);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("tells where whole chunks of several rows lie, and refuses rows that are not whole chunks", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "h5saver-chunks-"));
+    try {
+      const file = path.join(dir, "spectra.h5");
+      const backend = await openH5wasmFile(file, "create");
+      const [width, perChunk] = [2048, 64];
+      await backend.createDataset("/spectra", {
+        dtype: "float64",
+        shape: [0, width],
+        maxShape: [null, width],
+        chunks: [perChunk, width],
+        compression: { kind: "none" },
+      });
+      await backend.resize("/spectra", [3 * perChunk, width]);
+      const rows = Float64Array.from({ length: 2 * perChunk * width }, (_, i) => i / 3);
+      const extents = await backend.writeChunkRows("/spectra", [0, 0], [2 * perChunk, width], rows, perChunk);
+      await rejectsWith(
+        backend.writeChunkRows(
+          "/spectra",
+          [2 * perChunk, 0],
+          [10, width],
+          rows.subarray(0, 10 * width),
+          perChunk,
+        ),
+        "internal",
+        /not whole chunks of 64 rows/,
+      );
+      await backend.close();
+
+      assert.equal(extents?.length, 2);
+      const bytes = readFileSync(file);
+      const chunkBytes = perChunk * width * 8;
+      extents?.forEach((extent, k) => {
+        assert.equal(extent.length, chunkBytes);
+        const inFile = bytes.subarray(extent.offset, extent.offset + extent.length);
+        const chunk = Buffer.from(rows.buffer, k * chunkBytes, chunkBytes);
+        assert.ok(inFile.equals(chunk), `chunk ${k} is where it is said to be`);
+        assert.equal(extent.crc32, crc32(inFile));
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -85,13 +85,13 @@ interface EmscriptenFs {
   ): number;
 }
 
-/** The rows of one writeChunkRows call, while it runs: where HDF5 puts each of them. */
+/** The chunks of one writeChunkRows call, while it runs: where HDF5 puts each of them. */
 interface ChunkCapture {
   readonly file: string;
   readonly source: Buffer;
-  readonly rowBytes: number;
+  readonly chunkBytes: number;
   readonly extents: FileExtent[];
-  /** A write into the file held row-sized data that is not the next rows: their places are unknown. */
+  /** A write into the file held chunk-sized data that is not the next chunks: their places are unknown. */
   lost: boolean;
 }
 
@@ -99,9 +99,10 @@ let capture: ChunkCapture | undefined;
 
 /**
  * Watches HDF5's writes to find where the chunks of writeChunkRows land. HDF5 writes a whole,
- * unfiltered chunk that fills a row straight from the caller's buffer, in one pwrite per chunk
- * (in row order); a write whose bytes are the next rows of the caller's array is where they are.
- * Without Emscripten's FS (another h5wasm build) nothing is watched and no place is known.
+ * unfiltered chunk that it has not allocated yet straight from the caller's buffer, in one pwrite
+ * per chunk or per run of chunks (in row order); a write whose bytes are the next chunks of the
+ * caller's array is where they are. Without Emscripten's FS (another h5wasm build) nothing is
+ * watched and no place is known.
  */
 function watchWrites(fs: EmscriptenFs | undefined): void {
   if (typeof fs?.write !== "function") return;
@@ -117,19 +118,19 @@ function watchWrites(fs: EmscriptenFs | undefined): void {
 }
 
 function noteWrite(watching: ChunkCapture, bytes: Uint8Array, position: number | undefined): void {
-  const { rowBytes, source, extents } = watching;
-  // metadata (object headers, the chunk index) is never a multiple of a row of 256 KiB or more
-  if (bytes.length === 0 || bytes.length % rowBytes !== 0) return;
-  const from = extents.length * rowBytes;
+  const { chunkBytes, source, extents } = watching;
+  // metadata (object headers, the chunk index) is never a multiple of a chunk of 256 KiB or more
+  if (bytes.length === 0 || bytes.length % chunkBytes !== 0) return;
+  const from = extents.length * chunkBytes;
   const expected = source.subarray(from, from + bytes.length);
   if (position === undefined || !expected.equals(bytes)) {
     watching.lost = true;
     return;
   }
-  for (let k = 0; k < bytes.length / rowBytes; k++) {
-    const row = bytes.subarray(k * rowBytes, (k + 1) * rowBytes);
+  for (let k = 0; k < bytes.length / chunkBytes; k++) {
+    const chunk = bytes.subarray(k * chunkBytes, (k + 1) * chunkBytes);
     // of the bytes written, not of the caller's array: it may change once the call has returned
-    extents.push({ offset: position + k * rowBytes, length: rowBytes, crc32: crc32(row) });
+    extents.push({ offset: position + k * chunkBytes, length: chunkBytes, crc32: crc32(chunk) });
   }
 }
 
@@ -260,15 +261,23 @@ class H5wasmBackend implements H5Backend {
     start: readonly number[],
     count: readonly number[],
     data: NumericArray,
+    rowsPerChunk = 1,
   ): Promise<readonly FileExtent[] | undefined> {
     const dataset = this.#dataset(path);
     const ranges = start.map((s, i) => [s, s + (count[i] ?? 1)] as [number, number]);
     const rows = count[0] ?? 1;
+    const chunks = rows / rowsPerChunk;
+    if (!Number.isInteger(chunks) || (start[0] ?? 0) % rowsPerChunk !== 0) {
+      throw new SaverError(
+        "internal",
+        `writeChunkRows(${path}) of rows ${start[0]}+${rows}: not whole chunks of ${rowsPerChunk} rows`,
+      );
+    }
     const watching: ChunkCapture = {
       // Emscripten's streams name the file by its absolute path
       file: absolute(this.filePath),
       source: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-      rowBytes: data.byteLength / rows,
+      chunkBytes: (data.byteLength / rows) * rowsPerChunk,
       extents: [],
       lost: false,
     };
@@ -279,7 +288,7 @@ class H5wasmBackend implements H5Backend {
     } finally {
       capture = undefined;
     }
-    return !watching.lost && watching.extents.length === rows ? watching.extents : undefined;
+    return !watching.lost && watching.extents.length === chunks ? watching.extents : undefined;
   }
 
   async setAttributes(path: string, attributes: Readonly<Record<string, AttributeValue>>): Promise<void> {

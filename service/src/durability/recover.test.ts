@@ -47,12 +47,14 @@ function find(loaded: Loaded[], detector: string, name: string): Loaded {
   return found;
 }
 
-function assertStream(loaded: Loaded[], detector: string, frames: number[]): void {
+function assertStream(loaded: Loaded[], detector: string, frames: number[], traceLength = TRACE): void {
   assert.deepEqual(find(loaded, detector, "counter").data, frames);
   const trace = find(loaded, detector, "trace");
-  assert.deepEqual(trace.shape, [frames.length, TRACE]);
+  assert.deepEqual(trace.shape, [frames.length, traceLength]);
   frames.forEach((k, row) => {
-    assert.equal(trace.data[row * TRACE + 5], k * 1000 + 5, `trace row ${row}`);
+    for (const i of [5, traceLength - 1]) {
+      assert.equal(trace.data[row * traceLength + i], k * 1000 + i, `trace row ${row}, value ${i}`);
+    }
   });
 }
 
@@ -186,6 +188,36 @@ describe("recoverFile() after the writer is killed", () => {
       }
     });
   }
+
+  it("rebuilds small frames appended in blocks of whole chunks from the chunks the journal points at", async () => {
+    // 16 KiB spectra: chunks of 64 rows (1 MiB); blocks of 64 frames fill one chunk each
+    const file = path.join(dir, "spectra.h5");
+    const frames = 192;
+    await crash({ path: file, frames, blockSize: 64, traceLength: 2048 });
+    const traceBytes = frames * 2048 * 8;
+    const journalBytes = statSync(journalPathOf(file)).size;
+    assert.ok(
+      journalBytes < traceBytes / 8,
+      `the journal (${journalBytes} bytes) holds no copy of the ${traceBytes} bytes of spectra`,
+    );
+    const report = await recoverFile(file);
+    assert.equal(report.frames, frames);
+    assert.equal(report.tornBytes, 0);
+    assertStream(await load(file), "/RawData/Detector000", range(1, frames), 2048);
+  });
+
+  it("copies the spectra of blocks that do not fill whole chunks, and rebuilds them too", async () => {
+    const file = path.join(dir, "spectra-uneven.h5");
+    const frames = 150;
+    await crash({ path: file, frames, blockSize: 50, traceLength: 2048 });
+    assert.ok(
+      statSync(journalPathOf(file)).size > frames * 2048 * 8,
+      "each block's spectra are in the journal",
+    );
+    const report = await recoverFile(file);
+    assert.equal(report.frames, frames);
+    assertStream(await load(file), "/RawData/Detector000", range(1, frames), 2048);
+  });
 
   it("keeps the large frames whose chunks reached the disk, when the file lost its end", async () => {
     const file = path.join(dir, "large-cut.h5");

@@ -44,7 +44,7 @@ export class ContinuousStream {
   #ended = false;
   #broken: SaverError | undefined;
 
-  /** Tell where frames that are chunks by themselves land in the file (a crash journal points there). */
+  /** Tell where arrays written as whole chunks land in the file (a crash journal points there). */
   readonly #locateChunks: boolean;
 
   constructor(tree: PyMoDAQTree, detector: string, compression: Compression, locateChunks = false) {
@@ -71,8 +71,9 @@ export class ContinuousStream {
 
   /**
    * Appends the frames of a block: one row per frame in every array, chunk by chunk. Resolves to
-   * where the file holds the arrays whose rows are chunks by themselves (large frames, when the
-   * backend can tell): the crash journal points there instead of copying them.
+   * where the file holds the arrays that went in as whole chunks of 256 KiB or more, straight from
+   * the caller (large frames, and blocks of whole chunks of smaller ones; when the backend can
+   * tell): the crash journal points there instead of copying them.
    */
   async appendBlock(block: FrameBlock): Promise<ChunkPlaces> {
     const dte = block.first;

@@ -1,6 +1,6 @@
 import type { FileExtent } from "../backend/h5-backend.ts";
-import { allocate, type DType, type NumericArray } from "../model/dtype.ts";
-import type { PyMoDAQTree } from "./pymodaq-tree.ts";
+import { allocate, type DType, dtypeBytes, type NumericArray } from "../model/dtype.ts";
+import { type PyMoDAQTree, WHOLE_ROW_CHUNK_BYTES } from "./pymodaq-tree.ts";
 
 /** How far ahead (in chunks) a dataset may grow between two writeOuts. */
 const MAX_AHEAD_CHUNKS = 64;
@@ -28,7 +28,11 @@ export class RowBuffer {
   #extent = 0;
   #rowsSinceWriteOut = 0;
 
-  /** Find out where rows that are chunks by themselves land in the file (for the crash journal). */
+  /**
+   * Find out where whole chunks written straight from the caller's rows land in the file (for the
+   * crash journal). Only chunks of WHOLE_ROW_CHUNK_BYTES or more: the backend tells a chunk's write
+   * from HDF5's metadata writes by its size.
+   */
   readonly #locate: boolean;
 
   constructor(
@@ -40,12 +44,12 @@ export class RowBuffer {
     locate = false,
   ) {
     this.#tree = tree;
-    this.#locate = locate;
     this.path = path;
     this.rowShape = rowShape;
     this.#chunkRows = chunkRows;
     this.#rowLength = rowShape.reduce((a, b) => a * b, 1);
     this.#dtype = dtype;
+    this.#locate = locate && chunkRows * this.#rowLength * dtypeBytes(dtype) >= WHOLE_ROW_CHUNK_BYTES;
   }
 
   /** Rows in the file (written, not necessarily flushed). */
@@ -59,7 +63,7 @@ export class RowBuffer {
    * promise tells where its bytes lie in the file (with `locate`, when the backend can tell).
    */
   push(row: NumericArray): Promise<readonly FileExtent[] | undefined> | undefined {
-    if (this.#pending === 0 && this.#chunkRows === 1) return this.#write(row, 1);
+    if (this.#pending === 0 && this.#chunkRows === 1) return this.#write(row, 1, this.#locate);
     (this.#data as { set(values: ArrayLike<number | bigint>, offset: number): void }).set(
       row as ArrayLike<number | bigint>,
       this.#pending * this.#rowLength,
@@ -72,8 +76,8 @@ export class RowBuffer {
   /**
    * Queues `count` rows held one after the other in `rows`: copied up to each chunk boundary and
    * written a chunk at a time; whole chunks that start on a boundary go straight from `rows`.
-   * Resolves to where the rows lie in the file when they are chunks by themselves (with `locate`,
-   * and when the backend can tell).
+   * Resolves to where the rows' chunks lie in the file when all of them went straight, as whole
+   * chunks (with `locate`, and when the backend can tell).
    */
   async pushRows(rows: NumericArray, count: number): Promise<readonly FileExtent[] | undefined> {
     const rowLength = this.#rowLength;
@@ -83,10 +87,14 @@ export class RowBuffer {
       const room = this.#chunkRows - ((this.#fileRows + this.#pending) % this.#chunkRows);
       if (this.#pending === 0 && room === this.#chunkRows && count - done >= this.#chunkRows) {
         const whole = Math.floor((count - done) / this.#chunkRows) * this.#chunkRows;
-        extents = await this.#write(
+        // the journal can point only at all the rows of a call: locate only then
+        const all = done === 0 && whole === count;
+        const wrote = await this.#write(
           rows.subarray(done * rowLength, (done + whole) * rowLength) as NumericArray,
           whole,
+          all && this.#locate,
         );
+        if (all) extents = wrote;
         done += whole;
         continue;
       }
@@ -99,8 +107,7 @@ export class RowBuffer {
       done += take;
       if ((this.#fileRows + this.#pending) % this.#chunkRows === 0) await this.#writePending();
     }
-    // one row per chunk: every row went straight, in the one write above
-    return this.#chunkRows === 1 ? extents : undefined;
+    return extents;
   }
 
   /** Writes every pending row and the `shape` attribute, so a flush makes them all readable. */
@@ -148,11 +155,15 @@ export class RowBuffer {
     if (this.#pending === 0) return undefined;
     const rows = this.#pending;
     this.#pending = 0;
-    return this.#write(this.#data.subarray(0, rows * this.#rowLength), rows);
+    return this.#write(this.#data.subarray(0, rows * this.#rowLength), rows, false);
   }
 
-  /** Writes rows at the end of the dataset; with a row per chunk (and `locate`), tells where they lie in the file. */
-  async #write(data: NumericArray, rows: number): Promise<readonly FileExtent[] | undefined> {
+  /** Writes rows at the end of the dataset; with `locate` (whole chunks), tells where their chunks lie in the file. */
+  async #write(
+    data: NumericArray,
+    rows: number,
+    locate: boolean,
+  ): Promise<readonly FileExtent[] | undefined> {
     const start = this.#fileRows;
     const backend = this.#tree.backend;
     if (start + rows > this.#extent) {
@@ -167,8 +178,7 @@ export class RowBuffer {
     const at = [start, ...this.rowShape.map(() => 0)];
     const count = [rows, ...this.rowShape];
     let extents: readonly FileExtent[] | undefined;
-    if (this.#locate && this.#chunkRows === 1)
-      extents = await backend.writeChunkRows(this.path, at, count, data);
+    if (locate) extents = await backend.writeChunkRows(this.path, at, count, data, this.#chunkRows);
     else await backend.writeSlice(this.path, at, count, data);
     this.#fileRows = start + rows;
     this.#rowsSinceWriteOut += rows;

@@ -33,17 +33,19 @@ export interface CrashPlan {
   readonly firstFrame?: number;
   /** Append the frames in blocks of this many (SaverFile.appendBlock) rather than one by one. */
   readonly blockSize?: number;
+  /** Values of the float64 trace (default TRACE); 2048 makes rows of 16 KiB, chunks of 64 rows. */
+  readonly traceLength?: number;
 }
 
 export const TRACE = 256;
 
-export function streamFrame(k: number, image = false, side = 16): DataToExportInput {
+export function streamFrame(k: number, image = false, side = 16, traceLength = TRACE): DataToExportInput {
   return {
     name: "crash",
     timestamp: 1_700_000_000 + k,
     data: [
       { name: "counter", data: [Float64Array.of(k)] },
-      { name: "trace", data: [Float64Array.from({ length: TRACE }, (_, i) => k * 1000 + i)] },
+      { name: "trace", data: [Float64Array.from({ length: traceLength }, (_, i) => k * 1000 + i)] },
       ...(image
         ? [
             {
@@ -72,8 +74,10 @@ export function runCrashingWriter(plan: CrashPlan): Promise<string> {
 }
 
 /** Frames k … k+count−1 as one block (every DataWithAxes of these frames has one array). */
-function blockOf(k: number, count: number, image = false, side = 16): FrameBlock {
-  const frames = Array.from({ length: count }, (_, i) => createDataToExport(streamFrame(k + i, image, side)));
+function blockOf(k: number, count: number, plan: CrashPlan): FrameBlock {
+  const frames = Array.from({ length: count }, (_, i) =>
+    createDataToExport(streamFrame(k + i, plan.image, plan.imageSide, plan.traceLength)),
+  );
   const first = frames[0] as DataToExport;
   const joined = (d: number): NumericArray => {
     const parts = frames.map((f) => f.data[d]?.data[0] as Float64Array);
@@ -135,12 +139,12 @@ async function run(plan: CrashPlan): Promise<void> {
   if (plan.blockSize) {
     for (let k = first; k < first + plan.frames; k += plan.blockSize) {
       const count = Math.min(plan.blockSize, first + plan.frames - k);
-      await file.appendBlock(stream, blockOf(k, count, plan.image, plan.imageSide));
+      await file.appendBlock(stream, blockOf(k, count, plan));
     }
     process.kill(process.pid, "SIGKILL");
   }
   for (let k = first; k < first + plan.frames; k++) {
-    await file.append(stream, streamFrame(k, plan.image, plan.imageSide));
+    await file.append(stream, streamFrame(k, plan.image, plan.imageSide, plan.traceLength));
     if (plan.badFrame && k === first + 1) {
       await file
         .append(stream, { name: "crash", data: [{ name: "counter", data: [Float64Array.of(1, 2)] }] })
