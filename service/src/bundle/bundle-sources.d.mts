@@ -7,3 +7,5 @@ export function bundleSources(
 export const UNUSED_BUNDLE_MS: number;
 /** Marks a bundle as in use (its time stamp), so that pruning keeps it. */
 export function markUsed(file: string): void;
+/** Writes the bundle at `url` again (from this process's copy) if another h5saver removed it. */
+export function restoreBundle(url: URL): void;

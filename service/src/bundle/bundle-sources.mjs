@@ -3,10 +3,19 @@
 // are installed (absolute URLs); the workspace's own packages (@h5saver/*) are bundled. Plain
 // JavaScript, so that the `h5saver` launcher can use it before any TypeScript loader exists.
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /**
  * @param {string} entry absolute path of the TypeScript entry
@@ -53,15 +62,48 @@ export async function bundleSources(entry, options) {
   if (!code) throw new Error("esbuild wrote nothing");
   // named by content: processes running other sources never share a file
   const digest = createHash("sha256").update(code).digest("hex").slice(0, 16);
-  const file = path.join(tmpdir(), `h5saver-${options.name}-${digest}.mjs`);
+  const file = path.join(bundleFolder(), `h5saver-${options.name}-${digest}.mjs`);
+  built.set(file, code);
   if (existsSync(file)) markUsed(file);
-  else {
-    const partial = `${file}.${process.pid}`;
-    writeFileSync(partial, code);
-    renameSync(partial, file);
-  }
+  else writeBundle(file, code);
   pruneBundles(options.name, file);
   return pathToFileURL(file);
+}
+
+/** The code of each bundle this process built, by file: a bundle pruned meanwhile is written again. */
+const built = new Map();
+
+/**
+ * This user's folder of bundles in the temporary folder, readable and writable by this user only:
+ * a process imports what it finds there, so no one else may put a file there.
+ */
+function bundleFolder() {
+  const uid = process.getuid?.() ?? 0;
+  const folder = path.join(tmpdir(), `h5saver-bundles-${uid}`);
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const info = statSync(folder);
+  if (!info.isDirectory() || info.uid !== uid || (info.mode & 0o077) !== 0) {
+    throw new Error(`${folder} is not a folder of this user's alone (mode 700): not using it`);
+  }
+  return folder;
+}
+
+function writeBundle(file, code) {
+  const partial = `${file}.${process.pid}`;
+  writeFileSync(partial, code);
+  renameSync(partial, file);
+}
+
+/**
+ * The bundle at `url`, which this process built, is there again if another h5saver pruned it
+ * (written from this process's own copy: the sources on disk may have changed since).
+ */
+export function restoreBundle(url) {
+  const file = fileURLToPath(url);
+  if (existsSync(file)) return;
+  const code = built.get(file);
+  if (code === undefined) throw new Error(`${file} is gone and was not built by this process`);
+  writeBundle(file, code);
 }
 
 /** A bundle not used for this long (by its time stamp) is removed when another one is built. */

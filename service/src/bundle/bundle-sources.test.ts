@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -8,10 +17,12 @@ import { bundledWorker } from "../worker/worker-bundle.ts";
 import { bundleSources, UNUSED_BUNDLE_MS } from "./bundle-sources.mjs";
 
 // bundles go to the temporary folder: this file's own, so that no other run's bundle is touched
-const folder = tempDir("h5saver-bundles-");
+const tmp = tempDir("h5saver-tmp-");
+const folder = path.join(tmp, `h5saver-bundles-${process.getuid?.() ?? 0}`);
 const savedTmp = process.env.TMPDIR;
 before(() => {
-  process.env.TMPDIR = folder;
+  process.env.TMPDIR = tmp;
+  mkdirSync(folder, { mode: 0o700 });
 });
 after(() => {
   if (savedTmp === undefined) delete process.env.TMPDIR;
@@ -37,7 +48,8 @@ describe("bundleSources", () => {
 
     const url = await bundleSources(entry, { name: "probe" });
     const bundle = fileURLToPath(url);
-    assert.equal(path.dirname(bundle), folder);
+    assert.equal(path.dirname(bundle), folder, "in this user's folder of bundles");
+    assert.equal(statSync(folder).mode & 0o777, 0o700);
     assert.equal((await import(url.href)).answer, 42);
     assert.equal(existsSync(stale), false, "a week-old bundle of another version is removed");
     assert.equal(existsSync(recent), true, "a bundle used within the week stays");
@@ -47,6 +59,23 @@ describe("bundleSources", () => {
     aged(bundle, UNUSED_BUNDLE_MS + 60_000);
     assert.equal((await bundleSources(entry, { name: "probe" })).href, url.href);
     assert.ok(Date.now() - statSync(bundle).mtimeMs < 60_000);
+  });
+});
+
+describe("the folder of bundles", () => {
+  it("is refused when others may write to it: its bundles would run as this user", async () => {
+    const elsewhere = tempDir("h5saver-tmp-");
+    const open = path.join(elsewhere, `h5saver-bundles-${process.getuid?.() ?? 0}`);
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const entry = path.join(tempDir("h5saver-entry-"), "entry.ts");
+    writeFileSync(entry, "export const answer = 1;\n");
+    process.env.TMPDIR = elsewhere;
+    try {
+      await assert.rejects(bundleSources(entry, { name: "probe" }), /not a folder of this user's alone/);
+    } finally {
+      process.env.TMPDIR = tmp;
+    }
   });
 });
 
@@ -60,10 +89,13 @@ describe("bundledWorker", () => {
     assert.equal((await bundledWorker(entry))?.href, url.href);
     assert.ok(Date.now() - statSync(bundle).mtimeMs < 60_000);
 
+    const code = readFileSync(bundle);
     rmSync(bundle);
     const again = await bundledWorker(entry);
-    assert.ok(again && existsSync(again), "a pruned bundle is built again");
-    assert.ok(readdirSync(folder).includes(path.basename(bundle)));
-    assert.equal(pathToFileURL(bundle).href, again.href);
+    assert.equal(again?.href, pathToFileURL(bundle).href);
+    assert.ok(
+      readFileSync(bundle).equals(code),
+      "a pruned bundle is written again, as this process built it",
+    );
   });
 });

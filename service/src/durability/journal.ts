@@ -581,23 +581,25 @@ class RecordSerializer extends Serializer {
     this.arrays.push(view);
   }
 
-  /** The chunks holding exactly the bytes of `view` (whole rows of a placed array), if any. */
+  /** The chunks holding exactly the bytes of `view` (whole chunks of a placed array), if any. */
   #extentsOf(view: NodeJS.ArrayBufferView): readonly FileExtent[] | undefined {
     if (view.byteLength === 0) return undefined;
     for (const { array, extents } of this.#placements.get(view.buffer) ?? []) {
-      const rowBytes = extents[0]?.length ?? 0;
+      const chunkBytes = extents[0]?.length ?? 0;
       const from = view.byteOffset - array.byteOffset;
       if (
-        rowBytes === 0 ||
+        chunkBytes === 0 ||
+        // the extents must hold the whole array: a slice of fewer would read back short
+        array.byteLength !== extents.length * chunkBytes ||
         from < 0 ||
         from + view.byteLength > array.byteLength ||
-        from % rowBytes !== 0 ||
-        view.byteLength % rowBytes !== 0 ||
-        extents.some((extent) => extent.length !== rowBytes)
+        from % chunkBytes !== 0 ||
+        view.byteLength % chunkBytes !== 0 ||
+        extents.some((extent) => extent.length !== chunkBytes)
       ) {
         continue;
       }
-      return extents.slice(from / rowBytes, (from + view.byteLength) / rowBytes);
+      return extents.slice(from / chunkBytes, (from + view.byteLength) / chunkBytes);
     }
     return undefined;
   }

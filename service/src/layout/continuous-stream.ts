@@ -100,7 +100,7 @@ export class ContinuousStream {
       // Some arrays may have these frames and others not: cut every array back to the rows all
       // of them have in the file, and accept no more frames.
       this.#broken = SaverError.from(error, "io_error");
-      await this.#trimToCommonRows().catch(() => undefined);
+      await this.#afterFailedWrite();
       throw this.#broken;
     }
     this.#frames += block.frames;
@@ -125,6 +125,16 @@ export class ContinuousStream {
     return places;
   }
 
+  /**
+   * Cuts every array back to the rows all of them have in the file, so that the file stays
+   * consistent. Not when a crash journal may point at the file's chunks: a failed write leaves
+   * the file damaged, to be rebuilt from the journal, which reads those chunks back from it —
+   * cutting the datasets would free (or rewrite) chunks that acknowledged frames point at.
+   */
+  async #afterFailedWrite(): Promise<void> {
+    if (!this.#locateChunks) await this.#trimToCommonRows().catch(() => undefined);
+  }
+
   async #trimToCommonRows(): Promise<void> {
     let rows = this.#time?.heldRows ?? 0;
     for (const buffers of this.#buffers) for (const b of buffers) rows = Math.min(rows, b.heldRows);
@@ -139,7 +149,7 @@ export class ContinuousStream {
       await this.#writeOut();
     } catch (error) {
       this.#broken = SaverError.from(error, "io_error");
-      await this.#trimToCommonRows().catch(() => undefined);
+      await this.#afterFailedWrite();
       throw this.#broken;
     }
   }

@@ -25,8 +25,8 @@ export const STREAM_WINDOW_BYTES = 4 << 20;
 /** Per connection (every call of one client channel together). */
 export const CONNECTION_WINDOW_BYTES = 8 << 20;
 
-type CreateServer = typeof http2.createServer;
-type CreateSecureServer = typeof http2.createSecureServer;
+type Listener = Parameters<typeof http2.createServer>[1];
+type Create<O, S> = (options: O, onRequest?: Listener) => S;
 
 let installed = false;
 
@@ -34,25 +34,42 @@ let installed = false;
 export function widenHttp2ReceiveWindows(): void {
   if (installed) return;
   installed = true;
-  const createServer: CreateServer = http2.createServer;
-  const createSecureServer: CreateSecureServer = http2.createSecureServer;
-  http2.createServer = ((options?: http2.ServerOptions, listener?: Parameters<CreateServer>[1]) =>
-    widened(createServer(withWindow(options ?? {}), listener))) as CreateServer;
-  http2.createSecureServer = ((
-    options?: http2.SecureServerOptions,
-    listener?: Parameters<CreateSecureServer>[1],
-  ) => widened(createSecureServer(withWindow(options ?? {}), listener))) as CreateSecureServer;
+  http2.createServer = widening(
+    http2.createServer as Create<http2.ServerOptions, http2.Http2Server>,
+  ) as typeof http2.createServer;
+  http2.createSecureServer = widening(
+    http2.createSecureServer as Create<http2.SecureServerOptions, http2.Http2SecureServer>,
+  ) as typeof http2.createSecureServer;
+}
+
+/**
+ * `create` with the wider windows, called as Node's own: with options and a request listener, or
+ * with the listener alone. A server created with its own window keeps it, and its connections
+ * Node's.
+ */
+function widening<O extends http2.ServerOptions, S extends http2.Http2Server | http2.Http2SecureServer>(
+  create: Create<O, S>,
+): (options?: O | Listener, onRequest?: Listener) => S {
+  return (options, onRequest) => {
+    const [given, listener] =
+      typeof options === "function" ? [{} as O, options] : [options ?? ({} as O), onRequest];
+    if (given.settings?.initialWindowSize !== undefined) return create(given, listener);
+    return widened(create(withWindow(given), listener));
+  };
 }
 
 function withWindow<O extends http2.ServerOptions>(options: O): O {
-  if (options.settings?.initialWindowSize !== undefined) return options;
   return { ...options, settings: { ...options.settings, initialWindowSize: STREAM_WINDOW_BYTES } };
 }
 
 function widened<S extends http2.Http2Server | http2.Http2SecureServer>(server: S): S {
   // the connection's window is not a setting: the session grows it with a WINDOW_UPDATE
-  server.on("session", (session: http2.ServerHttp2Session) =>
-    session.setLocalWindowSize(CONNECTION_WINDOW_BYTES),
-  );
+  server.on("session", (session: http2.ServerHttp2Session) => {
+    try {
+      session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+    } catch {
+      // a session already torn down keeps the window it had: nothing to send it on
+    }
+  });
   return server;
 }

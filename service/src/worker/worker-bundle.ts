@@ -6,27 +6,25 @@
  * process (bundle-sources.mjs, about 0.1 s). `H5SAVER_WORKER_ENTRY` names the worker's source when
  * this module itself runs from a bundle (the `h5saver` launcher sets it).
  */
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { bundleSources, markUsed } from "../bundle/bundle-sources.mjs";
+import { bundleSources, markUsed, restoreBundle } from "../bundle/bundle-sources.mjs";
 
 let bundled: Promise<URL | undefined> | undefined;
 
 /**
  * The bundled worker's URL, or undefined when it cannot be built (then tsx runs the sources).
- * Each thread started from it marks it as used; one that another h5saver pruned is built again.
+ * Each thread started from it marks it as used; one that another h5saver pruned is written again,
+ * as this process built it (the same code as its main thread, whatever the sources are now).
  */
 export async function bundledWorker(entry: URL): Promise<URL | undefined> {
-  bundled ??= build(entry);
-  let url = await bundled;
-  if (url && !existsSync(url)) {
-    bundled = build(entry);
-    url = await bundled;
+  bundled ??= bundleSources(fileURLToPath(entry), { name: "worker" }).catch(() => undefined);
+  const url = await bundled;
+  if (!url) return undefined;
+  try {
+    restoreBundle(url);
+  } catch {
+    return undefined;
   }
-  if (url) markUsed(fileURLToPath(url));
+  markUsed(fileURLToPath(url));
   return url;
-}
-
-function build(entry: URL): Promise<URL | undefined> {
-  return bundleSources(fileURLToPath(entry), { name: "worker" }).catch(() => undefined);
 }

@@ -1,0 +1,90 @@
+/**
+ * A stream whose crash journal points at its chunks keeps those chunks when a write fails. The
+ * failure is injected into the real h5wasm backend (a full disk cannot be made to hit exactly the
+ * write that matters): the next row write of the stream's time axis, during the flush's writeOut.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { crc32 } from "node:zlib";
+import type { FileExtent, H5Backend } from "../backend/h5-backend.ts";
+import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { SaverError } from "../errors.ts";
+import { createDataToExport } from "../model/data-to-export.ts";
+import { createFrameBlock } from "../model/frame-block.ts";
+import { tempDir } from "../testing/temp-dir.ts";
+import { ContinuousStream } from "./continuous-stream.ts";
+import { PyMoDAQTree } from "./pymodaq-tree.ts";
+
+const WIDTH = 2048; // float64 spectra of 16 KiB: chunks of 64 rows, 1 MiB
+const BLOCK = 64;
+
+/** The backend, with its next writeSlice to a path ending in `failOn` refused once `armed`. */
+function failingWrites(backend: H5Backend, failOn: string): { backend: H5Backend; arm: () => void } {
+  let armed = false;
+  const failing = new Proxy(backend, {
+    get(target, property) {
+      const value = Reflect.get(target, property) as unknown;
+      if (property === "writeSlice") {
+        return (where: string, ...rest: unknown[]) => {
+          if (armed && where.endsWith(failOn)) {
+            armed = false;
+            return Promise.reject(new SaverError("resource_exhausted", "the disk is full (injected)"));
+          }
+          return (value as (...args: unknown[]) => Promise<void>).call(target, where, ...rest);
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { backend: failing, arm: () => (armed = true) };
+}
+
+function spectraBlock(first: number) {
+  const frame = (k: number) =>
+    createDataToExport({
+      name: "spectrometer",
+      timestamp: 1_700_000_000 + k,
+      data: [{ name: "spectrum", data: [Float64Array.from({ length: WIDTH }, (_, i) => k * 10_000 + i)] }],
+    });
+  const spectra = new Float64Array(BLOCK * WIDTH);
+  for (let k = 0; k < BLOCK; k++) spectra.set(frame(first + k).data[0]?.data[0] as Float64Array, k * WIDTH);
+  return createFrameBlock(
+    frame(first),
+    BLOCK,
+    [[spectra]],
+    Array.from({ length: BLOCK }, (_, k) => 1_700_000_000 + first + k),
+  );
+}
+
+describe("ContinuousStream with a crash journal (locateChunks)", () => {
+  it("keeps the chunks the journal points at when a later write fails (no trim of a damaged file)", async () => {
+    const file = path.join(tempDir("h5saver-stream-"), "spectra.h5");
+    const real = await openH5wasmFile(file, "create");
+    const { backend, arm } = failingWrites(real, "/NavAxes/Axis00");
+    const tree = await PyMoDAQTree.create(backend, { saveType: "detector", fileName: "spectra.h5" });
+    const detector = await tree.addDetGroup(tree.rawGroup, "Spectrometer", "");
+    const stream = new ContinuousStream(tree, detector, { kind: "none" }, true);
+
+    const pointed: FileExtent[] = [];
+    for (let b = 0; b < 3; b++) {
+      const places = await stream.appendBlock(spectraBlock(b * BLOCK));
+      const extents = [...places.values()];
+      assert.equal(extents.length, 1, `block ${b}: its spectra are one located chunk`);
+      pointed.push(...(extents[0] ?? []));
+    }
+    assert.equal(pointed.length, 3);
+
+    arm(); // the time axis' rows (pending in memory) fail to reach the file
+    await assert.rejects(stream.writeOut(), /the disk is full/);
+    await real.close();
+
+    const bytes = readFileSync(file);
+    pointed.forEach((extent, k) => {
+      const chunk = bytes.subarray(extent.offset, extent.offset + extent.length);
+      assert.equal(chunk.length, extent.length, `chunk ${k} is still within the file`);
+      assert.equal(crc32(chunk), extent.crc32, `chunk ${k} still holds what the journal points at`);
+    });
+  });
+});
