@@ -208,8 +208,9 @@ describe("recoverFile() after the writer is killed", () => {
 
   it("copies the spectra of blocks that do not fill whole chunks, and rebuilds them too", async () => {
     const file = path.join(dir, "spectra-uneven.h5");
-    const frames = 150;
-    await crash({ path: file, frames, blockSize: 50, traceLength: 2048 });
+    // blocks of 80: a whole chunk of 64 and 16 rows more, then rows on both sides of a boundary
+    const frames = 160;
+    await crash({ path: file, frames, blockSize: 80, traceLength: 2048 });
     assert.ok(
       statSync(journalPathOf(file)).size > frames * 2048 * 8,
       "each block's spectra are in the journal",
