@@ -5,7 +5,5 @@ export function bundleSources(
 ): Promise<URL>;
 /** How long a bundle may go unused before building another one removes it. */
 export const UNUSED_BUNDLE_MS: number;
-/** Marks a bundle as in use (its time stamp), so that pruning keeps it. */
-export function markUsed(file: string): void;
-/** Writes the bundle at `url` again (from this process's copy) if another h5saver removed it. */
-export function restoreBundle(url: URL): void;
+/** Marks a bundle this process built as used, or writes it again (as built) if it was pruned. */
+export function useBundle(url: URL): void;

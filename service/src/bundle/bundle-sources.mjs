@@ -95,12 +95,16 @@ function writeBundle(file, code) {
 }
 
 /**
- * The bundle at `url`, which this process built, is there again if another h5saver pruned it
- * (written from this process's own copy: the sources on disk may have changed since).
+ * Before a bundle this process built is loaded again (a writer thread starts from it): marks it as
+ * used, or writes it again if another h5saver pruned it — from this process's own copy, since the
+ * sources on disk may have changed since.
  */
-export function restoreBundle(url) {
+export function useBundle(url) {
   const file = fileURLToPath(url);
-  if (existsSync(file)) return;
+  if (existsSync(file)) {
+    markUsed(file);
+    return;
+  }
   const code = built.get(file);
   if (code === undefined) throw new Error(`${file} is gone and was not built by this process`);
   writeBundle(file, code);
@@ -113,12 +117,12 @@ export const UNUSED_BUNDLE_MS = 7 * 24 * 3600 * 1000;
  * Marks a bundle as in use, so that pruneBundles keeps it: every process that starts from it, and
  * every writer thread, touches it (a server running for weeks starts threads from its bundle).
  */
-export function markUsed(file) {
+function markUsed(file) {
   const now = new Date();
   try {
     utimesSync(file, now, now);
   } catch {
-    // another process pruned it: whoever needs it builds it again
+    // pruned meanwhile: useBundle writes it again before it is loaded
   }
 }
 

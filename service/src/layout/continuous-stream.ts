@@ -97,8 +97,8 @@ export class ContinuousStream {
     try {
       places = await this.#push(block);
     } catch (error) {
-      // Some arrays may have these frames and others not: cut every array back to the rows all
-      // of them have in the file, and accept no more frames.
+      // Some arrays may have these frames and others not: accept no more frames (and, without a
+      // journal, cut every array back to the rows all of them have in the file).
       this.#broken = SaverError.from(error, "io_error");
       await this.#afterFailedWrite();
       throw this.#broken;

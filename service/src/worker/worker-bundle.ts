@@ -7,7 +7,7 @@
  * this module itself runs from a bundle (the `h5saver` launcher sets it).
  */
 import { fileURLToPath } from "node:url";
-import { bundleSources, markUsed, restoreBundle } from "../bundle/bundle-sources.mjs";
+import { bundleSources, useBundle } from "../bundle/bundle-sources.mjs";
 
 let bundled: Promise<URL | undefined> | undefined;
 
@@ -21,10 +21,9 @@ export async function bundledWorker(entry: URL): Promise<URL | undefined> {
   const url = await bundled;
   if (!url) return undefined;
   try {
-    restoreBundle(url);
+    useBundle(url);
   } catch {
     return undefined;
   }
-  markUsed(fileURLToPath(url));
   return url;
 }
