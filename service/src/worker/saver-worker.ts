@@ -17,6 +17,7 @@ import {
   type WorkerReply,
   type WorkerRequest,
 } from "./protocol.ts";
+import { releaseBuffers } from "./release-buffers.ts";
 
 const port = parentPort;
 if (!port) throw new Error("saver-worker.ts runs as a worker thread only");
@@ -54,9 +55,16 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   return method.apply(open, request.args);
 }
 
+/**
+ * The calls whose arrays nothing keeps once they are answered: a stream's frames are copied into
+ * HDF5 (or into a chunk being gathered) and into the journal before the call ends.
+ */
+const FRAME_METHODS: ReadonlySet<string> = new Set(["append", "appendBlock"]);
+
 port.on("message", (request: WorkerRequest) => {
-  handle(request).then(
+  const settled = handle(request).then(
     (value) => reply({ id: request.id, ok: true, value }),
     (error: unknown) => reply({ id: request.id, ok: false, error: SaverError.from(error).toJSON() }),
   );
+  if (FRAME_METHODS.has(request.method)) void settled.then(() => releaseBuffers(request.args));
 });

@@ -12,6 +12,7 @@ import type {
 import type { DataToExport, DataToExportInput } from "../model/data-to-export.ts";
 import type { FrameBlock } from "../model/frame-block.ts";
 import type { OpenedReply, SaverFileApi, WorkerMethod, WorkerReply } from "./protocol.ts";
+import { enableBufferRelease } from "./release-buffers.ts";
 import { bundledWorker } from "./worker-bundle.ts";
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: SaverError) => void };
@@ -248,6 +249,7 @@ function forTransfer(value: unknown, transfer: Set<ArrayBuffer>, moveOwn: boolea
  * registered, so such a worker registers tsx itself, then loads the entry.
  */
 async function startWorker(): Promise<Worker> {
+  enableBufferRelease();
   const bundle = await bundledWorker(WORKER_ENTRY);
   if (bundle) return new Worker(bundle);
   const source = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_ENTRY.href)}); });`;
