@@ -89,15 +89,15 @@ export const RATIO_SUBJECTS = [SUBJECT, WORKER_SUBJECT, GRPC_SUBJECT, PYTHON_SUB
 export type RatioSubject = (typeof RATIO_SUBJECTS)[number];
 
 /**
- * Which systems run a scenario: the paced acknowledgement case is the service's and the raw
- * transport's (whose latency is the floor under the service's), the 16 concurrent streams the
+ * Which systems run a scenario: the paced acknowledgement case is the service's, the raw
+ * transport's and the disk's (their latencies are the floors under the service's), the 16 concurrent streams the
  * service's alone (it compares with its own single stream); the
  * compressed variants leave out the limits (they move the uncompressed bytes), the Python client
  * (bench/systems/h5saver-python.py has no compression option) and, for blosc, h5py (no blosc
  * filter without the hdf5plugin package).
  */
 export function systemsFor(scenario: ScenarioId): readonly SystemId[] {
-  if (scenario === "ack-1mib-100hz") return [GRPC_SUBJECT, "grpc-raw"];
+  if (scenario === "ack-1mib-100hz") return [GRPC_SUBJECT, "grpc-raw", "disk"];
   if (scenario === "2d-512-u16-x16") return [GRPC_SUBJECT];
   if (scenario === "2d-512-u16-gzip1" || scenario === "2d-512-u16-blosclz4") {
     const left: readonly SystemId[] = [

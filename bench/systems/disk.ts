@@ -10,12 +10,20 @@
  * Timed: dd's own figure (open -> last write -> fsync), so process start-up is outside. For 0D
  * scenarios the payload is tens of kB and the figure is mostly one fsync: meaningless as a rate,
  * kept so that every scenario has the same rows. One JSON line on stdout (bench/README.md).
+ *
+ * The paced scenario (`ack-1mib-100hz`) is the floor under a durable acknowledgement instead: each
+ * frame is written at its time slot and `fdatasync`ed before the next, and its latency runs from
+ * just before the write to the end of the sync — what a flush per frame costs on this disk with
+ * no transport, no HDF5 and no journal.
  */
 
 import { execFile } from "node:child_process";
-import { statSync } from "node:fs";
+import { closeSync, fdatasyncSync, openSync, statSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs, promisify } from "node:util";
+import { latencyFields } from "../stats.ts";
 import { checkSystemArgs, frameBytes, MB, quietConsole, runMain } from "./frames.ts";
 
 const SYSTEM = "disk";
@@ -27,6 +35,42 @@ function ddSeconds(stderr: string): number {
   const seconds = Number(match?.[1]);
   if (match === null || !Number.isFinite(seconds)) throw new Error(`cannot read dd's time from: ${stderr}`);
   return seconds;
+}
+
+/** dd's time for the whole payload, with one fsync at its end. */
+async function ddWrite(path: string, payload: number): Promise<number> {
+  const { stderr } = await execFileAsync(
+    "dd",
+    ["if=/dev/zero", `of=${path}`, "bs=1M", `count=${payload}`, "iflag=count_bytes", "conv=fsync"],
+    { env: { ...process.env, LC_ALL: "C" } },
+  );
+  return ddSeconds(stderr);
+}
+
+/** Writes `frames` frames at `hz`, each synced before the next; the time of the whole and each frame's latency. */
+async function pacedSyncedWrites(
+  path: string,
+  frames: number,
+  bytes: number,
+  hz: number,
+): Promise<{ seconds: number; latenciesMs: number[] }> {
+  const frame = Buffer.alloc(bytes, 0x5a);
+  const latenciesMs: number[] = [];
+  const fd = openSync(path, "w");
+  try {
+    const first = performance.now();
+    for (let i = 0; i < frames; i++) {
+      const wait = first + (i * 1000) / hz - performance.now();
+      if (wait > 0) await sleep(wait);
+      const start = performance.now();
+      for (let written = 0; written < bytes; ) written += writeSync(fd, frame, written);
+      fdatasyncSync(fd);
+      latenciesMs.push(performance.now() - start);
+    }
+    return { seconds: (performance.now() - first) / 1000, latenciesMs };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 async function main(): Promise<void> {
@@ -45,12 +89,11 @@ async function main(): Promise<void> {
   const { scenarioId, scenario, frames, out } = checkSystemArgs(values, [SYSTEM]);
   const payload = frames * frameBytes(scenario);
   const path = join(resolve(out), `disk-${scenarioId}-${process.pid}.bin`);
-  const { stderr } = await execFileAsync(
-    "dd",
-    ["if=/dev/zero", `of=${path}`, "bs=1M", `count=${payload}`, "iflag=count_bytes", "conv=fsync"],
-    { env: { ...process.env, LC_ALL: "C" } },
-  );
-  const seconds = Math.max(ddSeconds(stderr), 1e-6);
+  const paced =
+    scenario.paceHz === undefined
+      ? undefined
+      : await pacedSyncedWrites(path, frames, frameBytes(scenario), scenario.paceHz);
+  const seconds = Math.max(paced?.seconds ?? (await ddWrite(path, payload)), 1e-6);
   const size = statSync(path).size;
   if (size !== payload) throw new Error(`dd wrote ${size} bytes, expected ${payload}`);
   const result = {
@@ -61,6 +104,7 @@ async function main(): Promise<void> {
     seconds,
     frames_per_s: frames / seconds,
     mb_per_s: payload / MB / seconds,
+    ...latencyFields(paced?.latenciesMs ?? [], frames),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
