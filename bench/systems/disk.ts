@@ -60,9 +60,11 @@ async function pacedSyncedWrites(
   try {
     const first = performance.now();
     for (let i = 0; i < frames; i++) {
-      const wait = first + (i * 1000) / hz - performance.now();
+      const slot = first + (i * 1000) / hz;
+      const wait = slot - performance.now();
       if (wait > 0) await sleep(wait);
-      const start = performance.now();
+      // a frame whose slot passed while the previous sync ran has waited since its slot
+      const start = wait > 0 ? performance.now() : slot;
       for (let written = 0; written < bytes; ) written += writeSync(fd, frame, written);
       fdatasyncSync(fd);
       latenciesMs.push(performance.now() - start);
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
       : await pacedSyncedWrites(path, frames, frameBytes(scenario), scenario.paceHz);
   const seconds = Math.max(paced?.seconds ?? (await ddWrite(path, payload)), 1e-6);
   const size = statSync(path).size;
-  if (size !== payload) throw new Error(`dd wrote ${size} bytes, expected ${payload}`);
+  if (size !== payload) throw new Error(`the disk run wrote ${size} bytes, expected ${payload}`);
   const result = {
     scenario: scenarioId,
     system: SYSTEM,

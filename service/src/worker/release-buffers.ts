@@ -20,9 +20,10 @@ function canTransfer(buffer: ArrayBuffer): buffer is Transferable {
 let enabled = false;
 
 /**
- * Makes `ArrayBuffer.prototype.transfer` exist in writer threads started from now on. Node 22 has
- * it; Node 20's V8 (11.3) has it behind a flag that only decides whether new contexts install the
- * builtin — a new worker's context reads it at start — so setting it at run time is safe.
+ * Makes `ArrayBuffer.prototype.transfer` exist in writer threads started from now on; called
+ * before the first writer thread starts. Node 22 has it; Node 20's V8 (11.3) has it behind a flag
+ * that only decides whether a new context installs the builtin — a new worker's context reads it
+ * at start — so setting it at run time, before any of our threads exists, is safe.
  */
 export function enableBufferRelease(): void {
   if (enabled) return;
@@ -43,8 +44,13 @@ export function releaseBuffers(value: unknown): number {
   let freed = 0;
   for (const buffer of seen) {
     if (!canTransfer(buffer)) return freed;
-    freed += buffer.byteLength;
-    buffer.transfer(0);
+    const bytes = buffer.byteLength;
+    try {
+      buffer.transfer(0);
+      freed += bytes;
+    } catch {
+      // one that cannot be detached (a WebAssembly memory's) stays: the collector frees it
+    }
   }
   return freed;
 }

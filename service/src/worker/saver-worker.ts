@@ -66,5 +66,8 @@ port.on("message", (request: WorkerRequest) => {
     (value) => reply({ id: request.id, ok: true, value }),
     (error: unknown) => reply({ id: request.id, ok: false, error: SaverError.from(error).toJSON() }),
   );
-  if (FRAME_METHODS.has(request.method)) void settled.then(() => releaseBuffers(request.args));
+  if (FRAME_METHODS.has(request.method)) {
+    // freeing early is an optimisation: a buffer that cannot be freed is left to the collector
+    void settled.then(() => releaseBuffers(request.args)).catch(() => undefined);
+  }
 });
