@@ -170,3 +170,30 @@ def test_a_single_data_with_axes_and_a_strided_image(
     with h5py.File(path, "r") as h5:
         assert h5["/RawData/Detector000"].attrs["TITLE"] == dwa.name.encode()
         np.testing.assert_array_equal(h5["/RawData/Detector001/Data2D/CH00/Data00"][()], image)
+
+
+def test_camera_frames_over_2_mib_are_chunked_in_parts_and_load_back(client: Client, server) -> None:
+    """Frames of 2.4 MB (1100² uint16) are stored in chunks of half a frame (h5wasm writes chunks
+    of 2 MiB or less several times faster): h5py sees the chunks, PyMoDAQ's loader the frames."""
+    from pymodaq_data.data import DataRaw, DataToExport
+
+    side = 1100
+    frames = [
+        (np.arange(side * side, dtype=np.uint32) * (k + 1) % 65_536).astype(np.uint16).reshape(side, side)
+        for k in range(3)
+    ]
+    with client.open_file("large-camera.h5", mode="overwrite") as file:
+        detector = file.add_detector("Camera", "")
+        with file.start_continuous(detector) as upload:
+            for image in frames:
+                upload.append(DataToExport("Cam", data=[DataRaw("Img", data=[image])]))
+    path = server.file(file.path)
+    node = "/RawData/Detector000/Data2D/CH00/EnlData00"
+    with h5py.File(path, "r") as h5:
+        assert h5[node].shape == (3, side, side)
+        assert h5[node].chunks == (1, side // 2, side)
+        np.testing.assert_array_equal(h5[node][2], frames[2])
+    loaded = _load(path, node)
+    assert loaded.data[0].shape == (3, side, side)
+    for k, image in enumerate(frames):
+        np.testing.assert_array_equal(loaded.data[0][k], image)

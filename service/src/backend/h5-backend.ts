@@ -22,8 +22,9 @@ export interface H5Backend {
   ): Promise<void>;
   /**
    * Writes whole chunks (`start` and `count` as for writeSlice, all of every dimension but the
-   * first; `rowsPerChunk` rows to a chunk, `start[0]` and `count[0]` multiples of it) and tells
-   * where each chunk's bytes now lie in the file, in row order. Undefined when the backend cannot
+   * first; `rowsPerChunk` rows to a chunk, `start[0]` and `count[0]` multiples of it — or, with
+   * `chunksPerRow` > 1, each row cut into that many chunks of consecutive bytes) and tells where
+   * each chunk's bytes now lie in the file, in the order of the array's bytes. Undefined when the backend cannot
    * tell — a filter changed the bytes, HDF5 kept a chunk in its cache, or the store is not a local
    * file: the crash journal then keeps a copy of the rows instead of pointing at them.
    */
@@ -33,6 +34,7 @@ export interface H5Backend {
     count: readonly number[],
     data: NumericArray,
     rowsPerChunk?: number,
+    chunksPerRow?: number,
   ): Promise<readonly FileExtent[] | undefined>;
   setAttributes(path: string, attributes: Readonly<Record<string, AttributeValue>>): Promise<void>;
   getAttributes(path: string): Promise<Record<string, StoredAttribute>>;

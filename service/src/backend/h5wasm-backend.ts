@@ -262,22 +262,29 @@ class H5wasmBackend implements H5Backend {
     count: readonly number[],
     data: NumericArray,
     rowsPerChunk = 1,
+    chunksPerRow = 1,
   ): Promise<readonly FileExtent[] | undefined> {
     const dataset = this.#dataset(path);
     const ranges = start.map((s, i) => [s, s + (count[i] ?? 1)] as [number, number]);
     const rows = count[0] ?? 1;
-    const chunks = rows / rowsPerChunk;
-    if (!Number.isInteger(chunks) || (start[0] ?? 0) % rowsPerChunk !== 0) {
+    const chunks = (rows / rowsPerChunk) * chunksPerRow;
+    const chunkBytes = data.byteLength / chunks;
+    if (
+      !Number.isInteger(rows / rowsPerChunk) ||
+      (start[0] ?? 0) % rowsPerChunk !== 0 ||
+      (chunksPerRow > 1 && rowsPerChunk !== 1) ||
+      !Number.isInteger(chunkBytes)
+    ) {
       throw new SaverError(
         "internal",
-        `writeChunkRows(${path}) of rows ${start[0]}+${rows}: not whole chunks of ${rowsPerChunk} rows`,
+        `writeChunkRows(${path}) of rows ${start[0]}+${rows}: not whole chunks of ${rowsPerChunk} rows (${chunksPerRow} to a row)`,
       );
     }
     const watching: ChunkCapture = {
       // Emscripten's streams name the file by its absolute path
       file: absolute(this.filePath),
       source: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-      chunkBytes: (data.byteLength / rows) * rowsPerChunk,
+      chunkBytes,
       extents: [],
       lost: false,
     };

@@ -160,17 +160,24 @@ describe("recoverFile() after the writer is killed", () => {
     );
   });
 
-  for (const blockSize of [undefined, 3]) {
-    it(`rebuilds large frames${blockSize ? " in blocks" : ""} from the chunks the file holds, which the journal points at`, async () => {
-      const file = path.join(dir, `large-${blockSize ?? 1}.h5`);
+  // 1100² uint16 rows (2.4 MB) are cut into two chunks each (MAX_ROW_CHUNK_BYTES)
+  for (const [blockSize, side] of [
+    [undefined, 512],
+    [3, 512],
+    [undefined, 1100],
+    [2, 1100],
+  ] as const) {
+    const what = `large frames${side > 512 ? " of two chunks each" : ""}${blockSize ? " in blocks" : ""}`;
+    it(`rebuilds ${what} from the chunks the file holds, which the journal points at`, async () => {
+      const file = path.join(dir, `large-${side}-${blockSize ?? 1}.h5`);
       await crash({
         path: file,
         frames: 12,
         image: true,
-        imageSide: 512,
+        imageSide: side,
         ...(blockSize ? { blockSize } : {}),
       });
-      const imageBytes = 512 * 512 * 2;
+      const imageBytes = side * side * 2;
       assert.ok(
         statSync(journalPathOf(file)).size < imageBytes,
         `the journal (${statSync(journalPathOf(file)).size} bytes) holds no copy of the 12 images of ${imageBytes} bytes`,
@@ -181,10 +188,16 @@ describe("recoverFile() after the writer is killed", () => {
       const loaded = await load(file);
       assertStream(loaded, "/RawData/Detector000", range(1, 12));
       const image = find(loaded, "/RawData/Detector000", "image");
-      assert.deepEqual(image.shape, [12, 512, 512]);
+      assert.deepEqual(image.shape, [12, side, side]);
       for (const k of [1, 7, 12]) {
-        const row = (k - 1) * 512 * 512;
+        const row = (k - 1) * side * side;
+        // the first bytes of a row, and the last ones (of its second chunk when it is cut in two)
         assert.deepEqual(image.data.slice(row + 1000, row + 1002), [k + 1000, k + 1001], `image ${k}`);
+        const end = side * side - 2;
+        assert.deepEqual(image.data.slice(row + end, row + end + 2), [
+          (k + end) % 65_536,
+          (k + end + 1) % 65_536,
+        ]);
       }
     });
   }

@@ -174,7 +174,7 @@ export class ContinuousStream {
       const channel = await tree.addChannelGroup(dimGroup, dwa.name, dwa.origin);
       const arrays = await addEnlargeableArrays(tree, channel, dwa, this.#compression);
       const buffers = arrays.map(
-        (a) => new RowBuffer(tree, a.path, a.dtype, dwa.shape, a.chunkRows, this.#locateChunks),
+        (a) => new RowBuffer(tree, a.path, a.dtype, dwa.shape, a.chunkRows, this.#locateChunks, a.rowChunks),
       );
       this.#buffers.push(buffers);
     }

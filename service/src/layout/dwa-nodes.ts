@@ -114,6 +114,8 @@ export interface EnlargeableArray {
   readonly path: string;
   readonly dtype: DataWithAxes["dtype"];
   readonly chunkRows: number;
+  /** Chunks one row is cut into (1: a chunk holds whole rows). */
+  readonly rowChunks: number;
 }
 
 /**
@@ -130,25 +132,25 @@ export async function addEnlargeableArrays(
   const navIndexes = [0, ...dwa.navIndexes.map((n) => n + 1)];
   const arrays: EnlargeableArray[] = [];
   for (const i of dwa.data.keys()) {
-    const { path, chunkRows } = await tree.addEArray(channel, i, dwa.shape, {
+    const { path, chunkRows, rowChunks } = await tree.addEArray(channel, i, dwa.shape, {
       kind: "data_enlargeable",
       dtype: dwa.dtype,
       title: dwa.name,
       compression,
       attributes: dataAttributes(dwa, i, { navIndexes, distribution: "spread" }),
     });
-    arrays.push({ path, dtype: dwa.dtype, chunkRows });
+    arrays.push({ path, dtype: dwa.dtype, chunkRows, rowChunks });
   }
   for (const [i, errors] of (dwa.errors ?? []).entries()) {
     const dtype = dtypeOfArray(errors);
-    const { path, chunkRows } = await tree.addEArray(channel, i, dwa.shape, {
+    const { path, chunkRows, rowChunks } = await tree.addEArray(channel, i, dwa.shape, {
       kind: "error",
       dtype,
       title: errorTitle(dwa),
       compression,
       attributes: dataAttributes(dwa, i, { navIndexes, distribution: "spread", source: "calculated" }),
     });
-    arrays.push({ path, dtype, chunkRows });
+    arrays.push({ path, dtype, chunkRows, rowChunks });
   }
   await addAxes(tree, channel, dwa.axes, 1, compression);
   return arrays;

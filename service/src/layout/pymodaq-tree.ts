@@ -40,6 +40,28 @@ export const SETTINGS_DATASET = "SettingsXML";
 const TARGET_CHUNK_BYTES = 1 << 20;
 /** Rows of an EARRAY this large or larger get a chunk each. */
 export const WHOLE_ROW_CHUNK_BYTES = 256 << 10;
+/**
+ * The largest chunk of an EARRAY whose rows are larger: such a row is cut into equal chunks along
+ * its first dimension. h5wasm's HDF5 writes 8 MiB chunks at 0.4–1.1 GB/s and 2 MiB ones at
+ * 2.2–2.4 GB/s (the same 2048² frames, one process, in turns).
+ */
+export const MAX_ROW_CHUNK_BYTES = 2 << 20;
+
+/**
+ * How many chunks one row of `rowShape` is cut into: 1 up to MAX_ROW_CHUNK_BYTES; beyond, the
+ * fewest equal parts of its first dimension of at most that size, if they are at least
+ * WHOLE_ROW_CHUNK_BYTES (a part is then a run of the row's consecutive bytes); else 1.
+ */
+export function chunksPerRow(rowShape: readonly number[], itemBytes: number): number {
+  const rowBytes = product(rowShape) * itemBytes;
+  const first = rowShape[0] ?? 0;
+  if (rowBytes <= MAX_ROW_CHUNK_BYTES || first < 2) return 1;
+  for (let parts = Math.ceil(rowBytes / MAX_ROW_CHUNK_BYTES); parts <= first; parts++) {
+    if (first % parts !== 0) continue;
+    return rowBytes / parts >= WHOLE_ROW_CHUNK_BYTES ? parts : 1;
+  }
+  return 1;
+}
 
 export type SaveType = "scan" | "detector" | "logger" | "custom" | "actuator";
 
@@ -285,24 +307,28 @@ export class PyMoDAQTree {
     index: number,
     rowShape: readonly number[],
     options: ArrayOptions,
-  ): Promise<{ path: string; chunkRows: number }> {
+  ): Promise<{ path: string; chunkRows: number; rowChunks: number }> {
     const path = join(where, options.name ?? arrayNodeName(options.kind, index));
     const rowBytes = product(rowShape) * dtypeBytes(options.dtype);
-    // a large row is a chunk by itself: written straight from the caller's array, in one piece
-    // that the crash journal can point at (RowBuffer), instead of copied into a chunk buffer
+    // a large row is a chunk by itself (or a few, beyond MAX_ROW_CHUNK_BYTES): written straight
+    // from the caller's array, in pieces that the crash journal can point at (RowBuffer), instead
+    // of copied into a chunk buffer
     const chunkRows =
       rowBytes >= WHOLE_ROW_CHUNK_BYTES
         ? 1
         : Math.max(1, Math.min(65_536, Math.floor(TARGET_CHUNK_BYTES / rowBytes)));
+    const rowChunks = chunksPerRow(rowShape, dtypeBytes(options.dtype));
+    const chunkShape =
+      rowChunks === 1 ? [...rowShape] : [(rowShape[0] ?? 1) / rowChunks, ...rowShape.slice(1)];
     await this.backend.createDataset(path, {
       dtype: options.dtype,
       shape: [0, ...rowShape],
       maxShape: [null, ...rowShape],
-      chunks: [chunkRows, ...rowShape],
-      compression: usableCompression(options.compression, chunkRows * rowBytes),
+      chunks: [chunkRows, ...chunkShape],
+      compression: usableCompression(options.compression, (chunkRows * rowBytes) / rowChunks),
     });
     await this.#setArrayAttributes(path, "EARRAY", [0, ...rowShape], options);
-    return { path, chunkRows };
+    return { path, chunkRows, rowChunks };
   }
 
   /** Keeps PyMoDAQ's `shape` attribute equal to the real shape: its loader trusts it. */

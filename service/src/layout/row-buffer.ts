@@ -34,6 +34,8 @@ export class RowBuffer {
    * from HDF5's metadata writes by its size.
    */
   readonly #locate: boolean;
+  /** Chunks one row is cut into (pymodaq-tree.ts's chunksPerRow; then a chunk holds one row at most). */
+  readonly #rowChunks: number;
 
   constructor(
     tree: PyMoDAQTree,
@@ -42,14 +44,17 @@ export class RowBuffer {
     rowShape: readonly number[],
     chunkRows: number,
     locate = false,
+    rowChunks = 1,
   ) {
     this.#tree = tree;
     this.path = path;
     this.rowShape = rowShape;
     this.#chunkRows = chunkRows;
+    this.#rowChunks = rowChunks;
     this.#rowLength = rowShape.reduce((a, b) => a * b, 1);
     this.#dtype = dtype;
-    this.#locate = locate && chunkRows * this.#rowLength * dtypeBytes(dtype) >= WHOLE_ROW_CHUNK_BYTES;
+    const chunkBytes = (chunkRows * this.#rowLength * dtypeBytes(dtype)) / rowChunks;
+    this.#locate = locate && chunkBytes >= WHOLE_ROW_CHUNK_BYTES;
   }
 
   /** Rows in the file (written, not necessarily flushed). */
@@ -178,8 +183,9 @@ export class RowBuffer {
     const at = [start, ...this.rowShape.map(() => 0)];
     const count = [rows, ...this.rowShape];
     let extents: readonly FileExtent[] | undefined;
-    if (locate) extents = await backend.writeChunkRows(this.path, at, count, data, this.#chunkRows);
-    else await backend.writeSlice(this.path, at, count, data);
+    if (locate) {
+      extents = await backend.writeChunkRows(this.path, at, count, data, this.#chunkRows, this.#rowChunks);
+    } else await backend.writeSlice(this.path, at, count, data);
     this.#fileRows = start + rows;
     this.#rowsSinceWriteOut += rows;
     return extents;
