@@ -60,6 +60,53 @@ describe("writeChunkRows()", () => {
     }
   });
 
+  it("tells where the chunks of rows cut into several chunks each lie, and refuses a cut that is not whole", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "h5saver-chunks-"));
+    try {
+      const file = path.join(dir, "frames.h5");
+      const backend = await openH5wasmFile(file, "create");
+      const [height, width, parts] = [600, 512, 3];
+      await backend.createDataset("/frames", {
+        dtype: "uint16",
+        shape: [0, height, width],
+        maxShape: [null, height, width],
+        chunks: [1, height / parts, width],
+        compression: { kind: "none" },
+      });
+      await backend.resize("/frames", [3, height, width]);
+      const rows = Uint16Array.from({ length: 2 * height * width }, (_, i) => (i * 7) % 65_536);
+      const extents = await backend.writeChunkRows("/frames", [0, 0, 0], [2, height, width], rows, 1, parts);
+      await rejectsWith(
+        backend.writeChunkRows(
+          "/frames",
+          [2, 0, 0],
+          [1, height, width],
+          rows.subarray(0, height * width),
+          1,
+          7,
+        ),
+        "internal",
+        /not whole chunks of 1 rows \(7 to a row\)/,
+      );
+      await backend.close();
+
+      assert.equal(extents?.length, 2 * parts, "three chunks to a frame");
+      const bytes = readFileSync(file);
+      const chunkBytes = (height / parts) * width * 2;
+      extents?.forEach((extent, k) => {
+        assert.equal(extent.length, chunkBytes);
+        const inFile = bytes.subarray(extent.offset, extent.offset + extent.length);
+        assert.ok(
+          inFile.equals(Buffer.from(rows.buffer, k * chunkBytes, chunkBytes)),
+          `chunk ${k} is where it is said to be`,
+        );
+        assert.equal(extent.crc32, crc32(inFile));
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("tells where whole chunks of several rows lie, and refuses rows that are not whole chunks", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "h5saver-chunks-"));
     try {

@@ -272,7 +272,7 @@ class H5wasmBackend implements H5Backend {
     if (
       !Number.isInteger(rows / rowsPerChunk) ||
       (start[0] ?? 0) % rowsPerChunk !== 0 ||
-      (chunksPerRow > 1 && rowsPerChunk !== 1) ||
+      (chunksPerRow > 1 && (rowsPerChunk !== 1 || (count[1] ?? 1) % chunksPerRow !== 0)) ||
       !Number.isInteger(chunkBytes)
     ) {
       throw new SaverError(

@@ -189,6 +189,17 @@ describe("recoverFile() after the writer is killed", () => {
       assertStream(loaded, "/RawData/Detector000", range(1, 12));
       const image = find(loaded, "/RawData/Detector000", "image");
       assert.deepEqual(image.shape, [12, side, side]);
+      const backend = await openH5wasmFile(file, "read");
+      try {
+        const chunks = (await backend.datasetInfo(image.where)).chunks;
+        assert.deepEqual(
+          chunks,
+          side > 512 ? [1, side / 2, side] : [1, side, side],
+          "rows over 2 MiB: two chunks",
+        );
+      } finally {
+        await backend.close();
+      }
       for (const k of [1, 7, 12]) {
         const row = (k - 1) * side * side;
         // the first bytes of a row, and the last ones (of its second chunk when it is cut in two)

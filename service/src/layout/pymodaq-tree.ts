@@ -56,9 +56,10 @@ export function chunksPerRow(rowShape: readonly number[], itemBytes: number): nu
   const rowBytes = product(rowShape) * itemBytes;
   const first = rowShape[0] ?? 0;
   if (rowBytes <= MAX_ROW_CHUNK_BYTES || first < 2) return 1;
-  for (let parts = Math.ceil(rowBytes / MAX_ROW_CHUNK_BYTES); parts <= first; parts++) {
-    if (first % parts !== 0) continue;
-    return rowBytes / parts >= WHOLE_ROW_CHUNK_BYTES ? parts : 1;
+  // more parts only make smaller ones: the first that divides the dimension is the one
+  const most = Math.min(first, Math.floor(rowBytes / WHOLE_ROW_CHUNK_BYTES));
+  for (let parts = Math.ceil(rowBytes / MAX_ROW_CHUNK_BYTES); parts <= most; parts++) {
+    if (first % parts === 0) return parts;
   }
   return 1;
 }
