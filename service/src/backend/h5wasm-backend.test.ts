@@ -12,8 +12,27 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { crc32 } from "node:zlib";
 import { SaverError } from "../errors.ts";
+import type { NumericArray } from "../model/dtype.ts";
 import { rejectsWith } from "../testing/saver-error-assertions.ts";
+import type { FileExtent } from "./h5-backend.ts";
 import { openH5wasmFile } from "./h5wasm-backend.ts";
+
+/** Each extent, in the closed file, holds the next `chunkBytes` of `source`, with their CRC-32. */
+function assertChunksAt(
+  file: string,
+  extents: readonly FileExtent[] | undefined,
+  source: NumericArray,
+  chunkBytes: number,
+): void {
+  const bytes = readFileSync(file);
+  extents?.forEach((extent, k) => {
+    assert.equal(extent.length, chunkBytes);
+    const inFile = bytes.subarray(extent.offset, extent.offset + extent.length);
+    const chunk = Buffer.from(source.buffer, source.byteOffset + k * chunkBytes, chunkBytes);
+    assert.ok(inFile.equals(chunk), `chunk ${k} is where it is said to be`);
+    assert.equal(extent.crc32, crc32(inFile), `chunk ${k}'s CRC-32 is that of its bytes`);
+  });
+}
 
 describe("writeChunkRows()", () => {
   const side = 512;
@@ -42,19 +61,8 @@ describe("writeChunkRows()", () => {
 
       assert.equal(first?.length, 1);
       assert.equal(next?.length, 3);
-      const bytes = readFileSync(file);
-      const rowBytes = rowValues * 2;
-      const expected = [one, ...[0, 1, 2].map((k) => three.subarray(k * rowValues, (k + 1) * rowValues))];
-      [...(first ?? []), ...(next ?? [])].forEach((extent, k) => {
-        assert.equal(extent.length, rowBytes);
-        const row = expected[k] as Uint16Array;
-        const inFile = bytes.subarray(extent.offset, extent.offset + extent.length);
-        assert.ok(
-          inFile.equals(Buffer.from(row.buffer, row.byteOffset, row.byteLength)),
-          `row ${k} is where it is said to be`,
-        );
-        assert.equal(extent.crc32, crc32(inFile), `row ${k}'s CRC-32 is that of its bytes`);
-      });
+      assertChunksAt(file, first, one, rowValues * 2);
+      assertChunksAt(file, next, three, rowValues * 2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -91,17 +99,7 @@ describe("writeChunkRows()", () => {
       await backend.close();
 
       assert.equal(extents?.length, 2 * parts, "three chunks to a frame");
-      const bytes = readFileSync(file);
-      const chunkBytes = (height / parts) * width * 2;
-      extents?.forEach((extent, k) => {
-        assert.equal(extent.length, chunkBytes);
-        const inFile = bytes.subarray(extent.offset, extent.offset + extent.length);
-        assert.ok(
-          inFile.equals(Buffer.from(rows.buffer, k * chunkBytes, chunkBytes)),
-          `chunk ${k} is where it is said to be`,
-        );
-        assert.equal(extent.crc32, crc32(inFile));
-      });
+      assertChunksAt(file, extents, rows, (height / parts) * width * 2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -137,15 +135,7 @@ describe("writeChunkRows()", () => {
       await backend.close();
 
       assert.equal(extents?.length, 2);
-      const bytes = readFileSync(file);
-      const chunkBytes = perChunk * width * 8;
-      extents?.forEach((extent, k) => {
-        assert.equal(extent.length, chunkBytes);
-        const inFile = bytes.subarray(extent.offset, extent.offset + extent.length);
-        const chunk = Buffer.from(rows.buffer, k * chunkBytes, chunkBytes);
-        assert.ok(inFile.equals(chunk), `chunk ${k} is where it is said to be`);
-        assert.equal(extent.crc32, crc32(inFile));
-      });
+      assertChunksAt(file, extents, rows, perChunk * width * 8);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
