@@ -9,7 +9,7 @@ import {
   frameBlockFromProto,
 } from "@h5saver/service/rpc/convert";
 import { encodingOf } from "@h5saver/service/rpc/grpc-glue";
-import { ALONE_BYTES, FrameBatch } from "./frame-batch.ts";
+import { DEFAULT_BATCH, FrameBatch } from "./frame-batch.ts";
 
 /**
  * What the server decodes from the bytes a batch is sent as, read where the server reads them:
@@ -115,20 +115,27 @@ describe("FrameBatch", () => {
     assert.equal(bytes.full, true);
   });
 
-  it("sends large frames one per message, whatever maxBytes allows (joining them would copy them again)", () => {
-    const batch = new FrameBatch({ maxBytes: 64 * ALONE_BYTES });
-    const big = (k: number) => ({
+  it("joins large frames too, up to maxBytes, and sends a frame of more than maxBytes alone", () => {
+    const frameBytes = 512 << 10;
+    const big = (k: number, bytes = frameBytes) => ({
       name: "cam",
-      data: [{ name: "img", data: [new Uint8Array(ALONE_BYTES).fill(k)] }],
+      data: [{ name: "img", data: [new Uint8Array(bytes).fill(k)] }],
     });
-    batch.add(big(1), 1);
+    const batch = new FrameBatch({ maxBytes: 3 * frameBytes });
+    for (let k = 1; k <= 3; k++) assert.equal(batch.add(big(k), k), true, `frame ${k} joins`);
     assert.equal(batch.full, true);
-    assert.equal(batch.add(big(2), 2), false);
+    assert.equal(batch.add(big(4), 4), false, "over maxBytes");
     const request = sent(batch.take());
-    assert.equal(request.frames, 0, "a single-frame message");
-    const small = new FrameBatch({ maxBytes: 64 * ALONE_BYTES });
-    small.add(frame(1, ALONE_BYTES / 8), 1);
-    assert.equal(small.full, false, "just under the threshold still batches");
+    assert.equal(request.frames, 3, "one message of three frames");
+    assert.deepEqual(
+      [0, frameBytes, 2 * frameBytes].map((at) => request.data?.data[0]?.data[0]?.[at]),
+      [1, 2, 3],
+    );
+    const alone = new FrameBatch({ maxBytes: frameBytes });
+    alone.add(big(1, 2 * frameBytes), 1);
+    assert.equal(alone.full, true, "a frame over maxBytes fills its message by itself");
+    assert.equal(sent(alone.take()).frames, 0, "a single-frame message");
+    assert.equal(DEFAULT_BATCH.maxBytes, 4 << 20, "by default, eight frames of 512 KiB to a message");
   });
 
   it("places every array at an offset aligned for its type where the server reads the message", () => {

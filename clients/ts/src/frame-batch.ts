@@ -23,17 +23,18 @@ import { type DataWithAxesParts, encodeStreamRequest } from "./stream-encoding.t
 export interface BatchOptions {
   /** Frames in one message at most (1: no batching). Default 1024. */
   readonly maxFrames?: number;
-  /** Array bytes in one message at most; a frame this large goes alone. Default 1 MiB. */
+  /** Array bytes in one message at most; a frame this large goes alone. Default 4 MiB. */
   readonly maxBytes?: number;
 }
 
-export const DEFAULT_BATCH: Required<BatchOptions> = { maxFrames: 1024, maxBytes: 1 << 20 };
-
 /**
- * Frames of this many array bytes or more go one per message whatever the options: the costs per
- * message are small beside theirs, so joining them gains nothing.
+ * 4 MiB: one HTTP/2 window of the server's, 8 camera frames of 512², 256 spectra of 16 KiB (four
+ * whole chunks of 64 rows, which the crash journal points at). Large frames gain from joining as
+ * much as small ones: each is copied into the message once either way, and the server's costs per
+ * message (a hop to the writer thread, an HDF5 call, a journal record) are paid once per batch —
+ * 512² frames 230 → 350–390 MB/s end to end, 1 MiB → 4 MiB batches of spectra +20 %.
  */
-export const ALONE_BYTES = 64 << 10;
+export const DEFAULT_BATCH: Required<BatchOptions> = { maxFrames: 1024, maxBytes: 4 << 20 };
 
 interface Waiting {
   readonly timestamp: number;
@@ -88,7 +89,6 @@ export class FrameBatch {
   get full(): boolean {
     return (
       this.#frames.length >= this.#options.maxFrames ||
-      this.#frameBytes >= ALONE_BYTES ||
       (this.#frames.length + 1) * this.#frameBytes > this.#options.maxBytes
     );
   }
