@@ -8,7 +8,7 @@ stays at ``queue_frames`` frames however long the stream runs.
 
 Frames waiting in the queue when the sending thread comes for the next message travel together,
 in one ``Stream`` message (``StreamRequest.frames``, up to ``MAX_BATCH_FRAMES`` frames or
-``MAX_BATCH_BYTES``), when they have the layout of the first: a fast loop of small frames then
+``MAX_BATCH_BYTES`` of arrays), when they have the layout of the first: a fast loop of frames then
 pays the costs per message once per batch. Each frame keeps its sequence number and timestamp.
 
 A reader thread takes the server's acknowledgements: ``durable_sequence`` says which frames are
@@ -53,7 +53,9 @@ DEFAULT_QUEUE_FRAMES = 16
 """Frames ``append`` may queue ahead of the sending thread (more wait: back-pressure)."""
 
 MAX_BATCH_FRAMES = 1024
-MAX_BATCH_BYTES = 1 << 20
+MAX_BATCH_BYTES = 4 << 20
+"""Large frames join too (the server pays its costs per message once per batch): 512² uint16
+camera frames 264-305 → 310-339 MB/s end to end with 4 MiB instead of 1 MiB (2 000 frames)."""
 
 
 class ContinuousUpload:
