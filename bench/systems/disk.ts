@@ -89,12 +89,11 @@ async function main(): Promise<void> {
     allowPositionals: false,
   });
   const { scenarioId, scenario, frames, out } = checkSystemArgs(values, [SYSTEM]);
-  const payload = frames * frameBytes(scenario);
+  const bytes = frameBytes(scenario);
+  const payload = frames * bytes;
   const path = join(resolve(out), `disk-${scenarioId}-${process.pid}.bin`);
   const paced =
-    scenario.paceHz === undefined
-      ? undefined
-      : await pacedSyncedWrites(path, frames, frameBytes(scenario), scenario.paceHz);
+    scenario.paceHz === undefined ? undefined : await pacedSyncedWrites(path, frames, bytes, scenario.paceHz);
   const seconds = Math.max(paced?.seconds ?? (await ddWrite(path, payload)), 1e-6);
   const size = statSync(path).size;
   if (size !== payload) throw new Error(`the disk run wrote ${size} bytes, expected ${payload}`);

@@ -24,9 +24,9 @@ export interface H5Backend {
    * Writes whole chunks (`start` and `count` as for writeSlice, all of every dimension but the
    * first; `rowsPerChunk` rows to a chunk, `start[0]` and `count[0]` multiples of it — or, with
    * `chunksPerRow` > 1, each row cut into that many chunks of consecutive bytes) and tells where
-   * each chunk's bytes now lie in the file, in the order of the array's bytes. Undefined when the backend cannot
-   * tell — a filter changed the bytes, HDF5 kept a chunk in its cache, or the store is not a local
-   * file: the crash journal then keeps a copy of the rows instead of pointing at them.
+   * each chunk's bytes now lie in the file, in the order of the array's bytes. Undefined when the
+   * backend cannot tell — a filter changed the bytes, HDF5 kept a chunk in its cache, or the store
+   * is not a local file: the crash journal then keeps a copy of the rows instead of pointing at them.
    */
   writeChunkRows(
     path: string,

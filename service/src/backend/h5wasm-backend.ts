@@ -101,8 +101,8 @@ let capture: ChunkCapture | undefined;
  * Watches HDF5's writes to find where the chunks of writeChunkRows land. HDF5 writes a whole,
  * unfiltered chunk that it has not allocated yet during the call, in one pwrite per chunk or per
  * run of chunks (in row order; from a buffer of its own, not from the caller's); a write whose
- * bytes are the next chunks of the caller's array is where they are. Without Emscripten's FS (another h5wasm build) nothing is
- * watched and no place is known.
+ * bytes are the next chunks of the caller's array is where they are. Without Emscripten's FS
+ * (another h5wasm build) nothing is watched and no place is known.
  */
 function watchWrites(fs: EmscriptenFs | undefined): void {
   if (typeof fs?.write !== "function") return;
