@@ -52,9 +52,12 @@ h5saver <command> --help shows a command's options`,
   --journal on|off        keep a crash journal beside each open file, so that every frame
                           acknowledged as durable survives kill -9 (env H5SAVER_JOURNAL; default on);
                           off: durable means flushed into the file
+  --warm-up on|off        before the first file, run a throw-away session in the OS temp
+                          directory (~0.1 s), so that the first frames are not run through cold
+                          code (env H5SAVER_WARM_UP; default on)
   --config FILE           a JSON file with any of: root, port, host, maxSessions, maxMessageMb,
                           maxQueuedCalls, idleTimeout, logFormat, tlsCert, tlsKey, tlsClientCa,
-                          tokens, journal (env H5SAVER_CONFIG)
+                          tokens, journal, warmUp (env H5SAVER_CONFIG)
 
 Flags win over environment variables, which win over the config file. Over a limit, a client
 gets RESOURCE_EXHAUSTED naming it. SIGTERM or SIGINT closes every open file and exits. At start,
@@ -104,6 +107,7 @@ export interface ServeConfig {
   readonly tls?: { readonly cert: string; readonly key: string; readonly clientCa?: string };
   readonly tokens?: string;
   readonly journal?: boolean;
+  readonly warmUp?: boolean;
 }
 
 export interface HealthConfig {
@@ -205,6 +209,7 @@ const OPTIONS = {
     "tls-client-ca": { type: "string" },
     tokens: { type: "string" },
     journal: { type: "string" },
+    "warm-up": { type: "string" },
     config: { type: "string" },
   },
   recover: {
@@ -299,6 +304,7 @@ const CONFIG_KEYS = {
   tlsClientCa: "tls-client-ca",
   tokens: "tokens",
   journal: "journal",
+  warmUp: "warm-up",
 } as const;
 
 /** The config file as flag → text, so that it goes through the same checks as flags. */
@@ -350,10 +356,8 @@ function serveConfig(parsed: Parsed, env: Env, readText: (file: string) => strin
   const key = pick("tls-key", "H5SAVER_TLS_KEY");
   const clientCa = pick("tls-client-ca", "H5SAVER_TLS_CLIENT_CA");
   const tokens = pick("tokens", "H5SAVER_TOKENS");
-  const journal = pick("journal", "H5SAVER_JOURNAL");
-  if (journal !== undefined && journal !== "on" && journal !== "off") {
-    throw new UsageError(`--journal '${journal}' is not on or off`);
-  }
+  const journal = onOff(pick("journal", "H5SAVER_JOURNAL"), "journal");
+  const warmUp = onOff(pick("warm-up", "H5SAVER_WARM_UP"), "warm-up");
   if ((cert === undefined) !== (key === undefined)) {
     throw new UsageError("TLS needs both --tls-cert and --tls-key");
   }
@@ -382,8 +386,15 @@ function serveConfig(parsed: Parsed, env: Env, readText: (file: string) => strin
       ? { tls: { cert, key, ...(clientCa !== undefined ? { clientCa } : {}) } }
       : {}),
     ...(tokens !== undefined ? { tokens } : {}),
-    ...(journal !== undefined ? { journal: journal === "on" } : {}),
+    ...(journal !== undefined ? { journal } : {}),
+    ...(warmUp !== undefined ? { warmUp } : {}),
   };
+}
+
+function onOff(value: string | undefined, flag: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value !== "on" && value !== "off") throw new UsageError(`--${flag} '${value}' is not on or off`);
+  return value === "on";
 }
 
 function readConfig(parsed: Parsed): ReadConfig {

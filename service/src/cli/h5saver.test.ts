@@ -160,12 +160,18 @@ describe("h5saver serve", () => {
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line) as Record<string, unknown>);
+    // the writer thread's warm-up (on by default) ends before the first file opens in it
+    const names = events.map((e) => e.event);
+    const warmedUp = names.indexOf("warmed_up");
+    assert.ok(warmedUp >= 0 && warmedUp < names.indexOf("session_opened"), names.join(", "));
+    assert.ok(Number(events[warmedUp]?.seconds) > 0);
+    const others = events.filter((e) => e.event !== "warmed_up");
     assert.deepEqual(
-      events.map((e) => e.event),
+      others.map((e) => e.event),
       ["listening", "session_opened", "shutting_down", "session_closed"],
     );
     assert.deepEqual(
-      [events[1]?.path, events[3]?.path, events[3]?.bytes_received],
+      [others[1]?.path, others[3]?.path, others[3]?.bytes_received],
       ["2026/served.h5", "2026/served.h5", 32],
     );
     const down = await h5saver(["health", "--address", `127.0.0.1:${served.port}`, "--timeout", "1"]);
@@ -513,13 +519,22 @@ describe("parseCommandLine()", () => {
       () => parseCommandLine(["serve", "--root", "r", "--journal", "maybe"]),
       /--journal 'maybe'/,
     );
+    assert.throws(
+      () => parseCommandLine(["serve", "--root", "r", "--warm-up", "yes"]),
+      /--warm-up 'yes' is not on or off/,
+    );
   });
 
-  it("reads --journal and recover's files or root", () => {
+  it("reads --journal, --warm-up and recover's files or root", () => {
     assert.equal(
       (parseCommandLine(["serve", "--root", "r", "--journal", "off"]) as { journal?: boolean }).journal,
       false,
     );
+    assert.equal(
+      (parseCommandLine(["serve", "--root", "r"], { H5SAVER_WARM_UP: "off" }) as { warmUp?: boolean }).warmUp,
+      false,
+    );
+    assert.equal((parseCommandLine(["serve", "--root", "r"]) as { warmUp?: boolean }).warmUp, undefined);
     assert.equal(
       (parseCommandLine(["serve", "--root", "r"], { H5SAVER_JOURNAL: "on" }) as { journal?: boolean })
         .journal,

@@ -34,6 +34,7 @@ async function serve(config: ServeConfig): Promise<void> {
     ...(config.tokens !== undefined ? { tokensFile: config.tokens } : {}),
     ...(config.tls ? { tls: readTls(config.tls) } : {}),
     ...(config.journal !== undefined ? { journal: config.journal } : {}),
+    warmUp: config.warmUp ?? true,
   });
   let port: number;
   try {

@@ -62,6 +62,13 @@ export interface SaverServerOptions {
    * server starts. false: durable means flushed, and a kill between flushes can damage the file.
    */
   readonly journal?: boolean;
+  /**
+   * Warm up the writer thread kept ready for the first file with a throw-away session in the OS
+   * temp directory (worker/warm-up.ts, ~0.1 s, ~14 MB written then deleted): the first frames of
+   * the first file then run through optimised code, not cold code. Default false here (embedding
+   * programs and tests start many servers); `h5saver serve` turns it on.
+   */
+  readonly warmUp?: boolean;
 }
 
 export const DEFAULT_MAX_SESSIONS = 64;
@@ -570,7 +577,10 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   });
   server.addService(grpcServiceDefinition(svc.SaverService), handlers);
   const health = addHealthService(server, [svc.SaverService.typeName]);
-  prewarmWriterThread();
+  prewarmWriterThread(options.warmUp ?? false, (outcome) => {
+    if ("error" in outcome) log.event("warn", "warm_up_failed", { message: outcome.error.message });
+    else log.event("info", "warmed_up", { seconds: Number((outcome.milliseconds / 1000).toFixed(3)) });
+  });
 
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const idleCheck =

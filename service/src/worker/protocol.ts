@@ -21,7 +21,17 @@ export type WorkerRequest =
 export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly error: SerializedSaverError }
-  | { readonly event: "durable"; readonly payload: DurableEvent };
+  | { readonly event: "durable"; readonly payload: DurableEvent }
+  | { readonly event: "warmed-up"; readonly payload: WarmUpOutcome };
+
+/** What a writer thread is started with (its `workerData`). */
+export interface WriterThreadData {
+  /** Run a throw-away session (warm-up.ts) before serving the first file. */
+  readonly warmUp: boolean;
+}
+
+/** Posted once by a thread started with `warmUp`, when its warm-up ended. */
+export type WarmUpOutcome = { readonly milliseconds: number } | { readonly error: SerializedSaverError };
 
 /** What "open" answers: the file's path, and the recovery that ran first if it had a crash journal. */
 export interface OpenedReply {

@@ -4,7 +4,7 @@
  * Requests are answered in order; durability events are pushed.
  */
 import path from "node:path";
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { loadH5wasm } from "../backend/h5wasm-backend.ts";
 import { hasJournal } from "../durability/journal.ts";
 import { recoverFile } from "../durability/recover.ts";
@@ -16,22 +16,38 @@ import {
   type WorkerMethod,
   type WorkerReply,
   type WorkerRequest,
+  type WriterThreadData,
 } from "./protocol.ts";
 import { releaseBuffers } from "./release-buffers.ts";
+import { warmUpWriter } from "./warm-up.ts";
 
 const port = parentPort;
 if (!port) throw new Error("saver-worker.ts runs as a worker thread only");
 
 let file: SaverFile | undefined;
 
-// instantiate HDF5 now: a thread kept ready then opens a file at once
-loadH5wasm().catch(() => undefined);
-
 function reply(message: WorkerReply): void {
   port?.postMessage(message);
 }
 
+/** The warm-up is an optimisation: one that fails is reported, and the thread serves files all the same. */
+async function warmUp(): Promise<void> {
+  try {
+    reply({ event: "warmed-up", payload: await warmUpWriter() });
+  } catch (error) {
+    reply({ event: "warmed-up", payload: { error: SaverError.from(error).toJSON() } });
+  }
+}
+
+const { warmUp: warmingUp = false } = (workerData ?? {}) as Partial<WriterThreadData>;
+// instantiate HDF5 now: a thread kept ready then opens a file at once (and, warmed up, runs its
+// first frames through optimised code); requests wait until then
+const started = loadH5wasm()
+  .then(() => (warmingUp ? warmUp() : undefined))
+  .catch(() => undefined);
+
 async function handle(request: WorkerRequest): Promise<unknown> {
+  await started;
   if (request.method === "recover") return recoverFile(request.args[0]);
   if (request.method === "open") {
     if (file) throw new SaverError("internal", "this worker has a file open already");

@@ -11,7 +11,14 @@ import type {
 } from "../layout/saver-file.ts";
 import type { DataToExport, DataToExportInput } from "../model/data-to-export.ts";
 import type { FrameBlock } from "../model/frame-block.ts";
-import type { OpenedReply, SaverFileApi, WorkerMethod, WorkerReply } from "./protocol.ts";
+import type {
+  OpenedReply,
+  SaverFileApi,
+  WarmUpOutcome,
+  WorkerMethod,
+  WorkerReply,
+  WriterThreadData,
+} from "./protocol.ts";
 import { enableBufferRelease } from "./release-buffers.ts";
 import { bundledWorker } from "./worker-bundle.ts";
 
@@ -248,12 +255,13 @@ function forTransfer(value: unknown, transfer: Set<ArrayBuffer>, moveOwn: boolea
  * sources through tsx — on Node 20 a worker does not inherit the loader that `--import tsx`
  * registered, so such a worker registers tsx itself, then loads the entry.
  */
-async function startWorker(): Promise<Worker> {
+async function startWorker(warmUp = false): Promise<Worker> {
   enableBufferRelease();
+  const workerData: WriterThreadData = { warmUp };
   const bundle = await bundledWorker(WORKER_ENTRY);
-  if (bundle) return new Worker(bundle);
+  if (bundle) return new Worker(bundle, { workerData });
   const source = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_ENTRY.href)}); });`;
-  return new Worker(source, { eval: true });
+  return new Worker(source, { eval: true, workerData });
 }
 
 const WORKER_ENTRY = process.env.H5SAVER_WORKER_ENTRY
@@ -274,7 +282,7 @@ function linkThread(worker: Worker): ThreadLink {
   const listeners = new Set<Listener>();
   const onMessage = (message: WorkerReply) => {
     if ("event" in message) {
-      for (const listener of listeners) listener(message.payload);
+      if (message.event === "durable") for (const listener of listeners) listener(message.payload);
       return;
     }
     const call = pending.get(message.id);
@@ -330,11 +338,26 @@ function keepReady(worker: Worker): void {
   ready = worker;
 }
 
-/** Starts a writer thread now if none is ready (servers call it at start, so the first OpenFile is fast too). */
-export function prewarmWriterThread(): void {
+/**
+ * Starts a writer thread now if none is ready (servers call it at start, so the first OpenFile is
+ * fast too). With `warmUp`, the thread first runs a throw-away session (warm-up.ts) so that the
+ * first file's frames do not run through cold code; an OpenFile arriving meanwhile waits for it.
+ * `onWarmUp` hears how the warm-up went.
+ */
+export function prewarmWriterThread(warmUp = false, onWarmUp?: (outcome: WarmUpOutcome) => void): void {
   if (ready || readyStarting) return;
-  readyStarting = startWorker()
-    .then(keepReady)
+  readyStarting = startWorker(warmUp)
+    .then((worker) => {
+      if (warmUp && onWarmUp) {
+        const heard = (message: WorkerReply) => {
+          if (!("event" in message) || message.event !== "warmed-up") return;
+          worker.off("message", heard);
+          onWarmUp(message.payload);
+        };
+        worker.on("message", heard);
+      }
+      keepReady(worker);
+    })
     .catch(() => undefined)
     .finally(() => {
       readyStarting = undefined;

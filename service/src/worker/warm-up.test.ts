@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { PyMoDAQLoader } from "../layout/loader.ts";
+import { tempDir } from "../testing/temp-dir.ts";
+import type { WarmUpOutcome } from "./protocol.ts";
+import { warmUpWriter } from "./warm-up.ts";
+import { openSaverFile, prewarmWriterThread } from "./worker-saver-file.ts";
+
+const dir = tempDir();
+
+describe("warmUpWriter()", () => {
+  it("runs its session in a directory of its own and leaves nothing behind", async () => {
+    const parent = path.join(dir, "in-process");
+    mkdirSync(parent);
+    const report = await warmUpWriter(parent);
+    assert.ok(report.milliseconds > 0);
+    assert.deepEqual(readdirSync(parent), []);
+  });
+
+  it("rejects when it cannot write there, naming the place", async () => {
+    const notADirectory = path.join(dir, "a-file");
+    writeFileSync(notADirectory, "");
+    await assert.rejects(warmUpWriter(notADirectory), (error: Error) =>
+      error.message.includes(notADirectory),
+    );
+  });
+});
+
+describe("prewarmWriterThread(true)", () => {
+  it("warms the ready thread in the OS temp directory, reports it, then serves the first file in it", async () => {
+    // a writer thread's temp directory is the process's TMPDIR when the thread starts
+    const temp = path.join(dir, "tmp");
+    mkdirSync(temp);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = temp;
+    let outcome: WarmUpOutcome;
+    // the ready thread does not keep a process alive (a server does): this test waits for it
+    const alive = setInterval(() => undefined, 1000);
+    try {
+      outcome = await new Promise<WarmUpOutcome>((resolve) => prewarmWriterThread(true, resolve));
+    } finally {
+      clearInterval(alive);
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    assert.ok("milliseconds" in outcome, JSON.stringify(outcome));
+    // (the worker's bundle is built there too)
+    assert.deepEqual(
+      readdirSync(temp).filter((name) => name.startsWith("h5saver-warm-up-")),
+      [],
+      "the warm-up's files are gone",
+    );
+
+    const filePath = path.join(dir, "first.h5");
+    const file = await openSaverFile({ path: filePath, journal: true });
+    try {
+      const stream = await file.startContinuous(await file.addDetector("camera"));
+      for (let k = 0; k < 3; k++) {
+        const frame = new Uint16Array(512 * 256).fill(k + 1);
+        await file.append(stream, {
+          name: "cam",
+          timestamp: k,
+          data: [{ name: "img", data: [frame], shape: [512, 256] }],
+        });
+      }
+      await file.endContinuous(stream);
+    } finally {
+      await file.close();
+    }
+    const backend = await openH5wasmFile(filePath, "read");
+    try {
+      const [loaded] = await new PyMoDAQLoader(backend).loadAll();
+      assert.deepEqual(loaded?.dwa.shape, [3, 512, 256]);
+      assert.deepEqual(
+        [0, 1, 2].map((k) => loaded?.dwa.data[0]?.[k * 512 * 256]),
+        [1, 2, 3],
+      );
+    } finally {
+      await backend.close();
+    }
+  });
+});
