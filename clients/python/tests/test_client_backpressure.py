@@ -35,10 +35,20 @@ def frame(k: int) -> DataWithAxes:
     return DataWithAxes("Big", [np.full(FRAME_VALUES, float(k), dtype=np.float32)])
 
 
-def test_append_blocks_while_the_server_cannot_take_frames(own_server: Server) -> None:
-    with Client(own_server.address, timeout=30) as client, client.open_file("paused.h5") as file:
+@pytest.mark.parametrize(
+    ("name", "queue"),
+    [
+        ("paused.h5", {"queue_frames": 2}),
+        # many frames allowed, but only 8 MiB of arrays: the bytes bound the queue
+        ("paused-bytes.h5", {"queue_frames": 1000, "queue_bytes": 8 << 20}),
+    ],
+)
+def test_append_blocks_while_the_server_cannot_take_frames(
+    own_server: Server, name: str, queue: dict[str, int]
+) -> None:
+    with Client(own_server.address, timeout=30) as client, client.open_file(name) as file:
         detector = file.add_detector("Camera")
-        upload = file.start_continuous(detector, queue_frames=2)
+        upload = file.start_continuous(detector, **queue)
         upload.append(frame(0))
         file.flush()
         upload.wait_durable(1, timeout=30)
@@ -59,7 +69,7 @@ def test_append_blocks_while_the_server_cannot_take_frames(own_server: Server) -
         upload.append(frame(blocked_after))  # taken once the server runs again
         final = upload.end(timeout=60)
         assert (final.appended_sequence, final.durable_frames) == (blocked_after + 1, blocked_after + 1)
-    with h5py.File(own_server.file("paused.h5"), "r") as h5:
+    with h5py.File(own_server.file(name), "r") as h5:
         data = h5["/RawData/Detector000/Data1D/CH00/EnlData00"]
         assert data.shape == (blocked_after + 1, FRAME_VALUES)
         np.testing.assert_array_equal(data[:, 0], np.arange(blocked_after + 1, dtype=np.float32))

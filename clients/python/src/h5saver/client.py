@@ -18,7 +18,7 @@ import numpy.typing as npt
 from google.protobuf.message import Message
 
 from .arrays import array_from_bytes, wire_dtype
-from .continuous import DEFAULT_QUEUE_FRAMES, ContinuousUpload, open_stream_call
+from .continuous import DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_FRAMES, ContinuousUpload, open_stream_call
 from .convert import (
     DataLike,
     as_axis,
@@ -408,16 +408,26 @@ class RemoteFile:
     # -- continuous saving -------------------------------------------------------------------
 
     def start_continuous(
-        self, detector_id: str, *, queue_frames: int = DEFAULT_QUEUE_FRAMES
+        self,
+        detector_id: str,
+        *,
+        queue_frames: int = DEFAULT_QUEUE_FRAMES,
+        queue_bytes: int = DEFAULT_QUEUE_BYTES,
     ) -> ContinuousUpload:
         """Starts continuous saving into a detector of /RawData and opens the call that carries
-        its frames: ``append`` frames to the returned upload, then ``end`` it."""
+        its frames: ``append`` frames to the returned upload, then ``end`` it. ``append`` blocks
+        while ``queue_frames`` frames or ``queue_bytes`` bytes of arrays wait to be sent."""
         request = svc.StartContinuousRequest(session_id=self.session_id, detector_id=detector_id)
         stream_id = self.client.call("StartContinuous", request, svc.StartContinuousResponse).stream_id
-        return self.resume_continuous(stream_id, 1, queue_frames=queue_frames)
+        return self.resume_continuous(stream_id, 1, queue_frames=queue_frames, queue_bytes=queue_bytes)
 
     def resume_continuous(
-        self, stream_id: str, next_sequence: int, *, queue_frames: int = DEFAULT_QUEUE_FRAMES
+        self,
+        stream_id: str,
+        next_sequence: int,
+        *,
+        queue_frames: int = DEFAULT_QUEUE_FRAMES,
+        queue_bytes: int = DEFAULT_QUEUE_BYTES,
     ) -> ContinuousUpload:
         """A new call into a stream whose previous call broke: ``next_sequence`` is the last
         acknowledged ``appended_sequence`` + 1 (frames at or below it already appended are
@@ -428,6 +438,7 @@ class RemoteFile:
             open_stream_call(self.client._stream_method()),
             first_sequence=next_sequence,
             queue_frames=queue_frames,
+            queue_bytes=queue_bytes,
         )
 
     # -- the rest ----------------------------------------------------------------------------
