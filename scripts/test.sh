@@ -26,6 +26,8 @@ mapfile -t node_tests < <(git ls-files --cached --others --exclude-standard -- '
 step "lint (biome)" npx biome check --error-on-warnings .
 step "proto (buf lint, generated code up to date)" bash scripts/gen-proto.sh --check
 step "types (tsc)" npx tsc -p tsconfig.json
+step "Python client lint and types (ruff, mypy --strict)" \
+  bash -c 'cd clients/python && ../../.venv/bin/ruff check . && ../../.venv/bin/ruff format --check . && ../../.venv/bin/mypy'
 step "unit and integration tests (node:test)" node --import tsx --test --test-reporter=spec "${node_tests[@]}"
 step "Python client; interop with PyMoDAQ, PyTables, h5py, h5dump (pytest)" \
   .venv/bin/python -m pytest -q -p no:cacheprovider "${python_suites[@]}"
