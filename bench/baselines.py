@@ -63,6 +63,8 @@ SCENARIOS: dict[str, Scenario] = {
     "2d-512-u16-gzip1": Scenario(1, (512, 512), np.uint16, False, 1, ("gzip", 1), 12),
     "2d-512-u16-blosclz4": Scenario(1, (512, 512), np.uint16, False, 1, ("blosc:lz4", 5), 12),
     "2d-2048-u16": Scenario(1, (2048, 2048), np.uint16, False, 1),  # 8 MiB chunks
+    "2d-2048-u16-gzip1": Scenario(1, (2048, 2048), np.uint16, False, 1, ("gzip", 1), 12),
+    "2d-2048-u16-blosclz4": Scenario(1, (2048, 2048), np.uint16, False, 1, ("blosc:lz4", 5), 12),
 }
 
 Frame = list[np.ndarray]  # one array per channel

@@ -12,16 +12,20 @@ export const SCENARIO_IDS = [
   "2d-512-u16-blosclz4",
   "2d-512-u16-x16",
   "2d-2048-u16",
+  "2d-2048-u16-gzip1",
+  "2d-2048-u16-blosclz4",
   "ack-1mib-100hz",
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
-/** Left out of --quick unless named with --scenarios (839 MB per file and run; the compressed variants). */
+/** Left out of --quick unless named with --scenarios (839 MB per file and run; the compressed variants; 16 files). */
 export const FULL_ONLY: readonly ScenarioId[] = [
   "2d-512-u16-gzip1",
   "2d-512-u16-blosclz4",
   "2d-512-u16-x16",
   "2d-2048-u16",
+  "2d-2048-u16-gzip1",
+  "2d-2048-u16-blosclz4",
 ];
 
 /**
@@ -43,6 +47,9 @@ export const FULL_FRAMES: Readonly<Record<ScenarioId, number>> = {
   /** per stream: 16 × 100 frames = 839 MB over 16 files */
   "2d-512-u16-x16": 100,
   "2d-2048-u16": 100,
+  /** 168 MB: gzip runs at some 25 MB/s in every system (32 s per run for 100 frames) */
+  "2d-2048-u16-gzip1": 20,
+  "2d-2048-u16-blosclz4": 20,
   "ack-1mib-100hz": 1000,
 };
 
@@ -99,15 +106,19 @@ export type RatioSubject = (typeof RATIO_SUBJECTS)[number];
 export function systemsFor(scenario: ScenarioId): readonly SystemId[] {
   if (scenario === "ack-1mib-100hz") return [GRPC_SUBJECT, "grpc-raw", "disk"];
   if (scenario === "2d-512-u16-x16") return [GRPC_SUBJECT];
-  if (scenario === "2d-512-u16-gzip1" || scenario === "2d-512-u16-blosclz4") {
+  if (isCompressed(scenario)) {
     const left: readonly SystemId[] = [
       PYTHON_SUBJECT,
       ...LIMITS,
-      ...(scenario === "2d-512-u16-blosclz4" ? (["h5py"] as const) : []),
+      ...(scenario.endsWith("-blosclz4") ? (["h5py"] as const) : []),
     ];
     return SYSTEM_IDS.filter((system) => !left.includes(system));
   }
   return SYSTEM_IDS;
+}
+
+export function isCompressed(scenario: ScenarioId): boolean {
+  return scenario.endsWith("-gzip1") || scenario.endsWith("-blosclz4");
 }
 
 export function isWriterSystem(system: SystemId): system is (typeof WRITER_SYSTEMS)[number] {

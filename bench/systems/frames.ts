@@ -33,15 +33,16 @@ export interface Scenario {
 }
 
 const TWO_D_512: Scenario = { channels: 1, shape: [512, 512], dtype: "uint16", wavelengthAxis: false };
+const TWO_D_2048: Scenario = { channels: 1, shape: [2048, 2048], dtype: "uint16", wavelengthAxis: false };
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "0d-1ch": { channels: 1, shape: [1], dtype: "float64", wavelengthAxis: false },
   "0d-8ch": { channels: 8, shape: [1], dtype: "float64", wavelengthAxis: false },
   "1d-2048-f64": { channels: 1, shape: [2048], dtype: "float64", wavelengthAxis: true },
   "2d-512-u16": TWO_D_512,
-  /** The same frames with gzip level 1, and with blosc-lz4 (level 5, byte shuffle) as PyTables' `blosc:lz4`. */
   /**
-   * The compressed variants hold 12-bit counts (uniform in [0, 4096)), so the data compress a
+   * The same frames with gzip level 1, and with blosc-lz4 (level 5, byte shuffle) as PyTables'
+   * `blosc:lz4` (and so for 2048²). The compressed variants hold 12-bit counts (uniform in [0, 4096)), so the data compress a
    * little as a camera's do; full-range random uint16 do not compress at all, and h5saver's blosc
    * refuses a chunk it cannot shrink.
    */
@@ -49,7 +50,9 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "2d-512-u16-blosclz4": { ...TWO_D_512, valueBits: 12, compression: { kind: "blosc-lz4", level: 5 } },
   /** 16 clients streaming 512 × 512 uint16 into 16 files at once (N frames each). */
   "2d-512-u16-x16": { ...TWO_D_512, streams: 16 },
-  "2d-2048-u16": { channels: 1, shape: [2048, 2048], dtype: "uint16", wavelengthAxis: false },
+  "2d-2048-u16": TWO_D_2048,
+  "2d-2048-u16-gzip1": { ...TWO_D_2048, valueBits: 12, compression: { kind: "gzip", level: 1 } },
+  "2d-2048-u16-blosclz4": { ...TWO_D_2048, valueBits: 12, compression: { kind: "blosc-lz4", level: 5 } },
   /** 1 MiB frames (512 × 1024 uint16) at 100 Hz, flushed at every frame: send → durable ack latency. */
   "ack-1mib-100hz": {
     channels: 1,
