@@ -51,6 +51,22 @@ function frame(k: number): DataToExportInput {
 }
 
 describe("SaverClient", () => {
+  it("hears from the acknowledgements how many frames fill a chunk the journal points at", async () => {
+    const file = await client.openFile({ path: "runs/chunked-spectra.h5", mode: "create" });
+    const upload = await file.startContinuous(await file.addDetector("Spectrometer"));
+    const hints: number[] = [];
+    upload.onAck((ack) => hints.push(ack.framesPerChunk));
+    const spectrum = (k: number) => ({
+      name: "s",
+      data: [{ name: "s", data: [new Float64Array(2048).fill(k)] }],
+    });
+    await upload.sendAll(Array.from({ length: 130 }, (_, k) => spectrum(k)));
+    await upload.end();
+    await file.close();
+    // 16 KiB spectra: chunks of 64 rows
+    assert.ok(hints.length > 0 && hints.every((n) => n === 64), `hints: ${hints}`);
+  });
+
   it("saves a snapshot and a 200-frame continuous upload that load back", async () => {
     const file = await client.openFile({ path: "runs/stream.h5", mode: "create", flush: { maxFrames: 20 } });
     assert.equal(file.path, "runs/stream.h5");

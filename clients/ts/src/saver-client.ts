@@ -129,6 +129,12 @@ export interface Ack {
   readonly durableFrames: number;
   /** The last acknowledgement, after `end()`: the stream is ended and fully durable. */
   readonly final: boolean;
+  /**
+   * Frames per chunk of the file that the server's crash journal points at: messages of a
+   * multiple of it, starting at a multiple, are not copied into the journal (0: none). This
+   * client's batches of 4 MiB are whole chunks when frames come faster than they leave.
+   */
+  readonly framesPerChunk: number;
 }
 
 /** A gRPC failure: `code` is the status name (e.g. "PERMISSION_DENIED"), the message the server's. */
@@ -518,6 +524,7 @@ export class ContinuousUpload {
           durableSequence: Number(message.durableSequence),
           durableFrames: Number(message.durableFrames),
           final: message.final,
+          framesPerChunk: message.framesPerChunk,
         };
         if (ack.final) last = ack;
         this.#acknowledged = Math.max(this.#acknowledged, ack.durableSequence);

@@ -3,7 +3,7 @@ import type { ChunkPlaces } from "../durability/journal.ts";
 import { SaverError } from "../errors.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
 import type { NumericArray } from "../model/dtype.ts";
-import { type FrameBlock, singleFrameBlock } from "../model/frame-block.ts";
+import { type FrameBlock, MAX_BLOCK_FRAMES, singleFrameBlock } from "../model/frame-block.ts";
 import { addEnlargeableArrays } from "./dwa-nodes.ts";
 import { checkFrameLayout, type FrameLayout, frameLayoutOf } from "./frame-shape.ts";
 import { NAV_AXES } from "./node-names.ts";
@@ -41,6 +41,7 @@ export class ContinuousStream {
   #buffers: RowBuffer[][] = [];
   #time: RowBuffer | undefined;
   #frames = 0;
+  #framesPerChunk = 0;
   #ended = false;
   #broken: SaverError | undefined;
 
@@ -56,6 +57,15 @@ export class ContinuousStream {
 
   get frames(): number {
     return this.#frames;
+  }
+
+  /**
+   * Frames per block that go straight into whole chunks of every array whose chunks are located
+   * (for the crash journal to point at): blocks of a multiple of it that start at a multiple. 0
+   * before the first frame and when no array's chunks are located.
+   */
+  get framesPerChunk(): number {
+    return this.#framesPerChunk;
   }
 
   /** Frames whose every row is in the file (written; durable once the file is flushed). */
@@ -198,5 +208,18 @@ export class ContinuousStream {
     });
     this.#time = new RowBuffer(tree, path, "float64", [], chunkRows);
     this.#layout = frameLayoutOf(dte);
+    this.#framesPerChunk = commonMultiple(this.#buffers.flat().map((b) => b.locatedChunkRows));
   }
+}
+
+/** The least common multiple of the non-zero counts; 0 if none, or beyond the largest block. */
+function commonMultiple(counts: readonly number[]): number {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  let lcm = 0;
+  for (const n of counts) {
+    if (n === 0) continue;
+    lcm = lcm === 0 ? n : (lcm / gcd(lcm, n)) * n;
+    if (lcm > MAX_BLOCK_FRAMES) return 0;
+  }
+  return lcm;
 }

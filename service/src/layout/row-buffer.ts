@@ -57,6 +57,11 @@ export class RowBuffer {
     this.#locate = locate && chunkBytes >= WHOLE_ROW_CHUNK_BYTES;
   }
 
+  /** Rows per chunk when whole chunks written straight from the caller are located (else 0). */
+  get locatedChunkRows(): number {
+    return this.#locate ? this.#chunkRows : 0;
+  }
+
   /** Rows in the file (written, not necessarily flushed). */
   get fileRows(): number {
     return this.#fileRows;

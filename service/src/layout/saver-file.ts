@@ -102,6 +102,8 @@ export interface AppendReceipt {
   readonly frames: number;
   /** Frames of this stream that survive the process dying: flushed, or synced in the journal. */
   readonly durableFrames: number;
+  /** ContinuousStream.framesPerChunk (0 for the 3.x layout's streams, whose chunks are never located). */
+  readonly framesPerChunk: number;
 }
 
 export interface DurableEvent {
@@ -372,8 +374,10 @@ export class SaverFile {
       this.#streams.set(groups.detector, { stream, recorded: 0, durable: 0 });
       return groups.detector;
     }
+    // a compressed chunk is not the frames' bytes: the journal cannot point at it, only copy them
+    const locateChunks = this.#journal !== undefined && this.#compression.kind === "none";
     this.#streams.set(detector, {
-      stream: new ContinuousStream(this.#tree, detector, this.#compression, this.#journal !== undefined),
+      stream: new ContinuousStream(this.#tree, detector, this.#compression, locateChunks),
       recorded: 0,
       durable: 0,
     });
@@ -391,7 +395,7 @@ export class SaverFile {
       });
       // outside the journaled call: a flush that fails now does not take back a frame already durable
       await this.#afterAppend();
-      return { frames: state.stream.frames, durableFrames: state.durable };
+      return receiptOf(state);
     });
   }
 
@@ -412,7 +416,7 @@ export class SaverFile {
         return undefined;
       });
       await this.#afterAppend(block.frames);
-      return { frames: target.frames, durableFrames: state.durable };
+      return receiptOf(state);
     });
   }
 
@@ -423,7 +427,7 @@ export class SaverFile {
         await state.stream.end();
         await this.#flushNow();
         this.#streams.delete(stream);
-        return { frames: state.stream.frames, durableFrames: state.durable };
+        return receiptOf(state);
       }),
     );
   }
@@ -790,4 +794,13 @@ function checkPolicy(policy: FlushPolicy): void {
       field: "flush.maxDelayMs",
     });
   }
+}
+
+function receiptOf(state: StreamState): AppendReceipt {
+  const { stream } = state;
+  return {
+    frames: stream.frames,
+    durableFrames: state.durable,
+    framesPerChunk: stream instanceof ContinuousStream ? stream.framesPerChunk : 0,
+  };
 }

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import * as data from "@h5saver/proto/h5saver/v1/data_pb";
+import * as options from "@h5saver/proto/h5saver/v1/options_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import { PyMoDAQLoader } from "../layout/loader.ts";
@@ -57,8 +58,15 @@ function block(
   });
 }
 
-async function openStreamOf(name: string) {
-  const opened = await callUnary(client, client.openFile, create(svc.OpenFileRequestSchema, { path: name }));
+async function openStreamOf(name: string, compression?: options.CompressionKind) {
+  const opened = await callUnary(
+    client,
+    client.openFile,
+    create(svc.OpenFileRequestSchema, {
+      path: name,
+      ...(compression ? { compression: { kind: compression, level: 1 } } : {}),
+    }),
+  );
   const { detectorId } = await callUnary(
     client,
     client.addDetector,
@@ -117,6 +125,46 @@ describe("blocks of frames on a Stream call", () => {
     } finally {
       await backend.close();
     }
+  });
+
+  it("tells the client how many frames fill the chunks the crash journal points at", async () => {
+    /** The frames_per_chunk of the acknowledgements of one block of `frames` frames of `shape`. */
+    const framesPerChunk = async (
+      name: string,
+      dtype: data.Dtype,
+      shape: number[],
+      compression?: options.CompressionKind,
+    ) => {
+      const { sessionId, streamId } = await openStreamOf(name, compression);
+      const bytes = new Uint8Array(shape.reduce((a, b) => a * b, 1) * (dtype === data.Dtype.UINT16 ? 2 : 8));
+      const request = create(svc.StreamRequestSchema, {
+        sessionId,
+        streamId,
+        sequence: 1n,
+        data: { name: "one", data: [{ name: "frame", dtype, shape: shape.map(BigInt), data: [bytes] }] },
+      });
+      const { acks, status } = await streamCall([request]);
+      await callUnary(client, client.closeFile, create(svc.CloseFileRequestSchema, { sessionId }));
+      assert.equal(status.code, grpc.status.OK, status.details);
+      return acks.map((ack) => ack.framesPerChunk);
+    };
+    // 16 KiB spectra: chunks of 64 rows (1 MiB)
+    assert.deepEqual(await framesPerChunk("spectra.h5", data.Dtype.FLOAT64, [2048]), [64, 64]);
+    // a 512 KiB image is a chunk by itself
+    assert.deepEqual(await framesPerChunk("images.h5", data.Dtype.UINT16, [512, 512]), [1, 1]);
+    // compressed chunks are not the frames' bytes: the journal copies them
+    assert.deepEqual(
+      await framesPerChunk("gzip.h5", data.Dtype.FLOAT64, [2048], options.CompressionKind.GZIP),
+      [0, 0],
+    );
+    // several arrays: a common multiple of their chunks' rows, none when it is beyond any block
+    const { sessionId, streamId } = await openStreamOf("two-arrays.h5");
+    const { acks } = await streamCall([block(1, 1, { sessionId, streamId })]);
+    await callUnary(client, client.closeFile, create(svc.CloseFileRequestSchema, { sessionId }));
+    assert.deepEqual(
+      acks.map((ack) => ack.framesPerChunk),
+      [0, 0],
+    );
   });
 
   it("refuses a block whose arrays, shapes or timestamps do not fit, naming the field", async () => {

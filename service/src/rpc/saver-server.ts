@@ -463,6 +463,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       id: streamId,
       appended: 0,
       durable: 0,
+      framesPerChunk: 0,
       ended: false,
       bytes: 0,
       rate: new RateMeter(),

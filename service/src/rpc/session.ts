@@ -20,6 +20,8 @@ export interface StreamState {
   readonly id: string;
   appended: number;
   durable: number;
+  /** AppendReceipt.framesPerChunk, told to the client in every acknowledgement. */
+  framesPerChunk: number;
   ended: boolean;
   bytes: number;
   readonly rate: RateMeter;
@@ -73,6 +75,7 @@ export function ack(state: StreamState, final = false): svc.StreamResponse {
     durableSequence: BigInt(state.durable),
     durableFrames: BigInt(state.durable),
     final,
+    framesPerChunk: state.framesPerChunk,
   });
 }
 

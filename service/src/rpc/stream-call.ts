@@ -137,6 +137,7 @@ export function handleStreamCall(call: StreamCall, context: StreamContext): void
       });
       state.appended = Math.max(state.appended, receipt.frames);
       state.durable = Math.max(state.durable, receipt.durableFrames);
+      state.framesPerChunk = receipt.framesPerChunk;
       state.bytes += bytes;
       session.bytesReceived += bytes;
       state.rate.add(state.appended - before);

@@ -10,6 +10,9 @@ Frames waiting in the queue when the sending thread comes for the next message t
 in one ``Stream`` message (``StreamRequest.frames``, up to ``MAX_BATCH_FRAMES`` frames or
 ``MAX_BATCH_BYTES`` of arrays), when they have the layout of the first: a fast loop of frames then
 pays the costs per message once per batch. Each frame keeps its sequence number and timestamp.
+Once the server has said how many frames fill a chunk of the file (``Ack.frames_per_chunk``),
+batches end on chunk boundaries: the server writes them straight into whole chunks, and its crash
+journal points at those instead of copying the frames.
 
 A reader thread takes the server's acknowledgements: ``durable_sequence`` says which frames are
 durable (recorded in the file's crash journal, or flushed: they survive the server being killed).
@@ -25,6 +28,7 @@ without ending the stream: acknowledged frames stay, and a new upload can resume
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import queue
 import threading
@@ -92,6 +96,8 @@ class ContinuousUpload:
         self._lock = threading.Condition()
         self._listeners: list[AckListener] = []
         self._last_ack = Ack(first_sequence - 1, 0, 0, False)
+        # read by the sending thread without the lock: an int is replaced whole
+        self._frames_per_chunk = 0
         self._final: Ack | None = None
         self._error: H5SaverError | None = None
         self._ending = False
@@ -288,36 +294,41 @@ class ContinuousUpload:
     def _requests(self) -> Iterator[svc.StreamRequest]:
         """What grpcio's sending thread iterates: frames (joined with those waiting behind them)
         until the end marker (half-close)."""
-        held: object = None
+        held: collections.deque[object] = collections.deque()
         while True:
-            item = held if held is not None else self._queue.get()
-            held = None
+            item = held.popleft() if held else self._queue.get()
             if item is _END:
                 return
             assert isinstance(item, svc.StreamRequest)
             batch = [item]
             size = _array_bytes(item.data)
             while len(batch) < MAX_BATCH_FRAMES:
-                try:
-                    following = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+                if held:
+                    following = held.popleft()
+                else:
+                    try:
+                        following = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
                 if (
                     not isinstance(following, svc.StreamRequest)
                     or size + _array_bytes(following.data) > MAX_BATCH_BYTES
                     or not _same_layout(item.data, following.data)
                 ):
-                    held = following
+                    held.appendleft(following)
                     break
                 batch.append(following)
                 size += _array_bytes(following.data)
-            yield _joined(batch)
+            cut = _chunk_aligned_length(item.sequence, len(batch), self._frames_per_chunk)
+            held.extendleft(reversed(batch[cut:]))
+            yield _joined(batch[:cut])
 
     def _read(self) -> None:
         try:
             for message in self._responses:
                 ack = Ack.from_proto(message)
                 with self._lock:
+                    self._frames_per_chunk = ack.frames_per_chunk
                     if ack.durable_sequence >= self._last_ack.durable_sequence:
                         self._last_ack = ack
                     if ack.final:
@@ -376,6 +387,20 @@ class _SendQueue(queue.Queue[object]):
 
 def _item_bytes(item: object) -> int:
     return _array_bytes(item.data) if isinstance(item, svc.StreamRequest) else 0
+
+
+def _chunk_aligned_length(first_sequence: int, frames: int, frames_per_chunk: int) -> int:
+    """How many of ``frames`` waiting frames, the first numbered ``first_sequence``, to send now
+    so that messages end on the server's chunk boundaries: up to the next boundary when the first
+    frame is not on one, else whole chunks' worth when there are that many (else all of them: a
+    batch never waits for frames)."""
+    if frames_per_chunk <= 1 or frames_per_chunk > MAX_BATCH_FRAMES:
+        return frames
+    into_chunk = (first_sequence - 1) % frames_per_chunk
+    if into_chunk:
+        return min(frames, frames_per_chunk - into_chunk)
+    whole = frames - frames % frames_per_chunk
+    return whole or frames
 
 
 def _array_bytes(frame: pb.DataToExport) -> int:

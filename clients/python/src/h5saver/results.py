@@ -52,6 +52,9 @@ class Ack:
     durable_frames: int
     final: bool
     """The last acknowledgement, after the upload ended: the stream is ended and fully durable."""
+    frames_per_chunk: int = 0
+    """Messages of a multiple of this many frames, starting at a multiple, are written straight
+    into whole chunks that the server's crash journal points at instead of copying (0: none)."""
 
     @classmethod
     def from_proto(cls, message: svc.StreamResponse) -> Ack:
@@ -60,6 +63,7 @@ class Ack:
             durable_sequence=message.durable_sequence,
             durable_frames=message.durable_frames,
             final=message.final,
+            frames_per_chunk=message.frames_per_chunk,
         )
 
 

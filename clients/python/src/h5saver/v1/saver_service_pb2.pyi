@@ -215,16 +215,18 @@ class StreamRequest(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., stream_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[_Union[_data_pb2.DataToExport, _Mapping]] = ..., frames: _Optional[int] = ..., timestamps: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class StreamResponse(_message.Message):
-    __slots__ = ("appended_sequence", "durable_sequence", "durable_frames", "final")
+    __slots__ = ("appended_sequence", "durable_sequence", "durable_frames", "final", "frames_per_chunk")
     APPENDED_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     DURABLE_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     DURABLE_FRAMES_FIELD_NUMBER: _ClassVar[int]
     FINAL_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_PER_CHUNK_FIELD_NUMBER: _ClassVar[int]
     appended_sequence: int
     durable_sequence: int
     durable_frames: int
     final: bool
-    def __init__(self, appended_sequence: _Optional[int] = ..., durable_sequence: _Optional[int] = ..., durable_frames: _Optional[int] = ..., final: _Optional[bool] = ...) -> None: ...
+    frames_per_chunk: int
+    def __init__(self, appended_sequence: _Optional[int] = ..., durable_sequence: _Optional[int] = ..., durable_frames: _Optional[int] = ..., final: _Optional[bool] = ..., frames_per_chunk: _Optional[int] = ...) -> None: ...
 
 class AddLogRequest(_message.Message):
     __slots__ = ("session_id", "lines")
