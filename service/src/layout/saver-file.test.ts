@@ -231,7 +231,7 @@ describe("continuous saving", () => {
     const stream = await file.startContinuous(await file.addDetector("det"));
     for (let k = 0; k < 50; k++) await file.append(stream, spectrum(k));
     const receipt = await file.endContinuous(stream);
-    assert.deepEqual(receipt, { frames: 50, durableFrames: 50 });
+    assert.deepEqual(receipt, { frames: 50, durableFrames: 50, framesPerChunk: 0 });
     await file.close();
     const { data } = await load(filePath);
     const dwa = data[0]?.dwa;
@@ -246,7 +246,11 @@ describe("continuous saving", () => {
     const file = await SaverFile.open({ path: newPath(), flush: { maxFrames: 1, maxDelayMs: 60_000 } });
     const stream = await file.startContinuous(await file.addDetector("det"));
     for (let k = 1; k <= 3; k++)
-      assert.deepEqual(await file.append(stream, spectrum(k)), { frames: k, durableFrames: k });
+      assert.deepEqual(await file.append(stream, spectrum(k)), {
+        frames: k,
+        durableFrames: k,
+        framesPerChunk: 0,
+      });
     await file.close();
   });
 
@@ -413,6 +417,7 @@ describe("what PyMoDAQ could not load is refused", () => {
     assert.deepEqual(await file.append(stream, withErrors(new Float64Array(4))), {
       frames: 2,
       durableFrames: 0,
+      framesPerChunk: 0,
     });
     await file.close();
   });

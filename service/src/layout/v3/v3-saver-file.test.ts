@@ -140,7 +140,11 @@ describe("SaverFile with layout 'pymodaq3'", () => {
     const stream = await saver.startContinuous(det);
     assert.equal(stream, "/Raw_datas/Scan000/Detector000");
     for (let k = 0; k < 3; k++) await saver.append(stream, frame(k));
-    assert.deepEqual(await saver.endContinuous(stream), { frames: 3, durableFrames: 3 });
+    assert.deepEqual(await saver.endContinuous(stream), {
+      frames: 3,
+      durableFrames: 3,
+      framesPerChunk: 0,
+    });
     await assert.rejects(saver.saveSnapshot(stream, frame(0)), (e) => e instanceof SaverError);
     await saver.close();
     await inFile(file, async (b) => {
