@@ -64,9 +64,10 @@ export interface SaverServerOptions {
   readonly journal?: boolean;
   /**
    * Warm up the writer thread kept ready for the first file with a throw-away session in the OS
-   * temp directory (worker/warm-up.ts, ~0.1 s, ~14 MB written then deleted): the first frames of
-   * the first file then run through optimised code, not cold code. Default false here (embedding
-   * programs and tests start many servers); `h5saver serve` turns it on.
+   * temp directory (worker/warm-up.ts, ~0.2 s, ~14 MB written then deleted; a file opened
+   * meanwhile ends it early): the first frames of the first file then run through optimised
+   * code, not cold code. Default false here (embedding programs and tests start many servers);
+   * `h5saver serve` turns it on.
    */
   readonly warmUp?: boolean;
 }
@@ -580,7 +581,10 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   const health = addHealthService(server, [svc.SaverService.typeName]);
   prewarmWriterThread(options.warmUp ?? false, (outcome) => {
     if ("error" in outcome) log.event("warn", "warm_up_failed", { message: outcome.error.message });
-    else log.event("info", "warmed_up", { seconds: Number((outcome.milliseconds / 1000).toFixed(3)) });
+    else {
+      const seconds = Number((outcome.milliseconds / 1000).toFixed(3));
+      log.event("info", "warmed_up", { seconds, ...(outcome.cutShort ? { cut_short: true } : {}) });
+    }
   });
 
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;

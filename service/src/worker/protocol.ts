@@ -30,8 +30,18 @@ export interface WriterThreadData {
   readonly warmUp: boolean;
 }
 
-/** Posted once by a thread started with `warmUp`, when its warm-up ended. */
-export type WarmUpOutcome = { readonly milliseconds: number } | { readonly error: SerializedSaverError };
+/** Posted once by a thread started with `warmUp`, when its warm-up ended (warm-up.ts). */
+export type WarmUpOutcome =
+  | { readonly milliseconds: number; readonly cutShort: boolean }
+  | { readonly error: SerializedSaverError };
+
+/**
+ * Sent to a thread outside the request / reply flow: "stop-warm-up" ends its warm-up at the next
+ * round, because a file is about to be served by it.
+ */
+export interface WorkerControl {
+  readonly control: "stop-warm-up";
+}
 
 /** What "open" answers: the file's path, and the recovery that ran first if it had a crash journal. */
 export interface OpenedReply {

@@ -13,6 +13,7 @@ import { SaverFile } from "../layout/saver-file.ts";
 import {
   type OpenedReply,
   WORKER_METHODS,
+  type WorkerControl,
   type WorkerMethod,
   type WorkerReply,
   type WorkerRequest,
@@ -30,10 +31,15 @@ function reply(message: WorkerReply): void {
   port?.postMessage(message);
 }
 
-/** The warm-up is an optimisation: one that fails is reported, and the thread serves files all the same. */
+let warmUpStopped = false;
+
+/**
+ * The warm-up is an optimisation: its outcome is reported, and the thread's owner decides (one
+ * that failed may have left HDF5's state broken: the owner ends that thread).
+ */
 async function warmUp(): Promise<void> {
   try {
-    reply({ event: "warmed-up", payload: await warmUpWriter() });
+    reply({ event: "warmed-up", payload: await warmUpWriter({ shouldStop: () => warmUpStopped }) });
   } catch (error) {
     reply({ event: "warmed-up", payload: { error: SaverError.from(error).toJSON() } });
   }
@@ -42,9 +48,16 @@ async function warmUp(): Promise<void> {
 const { warmUp: warmingUp = false } = (workerData ?? {}) as Partial<WriterThreadData>;
 // instantiate HDF5 now: a thread kept ready then opens a file at once (and, warmed up, runs its
 // first frames through optimised code); requests wait until then
-const started = loadH5wasm()
-  .then(() => (warmingUp ? warmUp() : undefined))
-  .catch(() => undefined);
+const started = (async () => {
+  try {
+    await loadH5wasm();
+  } catch (error) {
+    // each request then fails with the reason; a warm-up that cannot start says it too
+    if (warmingUp) reply({ event: "warmed-up", payload: { error: SaverError.from(error).toJSON() } });
+    return;
+  }
+  if (warmingUp) await warmUp();
+})();
 
 async function handle(request: WorkerRequest): Promise<unknown> {
   await started;
@@ -77,7 +90,11 @@ async function handle(request: WorkerRequest): Promise<unknown> {
  */
 const FRAME_METHODS: ReadonlySet<string> = new Set(["append", "appendBlock"]);
 
-port.on("message", (request: WorkerRequest) => {
+port.on("message", (message: WorkerRequest | WorkerControl) => {
+  // a request also ends the warm-up: a file waits for this thread
+  warmUpStopped = true;
+  if ("control" in message) return;
+  const request = message;
   const settled = handle(request).then(
     (value) => reply({ id: request.id, ok: true, value }),
     (error: unknown) => reply({ id: request.id, ok: false, error: SaverError.from(error).toJSON() }),

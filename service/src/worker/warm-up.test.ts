@@ -15,15 +15,46 @@ describe("warmUpWriter()", () => {
   it("runs its session in a directory of its own and leaves nothing behind", async () => {
     const parent = path.join(dir, "in-process");
     mkdirSync(parent);
-    const report = await warmUpWriter(parent);
+    // (in this thread, loading HDF5 counts too: no budget)
+    const report = await warmUpWriter({ parent, budgetMs: Number.POSITIVE_INFINITY });
     assert.ok(report.milliseconds > 0);
+    assert.equal(report.cutShort, false);
     assert.deepEqual(readdirSync(parent), []);
+  });
+
+  it("stops at the next round when asked, or past its budget, and still cleans up", async () => {
+    const parent = path.join(dir, "cut-short");
+    mkdirSync(parent);
+    let rounds = 0;
+    const asked = await warmUpWriter({ parent, shouldStop: () => ++rounds > 3 });
+    assert.equal(asked.cutShort, true);
+    assert.equal(rounds, 4, "asked once per round until it said stop");
+    const overBudget = await warmUpWriter({ parent, budgetMs: 0 });
+    assert.equal(overBudget.cutShort, true);
+    assert.deepEqual(readdirSync(parent), []);
+  });
+
+  it("removes the directories of warm-ups whose process is gone, and only those", async () => {
+    const parent = path.join(dir, "stale");
+    mkdirSync(parent);
+    // no process has this id (Linux pids stop at 2^22)
+    const gone = "h5saver-warm-up-99999999-x1Y2z3";
+    const running = `h5saver-warm-up-${process.pid}-a1B2c3`;
+    for (const name of [gone, running, "h5saver-warm-up-notapid", "someone-elses"]) {
+      mkdirSync(path.join(parent, name));
+      writeFileSync(path.join(parent, name, "warm-up.h5"), "");
+    }
+    await warmUpWriter({ parent });
+    assert.deepEqual(
+      readdirSync(parent).sort(),
+      ["h5saver-warm-up-notapid", running, "someone-elses"].sort(),
+    );
   });
 
   it("rejects when it cannot write there, naming the place", async () => {
     const notADirectory = path.join(dir, "a-file");
     writeFileSync(notADirectory, "");
-    await assert.rejects(warmUpWriter(notADirectory), (error: Error) =>
+    await assert.rejects(warmUpWriter({ parent: notADirectory }), (error: Error) =>
       error.message.includes(notADirectory),
     );
   });
@@ -47,6 +78,7 @@ describe("prewarmWriterThread(true)", () => {
       else process.env.TMPDIR = saved;
     }
     assert.ok("milliseconds" in outcome, JSON.stringify(outcome));
+    assert.equal(outcome.cutShort, false);
     // (the worker's bundle is built there too)
     assert.deepEqual(
       readdirSync(temp).filter((name) => name.startsWith("h5saver-warm-up-")),

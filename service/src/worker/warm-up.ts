@@ -3,15 +3,16 @@
  * a server keeps ready before it serves its first file. A fresh thread runs its first frames
  * through cold code — V8 interprets the writer's JavaScript and h5wasm's WebAssembly runs its
  * baseline build until each function has run often enough to be optimised — and those frames
- * were the slowest of a session: with 1 MiB frames at 100 Hz, the first four took 17–37 ms to be
+ * were the slowest of a session: with 1 MiB frames at 100 Hz, the first four took 27–40 ms to be
  * acknowledged, against ~4.5 ms for the frames after them. The warm-up sends the writer's own
  * paths (single frames and blocks, large rows the journal points at and small ones it copies,
  * the journal's syncs, the policy's flushes) through that phase before a client waits on them.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { SaverFile } from "../layout/saver-file.ts";
 import { createDataToExport } from "../model/data-to-export.ts";
 import { createFrameBlock } from "../model/frame-block.ts";
@@ -19,17 +20,43 @@ import { createFrameBlock } from "../model/frame-block.ts";
 /** Rounds of each kind of call: enough for V8 to optimise the functions every frame runs. */
 const ROUNDS = 24;
 
+/**
+ * Past this, the warm-up stops at the next round: it takes ~0.2 s on a local disk, and a slow
+ * temp directory must not hold the first file back for long.
+ */
+export const WARM_UP_BUDGET_MS = 2000;
+
+const DIR_PREFIX = "h5saver-warm-up-";
+
+export interface WarmUpOptions {
+  /** Where its directory goes (default: the OS temp directory). */
+  readonly parent?: string;
+  /** Asked between rounds: true ends the session there (a file is waiting for the thread). */
+  readonly shouldStop?: () => boolean;
+  readonly budgetMs?: number;
+}
+
 export interface WarmUpReport {
   readonly milliseconds: number;
+  /** Stopped before its last round, asked to or over its budget. */
+  readonly cutShort: boolean;
 }
 
 /**
- * Runs the warm-up session in a new directory under `parent` (default: the OS temp directory)
- * and removes it, whatever happens. About 14 MB are written and synced.
+ * Runs the warm-up session in a new directory under `parent` and removes it, whatever happens.
+ * About 14 MB are written and synced. Directories left by warm-ups of processes that no longer
+ * run (killed mid-session) are removed first.
  */
-export async function warmUpWriter(parent = tmpdir()): Promise<WarmUpReport> {
+export async function warmUpWriter(options: WarmUpOptions = {}): Promise<WarmUpReport> {
+  const { parent = tmpdir(), shouldStop = () => false, budgetMs = WARM_UP_BUDGET_MS } = options;
   const started = performance.now();
-  const dir = mkdtempSync(join(parent, "h5saver-warm-up-"));
+  let cutShort = false;
+  const stop = () => {
+    cutShort ||= shouldStop() || performance.now() - started > budgetMs;
+    return cutShort;
+  };
+  removeStaleWarmUps(parent);
+  const dir = mkdtempSync(join(parent, `${DIR_PREFIX}${process.pid}-`));
   try {
     const file = await SaverFile.open({
       path: join(dir, "warm-up.h5"),
@@ -37,23 +64,58 @@ export async function warmUpWriter(parent = tmpdir()): Promise<WarmUpReport> {
       flush: { maxFrames: 1, maxDelayMs: 1000 },
     });
     try {
-      await streamCameraFrames(file);
-      await streamSpectrumBlocks(file);
+      await streamCameraFrames(file, stop);
+      await streamSpectrumBlocks(file, stop);
     } finally {
       await file.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { milliseconds: performance.now() - started };
+  return { milliseconds: performance.now() - started, cutShort };
+}
+
+/** Removes warm-up directories under `parent` whose process (the pid in the name) is gone. */
+export function removeStaleWarmUps(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return; // mkdtemp then says what is wrong with the place
+  }
+  for (const name of names) {
+    const pid = name.startsWith(DIR_PREFIX) ? /^(\d+)-/.exec(name.slice(DIR_PREFIX.length))?.[1] : undefined;
+    if (pid !== undefined && !processRuns(Number(pid))) {
+      rmSync(join(parent, name), { recursive: true, force: true });
+    }
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Whether to run another round. Waits a turn of the event loop first, so that a message asking
+ * the thread to stop is heard between rounds.
+ */
+async function goOn(stop: () => boolean): Promise<boolean> {
+  await nextTurn();
+  return !stop();
 }
 
 /** 256 KiB frames, one per call and four per block: rows the journal points at. */
-async function streamCameraFrames(file: SaverFile): Promise<void> {
+async function streamCameraFrames(file: SaverFile, stop: () => boolean): Promise<void> {
   const stream = await file.startContinuous(await file.addDetector("camera", ""));
   const shape = [512, 256];
   const frame = new Uint16Array(512 * 256);
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let i = 0; i < ROUNDS && (await goOn(stop)); i++) {
     frame.fill(i);
     await file.append(stream, {
       name: "camera",
@@ -61,7 +123,7 @@ async function streamCameraFrames(file: SaverFile): Promise<void> {
       data: [{ name: "frame", data: [frame], shape }],
     });
   }
-  for (let i = 0; i < ROUNDS / 4; i++) {
+  for (let i = 0; i < ROUNDS / 4 && (await goOn(stop)); i++) {
     const frames = new Uint16Array(4 * frame.length).fill(i);
     const first = {
       name: "camera",
@@ -75,7 +137,7 @@ async function streamCameraFrames(file: SaverFile): Promise<void> {
 }
 
 /** Blocks of 16 small frames with an axis: rows the journal copies. */
-async function streamSpectrumBlocks(file: SaverFile): Promise<void> {
+async function streamSpectrumBlocks(file: SaverFile, stop: () => boolean): Promise<void> {
   const stream = await file.startContinuous(await file.addDetector("spectrometer", ""));
   const points = 512;
   const axes = [
@@ -86,7 +148,7 @@ async function streamSpectrumBlocks(file: SaverFile): Promise<void> {
       index: 0,
     },
   ];
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let i = 0; i < ROUNDS && (await goOn(stop)); i++) {
     const spectra = new Float64Array(16 * points).fill(i);
     const first = {
       name: "spectrometer",

@@ -15,6 +15,7 @@ import type {
   OpenedReply,
   SaverFileApi,
   WarmUpOutcome,
+  WorkerControl,
   WorkerMethod,
   WorkerReply,
   WriterThreadData,
@@ -338,23 +339,62 @@ function keepReady(worker: Worker): void {
   ready = worker;
 }
 
+/** The warm-up of each thread started with one: settles once, when it ends or the thread dies. */
+const warmUps = new WeakMap<Worker, Promise<WarmUpOutcome>>();
+
+function warmUpOf(worker: Worker): Promise<WarmUpOutcome> {
+  return new Promise((resolve) => {
+    const settle = (outcome: WarmUpOutcome) => {
+      worker.off("message", heard);
+      worker.off("error", failed);
+      worker.off("exit", exited);
+      resolve(outcome);
+    };
+    const heard = (message: WorkerReply) => {
+      if ("event" in message && message.event === "warmed-up") settle(message.payload);
+    };
+    const failed = (error: Error) =>
+      settle({
+        error: new SaverError(
+          "io_error",
+          `the writer thread failed while warming up: ${error.message}`,
+        ).toJSON(),
+      });
+    const exited = (code: number) =>
+      settle({
+        error: new SaverError(
+          "io_error",
+          `the writer thread exited (code ${code}) while warming up`,
+        ).toJSON(),
+      });
+    worker.on("message", heard);
+    worker.on("error", failed);
+    worker.on("exit", exited);
+  });
+}
+
 /**
  * Starts a writer thread now if none is ready (servers call it at start, so the first OpenFile is
  * fast too). With `warmUp`, the thread first runs a throw-away session (warm-up.ts) so that the
- * first file's frames do not run through cold code; an OpenFile arriving meanwhile waits for it.
- * `onWarmUp` hears how the warm-up went.
+ * first file's frames do not run through cold code; a file opened meanwhile ends it at its next
+ * round. `onWarmUp` hears how the warm-up went. A thread whose warm-up failed never serves a file
+ * (HDF5 may have been left in a broken state): it is ended, and a cold one started instead.
  */
 export function prewarmWriterThread(warmUp = false, onWarmUp?: (outcome: WarmUpOutcome) => void): void {
   if (ready || readyStarting) return;
   readyStarting = startWorker(warmUp)
     .then((worker) => {
-      if (warmUp && onWarmUp) {
-        const heard = (message: WorkerReply) => {
-          if (!("event" in message) || message.event !== "warmed-up") return;
-          worker.off("message", heard);
-          onWarmUp(message.payload);
-        };
-        worker.on("message", heard);
+      if (warmUp) {
+        const outcome = warmUpOf(worker);
+        warmUps.set(worker, outcome);
+        void outcome.then((settled) => {
+          onWarmUp?.(settled);
+          if ("error" in settled && ready === worker) {
+            ready = undefined;
+            void worker.terminate();
+            prewarmWriterThread(false);
+          }
+        });
       }
       keepReady(worker);
     })
@@ -366,8 +406,19 @@ export function prewarmWriterThread(warmUp = false, onWarmUp?: (outcome: WarmUpO
 
 async function takeWriterThread(): Promise<Worker> {
   if (!ready && readyStarting) await readyStarting;
-  const worker = ready ?? (await startWorker());
-  if (ready === worker) ready = undefined;
+  let worker = ready;
+  ready = undefined;
+  // a ready thread is unref'd: until it answers, nothing else may keep the process alive
+  worker?.ref();
+  const warming = worker && warmUps.get(worker);
+  if (worker && warming) {
+    worker.postMessage({ control: "stop-warm-up" } satisfies WorkerControl);
+    if ("error" in (await warming)) {
+      await worker.terminate();
+      worker = undefined;
+    }
+  }
+  worker ??= await startWorker();
   worker.removeAllListeners("error");
   worker.removeAllListeners("exit");
   worker.ref();
