@@ -115,6 +115,44 @@ describe("FrameBatch", () => {
     assert.equal(bytes.full, true);
   });
 
+  it("with the server's frames per chunk, ends batches on chunk boundaries counted from sequence 1", () => {
+    // batches of at most 10 frames, chunks of 3: 9 frames from a boundary
+    const sizes = (firstSequence: number, count: number) => {
+      const batch = new FrameBatch({ maxFrames: 10 });
+      batch.framesPerChunk = 3;
+      const out: number[] = [];
+      for (let k = firstSequence; k < firstSequence + count; k++) {
+        if (!batch.add(frame(k), k)) throw new Error(`frame ${k} refused while not full`);
+        if (batch.full) out.push(sent(batch.take()).frames);
+      }
+      return out;
+    };
+    assert.deepEqual(sizes(1, 27), [9, 9, 9]);
+    // from inside a chunk (after a batch the sender's pause cut short): to the chunk's end, then
+    // whole chunks: 5..6, 7..15, 16..24
+    assert.deepEqual(sizes(5, 26), [2, 9, 9]);
+    // none (a compressed or unjournaled stream): batches fill up to maxFrames
+    const plain = new FrameBatch({ maxFrames: 10 });
+    plain.framesPerChunk = 0;
+    for (let k = 1; k <= 10; k++) plain.add(frame(k), k);
+    assert.equal(plain.full, true);
+    assert.equal(sent(plain.take()).frames, 10);
+  });
+
+  it("before the server says, ends batches on multiples of the largest power of two that fits", () => {
+    const sizes = (firstSequence: number, count: number) => {
+      const batch = new FrameBatch({ maxFrames: 10 });
+      const out: number[] = [];
+      for (let k = firstSequence; k < firstSequence + count; k++) {
+        batch.add(frame(k), k);
+        if (batch.full) out.push(sent(batch.take()).frames);
+      }
+      return out;
+    };
+    assert.deepEqual(sizes(1, 24), [8, 8, 8]);
+    assert.deepEqual(sizes(6, 19), [3, 8, 8]);
+  });
+
   it("joins large frames too, up to maxBytes, and sends a frame of more than maxBytes alone", () => {
     const frameBytes = 512 << 10;
     const big = (k: number, bytes = frameBytes) => ({
@@ -122,6 +160,7 @@ describe("FrameBatch", () => {
       data: [{ name: "img", data: [new Uint8Array(bytes).fill(k)] }],
     });
     const batch = new FrameBatch({ maxBytes: 3 * frameBytes });
+    batch.framesPerChunk = 0; // a stream whose chunks are not located: no power of two needed
     for (let k = 1; k <= 3; k++) assert.equal(batch.add(big(k), k), true, `frame ${k} joins`);
     assert.equal(batch.full, true);
     assert.equal(batch.add(big(4), 4), false, "over maxBytes");

@@ -28,11 +28,11 @@ export interface BatchOptions {
 }
 
 /**
- * 4 MiB: one HTTP/2 window of the server's, 8 camera frames of 512², 256 spectra of 16 KiB (four
- * whole chunks of 64 rows, which the crash journal points at). Large frames gain from joining as
- * much as small ones: each is copied into the message once either way, and the server's costs per
- * message (a hop to the writer thread, an HDF5 call, a journal record) are paid once per batch —
- * 512² frames 230 → 350–390 MB/s end to end, 1 MiB → 4 MiB batches of spectra +20 %.
+ * 4 MiB: one HTTP/2 window of the server's, 8 camera frames of 512², 256 spectra of 16 KiB. Large
+ * frames gain from joining as much as small ones: each is copied into the message once either
+ * way, and the server's costs per message (a hop to the writer thread, an HDF5 call, a journal
+ * record) are paid once per batch — 512² frames 230 → 350–390 MB/s end to end, 1 MiB → 4 MiB
+ * batches of spectra +20 %.
  */
 export const DEFAULT_BATCH: Required<BatchOptions> = { maxFrames: 1024, maxBytes: 4 << 20 };
 
@@ -48,6 +48,8 @@ export class FrameBatch {
   #frameBytes = 0;
   #frames: Waiting[] = [];
   #firstSequence = 0;
+  /** Undefined until the server tells it. */
+  #framesPerChunk: number | undefined;
 
   constructor(options: BatchOptions = {}) {
     this.#options = { ...DEFAULT_BATCH, ...options };
@@ -85,12 +87,40 @@ export class FrameBatch {
     return true;
   }
 
-  /** Whether the waiting frames should go now rather than wait for more. */
+  /**
+   * The server's Ack.framesPerChunk (0: none): batches then end on multiples of it, counted from
+   * sequence 1, so that the server writes them as whole chunks its crash journal points at
+   * rather than copies. Until it is heard, batches end on multiples of the largest power of two
+   * of frames that fits a message: h5saver's chunks of small rows are a power of two of rows.
+   */
+  set framesPerChunk(frames: number) {
+    this.#framesPerChunk = frames;
+  }
+
+  /**
+   * Whether the waiting frames should go now rather than wait for more: when one more frame would
+   * not fit, or when they end on a chunk boundary and either started inside a chunk (this batch
+   * realigns the next ones) or another chunk's worth would not fit.
+   */
   get full(): boolean {
-    return (
-      this.#frames.length >= this.#options.maxFrames ||
-      (this.#frames.length + 1) * this.#frameBytes > this.#options.maxBytes
-    );
+    const size = this.#frames.length;
+    if (!this.#fits(size + 1)) return true;
+    const perChunk = this.#framesPerChunk ?? this.#mostFramesPowerOfTwo();
+    if (perChunk <= 1 || !this.#fits(perChunk)) return false;
+    const start = this.#firstSequence - 1;
+    if ((start + size) % perChunk !== 0) return false;
+    // the server writes whole chunks straight from a message only when it starts on a boundary
+    return start % perChunk !== 0 || !this.#fits(size + perChunk);
+  }
+
+  #fits(frames: number): boolean {
+    return frames <= this.#options.maxFrames && frames * this.#frameBytes <= this.#options.maxBytes;
+  }
+
+  #mostFramesPowerOfTwo(): number {
+    let frames = 1;
+    while (this.#fits(frames * 2)) frames *= 2;
+    return frames;
   }
 
   /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, realpathSync, writeFileSync } from "node:fs";
+import { mkdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -12,6 +12,7 @@ import {
   PyMoDAQLoader,
 } from "@h5saver/service";
 import { createSaverServer, type SaverServer } from "@h5saver/service/rpc/saver-server";
+import { journalPathOf } from "../../../service/src/durability/journal.ts";
 import { tempDir } from "../../../service/src/testing/temp-dir.ts";
 import { createSaverClient, type FileNode, type SaverClient, SaverClientError } from "./index.ts";
 
@@ -65,6 +66,45 @@ describe("SaverClient", () => {
     await file.close();
     // 16 KiB spectra: chunks of 64 rows
     assert.ok(hints.length > 0 && hints.every((n) => n === 64), `hints: ${hints}`);
+  });
+
+  it("ends its batches on those chunk boundaries, so that the journal points at the frames", async () => {
+    // 3000-point spectra: 4 MiB holds 174 of them, not a whole number of chunks
+    const points = 3000;
+    const frames = 2000;
+    const file = await client.openFile({ path: "runs/aligned-spectra.h5", mode: "create" });
+    const upload = await file.startContinuous(await file.addDetector("Spectrometer"));
+    let perChunk = 0;
+    upload.onAck((ack) => {
+      perChunk = ack.framesPerChunk;
+    });
+    const spectrum = (k: number) => ({
+      name: "s",
+      data: [{ name: "s", data: [new Float64Array(points).fill(k)] }],
+    });
+    await upload.sendAll(Array.from({ length: frames }, (_, k) => spectrum(k)));
+    while (upload.acknowledged < frames) await new Promise((resolve) => setTimeout(resolve, 20));
+    const journalBytes = statSync(journalPathOf(path.join(root, "runs/aligned-spectra.h5"))).size;
+    await upload.end();
+    await file.close();
+    const dataBytes = frames * points * 8;
+    // (a plain 4 MiB batch, 174 frames, is not a whole number of chunks)
+    assert.ok(
+      perChunk > 1 && Math.floor((4 << 20) / (points * 8)) % perChunk !== 0,
+      `per chunk: ${perChunk}`,
+    );
+    assert.ok(
+      journalBytes < dataBytes / 4,
+      `journal ${journalBytes} bytes for ${dataBytes} of frames, ${perChunk} per chunk`,
+    );
+    const backend = await openH5wasmFile(path.join(root, "runs/aligned-spectra.h5"), "read");
+    try {
+      const [loaded] = await new PyMoDAQLoader(backend).loadAll();
+      assert.deepEqual(loaded?.dwa.shape, [frames, points]);
+      assert.equal(loaded?.dwa.data[0]?.[(frames - 1) * points], frames - 1);
+    } finally {
+      await backend.close();
+    }
   });
 
   it("saves a snapshot and a 200-frame continuous upload that load back", async () => {

@@ -132,7 +132,7 @@ export interface Ack {
   /**
    * Frames per chunk of the file that the server's crash journal points at: messages of a
    * multiple of it, starting at a multiple, are not copied into the journal (0: none). This
-   * client's batches of 4 MiB are whole chunks when frames come faster than they leave.
+   * client ends its batches on those boundaries once it has heard it.
    */
   readonly framesPerChunk: number;
 }
@@ -527,6 +527,7 @@ export class ContinuousUpload {
           framesPerChunk: message.framesPerChunk,
         };
         if (ack.final) last = ack;
+        this.#batch.framesPerChunk = ack.framesPerChunk;
         this.#acknowledged = Math.max(this.#acknowledged, ack.durableSequence);
         for (const listener of this.#listeners) listener(ack);
       });

@@ -36,7 +36,10 @@ export const PYMODAQ_LAYOUT_VERSION = "5.3.0";
 export const SETTINGS_ATTRIBUTE_LIMIT = 60_000;
 export const SETTINGS_DATASET = "SettingsXML";
 
-/** Target bytes of one chunk: big enough that per-chunk overhead vanishes, small enough to buffer. */
+/**
+ * Bytes of a chunk of small rows at most (a power of two of rows: half of it to all of it): big
+ * enough that per-chunk overhead vanishes, small enough to buffer.
+ */
 const TARGET_CHUNK_BYTES = 1 << 20;
 /** Rows of an EARRAY this large or larger get a chunk each. */
 export const WHOLE_ROW_CHUNK_BYTES = 256 << 10;
@@ -62,6 +65,13 @@ export function chunksPerRow(rowShape: readonly number[], itemBytes: number): nu
     if (first % parts === 0) return parts;
   }
   return 1;
+}
+
+/** The largest power of two that is at most `n` and at most `limit` (itself one); 1 if n < 2. */
+function powerOfTwoAtMost(n: number, limit: number): number {
+  let p = 1;
+  while (p * 2 <= n && p * 2 <= limit) p *= 2;
+  return p;
 }
 
 export type SaveType = "scan" | "detector" | "logger" | "custom" | "actuator";
@@ -313,11 +323,11 @@ export class PyMoDAQTree {
     const rowBytes = product(rowShape) * dtypeBytes(options.dtype);
     // a large row is a chunk by itself (or a few, beyond MAX_ROW_CHUNK_BYTES): written straight
     // from the caller's array, in pieces that the crash journal can point at (RowBuffer), instead
-    // of copied into a chunk buffer
+    // of copied into a chunk buffer. Smaller rows: a power of two of them per chunk, so that a
+    // client's batches of a power of two of frames fill whole chunks before it hears how many
+    // frames a chunk holds (Ack.frames_per_chunk).
     const chunkRows =
-      rowBytes >= WHOLE_ROW_CHUNK_BYTES
-        ? 1
-        : Math.max(1, Math.min(65_536, Math.floor(TARGET_CHUNK_BYTES / rowBytes)));
+      rowBytes >= WHOLE_ROW_CHUNK_BYTES ? 1 : powerOfTwoAtMost(TARGET_CHUNK_BYTES / rowBytes, 65_536);
     const rowChunks = chunksPerRow(rowShape, dtypeBytes(options.dtype));
     const chunkShape =
       rowChunks === 1 ? [...rowShape] : [(rowShape[0] ?? 1) / rowChunks, ...rowShape.slice(1)];

@@ -12,7 +12,14 @@ in one ``Stream`` message (``StreamRequest.frames``, up to ``MAX_BATCH_FRAMES`` 
 pays the costs per message once per batch. Each frame keeps its sequence number and timestamp.
 Once the server has said how many frames fill a chunk of the file (``Ack.frames_per_chunk``),
 batches end on chunk boundaries: the server writes them straight into whole chunks, and its crash
-journal points at those instead of copying the frames.
+journal points at those instead of copying the frames. Before it has, batches end on multiples of
+the largest power of two of frames that fits a message and the queue: the server's chunks of small
+rows hold a power of two of rows, so those batches fill whole chunks too when the chunks are no
+larger (2048-point float64 spectra: chunks of 64 rows, batches of 64).
+
+Memory: the queue holds at most ``queue_frames`` frames and ``queue_bytes`` of arrays (one larger
+frame is let in when it is empty), and the sending thread at most one batch beyond them: the
+message being sent, and the frames a chunk boundary cut from it, which go first in the next one.
 
 A reader thread takes the server's acknowledgements: ``durable_sequence`` says which frames are
 durable (recorded in the file's crash journal, or flushed: they survive the server being killed).
@@ -93,11 +100,12 @@ class ContinuousUpload:
         self._next_sequence = first_sequence
         self._first_message = True
         self._queue = _SendQueue(queue_frames, queue_bytes)
+        self._queue_frames = queue_frames
         self._lock = threading.Condition()
         self._listeners: list[AckListener] = []
         self._last_ack = Ack(first_sequence - 1, 0, 0, False)
-        # read by the sending thread without the lock: an int is replaced whole
-        self._frames_per_chunk = 0
+        # read by the sending thread without the lock: replaced whole; None until the server says
+        self._frames_per_chunk: int | None = None
         self._final: Ack | None = None
         self._error: H5SaverError | None = None
         self._ending = False
@@ -319,7 +327,10 @@ class ContinuousUpload:
                     break
                 batch.append(following)
                 size += _array_bytes(following.data)
-            cut = _chunk_aligned_length(item.sequence, len(batch), self._frames_per_chunk)
+            per_chunk = self._frames_per_chunk
+            if per_chunk is None:
+                per_chunk = _most_frames_power_of_two(size // len(batch), self._queue_frames)
+            cut = _chunk_aligned_length(item.sequence, len(batch), per_chunk)
             held.extendleft(reversed(batch[cut:]))
             yield _joined(batch[:cut])
 
@@ -401,6 +412,17 @@ def _chunk_aligned_length(first_sequence: int, frames: int, frames_per_chunk: in
         return min(frames, frames_per_chunk - into_chunk)
     whole = frames - frames % frames_per_chunk
     return whole or frames
+
+
+def _most_frames_power_of_two(frame_bytes: int, queue_frames: int) -> int:
+    """The largest power of two of frames of ``frame_bytes`` that fits one message and the send
+    queue (a batch is made of what the queue holds: a larger unit would seldom be filled, and a
+    batch short of it is sent whole, off the boundaries)."""
+    most = min(MAX_BATCH_FRAMES, queue_frames)
+    frames = 1
+    while frames * 2 <= most and frames * 2 * frame_bytes <= MAX_BATCH_BYTES:
+        frames *= 2
+    return frames
 
 
 def _array_bytes(frame: pb.DataToExport) -> int:
