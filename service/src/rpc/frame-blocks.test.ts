@@ -157,13 +157,14 @@ describe("blocks of frames on a Stream call", () => {
       await framesPerChunk("gzip.h5", data.Dtype.FLOAT64, [2048], options.CompressionKind.GZIP),
       [0, 0],
     );
-    // several arrays: a common multiple of their chunks' rows, none when it is beyond any block
+    // several arrays: a common multiple of their chunks' rows (8-byte rows: chunks of 65 536;
+    // 24-byte rows: 32 768, the largest power of two within 1 MiB)
     const { sessionId, streamId } = await openStreamOf("two-arrays.h5");
     const { acks } = await streamCall([block(1, 1, { sessionId, streamId })]);
     await callUnary(client, client.closeFile, create(svc.CloseFileRequestSchema, { sessionId }));
     assert.deepEqual(
       acks.map((ack) => ack.framesPerChunk),
-      [0, 0],
+      [65_536, 65_536],
     );
   });
 
