@@ -31,7 +31,7 @@ h5saver <command> --help shows a command's options`,
   serve: `usage: h5saver serve --root DIR [--port N] [--host ADDR] [options]
 
   --root DIR              data root; every client path is resolved under it (env H5SAVER_ROOT);
-                          created if missing
+                          created if missing; one server per root (it holds DIR/.h5saver.lock)
   --port N                TCP port (env H5SAVER_PORT; default ${DEFAULT_PORT}; 0 = any free port)
   --host ADDR             address to bind (env H5SAVER_HOST; default ${DEFAULT_HOST}); anything but
                           loopback makes the service reachable from the network, without authentication
@@ -66,8 +66,9 @@ files a killed server left under the root are rebuilt from their journals before
 
 Rebuilds each FILE that a killed writer left (it has a FILE.h5saver-journal beside it) from its
 crash journal: every call the writer started is replayed into a new file, which then replaces
-FILE. With --root, every such file under DIR. Prints one line per file; exit status 0 when every
-file was rebuilt (or there was none), 1 otherwise.`,
+FILE. With --root, every such file under DIR, unless a server runs on DIR (its files are not
+left: they are being written). Prints one line per file; exit status 0 when every file was
+rebuilt (or there was none), 1 otherwise.`,
   health: `usage: h5saver health [--address HOST:PORT] [--service NAME] [--timeout SECONDS]
 
   --address HOST:PORT  the server (default: H5SAVER_HOST and H5SAVER_PORT, else ${DEFAULT_HOST}:${DEFAULT_PORT})

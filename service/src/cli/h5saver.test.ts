@@ -143,9 +143,20 @@ describe("h5saver serve", () => {
         assert.equal(open.sessions[0]?.bytesReceived, 32n);
         const health = await h5saver(["health", "--address", `127.0.0.1:${served.port}`]);
         assert.deepEqual([health.code, health.stdout.trim()], [0, "SERVING"]);
-        const clash = await h5saver(["serve", "--root", root, "--port", String(served.port)]);
+        const clash = await h5saver(["serve", "--root", `${root}-other`, "--port", String(served.port)]);
         assert.equal(clash.code, 1, clash.stderr);
         assert.match(clash.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${served.port}`));
+        // a second server on the same root would rebuild the files this one writes
+        const sameRoot = await h5saver(["serve", "--root", root, "--port", "0"]);
+        assert.equal(sameRoot.code, 1, sameRoot.stderr);
+        assert.match(
+          sameRoot.stderr,
+          new RegExp(`data root .${root}. is in use by h5saver serve \\(pid \\d+ on `),
+        );
+        assert.doesNotMatch(sameRoot.stderr, /file_recovering/, "it touched no file");
+        const recovering = await h5saver(["recover", "--root", root]);
+        assert.equal(recovering.code, 1, recovering.stderr);
+        assert.match(recovering.stderr, /is in use by h5saver serve/);
       } finally {
         client.close();
       }
@@ -155,6 +166,7 @@ describe("h5saver serve", () => {
     const result = await served.exited;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^h5saver stopped: 1 files closed$/m);
+    assert.ok(!existsSync(path.join(root, ".h5saver.lock")), "a stopped server leaves its root free");
     // not a terminal: one JSON object per event on stderr
     const events = result.stderr
       .trim()

@@ -21,6 +21,8 @@ async function serve(config: ServeConfig): Promise<void> {
   } catch (error) {
     throw new Failure(`cannot create the data root '${root}': ${(error as Error).message}`);
   }
+  const { acquireRootLock } = await import("./root-lock.ts");
+  const lock = acquireRootLock(root, "serve");
   const { createSaverServer } = await import("../rpc/saver-server.ts");
   const { createServerLog } = await import("../rpc/server-log.ts");
   const log = createServerLog(process.stderr, config.logFormat);
@@ -41,6 +43,7 @@ async function serve(config: ServeConfig): Promise<void> {
     port = await saver.listen(config.port, config.host);
   } catch (error) {
     await saver.close();
+    lock.release();
     throw new Failure(`cannot listen on ${address(config.host, config.port)}: ${(error as Error).message}`);
   }
   console.log(`h5saver listening on ${address(config.host, port)}, data root ${root}`);
@@ -69,6 +72,7 @@ async function serve(config: ServeConfig): Promise<void> {
     stopping = true;
     saver
       .close()
+      .finally(() => lock.release())
       .then((closed) => {
         console.log(`h5saver stopped: ${closed} files closed`);
         process.exit(0);

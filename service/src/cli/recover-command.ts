@@ -9,8 +9,19 @@ import { recoverFile } from "../durability/recover.ts";
 import { SaverError } from "../errors.ts";
 import type { RecoverConfig } from "./config.ts";
 import { ProgressLine } from "./progress-line.ts";
+import { acquireRootLock } from "./root-lock.ts";
 
 export async function recoverCommand(config: RecoverConfig): Promise<boolean> {
+  // a server of that root would be writing the files being rebuilt
+  const lock = config.root ? acquireRootLock(path.resolve(config.root), "recover") : undefined;
+  try {
+    return await recoverAll(config);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function recoverAll(config: RecoverConfig): Promise<boolean> {
   const files = config.root ? await findJournals(path.resolve(config.root)) : config.files;
   if (config.root && files.length === 0) {
     console.log(`no crash journal under ${path.resolve(config.root)}: nothing to recover`);

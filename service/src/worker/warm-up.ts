@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { processRuns } from "../files/process-runs.ts";
 import { SaverFile } from "../layout/saver-file.ts";
 import { createDataToExport } from "../model/data-to-export.ts";
 import { createFrameBlock } from "../model/frame-block.ts";
@@ -88,16 +89,6 @@ export function removeStaleWarmUps(parent: string): void {
     if (pid !== undefined && !processRuns(Number(pid))) {
       rmSync(join(parent, name), { recursive: true, force: true });
     }
-  }
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
