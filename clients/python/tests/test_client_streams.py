@@ -232,6 +232,7 @@ def test_before_the_server_says_batches_end_on_powers_of_two() -> None:
     assert _most_frames_power_of_two(8, 4096) == MAX_BATCH_FRAMES
     assert _most_frames_power_of_two(0, 4096) == MAX_BATCH_FRAMES
     assert _most_frames_power_of_two(8 << 20, 64) == 1
+    assert _most_frames_power_of_two(2048 * 8, 4096, 1 << 20) == 64  # a queue of 1 MiB
 
 
 @pytest.mark.parametrize(("points", "per_chunk"), [(2048, 64), (3000, 32)])

@@ -151,6 +151,12 @@ describe("FrameBatch", () => {
     };
     assert.deepEqual(sizes(1, 24), [8, 8, 8]);
     assert.deepEqual(sizes(6, 19), [3, 8, 8]);
+    const unbounded = new FrameBatch({
+      maxFrames: Number.POSITIVE_INFINITY,
+      maxBytes: Number.POSITIVE_INFINITY,
+    });
+    unbounded.add(frame(1), 1);
+    assert.equal(unbounded.full, false, "no limit: never full (and no endless search for one)");
   });
 
   it("joins large frames too, up to maxBytes, and sends a frame of more than maxBytes alone", () => {

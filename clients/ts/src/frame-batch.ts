@@ -14,6 +14,7 @@ import {
   type DataToExportInput,
   type DataWithAxes,
   type DataWithAxesInput,
+  MAX_BLOCK_FRAMES,
   type NumericArray,
 } from "@h5saver/service/model";
 import { dataToExportToProto } from "@h5saver/service/rpc/convert";
@@ -119,7 +120,8 @@ export class FrameBatch {
 
   #mostFramesPowerOfTwo(): number {
     let frames = 1;
-    while (this.#fits(frames * 2)) frames *= 2;
+    // (bounded: maxFrames and maxBytes may both be Infinity)
+    while (frames < MAX_BLOCK_FRAMES && this.#fits(frames * 2)) frames *= 2;
     return frames;
   }
 

@@ -53,8 +53,9 @@ h5saver <command> --help shows a command's options`,
                           acknowledged as durable survives kill -9 (env H5SAVER_JOURNAL; default on);
                           off: durable means flushed into the file
   --warm-up on|off        before the first file, run a throw-away session in the OS temp
-                          directory (~0.2 s, at most 2 s), so that the first frames are not run
-                          through cold code (env H5SAVER_WARM_UP; default on)
+                          directory (~0.2 s; it ends at its next round after 2 s), so that the
+                          first frames are not run through cold code (env H5SAVER_WARM_UP;
+                          default on)
   --config FILE           a JSON file with any of: root, port, host, maxSessions, maxMessageMb,
                           maxQueuedCalls, idleTimeout, logFormat, tlsCert, tlsKey, tlsClientCa,
                           tokens, journal, warmUp (env H5SAVER_CONFIG)

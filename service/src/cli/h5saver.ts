@@ -21,8 +21,18 @@ async function serve(config: ServeConfig): Promise<void> {
   } catch (error) {
     throw new Failure(`cannot create the data root '${root}': ${(error as Error).message}`);
   }
-  const { acquireRootLock } = await import("./root-lock.ts");
+  const { acquireRootLock } = await import("../files/root-lock.ts");
   const lock = acquireRootLock(root, "serve");
+  try {
+    await listenAndServe(config, root, lock.release);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+/** `serve` once its root is locked: `release` frees the lock when the server stops. */
+async function listenAndServe(config: ServeConfig, root: string, release: () => void): Promise<void> {
   const { createSaverServer } = await import("../rpc/saver-server.ts");
   const { createServerLog } = await import("../rpc/server-log.ts");
   const log = createServerLog(process.stderr, config.logFormat);
@@ -43,7 +53,6 @@ async function serve(config: ServeConfig): Promise<void> {
     port = await saver.listen(config.port, config.host);
   } catch (error) {
     await saver.close();
-    lock.release();
     throw new Failure(`cannot listen on ${address(config.host, config.port)}: ${(error as Error).message}`);
   }
   console.log(`h5saver listening on ${address(config.host, port)}, data root ${root}`);
@@ -67,12 +76,13 @@ async function serve(config: ServeConfig): Promise<void> {
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
       console.error(`h5saver: ${signal} again while closing files; exiting without waiting`);
+      release();
       process.exit(1);
     }
     stopping = true;
     saver
       .close()
-      .finally(() => lock.release())
+      .finally(release)
       .then((closed) => {
         console.log(`h5saver stopped: ${closed} files closed`);
         process.exit(0);

@@ -3,17 +3,20 @@
  * journals, in this thread, with a progress line per file on stderr and one result line per file
  * on stdout. Resolves false when a file could not be rebuilt.
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { findJournals } from "../durability/find-journals.ts";
 import { recoverFile } from "../durability/recover.ts";
 import { SaverError } from "../errors.ts";
+import { acquireRootLock } from "../files/root-lock.ts";
 import type { RecoverConfig } from "./config.ts";
 import { ProgressLine } from "./progress-line.ts";
-import { acquireRootLock } from "./root-lock.ts";
 
 export async function recoverCommand(config: RecoverConfig): Promise<boolean> {
-  // a server of that root would be writing the files being rebuilt
-  const lock = config.root ? acquireRootLock(path.resolve(config.root), "recover") : undefined;
+  // a server of that root would be writing the files being rebuilt (a root that does not exist
+  // has nothing to recover: recoverAll says so)
+  const root = config.root === undefined ? undefined : path.resolve(config.root);
+  const lock = root && existsSync(root) ? acquireRootLock(root, "recover") : undefined;
   try {
     return await recoverAll(config);
   } finally {

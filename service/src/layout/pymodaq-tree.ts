@@ -37,8 +37,9 @@ export const SETTINGS_ATTRIBUTE_LIMIT = 60_000;
 export const SETTINGS_DATASET = "SettingsXML";
 
 /**
- * Bytes of a chunk of small rows at most (a power of two of rows: half of it to all of it): big
- * enough that per-chunk overhead vanishes, small enough to buffer.
+ * Bytes of a chunk of small rows at most (a power of two of rows, at most 65 536: half of it to
+ * all of it for rows of 8 bytes or more): big enough that per-chunk overhead vanishes, small
+ * enough to buffer.
  */
 const TARGET_CHUNK_BYTES = 1 << 20;
 /** Rows of an EARRAY this large or larger get a chunk each. */

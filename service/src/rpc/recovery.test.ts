@@ -97,6 +97,22 @@ describe("a server with crash journals (the default)", () => {
         },
       );
     }
+    // nor the lock file of `h5saver serve`, which it touches while it runs
+    await assert.rejects(
+      callUnary(
+        client,
+        client.openFile,
+        create(svc.OpenFileRequestSchema, { path: ".h5saver.lock", mode: opt.OpenMode.OVERWRITE }),
+      ),
+      (error: grpc.ServiceError) => {
+        assert.equal(error.code, grpc.status.INVALID_ARGUMENT);
+        assert.match(
+          error.details,
+          /'\.h5saver\.lock' is the name of a data root's lock file: choose another name/,
+        );
+        return true;
+      },
+    );
   });
 
   it("answers OpenFile without a recovery for a file that closed cleanly", async () => {

@@ -18,6 +18,7 @@ import { findJournals } from "../durability/find-journals.ts";
 import { BASE_SUFFIX, hasJournal, isCrashJournalPath, JOURNAL_SUFFIX } from "../durability/journal.ts";
 import type { RecoveryReport } from "../durability/recover.ts";
 import { invalidData, SaverError } from "../errors.ts";
+import { LOCK_FILE as ROOT_LOCK_FILE } from "../files/root-lock.ts";
 import type { DurableEvent } from "../layout/saver-file.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
 import { openSaverFile, prewarmWriterThread, WorkerSaverFile } from "../worker/worker-saver-file.ts";
@@ -239,6 +240,12 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       throw invalidData(
         "path",
         `'${target.relative}' is the name of h5saver's crash-journal files (${JOURNAL_SUFFIX}, ${BASE_SUFFIX}, *.h5saver-recovering): choose another name`,
+      );
+    }
+    if (path.basename(target.absolute) === ROOT_LOCK_FILE) {
+      throw invalidData(
+        "path",
+        `'${ROOT_LOCK_FILE}' is the name of a data root's lock file: choose another name`,
       );
     }
     const holder = holders.get(target.absolute);

@@ -22,8 +22,8 @@ import { createFrameBlock } from "../model/frame-block.ts";
 const ROUNDS = 24;
 
 /**
- * Past this, the warm-up stops at the next round: it takes ~0.2 s on a local disk, and a slow
- * temp directory must not hold the first file back for long.
+ * Past this, the warm-up stops at its next round (a round on a very slow disk can run past it):
+ * it takes ~0.2 s on a local disk, and a slow temp directory must not hold the first file back.
  */
 export const WARM_UP_BUDGET_MS = 2000;
 
@@ -87,7 +87,11 @@ export function removeStaleWarmUps(parent: string): void {
   for (const name of names) {
     const pid = name.startsWith(DIR_PREFIX) ? /^(\d+)-/.exec(name.slice(DIR_PREFIX.length))?.[1] : undefined;
     if (pid !== undefined && !processRuns(Number(pid))) {
-      rmSync(join(parent, name), { recursive: true, force: true });
+      try {
+        rmSync(join(parent, name), { recursive: true, force: true });
+      } catch {
+        // another user's, in a shared temp directory: theirs to remove
+      }
     }
   }
 }

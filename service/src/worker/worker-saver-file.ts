@@ -341,6 +341,8 @@ function keepReady(worker: Worker): void {
 
 /** The warm-up of each thread started with one: settles once, when it ends or the thread dies. */
 const warmUps = new WeakMap<Worker, Promise<WarmUpOutcome>>();
+/** Threads a file or a recovery took: the taker decides what becomes of them. */
+const taken = new WeakSet<Worker>();
 
 function warmUpOf(worker: Worker): Promise<WarmUpOutcome> {
   return new Promise((resolve) => {
@@ -389,8 +391,9 @@ export function prewarmWriterThread(warmUp = false, onWarmUp?: (outcome: WarmUpO
         warmUps.set(worker, outcome);
         void outcome.then((settled) => {
           onWarmUp?.(settled);
-          if ("error" in settled && ready === worker) {
-            ready = undefined;
+          if ("error" in settled && !taken.has(worker)) {
+            // (a thread that died is no longer ready already: keepReady's listener dropped it)
+            if (ready === worker) ready = undefined;
             void worker.terminate();
             prewarmWriterThread(false);
           }
@@ -408,10 +411,12 @@ async function takeWriterThread(): Promise<Worker> {
   if (!ready && readyStarting) await readyStarting;
   let worker = ready;
   ready = undefined;
-  // a ready thread is unref'd: until it answers, nothing else may keep the process alive
-  worker?.ref();
   const warming = worker && warmUps.get(worker);
   if (worker && warming) {
+    taken.add(worker);
+    warmUps.delete(worker);
+    // a ready thread is unref'd: until it answers, nothing else may keep the process alive
+    worker.ref();
     worker.postMessage({ control: "stop-warm-up" } satisfies WorkerControl);
     if ("error" in (await warming)) {
       await worker.terminate();

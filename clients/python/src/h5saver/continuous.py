@@ -101,6 +101,7 @@ class ContinuousUpload:
         self._first_message = True
         self._queue = _SendQueue(queue_frames, queue_bytes)
         self._queue_frames = queue_frames
+        self._queue_bytes = queue_bytes
         self._lock = threading.Condition()
         self._listeners: list[AckListener] = []
         self._last_ack = Ack(first_sequence - 1, 0, 0, False)
@@ -329,7 +330,8 @@ class ContinuousUpload:
                 size += _array_bytes(following.data)
             per_chunk = self._frames_per_chunk
             if per_chunk is None:
-                per_chunk = _most_frames_power_of_two(size // len(batch), self._queue_frames)
+                frame_bytes = size // len(batch)
+                per_chunk = _most_frames_power_of_two(frame_bytes, self._queue_frames, self._queue_bytes)
             cut = _chunk_aligned_length(item.sequence, len(batch), per_chunk)
             held.extendleft(reversed(batch[cut:]))
             yield _joined(batch[:cut])
@@ -414,13 +416,14 @@ def _chunk_aligned_length(first_sequence: int, frames: int, frames_per_chunk: in
     return whole or frames
 
 
-def _most_frames_power_of_two(frame_bytes: int, queue_frames: int) -> int:
+def _most_frames_power_of_two(frame_bytes: int, queue_frames: int, queue_bytes: int = MAX_BATCH_BYTES) -> int:
     """The largest power of two of frames of ``frame_bytes`` that fits one message and the send
     queue (a batch is made of what the queue holds: a larger unit would seldom be filled, and a
     batch short of it is sent whole, off the boundaries)."""
-    most = min(MAX_BATCH_FRAMES, queue_frames)
+    most_frames = min(MAX_BATCH_FRAMES, queue_frames)
+    most_bytes = min(MAX_BATCH_BYTES, queue_bytes)
     frames = 1
-    while frames * 2 <= most and frames * 2 * frame_bytes <= MAX_BATCH_BYTES:
+    while frames * 2 <= most_frames and frames * 2 * frame_bytes <= most_bytes:
         frames *= 2
     return frames
 

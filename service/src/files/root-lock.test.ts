@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
@@ -55,6 +56,36 @@ describe("acquireRootLock()", () => {
     const lock = acquireRootLock(root, "recover");
     assert.equal(JSON.parse(readFileSync(lockFile, "utf8")).pid, process.pid);
     lock.release();
+  });
+
+  it("takes over a lock nobody touched for a while, even if its pid runs again (reused after a reboot)", () => {
+    const { root, lockFile } = newRoot();
+    writeLock(lockFile, running, STALE_AFTER_MS + 5_000);
+    acquireRootLock(root, "serve").release();
+    assert.equal(existsSync(lockFile), false);
+  });
+
+  it("lets one of several servers starting at once take a stale lock over", async () => {
+    const { root, lockFile } = newRoot();
+    writeLock(lockFile, { ...running, pid: 99_999_999 });
+    const moduleUrl = new URL("./root-lock.ts", import.meta.url).href;
+    // each holds what it took for a second, long after the others have tried
+    const script = `import(${JSON.stringify(moduleUrl)}).then(({ acquireRootLock }) => {
+      try { acquireRootLock(${JSON.stringify(root)}, "serve"); console.log("took"); setTimeout(() => {}, 1000); }
+      catch (error) { console.log(error.code === "failed_precondition" ? "refused" : String(error)); }
+    });`;
+    const outcomes = await Promise.all(
+      Array.from(
+        { length: 6 },
+        () =>
+          new Promise<string>((resolve, reject) =>
+            execFile(process.execPath, ["--import", "tsx", "-e", script], (error, stdout) =>
+              error ? reject(error) : resolve(stdout.trim()),
+            ),
+          ),
+      ),
+    );
+    assert.deepEqual(outcomes.sort(), ["refused", "refused", "refused", "refused", "refused", "took"]);
   });
 
   it("judges a lock from another host, or one it cannot read, by how long ago it was touched", async () => {

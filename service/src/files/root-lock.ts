@@ -5,15 +5,17 @@
  * open the same file. The first holds `<root>/.h5saver.lock` (its pid, host and start time) and
  * touches it every few seconds; another refuses to start while the lock is held.
  *
- * A lock is stale — taken over without a word — when its process is gone: on this host, when no
- * process has its pid (or the pid is this process's own: a container restarted as pid 1); from
- * another host, which cannot be asked, when it has not been touched for STALE_AFTER_MS.
+ * A lock is stale — taken over without a word — when its holder is gone: when it has not been
+ * touched for STALE_AFTER_MS (a live holder touches it every TOUCH_EVERY_MS), or, on this host,
+ * at once when no process has its pid (or the pid is this process's own: a container restarted
+ * as the same pid). Taking a stale lock over is atomic: it is renamed away first, so that of two
+ * servers starting at once only one takes it.
  */
-import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { SaverError } from "../errors.ts";
-import { processRuns } from "../files/process-runs.ts";
+import { processRuns } from "./process-runs.ts";
 
 export const LOCK_FILE = ".h5saver.lock";
 export const TOUCH_EVERY_MS = 5_000;
@@ -37,8 +39,9 @@ export function acquireRootLock(root: string, command: string, touchEveryMs = TO
   const file = path.join(root, LOCK_FILE);
   const mine: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command };
   const text = `${JSON.stringify(mine)}\n`;
-  // twice: a stale lock is removed, then taken (unless another process took it in between)
-  for (let attempt = 0; attempt < 2; attempt++) {
+  // a few rounds: a stale lock is moved away, then this one is created (unless another process
+  // created its own in between: then that one is judged)
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(file, text, { flag: "wx" });
       return held(file, text, touchEveryMs);
@@ -47,16 +50,45 @@ export function acquireRootLock(root: string, command: string, touchEveryMs = TO
         throw new SaverError("io_error", `cannot create the lock '${file}': ${(error as Error).message}`);
       }
     }
-    const holder = readHolder(file);
-    if (holder && !isStale(holder, file)) {
+    const found = readLock(file);
+    if (found === undefined) continue; // removed meanwhile
+    const holder = holderOf(found);
+    if (!isStale(holder, file)) {
       throw new SaverError(
         "failed_precondition",
         `the data root '${root}' is in use by h5saver ${holder.command} (pid ${holder.pid} on ${holder.host}, since ${holder.since}): stop it or choose another root; if that process is gone, delete '${file}'`,
       );
     }
-    rmSync(file, { force: true });
+    moveAwayIfStill(file, found);
   }
-  throw new SaverError("failed_precondition", `another h5saver took the lock '${file}' as this one started`);
+  throw new SaverError(
+    "failed_precondition",
+    `other processes kept taking the lock '${file}' as this one started`,
+  );
+}
+
+/**
+ * Removes the lock if it still holds `judged` (the stale content read before): renamed first,
+ * which only one process can do; a lock that another process wrote meanwhile is put back.
+ */
+function moveAwayIfStill(file: string, judged: string): void {
+  const aside = `${file}.${process.pid}.${Date.now()}.stale`;
+  try {
+    renameSync(file, aside);
+  } catch {
+    return; // gone already: another process moved it
+  }
+  try {
+    if (readFileSync(aside, "utf8") !== judged) {
+      try {
+        linkSync(aside, file); // not if yet another lock was created: that one is judged next
+      } catch {
+        // leave it aside: the lock that is there now is the one to respect
+      }
+    }
+  } finally {
+    rmSync(aside, { force: true });
+  }
 }
 
 function held(file: string, text: string, touchEveryMs: number): RootLock {
@@ -82,14 +114,16 @@ function held(file: string, text: string, touchEveryMs: number): RootLock {
   };
 }
 
-/** The lock's holder; for a lock that cannot be read or parsed, one known only by its file's age. */
-function readHolder(file: string): Holder | undefined {
-  let text: string;
+function readLock(file: string): string | undefined {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch {
-    return undefined; // removed meanwhile: take it
+    return undefined;
   }
+}
+
+/** The lock's holder; for a lock that cannot be parsed, one known only by its file's age. */
+function holderOf(text: string): Holder {
   try {
     const parsed = JSON.parse(text) as Partial<Holder>;
     if (typeof parsed.pid === "number" && typeof parsed.host === "string") {
@@ -107,12 +141,15 @@ function readHolder(file: string): Holder | undefined {
 }
 
 function isStale(holder: Holder, file: string): boolean {
-  if (holder.host === hostname() && holder.pid > 0) {
-    return holder.pid === process.pid || !processRuns(holder.pid);
-  }
+  let untouchedMs: number;
   try {
-    return Date.now() - statSync(file).mtimeMs > STALE_AFTER_MS;
+    untouchedMs = Date.now() - statSync(file).mtimeMs;
   } catch {
     return true;
   }
+  // a pid can be reused (after a reboot, by another daemon): a lock nobody touches is stale too
+  if (untouchedMs > STALE_AFTER_MS) return true;
+  return (
+    holder.host === hostname() && holder.pid > 0 && (holder.pid === process.pid || !processRuns(holder.pid))
+  );
 }
