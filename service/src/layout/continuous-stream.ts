@@ -60,9 +60,10 @@ export class ContinuousStream {
   }
 
   /**
-   * Frames per block that go straight into whole chunks of every array whose chunks are located
-   * (for the crash journal to point at): blocks of a multiple of it that start at a multiple. 0
-   * before the first frame and when no array's chunks are located.
+   * Frames per block that go straight into whole chunks of the arrays whose chunks are located
+   * (for the crash journal to point at), but those of rows much smaller than the largest
+   * (framesPerLocatedChunk): blocks of a multiple of it that start at a multiple. 0 before the
+   * first frame and when no array's chunks are located.
    */
   get framesPerChunk(): number {
     return this.#framesPerChunk;
@@ -208,9 +209,25 @@ export class ContinuousStream {
     });
     this.#time = new RowBuffer(tree, path, "float64", [], chunkRows);
     this.#layout = frameLayoutOf(dte);
-    this.#framesPerChunk = commonMultiple(this.#buffers.flat().map((b) => b.locatedChunkRows));
+    this.#framesPerChunk = framesPerLocatedChunk(this.#buffers.flat());
   }
 }
+
+/**
+ * Rows to a message that fill whole located chunks of the arrays that carry the frame's bytes:
+ * an array whose rows are over RELEVANT_ROW_RATIO times smaller than the largest located one
+ * costs the journal little when it is copied, and would otherwise push the count out of reach
+ * (a counter's chunks hold 65 536 rows, a 2048-point spectrum's 64).
+ */
+function framesPerLocatedChunk(buffers: readonly RowBuffer[]): number {
+  const located = buffers.filter((b) => b.locatedChunkRows > 0);
+  const largest = Math.max(0, ...located.map((b) => b.rowBytes));
+  return commonMultiple(
+    located.filter((b) => b.rowBytes * RELEVANT_ROW_RATIO >= largest).map((b) => b.locatedChunkRows),
+  );
+}
+
+const RELEVANT_ROW_RATIO = 16;
 
 /** The least common multiple of the non-zero counts; 0 if none, or beyond the largest block. */
 function commonMultiple(counts: readonly number[]): number {

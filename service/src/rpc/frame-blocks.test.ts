@@ -166,6 +166,37 @@ describe("blocks of frames on a Stream call", () => {
       acks.map((ack) => ack.framesPerChunk),
       [65_536, 65_536],
     );
+    // a counter beside a 2048-point spectrum: the spectrum's chunks decide (the counter's rows,
+    // 2 048 times smaller, are copied)
+    const mixed = await openStreamOf("counter-and-spectrum.h5");
+    const bytes = (values: Float64Array) => new Uint8Array(values.buffer);
+    const { acks: mixedAcks } = await streamCall([
+      create(svc.StreamRequestSchema, {
+        ...mixed,
+        sequence: 1n,
+        data: {
+          name: "mixed",
+          data: [
+            { name: "counter", dtype: data.Dtype.FLOAT64, shape: [1n], data: [bytes(Float64Array.of(1))] },
+            {
+              name: "spectrum",
+              dtype: data.Dtype.FLOAT64,
+              shape: [2048n],
+              data: [bytes(new Float64Array(2048))],
+            },
+          ],
+        },
+      }),
+    ]);
+    await callUnary(
+      client,
+      client.closeFile,
+      create(svc.CloseFileRequestSchema, { sessionId: mixed.sessionId }),
+    );
+    assert.deepEqual(
+      mixedAcks.map((ack) => ack.framesPerChunk),
+      [64, 64],
+    );
   });
 
   it("refuses a block whose arrays, shapes or timestamps do not fit, naming the field", async () => {

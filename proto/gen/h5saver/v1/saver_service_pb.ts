@@ -709,9 +709,10 @@ export type StreamResponse = Message<"h5saver.v1.StreamResponse"> & {
    * Frames per chunk of the stream's arrays that the crash journal points at: a message carrying
    * a multiple of this many frames, whose first sequence number - 1 is a multiple of it, is
    * written straight into whole chunks of the file, and the journal points at them instead of
-   * copying the frames (half the bytes to write). A hint for batching clients; any message size
-   * works. 0 before the stream's first frame, and when the journal copies every frame (no
-   * journal, compression, or chunks under 256 KiB).
+   * copying the frames (half the bytes to write). Arrays whose rows are over 16 times smaller
+   * than the largest do not count (their rows are copied, which costs little). A hint for
+   * batching clients; any message size works. 0 before the stream's first frame, and when the
+   * journal copies every frame (no journal, compression, or chunks under 256 KiB).
    *
    * @generated from field: uint32 frames_per_chunk = 5;
    */
