@@ -177,14 +177,18 @@ describe("docker/Dockerfile", { skip }, () => {
     after(() => rmSync(data, { recursive: true, force: true }));
     let container: StartedTestContainer | undefined;
     let port: number;
-    let logs = "";
+    let logs: () => string = () => "";
 
-    before(async () => {
+    /** The image's saver on a free loopback port over `data`, once its health check passes. */
+    async function startSaver(): Promise<{
+      container: StartedTestContainer;
+      port: number;
+      logs: () => string;
+    }> {
       assert.ok(tc);
-      if (process.getuid?.() === 0) chownSync(data, NODE_UID, NODE_UID);
-      port = await freeLoopbackPort();
+      const port = await freeLoopbackPort();
       const began = Date.now();
-      container = await new tc.GenericContainer(IMAGE)
+      const started = await new tc.GenericContainer(IMAGE)
         .withNetworkMode("host") // never withExposedPorts: host mode has no port bindings
         .withEnvironment({ H5SAVER_HOST: "127.0.0.1", H5SAVER_PORT: String(port) })
         .withBindMounts([{ source: data, target: "/data" }])
@@ -199,10 +203,20 @@ describe("docker/Dockerfile", { skip }, () => {
         .withWaitStrategy(tc.Wait.forHealthCheck())
         .withStartupTimeout(120_000)
         .start();
-      (await container.logs()).on("data", (chunk: Buffer | string) => {
-        logs += chunk.toString();
+      let output = "";
+      (await started.logs()).on("data", (chunk: Buffer | string) => {
+        output += chunk.toString();
       });
       console.log(`# container healthy ${Date.now() - began} ms after start`);
+      return { container: started, port, logs: () => output };
+    }
+
+    before(async () => {
+      if (process.getuid?.() === 0) chownSync(data, NODE_UID, NODE_UID);
+      const saver = await startSaver();
+      container = saver.container;
+      port = saver.port;
+      logs = saver.logs;
     });
 
     after(async () => {
@@ -241,10 +255,37 @@ describe("docker/Dockerfile", { skip }, () => {
       const stopped = await container.stop({ timeout: 30_000, remove: false });
       const state = (await runtime.container.getById(stopped.getId()).inspect()).State;
       await runtime.container.getById(id).remove();
-      assert.equal(state.ExitCode, 0, logs);
-      assert.match(logs, /h5saver stopped: 1 files closed/);
+      assert.equal(state.ExitCode, 0, logs());
+      assert.match(logs(), /h5saver stopped: 1 files closed/);
 
-      assertStreamedFile(path.join(data, "lab/run-001.h5"), frames, logs);
+      assertStreamedFile(path.join(data, "lab/run-001.h5"), frames, logs());
+    });
+
+    it("after a kill -9, a new container takes over the data root and rebuilds the open file", async () => {
+      const killed = await startSaver();
+      const frames = 90;
+      await streamAndLeaveOpen(killed.port, "lab/run-002.h5", frames);
+      const runtime = await tc?.getContainerRuntimeClient();
+      assert.ok(runtime);
+      const id = killed.container.getId();
+      await runtime.container.getById(id).kill({ signal: "SIGKILL" });
+      await runtime.container.getById(id).remove({ force: true });
+      // the killed server's lock and journal are left in the data root
+      assert.ok(existsSync(path.join(data, ".h5saver.lock")), killed.logs());
+
+      const next = await startSaver();
+      try {
+        // (logs stream in: the recovery, before the server listened, may still be on its way)
+        for (let wait = 0; wait < 50 && !/file_recovered/.test(next.logs()); wait++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        assert.match(next.logs(), /file_recovered.*lab\/run-002\.h5/, next.logs());
+        assert.doesNotMatch(next.logs(), /in use by h5saver/);
+      } finally {
+        await next.container.stop({ timeout: 30_000 });
+      }
+      assertStreamedFile(path.join(data, "lab/run-002.h5"), frames, next.logs());
+      assert.ok(!existsSync(path.join(data, ".h5saver.lock")), "a stopped server leaves its root free");
     });
   });
 
