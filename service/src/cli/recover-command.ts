@@ -18,16 +18,17 @@ export async function recoverCommand(config: RecoverConfig): Promise<boolean> {
   const root = config.root === undefined ? undefined : path.resolve(config.root);
   const lock = root && existsSync(root) ? acquireRootLock(root, "recover") : undefined;
   try {
-    return await recoverAll(config);
+    return await recoverAll(root, config.files);
   } finally {
     lock?.release();
   }
 }
 
-async function recoverAll(config: RecoverConfig): Promise<boolean> {
-  const files = config.root ? await findJournals(path.resolve(config.root)) : config.files;
-  if (config.root && files.length === 0) {
-    console.log(`no crash journal under ${path.resolve(config.root)}: nothing to recover`);
+/** Every file with a journal under `root` (when given), else `files`. */
+async function recoverAll(root: string | undefined, listed: readonly string[]): Promise<boolean> {
+  const files = root === undefined ? listed : await findJournals(root);
+  if (root !== undefined && files.length === 0) {
+    console.log(`no crash journal under ${root}: nothing to recover`);
     return true;
   }
   let ok = true;
