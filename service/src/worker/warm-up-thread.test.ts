@@ -7,26 +7,11 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { Worker } from "node:worker_threads";
+import { prewarmIn } from "../testing/prewarm-in.ts";
 import { tempDir } from "../testing/temp-dir.ts";
-import type { WarmUpOutcome } from "./protocol.ts";
-import { openSaverFile, prewarmWriterThread } from "./worker-saver-file.ts";
+import { openSaverFile } from "./worker-saver-file.ts";
 
 const dir = tempDir();
-
-/**
- * Starts the ready thread with TMPDIR set to `temp` until its warm-up ends (a thread copies the
- * environment when it starts, which is after the bundle is found).
- */
-async function prewarmIn(temp: string): Promise<WarmUpOutcome> {
-  const saved = process.env.TMPDIR;
-  process.env.TMPDIR = temp;
-  try {
-    return await new Promise<WarmUpOutcome>((resolve) => prewarmWriterThread(true, resolve));
-  } finally {
-    if (saved === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = saved;
-  }
-}
 
 /** The threadId the next thread started will get (worker_threads counts them up, process-wide). */
 async function nextThreadId(): Promise<number> {

@@ -4,10 +4,11 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import { PyMoDAQLoader } from "../layout/loader.ts";
+import { prewarmIn } from "../testing/prewarm-in.ts";
 import { tempDir } from "../testing/temp-dir.ts";
 import type { WarmUpOutcome } from "./protocol.ts";
 import { warmUpWriter } from "./warm-up.ts";
-import { openSaverFile, prewarmWriterThread } from "./worker-saver-file.ts";
+import { openSaverFile } from "./worker-saver-file.ts";
 
 const dir = tempDir();
 
@@ -65,17 +66,13 @@ describe("prewarmWriterThread(true)", () => {
     // a writer thread's temp directory is the process's TMPDIR when the thread starts
     const temp = path.join(dir, "tmp");
     mkdirSync(temp);
-    const saved = process.env.TMPDIR;
-    process.env.TMPDIR = temp;
     let outcome: WarmUpOutcome;
     // the ready thread does not keep a process alive (a server does): this test waits for it
     const alive = setInterval(() => undefined, 1000);
     try {
-      outcome = await new Promise<WarmUpOutcome>((resolve) => prewarmWriterThread(true, resolve));
+      outcome = await prewarmIn(temp);
     } finally {
       clearInterval(alive);
-      if (saved === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = saved;
     }
     assert.ok("milliseconds" in outcome, JSON.stringify(outcome));
     assert.equal(outcome.cutShort, false);
