@@ -1,6 +1,6 @@
 import { resolve as absolute } from "node:path";
-import { crc32 } from "node:zlib";
 import type { Dataset, Group, File as H5File } from "h5wasm/node";
+import { crc32 } from "../durability/crc32.ts";
 import { SaverError } from "../errors.ts";
 import { allocate, type DType, dtypeBytes, type NumericArray } from "../model/dtype.ts";
 import type {

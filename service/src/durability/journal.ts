@@ -37,9 +37,9 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { Deserializer, deserialize, Serializer } from "node:v8";
-import { crc32 } from "node:zlib";
 import type { FileExtent } from "../backend/h5-backend.ts";
 import { SaverError } from "../errors.ts";
+import { crc32 } from "./crc32.ts";
 
 export const JOURNAL_SUFFIX = ".h5saver-journal";
 export const BASE_SUFFIX = ".h5saver-base";
@@ -243,8 +243,7 @@ export class JournalWriter {
     let crc = crc32(head.subarray(RECORD_HEAD));
     for (const part of body) {
       payloadLength += part.byteLength;
-      // an empty view is skipped: Node's crc32 of a view over an empty buffer forgets `crc` (gives 0)
-      if (part.byteLength > 0) crc = crc32(bytesOf(part), crc);
+      crc = crc32(bytesOf(part), crc);
     }
     head.writeUInt32LE(payloadLength, 0);
     head.writeUInt32LE(crc, 4);
