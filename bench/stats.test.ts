@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ackLatencies, percentile } from "./stats.ts";
+import { ackLatencies, latencyFields, percentile } from "./stats.ts";
 
 describe("bench stats", () => {
   it("percentile is nearest-rank", () => {
@@ -24,5 +24,14 @@ describe("bench stats", () => {
       { at: 31, durableSequence: 4 },
     ];
     assert.deepEqual(ackLatencies(sentAt, acks), [5, 15, 5, 1]);
+  });
+
+  it("the p99 after the first second leaves the warm-up frames out", () => {
+    const latencies = [90, 40, 30, ...Array.from({ length: 100 }, (_, i) => 1 + i / 100)];
+    const fields = latencyFields(latencies, latencies.length, 3);
+    assert.equal(fields.ack_max_ms, 90);
+    assert.equal(fields.ack_p99_ms, 40); // the cold frames make the p99 of the whole run
+    assert.equal(fields.ack_p99_after_1s_ms, 1.98);
+    assert.equal(latencyFields(latencies, latencies.length).ack_p99_after_1s_ms, undefined);
   });
 });

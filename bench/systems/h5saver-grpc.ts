@@ -245,7 +245,7 @@ async function main(): Promise<void> {
       ...(streams > 1 ? { streams } : {}),
       ...(timing.rss.at10 === undefined ? {} : { server_rss_at_10pct_mb: timing.rss.at10 }),
       ...(timing.rss.atEnd === undefined ? {} : { server_rss_at_end_mb: timing.rss.atEnd }),
-      ...latencyFields(timing.latenciesMs, streams * frames),
+      ...latencyFields(timing.latenciesMs, streams * frames, scenario.paceHz),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
