@@ -47,6 +47,8 @@ export class FrameBatch {
   readonly #options: Required<BatchOptions>;
   #first: DataToExport | undefined;
   #frameBytes = 0;
+  /** The largest power of two of this batch's frames that fits a message (its frames are alike). */
+  #powerOfTwoFrames = 1;
   #frames: Waiting[] = [];
   #firstSequence = 0;
   /** Undefined until the server tells it. */
@@ -84,6 +86,7 @@ export class FrameBatch {
     this.#frameBytes = 0;
     const arrays = dte.data.map(streamedArrays);
     for (const list of arrays) for (const array of list) this.#frameBytes += array.byteLength;
+    this.#powerOfTwoFrames = this.#mostFramesPowerOfTwo();
     this.#frames.push({ timestamp: dte.timestamp, arrays });
     return true;
   }
@@ -106,7 +109,7 @@ export class FrameBatch {
   get full(): boolean {
     const size = this.#frames.length;
     if (!this.#fits(size + 1)) return true;
-    const perChunk = this.#framesPerChunk ?? this.#mostFramesPowerOfTwo();
+    const perChunk = this.#framesPerChunk ?? this.#powerOfTwoFrames;
     if (perChunk <= 1 || !this.#fits(perChunk)) return false;
     const start = this.#firstSequence - 1;
     if ((start + size) % perChunk !== 0) return false;
