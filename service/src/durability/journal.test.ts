@@ -90,6 +90,22 @@ describe("the crash journal's records", () => {
     assert.equal(tornBytes, bytes.length - goodSize);
   });
 
+  it("stop at a tail of zero bytes (as a filesystem may leave after a crash), keeping the records before it", () => {
+    const file = path.join(dir, "zero-tail.h5");
+    const journal = JournalWriter.start(file, opened);
+    journal.record({ method: "append", args: ["a", new Uint8Array(10).fill(1)] });
+    journal.abandon();
+    const good = readFileSync(journalPathOf(file));
+    writeFileSync(journalPathOf(file), Buffer.concat([good, Buffer.alloc(4096)]));
+
+    const { calls, tornBytes } = readJournal(file);
+    assert.deepEqual(
+      calls.map((c) => c.args[0]),
+      ["a"],
+    );
+    assert.equal(tornBytes, 4096);
+  });
+
   it("sync in the background one at a time, covering what was recorded before each started", async () => {
     const file = path.join(dir, "background.h5");
     const journal = JournalWriter.start(file, opened);

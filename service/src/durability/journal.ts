@@ -439,7 +439,9 @@ export class JournalReader {
     const length = head?.readUInt32LE(0) ?? 0;
     const crc = head?.readUInt32LE(4);
     const payload = head && this.#read(this.#offset + RECORD_HEAD, length);
-    if (!payload || crc32(payload) !== crc) {
+    // a tail of zeros (a filesystem's after a crash) reads as an empty record whose CRC-32 is 0
+    // too: no record is shorter than its value's length field
+    if (!payload || length < VALUE_HEAD || crc32(payload) !== crc) {
       this.#ended = true;
       return undefined;
     }
