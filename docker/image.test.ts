@@ -257,6 +257,8 @@ describe("docker/Dockerfile", { skip }, () => {
       await runtime.container.getById(id).remove();
       assert.equal(state.ExitCode, 0, logs());
       assert.match(logs(), /h5saver stopped: 1 files closed/);
+      // the image's npm ci installed the prebuilt checksum addon for its platform
+      assert.match(logs(), /"event":"listening".*"checksums":"native"/);
 
       assertStreamedFile(path.join(data, "lab/run-001.h5"), frames, logs());
     });

@@ -23,12 +23,6 @@ interface LockEntry {
   readonly libc?: readonly string[];
 }
 
-/** The C library of this machine as npm names it (the image's base, Debian, has glibc too). */
-function hostLibc(): "glibc" | "musl" {
-  const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
-  return header?.glibcVersionRuntime ? "glibc" : "musl";
-}
-
 /** cacache's place for a content digest: content-v2/<algorithm>/<hex 0-2>/<hex 2-4>/<rest>. */
 function contentPath(integrity: string): string {
   const [algorithm = "", base64 = ""] = integrity.split(" ")[0]?.split("-", 2) ?? [];
@@ -55,13 +49,14 @@ export function fillOfflineCache(repo: string): number {
   const target = path.join(repo, "docker/npm-offline/_cacache");
   const wanted = new Set<string>();
   const missing: string[] = [];
-  const libc = hostLibc();
+  // the image is Debian's (docker/Dockerfile), whatever this machine runs
+  const libc = "glibc";
   for (const [where, entry] of Object.entries(lock.packages)) {
     if (!where.includes("node_modules/") || entry.link || entry.dev || !entry.integrity) continue;
     const file = contentPath(entry.integrity);
     const optional = entry.optional === true || entry.devOptional === true;
     // optional packages for other platforms (esbuild's, fsevents, @node-rs/crc32's musl build) are
-    // neither installed nor needed
+    // neither installed in the image nor needed
     const forThisPlatform =
       (!entry.os || entry.os.includes(process.platform)) &&
       (!entry.cpu || entry.cpu.includes(process.arch)) &&

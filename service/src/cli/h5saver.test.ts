@@ -186,6 +186,7 @@ describe("h5saver serve", () => {
       [others[1]?.path, others[3]?.path, others[3]?.bytes_received],
       ["2026/served.h5", "2026/served.h5", 32],
     );
+    assert.equal(others[0]?.checksums, "native", "the journal's CRC-32 comes from @node-rs/crc32");
     const down = await h5saver(["health", "--address", `127.0.0.1:${served.port}`, "--timeout", "1"]);
     assert.equal(down.code, 1);
     assert.match(down.stdout, /^unreachable/);

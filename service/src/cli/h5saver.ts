@@ -56,7 +56,8 @@ async function listenAndServe(config: ServeConfig, root: string, release: () => 
     throw new Failure(`cannot listen on ${address(config.host, config.port)}: ${(error as Error).message}`);
   }
   console.log(`h5saver listening on ${address(config.host, port)}, data root ${root}`);
-  log.event("info", "listening", { address: address(config.host, port), root });
+  const { crc32Ready } = await import("../durability/crc32.ts");
+  log.event("info", "listening", { address: address(config.host, port), root, checksums: await crc32Ready });
   const protection = [
     config.tls ? (config.tls.clientCa ? "mutual TLS" : "TLS") : "",
     config.tokens ? "bearer tokens" : "",
