@@ -28,10 +28,17 @@ describe("bench stats", () => {
 
   it("the p99 after the first second leaves the warm-up frames out", () => {
     const latencies = [90, 40, 30, ...Array.from({ length: 100 }, (_, i) => 1 + i / 100)];
-    const fields = latencyFields(latencies, latencies.length, 3);
+    const fields = latencyFields([latencies], latencies.length, 3);
     assert.equal(fields.ack_max_ms, 90);
     assert.equal(fields.ack_p99_ms, 40); // the cold frames make the p99 of the whole run
     assert.equal(fields.ack_p99_after_1s_ms, 1.98);
-    assert.equal(latencyFields(latencies, latencies.length).ack_p99_after_1s_ms, undefined);
+    assert.equal(latencyFields([latencies], latencies.length).ack_p99_after_1s_ms, undefined);
+  });
+
+  it("leaves out the first frames of every stream, not only of the first", () => {
+    const stream = (cold: number) => [cold, ...Array.from({ length: 99 }, () => 1)];
+    const fields = latencyFields([stream(50), stream(60)], 200, 1);
+    assert.equal(fields.ack_p99_after_1s_ms, 1);
+    assert.equal(fields.ack_max_ms, 60);
   });
 });

@@ -29,21 +29,23 @@ export function ackLatencies(
 }
 
 /**
- * The JSON fields of a paced run's latencies (bench/README.md); none for a run that was not paced.
- * With `warmUpFrames` (a paced run's first second), also the p99 of the frames after them: the
- * first frames of a stream meet cold code in both processes (JIT, lazily compiled WebAssembly) and
- * in a run of a few hundred frames they alone can make the p99.
+ * The JSON fields of a paced run's latencies, one list per stream (bench/README.md); none for a
+ * run that was not paced. With `warmUpFrames` (a paced run's first second), also the p99 of each
+ * stream's frames after its first ones: a stream's first frames meet cold code in both processes
+ * (JIT, lazily compiled WebAssembly) and in a run of a few hundred frames they alone can make the
+ * p99.
  */
 export function latencyFields(
-  latencies: readonly number[],
+  perStream: readonly (readonly number[])[],
   frames: number,
   warmUpFrames = 0,
 ): Record<string, number> {
+  const latencies = perStream.flat();
   if (latencies.length === 0) return {};
   if (latencies.length !== frames) {
     throw new Error(`${latencies.length} acknowledgement latencies for ${frames} frames`);
   }
-  const steady = latencies.slice(warmUpFrames);
+  const steady = perStream.flatMap((stream) => stream.slice(warmUpFrames));
   return {
     ack_p50_ms: percentile(latencies, 50),
     ack_p99_ms: percentile(latencies, 99),

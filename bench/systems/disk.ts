@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     seconds,
     frames_per_s: frames / seconds,
     mb_per_s: payload / MB / seconds,
-    ...latencyFields(paced?.latenciesMs ?? [], frames, scenario.paceHz),
+    ...latencyFields([paced?.latenciesMs ?? []], frames, scenario.paceHz),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

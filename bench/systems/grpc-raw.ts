@@ -195,7 +195,7 @@ async function measure(options: { scenarioId: string; frames: number; address: s
     mb_per_s: payload / MB / seconds,
     client_cpu_seconds: (client.user + client.system) / 1e6,
     ...serverCost(before, after, payload),
-    ...latencyFields(answer.latenciesMs ?? [], options.frames, scenario.paceHz),
+    ...latencyFields([answer.latenciesMs ?? []], options.frames, scenario.paceHz),
   };
 }
 

@@ -67,7 +67,8 @@ interface Timing {
   clientCpuSeconds: number;
   before: ReturnType<typeof sampleProcess>;
   after: ReturnType<typeof sampleProcess>;
-  latenciesMs: number[];
+  /** Per stream. */
+  latenciesMs: number[][];
   rss: RssTrend;
 }
 
@@ -177,7 +178,7 @@ async function timedStreams(
       clientCpuSeconds: (client1.user + client1.system) / 1e6,
       before,
       after,
-      latenciesMs: latencies.flat(),
+      latenciesMs: latencies,
       rss,
     };
   } finally {
