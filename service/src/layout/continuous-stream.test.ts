@@ -87,4 +87,59 @@ describe("ContinuousStream with a crash journal (locateChunks)", () => {
       assert.equal(crc32(chunk), extent.crc32, `chunk ${k} still holds what the journal points at`);
     });
   });
+
+  it("gives arrays of rows much smaller than the frame's largest (time axis, a counter) chunks of 64 KiB, and reads them back across chunks", async () => {
+    const file = path.join(tempDir("h5saver-stream-"), "companions.h5");
+    const backend = await openH5wasmFile(file, "create");
+    const tree = await PyMoDAQTree.create(backend, { saveType: "detector", fileName: "companions.h5" });
+    const detector = await tree.addDetGroup(tree.rawGroup, "Spectrometer", "");
+    const stream = new ContinuousStream(tree, detector, { kind: "none" });
+    const frames = 8192 + 300; // past the first 8192-row chunk of the companions
+    const width = 256; // 2 KiB spectra: a counter's 8-byte rows are 256 times smaller
+    for (let k = 0; k < frames; k++) {
+      await stream.append(
+        createDataToExport({
+          name: "spectrometer",
+          timestamp: 1_700_000_000 + k / 8,
+          data: [
+            { name: "spectrum", data: [Float64Array.from({ length: width }, (_, i) => k + i)] },
+            { name: "counter", data: [Float64Array.of(k)] },
+          ],
+        }),
+      );
+    }
+    await stream.end();
+    const chunksOf = async (node: string) => (await backend.datasetInfo(`${detector}/${node}`)).chunks;
+    assert.deepEqual(await chunksOf("Data1D/CH00/EnlData00"), [512, width]); // 1 MiB
+    assert.deepEqual(await chunksOf("Data0D/CH00/EnlData00"), [8192, 1]); // 64 KiB
+    assert.deepEqual(await chunksOf("NavAxes/Axis00"), [8192]);
+    const counter = await backend.read(`${detector}/Data0D/CH00/EnlData00`);
+    const time = await backend.read(`${detector}/NavAxes/Axis00`);
+    assert.equal(counter.length, frames);
+    assert.ok(
+      counter.every((value, k) => value === k),
+      "every counter value in place",
+    );
+    assert.ok(
+      time.every((value, k) => value === 1_700_000_000 + k / 8),
+      "every timestamp in place",
+    );
+    await backend.close();
+  });
+
+  it("keeps chunks of 512 KiB for 8-byte rows when no row of the frame is much larger", async () => {
+    const file = path.join(tempDir("h5saver-stream-"), "counters.h5");
+    const backend = await openH5wasmFile(file, "create");
+    const tree = await PyMoDAQTree.create(backend, { saveType: "detector", fileName: "counters.h5" });
+    const detector = await tree.addDetGroup(tree.rawGroup, "Counter", "");
+    const stream = new ContinuousStream(tree, detector, { kind: "none" });
+    await stream.append(
+      createDataToExport({ name: "counter", data: [{ name: "n", data: [Float64Array.of(1)] }] }),
+    );
+    await stream.end();
+    const chunksOf = async (node: string) => (await backend.datasetInfo(`${detector}/${node}`)).chunks;
+    assert.deepEqual(await chunksOf("Data0D/CH00/EnlData00"), [65_536, 1]);
+    assert.deepEqual(await chunksOf("NavAxes/Axis00"), [65_536]);
+    await backend.close();
+  });
 });

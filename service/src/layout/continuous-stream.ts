@@ -2,7 +2,7 @@ import type { Compression, FileExtent } from "../backend/h5-backend.ts";
 import type { ChunkPlaces } from "../durability/journal.ts";
 import { SaverError } from "../errors.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
-import type { NumericArray } from "../model/dtype.ts";
+import { dtypeBytes, type NumericArray } from "../model/dtype.ts";
 import { type FrameBlock, MAX_BLOCK_FRAMES, singleFrameBlock } from "../model/frame-block.ts";
 import { addEnlargeableArrays } from "./dwa-nodes.ts";
 import { checkFrameLayout, type FrameLayout, frameLayoutOf } from "./frame-shape.ts";
@@ -180,10 +180,17 @@ export class ContinuousStream {
 
   async #createNodes(dte: DataToExport): Promise<void> {
     const tree = this.#tree;
+    const largestRow = Math.max(...dte.data.map(rowBytesOf));
     for (const dwa of dte.data) {
       const dimGroup = await tree.addDataGroup(this.detector, dwa.dim);
       const channel = await tree.addChannelGroup(dimGroup, dwa.name, dwa.origin);
-      const arrays = await addEnlargeableArrays(tree, channel, dwa, this.#compression);
+      const arrays = await addEnlargeableArrays(
+        tree,
+        channel,
+        dwa,
+        this.#compression,
+        companionChunking(rowBytesOf(dwa), largestRow),
+      );
       const buffers = arrays.map(
         (a) => new RowBuffer(tree, a.path, a.dtype, dwa.shape, a.chunkRows, this.#locateChunks, a.rowChunks),
       );
@@ -206,6 +213,7 @@ export class ContinuousStream {
         distribution: py.str("uniform"),
         spread_order: py.int(0),
       },
+      chunkBytesAtMost: companionChunking(TIMESTAMP_BYTES, largestRow),
     });
     this.#time = new RowBuffer(tree, path, "float64", [], chunkRows);
     this.#layout = frameLayoutOf(dte);
@@ -228,6 +236,26 @@ function framesPerLocatedChunk(buffers: readonly RowBuffer[]): number {
 }
 
 const RELEVANT_ROW_RATIO = 16;
+
+const TIMESTAMP_BYTES = 8;
+
+/**
+ * The chunk size of an array whose rows are over RELEVANT_ROW_RATIO times smaller than the
+ * frame's largest (the time axis, a counter beside a spectrum or an image): 64 KiB instead of
+ * 1 MiB. HDF5 writes a chunk whole, so every flush rewrites the last, partly filled chunk of each
+ * array: 512 KiB of timestamps per flush — with a flush per frame, half as much again as a 1 MiB
+ * image — where 64 KiB do. Such rows are copied into the crash journal anyway, and 64 KiB keeps
+ * them compressible by blosc.
+ */
+function companionChunking(rowBytes: number, largestRow: number): number | undefined {
+  return rowBytes * RELEVANT_ROW_RATIO < largestRow ? COMPANION_CHUNK_BYTES : undefined;
+}
+
+const COMPANION_CHUNK_BYTES = 64 << 10;
+
+function rowBytesOf(dwa: DataToExport["data"][number]): number {
+  return dwa.shape.reduce((product, n) => product * n, 1) * dtypeBytes(dwa.dtype);
+}
 
 /** The least common multiple of the non-zero counts; 0 if none, or beyond the largest block. */
 function commonMultiple(counts: readonly number[]): number {

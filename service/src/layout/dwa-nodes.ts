@@ -128,6 +128,7 @@ export async function addEnlargeableArrays(
   channel: string,
   dwa: DataWithAxes,
   compression: Compression,
+  chunkBytesAtMost?: number,
 ): Promise<EnlargeableArray[]> {
   const navIndexes = [0, ...dwa.navIndexes.map((n) => n + 1)];
   const arrays: EnlargeableArray[] = [];
@@ -138,6 +139,7 @@ export async function addEnlargeableArrays(
       title: dwa.name,
       compression,
       attributes: dataAttributes(dwa, i, { navIndexes, distribution: "spread" }),
+      chunkBytesAtMost,
     });
     arrays.push({ path, dtype: dwa.dtype, chunkRows, rowChunks });
   }
@@ -149,6 +151,7 @@ export async function addEnlargeableArrays(
       title: errorTitle(dwa),
       compression,
       attributes: dataAttributes(dwa, i, { navIndexes, distribution: "spread", source: "calculated" }),
+      chunkBytesAtMost,
     });
     arrays.push({ path, dtype, chunkRows, rowChunks });
   }
