@@ -41,6 +41,14 @@ function failingWrites(backend: H5Backend, failOn: string): { backend: H5Backend
   return { backend: failing, arm: () => (armed = true) };
 }
 
+/** A new file with one detector and an uncompressed stream into it, no journal. */
+async function newStream(name: string) {
+  const backend = await openH5wasmFile(path.join(tempDir("h5saver-stream-"), name), "create");
+  const tree = await PyMoDAQTree.create(backend, { saveType: "detector", fileName: name });
+  const detector = await tree.addDetGroup(tree.rawGroup, "Detector", "");
+  return { backend, detector, stream: new ContinuousStream(tree, detector, { kind: "none" }) };
+}
+
 function spectraBlock(first: number) {
   const frame = (k: number) =>
     createDataToExport({
@@ -89,11 +97,7 @@ describe("ContinuousStream with a crash journal (locateChunks)", () => {
   });
 
   it("gives arrays of rows much smaller than the frame's largest (time axis, a counter) chunks of 64 KiB, and reads them back across chunks", async () => {
-    const file = path.join(tempDir("h5saver-stream-"), "companions.h5");
-    const backend = await openH5wasmFile(file, "create");
-    const tree = await PyMoDAQTree.create(backend, { saveType: "detector", fileName: "companions.h5" });
-    const detector = await tree.addDetGroup(tree.rawGroup, "Spectrometer", "");
-    const stream = new ContinuousStream(tree, detector, { kind: "none" });
+    const { backend, detector, stream } = await newStream("companions.h5");
     const frames = 8192 + 300; // past the first 8192-row chunk of the companions
     const width = 256; // 2 KiB spectra: a counter's 8-byte rows are 256 times smaller
     for (let k = 0; k < frames; k++) {
@@ -128,11 +132,7 @@ describe("ContinuousStream with a crash journal (locateChunks)", () => {
   });
 
   it("keeps chunks of 512 KiB for 8-byte rows when no row of the frame is much larger", async () => {
-    const file = path.join(tempDir("h5saver-stream-"), "counters.h5");
-    const backend = await openH5wasmFile(file, "create");
-    const tree = await PyMoDAQTree.create(backend, { saveType: "detector", fileName: "counters.h5" });
-    const detector = await tree.addDetGroup(tree.rawGroup, "Counter", "");
-    const stream = new ContinuousStream(tree, detector, { kind: "none" });
+    const { backend, detector, stream } = await newStream("counters.h5");
     await stream.append(
       createDataToExport({ name: "counter", data: [{ name: "n", data: [Float64Array.of(1)] }] }),
     );
