@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
-
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { crc32, crc32Ready } from "./crc32.ts";
 
