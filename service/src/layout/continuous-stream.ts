@@ -2,7 +2,7 @@ import type { Compression, FileExtent } from "../backend/h5-backend.ts";
 import type { ChunkPlaces } from "../durability/journal.ts";
 import { SaverError } from "../errors.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
-import { dtypeBytes, type NumericArray } from "../model/dtype.ts";
+import { dtypeBytes, type NumericArray, product } from "../model/dtype.ts";
 import { type FrameBlock, MAX_BLOCK_FRAMES, singleFrameBlock } from "../model/frame-block.ts";
 import { addEnlargeableArrays } from "./dwa-nodes.ts";
 import { checkFrameLayout, type FrameLayout, frameLayoutOf } from "./frame-shape.ts";
@@ -254,7 +254,7 @@ function companionChunking(rowBytes: number, largestRow: number): number | undef
 const COMPANION_CHUNK_BYTES = 64 << 10;
 
 function rowBytesOf(dwa: DataToExport["data"][number]): number {
-  return dwa.shape.reduce((product, n) => product * n, 1) * dtypeBytes(dwa.dtype);
+  return product(dwa.shape) * dtypeBytes(dwa.dtype);
 }
 
 /** The least common multiple of the non-zero counts; 0 if none, or beyond the largest block. */
