@@ -11,7 +11,13 @@ import {
 import { createFrameQueue, type FrameQueue } from "../frame-queue.ts";
 import { settingsXml } from "../settings-xml.ts";
 import { pumpTransport } from "../stream-pump.ts";
-import { CAMERA_COMMANDS, CAMERA_DTYPES, type CameraDType, type CameraImage } from "./camera-protocol.ts";
+import {
+  CAMERA_COMMANDS,
+  CAMERA_DTYPE_BYTES,
+  CAMERA_DTYPES,
+  type CameraDType,
+  type CameraImage,
+} from "./camera-protocol.ts";
 
 export interface CameraSettings {
   readonly width: number;
@@ -22,6 +28,20 @@ export interface CameraSettings {
 }
 
 const SEQUENCE_MODULO = 2 ** 32;
+
+/**
+ * The slowest link a camera streams images over (a full-speed USB CDC-ACM port moves ~1 MB/s):
+ * the wait for the next image allows for its transfer at this rate, so that a large image (an
+ * 8 MiB 2048² frame takes ~8 s at 1 MB/s, seconds through a busy pseudo-terminal) is not taken
+ * for a silent camera.
+ */
+const SLOW_LINK_BYTES_PER_S = 1_000_000;
+
+/** Milliseconds one image of `settings` takes on the slowest link. */
+function transferMs(settings: CameraSettings): number {
+  const bytes = settings.width * settings.height * CAMERA_DTYPE_BYTES[settings.dtype];
+  return (1000 * bytes) / SLOW_LINK_BYTES_PER_S;
+}
 
 /**
  * A 2D camera on the h5saver camera protocol v1: commands answered by text messages, images
@@ -199,7 +219,7 @@ export function createCameraDriver(options: DriverOptions): Driver<CameraSetting
     async *frames(): AsyncGenerator<Frame> {
       const current = queue;
       if (!current) return;
-      const frameTimeout = timeoutMs + (settings.fps > 0 ? 2000 / settings.fps : 0);
+      const frameTimeout = timeoutMs + (settings.fps > 0 ? 2000 / settings.fps : 0) + transferMs(settings);
       for (;;) {
         const frame = await current.next(
           frameTimeout,
