@@ -41,12 +41,12 @@ function failingWrites(backend: H5Backend, failOn: string): { backend: H5Backend
   return { backend: failing, arm: () => (armed = true) };
 }
 
-/** A new file with one detector and an uncompressed stream into it, no journal. */
-async function newStream(name: string) {
+/** A new file with one detector and an uncompressed stream into it (chunks located for a journal, or not). */
+async function newStream(name: string, locateChunks = false) {
   const backend = await openH5wasmFile(path.join(tempDir("h5saver-stream-"), name), "create");
   const tree = await PyMoDAQTree.create(backend, { saveType: "detector", fileName: name });
   const detector = await tree.addDetGroup(tree.rawGroup, "Detector", "");
-  return { backend, detector, stream: new ContinuousStream(tree, detector, { kind: "none" }) };
+  return { backend, detector, stream: new ContinuousStream(tree, detector, { kind: "none" }, locateChunks) };
 }
 
 function spectraBlock(first: number) {
@@ -128,6 +128,29 @@ describe("ContinuousStream with a crash journal (locateChunks)", () => {
       time.every((value, k) => value === 1_700_000_000 + k / 8),
       "every timestamp in place",
     );
+    await backend.close();
+  });
+
+  it("decides companion chunks array by array: narrow error bars of a spectrum beside an image get 64 KiB", async () => {
+    const { backend, detector, stream } = await newStream("errors.h5", true);
+    const points = 4096; // float64 spectrum: 32 KiB rows, 16 times smaller than the 512 KiB image
+    await stream.append(
+      createDataToExport({
+        name: "camera",
+        data: [
+          { name: "image", shape: [512, 512], data: [new Uint16Array(512 * 512)] },
+          { name: "spectrum", data: [new Float64Array(points)], errors: [new Uint8Array(points).fill(3)] },
+        ],
+      }),
+    );
+    const chunksOf = async (node: string) => (await backend.datasetInfo(`${detector}/${node}`)).chunks;
+    assert.deepEqual(await chunksOf("Data2D/CH00/EnlData00"), [1, 512, 512]);
+    assert.deepEqual(await chunksOf("Data1D/CH00/EnlData00"), [32, points]); // 1 MiB
+    assert.deepEqual(await chunksOf("Data1D/CH00/ErrorBar00"), [16, points]); // 64 KiB of 4 KiB rows
+    assert.equal(stream.framesPerChunk, 32, "whole chunks of the image and the spectrum");
+    await stream.end();
+    const errors = await backend.read(`${detector}/Data1D/CH00/ErrorBar00`);
+    assert.ok(errors.length === points && errors.every((value) => value === 3));
     await backend.close();
   });
 

@@ -184,12 +184,8 @@ export class ContinuousStream {
     for (const dwa of dte.data) {
       const dimGroup = await tree.addDataGroup(this.detector, dwa.dim);
       const channel = await tree.addChannelGroup(dimGroup, dwa.name, dwa.origin);
-      const arrays = await addEnlargeableArrays(
-        tree,
-        channel,
-        dwa,
-        this.#compression,
-        companionChunking(rowBytesOf(dwa), largestRow),
+      const arrays = await addEnlargeableArrays(tree, channel, dwa, this.#compression, (rowBytes) =>
+        companionChunking(rowBytes, largestRow),
       );
       const buffers = arrays.map(
         (a) => new RowBuffer(tree, a.path, a.dtype, dwa.shape, a.chunkRows, this.#locateChunks, a.rowChunks),
@@ -222,17 +218,12 @@ export class ContinuousStream {
 }
 
 /**
- * Rows to a message that fill whole located chunks of the arrays that carry the frame's bytes:
- * an array whose rows are over RELEVANT_ROW_RATIO times smaller than the largest located one
- * costs the journal little when it is copied, and would otherwise push the count out of reach
- * (a counter's chunks hold 65 536 rows, a 2048-point spectrum's 64).
+ * Rows to a message that fill whole located chunks of every array. Arrays of small companion rows
+ * (companionChunking) do not count: their 64 KiB chunks are too small to be located, and rows of
+ * 256 KiB or more are a chunk each (one row, which any count fills).
  */
 function framesPerLocatedChunk(buffers: readonly RowBuffer[]): number {
-  const located = buffers.filter((b) => b.locatedChunkRows > 0);
-  const largest = Math.max(0, ...located.map((b) => b.rowBytes));
-  return commonMultiple(
-    located.filter((b) => b.rowBytes * RELEVANT_ROW_RATIO >= largest).map((b) => b.locatedChunkRows),
-  );
+  return commonMultiple(buffers.map((b) => b.locatedChunkRows));
 }
 
 const RELEVANT_ROW_RATIO = 16;

@@ -62,10 +62,6 @@ export class RowBuffer {
     return this.#locate ? this.#chunkRows : 0;
   }
 
-  get rowBytes(): number {
-    return this.#rowLength * dtypeBytes(this.#dtype);
-  }
-
   /** Rows in the file (written, not necessarily flushed). */
   get fileRows(): number {
     return this.#fileRows;
