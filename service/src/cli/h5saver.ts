@@ -21,18 +21,6 @@ async function serve(config: ServeConfig): Promise<void> {
   } catch (error) {
     throw new Failure(`cannot create the data root '${root}': ${(error as Error).message}`);
   }
-  const { acquireRootLock } = await import("../files/root-lock.ts");
-  const lock = acquireRootLock(root, "serve");
-  try {
-    await listenAndServe(config, root, lock.release);
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
-}
-
-/** `serve` once its root is locked: `release` frees the lock when the server stops. */
-async function listenAndServe(config: ServeConfig, root: string, release: () => void): Promise<void> {
   const { createSaverServer } = await import("../rpc/saver-server.ts");
   const { createServerLog } = await import("../rpc/server-log.ts");
   const log = createServerLog(process.stderr, config.logFormat);
@@ -53,6 +41,8 @@ async function listenAndServe(config: ServeConfig, root: string, release: () => 
     port = await saver.listen(config.port, config.host);
   } catch (error) {
     await saver.close();
+    // the root's lock held by another server says so itself
+    if (error instanceof SaverError) throw error;
     throw new Failure(`cannot listen on ${address(config.host, config.port)}: ${(error as Error).message}`);
   }
   console.log(`h5saver listening on ${address(config.host, port)}, data root ${root}`);
@@ -77,13 +67,11 @@ async function listenAndServe(config: ServeConfig, root: string, release: () => 
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
       console.error(`h5saver: ${signal} again while closing files; exiting without waiting`);
-      release();
-      process.exit(1);
+      process.exit(1); // the root's lock goes at exit
     }
     stopping = true;
     saver
       .close()
-      .finally(release)
       .then((closed) => {
         console.log(`h5saver stopped: ${closed} files closed`);
         process.exit(0);

@@ -99,6 +99,38 @@ describe("acquireRootLock()", () => {
     }
   });
 
+  it("refuses a root this process holds already (two servers of one program), but takes over a lock of its pid it does not hold (a container restarted as the same pid)", async () => {
+    const { root, lockFile } = newRoot();
+    const lock = acquireRootLock(root, "serve");
+    try {
+      await rejectsWith(
+        (async () => acquireRootLock(root, "serve"))(),
+        "failed_precondition",
+        /is in use by another h5saver serve in this process \(since .*\): close that server first or choose another root/,
+      );
+    } finally {
+      lock.release();
+    }
+    writeLock(lockFile, { ...running, pid: process.pid });
+    acquireRootLock(root, "recover").release();
+    assert.equal(existsSync(lockFile), false);
+  });
+
+  it("frees its lock when the process exits without releasing it", async () => {
+    const { root, lockFile } = newRoot();
+    const moduleUrl = new URL("./root-lock.ts", import.meta.url).href;
+    const script = `import(${JSON.stringify(moduleUrl)}).then(({ acquireRootLock }) => {
+      acquireRootLock(${JSON.stringify(root)}, "serve");
+      console.log("took");
+      process.exit(3);
+    });`;
+    const stdout = await new Promise<string>((resolve) =>
+      execFile(process.execPath, ["--import", "tsx", "-e", script], (_error, out) => resolve(out.trim())),
+    );
+    assert.equal(stdout, "took");
+    assert.equal(existsSync(lockFile), false);
+  });
+
   it("touches its lock while it holds it, so that other hosts see it is alive", async () => {
     const { root, lockFile } = newRoot();
     const lock = acquireRootLock(root, "serve", 20);

@@ -1,5 +1,6 @@
 /**
- * One `h5saver serve` (or `h5saver recover --root`) per data root. A server rebuilds the files it
+ * One server (`h5saver serve`, a library `createSaverServer` once it listens) or `h5saver recover
+ * --root` per data root. A server rebuilds the files it
  * finds with a crash journal when it starts, and writes into the files its clients opened: a
  * second one on the same root would rebuild files the first is still writing, and both could
  * open the same file. The first holds `<root>/.h5saver.lock` (its pid, host and start time) and
@@ -7,8 +8,8 @@
  *
  * A lock is stale — taken over without a word — when its holder is gone: when it has not been
  * touched for STALE_AFTER_MS (a live holder touches it every TOUCH_EVERY_MS), or, on this host,
- * at once when no process has its pid (or the pid is this process's own: a container restarted
- * as the same pid). Taking a stale lock over is atomic: it is renamed away first, so that of two
+ * at once when no process has its pid (or the pid is this process's own but this process does
+ * not hold the lock: a container restarted as the same pid). Taking a stale lock over is atomic: it is renamed away first, so that of two
  * servers starting at once only one takes it.
  */
 import { linkSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
@@ -53,6 +54,12 @@ export function acquireRootLock(root: string, command: string, touchEveryMs = TO
     const found = readLock(file);
     if (found === undefined) continue; // removed meanwhile
     const holder = holderOf(found);
+    if (heldHere.get(file)?.text === found) {
+      throw new SaverError(
+        "failed_precondition",
+        `the data root '${root}' is in use by another h5saver ${holder.command} in this process (since ${holder.since}): close that server first or choose another root`,
+      );
+    }
     if (!isStale(holder, file)) {
       throw new SaverError(
         "failed_precondition",
@@ -101,18 +108,33 @@ function held(file: string, text: string, touchEveryMs: number): RootLock {
     }
   }, touchEveryMs);
   touch.unref();
-  return {
-    file,
-    release() {
-      clearInterval(touch);
-      try {
-        if (readFileSync(file, "utf8") === text) rmSync(file, { force: true });
-      } catch {
-        // gone already
-      }
-    },
+  const release = (): void => {
+    clearInterval(touch);
+    if (heldHere.get(file)?.text === text) heldHere.delete(file);
+    try {
+      if (readFileSync(file, "utf8") === text) rmSync(file, { force: true });
+    } catch {
+      // gone already
+    }
   };
+  if (!exitHandlerInstalled) {
+    exitHandlerInstalled = true;
+    process.on("exit", () => {
+      for (const lock of [...heldHere.values()]) lock.release();
+    });
+  }
+  heldHere.set(file, { text, release });
+  return { file, release };
 }
+
+/**
+ * The locks this process holds, by file: a second server of this process on the same root is
+ * refused (a lock with this process's pid is otherwise stale: a container restarted as the same
+ * pid), and they are removed if the process exits without releasing them (process.exit).
+ */
+const heldHere = new Map<string, { readonly text: string; readonly release: () => void }>();
+
+let exitHandlerInstalled = false;
 
 function readLock(file: string): string | undefined {
   try {

@@ -224,8 +224,10 @@ describe("TLS and bearer tokens", () => {
   });
 
   it("with a client CA, accepts only clients holding a certificate it signed", async () => {
+    const mutualRoot = path.join(root, "..", "mutual");
+    mkdirSync(mutualRoot);
     const mutual = createSaverServer({
-      root,
+      root: mutualRoot, // a root is one server's
       tls: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca },
     });
     const mutualPort = await mutual.listen(0);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdirSync, realpathSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
@@ -7,6 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as data from "@h5saver/proto/h5saver/v1/data_pb";
 import * as opt from "@h5saver/proto/h5saver/v1/options_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import { SaverError } from "../errors.ts";
 import { type LoadedData, openH5wasmFile, PyMoDAQLoader } from "../index.ts";
 import { createDataToExport } from "../model/data-to-export.ts";
 import { tempDir } from "../testing/temp-dir.ts";
@@ -22,6 +24,14 @@ symlinkSync(base, path.join(root, "escape"));
 
 let saver: SaverServer;
 let client: Client;
+let ownRoots = 0;
+
+/** A data root for a test's own server beside the shared one. */
+function newRoot(): string {
+  const own = path.join(base, `own-${ownRoots++}`);
+  mkdirSync(own);
+  return own;
+}
 
 before(async () => {
   saver = createSaverServer({ root });
@@ -109,8 +119,8 @@ function openStream() {
   return { call, acks, done, until };
 }
 
-async function loadAll(relative: string): Promise<{ loaded: LoadedData[]; logs: string[] }> {
-  const backend = await openH5wasmFile(path.join(root, relative), "read");
+async function loadAll(relative: string, under = root): Promise<{ loaded: LoadedData[]; logs: string[] }> {
+  const backend = await openH5wasmFile(path.join(under, relative), "read");
   try {
     const loader = new PyMoDAQLoader(backend);
     return { loaded: await loader.loadAll(), logs: await loader.logLines() };
@@ -391,7 +401,8 @@ describe("SaverService.Stream", () => {
 
 describe("SaverServer.close()", () => {
   it("closes the file of every session still open", async () => {
-    const own = createSaverServer({ root });
+    const ownRoot = newRoot(); // a root is one server's: the shared server holds `root`
+    const own = createSaverServer({ root: ownRoot });
     const port = await own.listen(0);
     const ownClient = createGrpcClient(svc.SaverService, `127.0.0.1:${port}`);
     try {
@@ -405,13 +416,53 @@ describe("SaverServer.close()", () => {
       ownClient.close();
       await own.close();
     }
-    assert.deepEqual((await loadAll("left-open.h5")).logs, ["still here"]);
+    assert.deepEqual((await loadAll("left-open.h5", ownRoot)).logs, ["still here"]);
+  });
+});
+
+describe("SaverServer's data root lock", () => {
+  it("holds the root while it listens, refuses a root another process holds before touching a file, and frees it on close", async () => {
+    const held = newRoot();
+    const lockFile = path.join(held, ".h5saver.lock");
+    // the test runner that started this file: a live process of this host
+    const other = {
+      pid: process.ppid,
+      host: hostname(),
+      since: "2026-12-03T08:00:00.000Z",
+      command: "serve",
+    };
+    writeFileSync(lockFile, JSON.stringify(other));
+    writeFileSync(path.join(held, "left.h5.h5saver-journal"), "not a journal");
+    const events: string[] = [];
+    const refused = createSaverServer({ root: held, log: { event: (_level, name) => events.push(name) } });
+    await assert.rejects(refused.listen(0), (error: unknown) => {
+      assert.ok(error instanceof SaverError);
+      assert.equal(error.code, "failed_precondition");
+      assert.match(error.message, new RegExp(`is in use by h5saver serve \\(pid ${process.ppid} on `));
+      return true;
+    });
+    await refused.close();
+    assert.deepEqual(
+      JSON.parse(readFileSync(lockFile, "utf8")),
+      other,
+      "the other server's lock is left alone",
+    );
+    assert.ok(!events.includes("file_recovering"), `no recovery ran on its files: ${events.join(", ")}`);
+
+    const free = newRoot();
+    const own = createSaverServer({ root: free });
+    await own.listen(0);
+    const lock = JSON.parse(readFileSync(path.join(free, ".h5saver.lock"), "utf8"));
+    assert.equal(lock.pid, process.pid);
+    await own.close();
+    assert.ok(!existsSync(path.join(free, ".h5saver.lock")), "a closed server leaves its root free");
   });
 });
 
 describe("SaverServer limits", () => {
   it("refuses sessions and queued calls over the limits with RESOURCE_EXHAUSTED, and keeps serving", async () => {
-    const own = createSaverServer({ root, maxSessions: 1, maxQueuedCalls: 2 });
+    const ownRoot = newRoot(); // a root is one server's: the shared server holds `root`
+    const own = createSaverServer({ root: ownRoot, maxSessions: 1, maxQueuedCalls: 2 });
     const port = await own.listen(0);
     const ownClient = createGrpcClient(svc.SaverService, `127.0.0.1:${port}`);
     const call = <I, O>(method: UnaryMethod<I, O>, request: I) => callUnary(ownClient, method, request);
@@ -445,7 +496,7 @@ describe("SaverServer limits", () => {
       const status = await call(ownClient.getStatus, create(svc.GetStatusRequestSchema, { sessionId }));
       assert.equal(status.sessions[0]?.queuedCalls, 0);
       await call(ownClient.closeFile, create(svc.CloseFileRequestSchema, { sessionId }));
-      const logs = (await loadAll("limits.h5")).logs;
+      const logs = (await loadAll("limits.h5", ownRoot)).logs;
       assert.equal(logs.length, 20 - refused.length + 1, "every accepted line is in the file");
       assert.equal(logs.at(-1), "after the burst");
     } finally {
@@ -457,7 +508,8 @@ describe("SaverServer limits", () => {
 
 describe("SaverServer message size limit", () => {
   it("refuses a request larger than maxMessageBytes with RESOURCE_EXHAUSTED, and keeps the session", async () => {
-    const own = createSaverServer({ root, maxMessageBytes: 1024 * 1024 });
+    const ownRoot = newRoot(); // a root is one server's: the shared server holds `root`
+    const own = createSaverServer({ root: ownRoot, maxMessageBytes: 1024 * 1024 });
     const ownClient = createGrpcClient(svc.SaverService, `127.0.0.1:${await own.listen(0)}`);
     const call = <I, O>(method: UnaryMethod<I, O>, request: I) => callUnary(ownClient, method, request);
     try {
@@ -491,7 +543,7 @@ describe("SaverServer message size limit", () => {
         create(svc.SaveSnapshotRequestSchema, { sessionId, detectorId, data: image(256) }),
       );
       await call(ownClient.closeFile, create(svc.CloseFileRequestSchema, { sessionId }));
-      const image256 = byName((await loadAll("big.h5")).loaded, "image");
+      const image256 = byName((await loadAll("big.h5", ownRoot)).loaded, "image");
       assert.deepEqual(image256.dwa.shape, [256, 256]);
     } finally {
       ownClient.close();
@@ -502,7 +554,8 @@ describe("SaverServer message size limit", () => {
 
 describe("SaverServer idle timeout", () => {
   it("closes a session no call named for the timeout, keeping what it saved and releasing the file", async () => {
-    const own = createSaverServer({ root, idleTimeoutMs: 300 });
+    const ownRoot = newRoot(); // a root is one server's: the shared server holds `root`
+    const own = createSaverServer({ root: ownRoot, idleTimeoutMs: 300 });
     const ownClient = createGrpcClient(svc.SaverService, `127.0.0.1:${await own.listen(0)}`);
     const call = <I, O>(method: UnaryMethod<I, O>, request: I) => callUnary(ownClient, method, request);
     try {
@@ -522,7 +575,7 @@ describe("SaverServer idle timeout", () => {
       await new Promise((resolve) => setTimeout(resolve, 900));
       const status = await call(ownClient.getStatus, create(svc.GetStatusRequestSchema, {}));
       assert.deepEqual(status.sessions, []);
-      assert.deepEqual((await loadAll("idle.h5")).logs, ["before the silence"]);
+      assert.deepEqual((await loadAll("idle.h5", ownRoot)).logs, ["before the silence"]);
       const again = await call(
         ownClient.openFile,
         create(svc.OpenFileRequestSchema, { path: "idle.h5", mode: opt.OpenMode.APPEND }),

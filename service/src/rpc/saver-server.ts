@@ -18,7 +18,7 @@ import { findJournals } from "../durability/find-journals.ts";
 import { BASE_SUFFIX, hasJournal, isCrashJournalPath, JOURNAL_SUFFIX } from "../durability/journal.ts";
 import type { RecoveryReport } from "../durability/recover.ts";
 import { invalidData, SaverError } from "../errors.ts";
-import { LOCK_FILE as ROOT_LOCK_FILE } from "../files/root-lock.ts";
+import { acquireRootLock, LOCK_FILE as ROOT_LOCK_FILE, type RootLock } from "../files/root-lock.ts";
 import type { DurableEvent } from "../layout/saver-file.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
 import { openSaverFile, prewarmWriterThread, WorkerSaverFile } from "../worker/worker-saver-file.ts";
@@ -90,9 +90,16 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 60 * 60 * 1000;
 export interface SaverServer {
   readonly server: grpc.Server;
   readonly handlers: GrpcHandlers<typeof svc.SaverService>;
-  /** Binds `host:port` (port 0: any free port) and resolves with the port bound. */
+  /**
+   * Takes the data root's lock (files/root-lock.ts: a root in use by another process is refused,
+   * a SaverError "failed_precondition" naming the holder), rebuilds the files left with a crash journal, binds
+   * `host:port` (port 0: any free port) and resolves with the port bound.
+   */
   listen(port: number, host?: string): Promise<number>;
-  /** Ends open stream calls, closes every session's file, then stops the server; resolves with the files closed. */
+  /**
+   * Ends open stream calls, closes every session's file, stops the server and frees the root's
+   * lock; resolves with the files closed.
+   */
   close(): Promise<number>;
 }
 
@@ -112,6 +119,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   /** Absolute file path → the session writing it (or "opening" while OpenFile runs). */
   const holders = new Map<string, string>();
   let closing = false;
+  let rootLock: RootLock | undefined;
 
   const toStatus = (error: unknown) => grpcStatus(error, dataRoot.root);
 
@@ -621,47 +629,71 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     server,
     handlers,
     async listen(port, host = "127.0.0.1") {
-      // files a killed server left are whole again before anyone can open them
-      for (const file of await findJournals(dataRoot.root)) {
-        await recover(file, path.relative(dataRoot.root, file)).catch((error: unknown) =>
-          log.event("error", "recovery_failed", { path: file, message: describe(error) }),
-        );
+      // before the recovery below, which would rebuild the files another server is writing
+      rootLock ??= acquireRootLock(dataRoot.root, "serve");
+      try {
+        // files a killed server left are whole again before anyone can open them
+        for (const file of await findJournals(dataRoot.root)) {
+          await recover(file, path.relative(dataRoot.root, file)).catch((error: unknown) =>
+            log.event("error", "recovery_failed", { path: file, message: describe(error) }),
+          );
+        }
+        return await bind(port, host);
+      } catch (error) {
+        releaseRoot();
+        throw error;
       }
-      return new Promise((resolve, reject) => {
-        const credentials = options.tls
-          ? grpc.ServerCredentials.createSsl(
-              options.tls.clientCa ?? null,
-              [{ cert_chain: options.tls.cert, private_key: options.tls.key }],
-              options.tls.clientCa !== undefined,
-            )
-          : grpc.ServerCredentials.createInsecure();
-        server.bindAsync(`${host}:${port}`, credentials, (error, bound) =>
-          error ? reject(error) : resolve(bound),
-        );
-      });
     },
     async close() {
-      closing = true;
-      clearInterval(idleCheck);
-      health.set("NOT_SERVING");
-      const why = shuttingDown();
-      const open = [...sessions.values()];
-      log.event("info", "shutting_down", { open_sessions: open.length });
-      const closed = await Promise.allSettled(open.map((session) => closeSession(session, why)));
-      await new Promise<void>((resolve) => {
-        // calls still running after a grace period are cut: the files are closed already
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 2000);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      return closed.filter((result) => result.status === "fulfilled").length;
+      try {
+        return await closeAll();
+      } finally {
+        releaseRoot();
+      }
     },
   };
+
+  function releaseRoot(): void {
+    rootLock?.release();
+    rootLock = undefined;
+  }
+
+  function bind(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const credentials = options.tls
+        ? grpc.ServerCredentials.createSsl(
+            options.tls.clientCa ?? null,
+            [{ cert_chain: options.tls.cert, private_key: options.tls.key }],
+            options.tls.clientCa !== undefined,
+          )
+        : grpc.ServerCredentials.createInsecure();
+      server.bindAsync(`${host}:${port}`, credentials, (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      );
+    });
+  }
+
+  async function closeAll(): Promise<number> {
+    closing = true;
+    clearInterval(idleCheck);
+    health.set("NOT_SERVING");
+    const why = shuttingDown();
+    const open = [...sessions.values()];
+    log.event("info", "shutting_down", { open_sessions: open.length });
+    const closed = await Promise.allSettled(open.map((session) => closeSession(session, why)));
+    await new Promise<void>((resolve) => {
+      // calls still running after a grace period are cut: the files are closed already
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 2000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return closed.filter((result) => result.status === "fulfilled").length;
+  }
 }
 
 function recoveryToProto(report: RecoveryReport): svc.FileRecovery {
