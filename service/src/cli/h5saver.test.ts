@@ -177,6 +177,7 @@ describe("h5saver serve", () => {
     const warmedUp = names.indexOf("warmed_up");
     assert.ok(warmedUp >= 0 && warmedUp < names.indexOf("session_opened"), names.join(", "));
     assert.ok(Number(events[warmedUp]?.seconds) > 0);
+    assert.equal(events[warmedUp]?.checksums, "native", "the writer thread's CRC-32 is native too");
     const others = events.filter((e) => e.event !== "warmed_up");
     assert.deepEqual(
       others.map((e) => e.event),

@@ -598,7 +598,11 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     if ("error" in outcome) log.event("warn", "warm_up_failed", { message: outcome.error.message });
     else {
       const seconds = Number((outcome.milliseconds / 1000).toFixed(3));
-      log.event("info", "warmed_up", { seconds, ...(outcome.cutShort ? { cut_short: true } : {}) });
+      log.event("info", "warmed_up", {
+        seconds,
+        checksums: outcome.checksums,
+        ...(outcome.cutShort ? { cut_short: true } : {}),
+      });
     }
   });
 

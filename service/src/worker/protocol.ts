@@ -6,6 +6,7 @@ import {
   type SaverFile,
   type SaverFileOptions,
 } from "../layout/saver-file.ts";
+import type { WarmUpReport } from "./warm-up.ts";
 
 /** The SaverFile calls a worker serves: everything a session does to its open file. */
 export const WORKER_METHODS = [...JOURNALED_METHODS, "flush", "close"] as const;
@@ -31,9 +32,7 @@ export interface WriterThreadData {
 }
 
 /** Posted once by a thread started with `warmUp`, when its warm-up ended (warm-up.ts). */
-export type WarmUpOutcome =
-  | { readonly milliseconds: number; readonly cutShort: boolean }
-  | { readonly error: SerializedSaverError };
+export type WarmUpOutcome = WarmUpReport | { readonly error: SerializedSaverError };
 
 /**
  * Sent to a thread outside the request / reply flow: "stop-warm-up" ends its warm-up at the next

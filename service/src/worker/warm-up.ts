@@ -8,11 +8,13 @@
  * paths (single frames and blocks, large rows the journal points at and small ones it copies,
  * the journal's syncs, the policy's flushes) through that phase before a client waits on them.
  */
+
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { type Crc32Implementation, crc32Ready } from "../durability/crc32.ts";
 import { processRuns } from "../files/process-runs.ts";
 import { SaverFile } from "../layout/saver-file.ts";
 import { createDataToExport } from "../model/data-to-export.ts";
@@ -41,6 +43,8 @@ export interface WarmUpReport {
   readonly milliseconds: number;
   /** Stopped before its last round, asked to or over its budget. */
   readonly cutShort: boolean;
+  /** The thread's journal CRC-32 (durability/crc32.ts): the main thread's may have loaded where this one's did not. */
+  readonly checksums: Crc32Implementation;
 }
 
 /**
@@ -73,7 +77,7 @@ export async function warmUpWriter(options: WarmUpOptions = {}): Promise<WarmUpR
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { milliseconds: performance.now() - started, cutShort };
+  return { milliseconds: performance.now() - started, cutShort, checksums: await crc32Ready };
 }
 
 /** Removes warm-up directories under `parent` whose process (the pid in the name) is gone. */
