@@ -11,7 +11,7 @@ node --import tsx bench/run.ts "$@"
 # The instrument chain (issue 5): simulator on a pty → driver → gRPC → saver, TCD1304 and the
 # 512×512 camera, with the time split into waiting for the device, decoding and sending.
 chain_frames=()
-for arg in "$@"; do [ "$arg" = "--quick" ] && chain_frames=(--frames 200); done
+for arg in "$@"; do [ "$arg" = "--quick" ] && chain_frames=(--frames 50); done
 if command -v socat >/dev/null 2>&1; then
   echo "bench: instrument chain (simulator → driver → gRPC → saver)…" >&2
   node --import tsx hardware/src/bench/chain.ts "${chain_frames[@]}" | tee bench/results/chain.jsonl
