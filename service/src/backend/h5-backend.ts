@@ -27,6 +27,8 @@ export interface H5Backend {
    * each chunk's bytes now lie in the file, in the order of the array's bytes. Undefined when the
    * backend cannot tell — a filter changed the bytes, HDF5 kept a chunk in its cache, or the store
    * is not a local file: the crash journal then keeps a copy of the rows instead of pointing at them.
+   * With `locate` false it only writes them (and tells nothing), as a backend does best with whole
+   * chunks.
    */
   writeChunkRows(
     path: string,
@@ -35,6 +37,7 @@ export interface H5Backend {
     data: NumericArray,
     rowsPerChunk?: number,
     chunksPerRow?: number,
+    locate?: boolean,
   ): Promise<readonly FileExtent[] | undefined>;
   setAttributes(path: string, attributes: Readonly<Record<string, AttributeValue>>): Promise<void>;
   getAttributes(path: string): Promise<Record<string, StoredAttribute>>;

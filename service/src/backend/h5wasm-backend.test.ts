@@ -15,7 +15,7 @@ import { SaverError } from "../errors.ts";
 import type { NumericArray } from "../model/dtype.ts";
 import { rejectsWith } from "../testing/saver-error-assertions.ts";
 import type { FileExtent } from "./h5-backend.ts";
-import { openH5wasmFile } from "./h5wasm-backend.ts";
+import { openH5wasmFile, unmarkedStandInsForTests } from "./h5wasm-backend.ts";
 
 /** Each extent, in the closed file, holds the next `chunkBytes` of `source`, with their CRC-32. */
 function assertChunksAt(
@@ -137,6 +137,81 @@ describe("writeChunkRows()", () => {
       assert.equal(extents?.length, 2);
       assertChunksAt(file, extents, rows, perChunk * width * 8);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes whole chunks it is not asked to locate from the caller's array too (HDF5 gets a marked stand-in), and they read back whole", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "h5saver-chunks-"));
+    try {
+      const file = path.join(dir, "unlocated.h5");
+      const backend = await openH5wasmFile(file, "create");
+      await backend.createDataset("/rows", {
+        dtype: "uint16",
+        shape: [0, side, side],
+        maxShape: [null, side, side],
+        chunks: [1, side, side],
+        compression: { kind: "none" },
+      });
+      await backend.resize("/rows", [5, side, side]);
+      const rows = rowsOf(0, 5);
+      assert.equal(
+        await backend.writeChunkRows(
+          "/rows",
+          [0, 0, 0],
+          [2, side, side],
+          rows.subarray(0, 2 * rowValues),
+          1,
+          1,
+          false,
+        ),
+        undefined,
+      );
+      assert.equal(
+        (
+          await backend.writeChunkRows(
+            "/rows",
+            [2, 0, 0],
+            [3, side, side],
+            rows.subarray(2 * rowValues),
+            1,
+            1,
+            true,
+          )
+        )?.length,
+        3,
+      );
+      await backend.close();
+      const reading = await openH5wasmFile(file, "read");
+      assert.deepEqual(await reading.read("/rows"), rows);
+      await reading.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes the caller's array again, and locates nothing, when HDF5 wrote a stand-in's chunks in a way it did not recognise", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "h5saver-chunks-"));
+    unmarkedStandInsForTests.on = true;
+    try {
+      const file = path.join(dir, "unrecognised.h5");
+      const backend = await openH5wasmFile(file, "create");
+      await backend.createDataset("/rows", {
+        dtype: "uint16",
+        shape: [0, side, side],
+        maxShape: [null, side, side],
+        chunks: [1, side, side],
+        compression: { kind: "none" },
+      });
+      await backend.resize("/rows", [2, side, side]);
+      const rows = rowsOf(3, 2);
+      assert.equal(await backend.writeChunkRows("/rows", [0, 0, 0], [2, side, side], rows), undefined);
+      await backend.close();
+      const reading = await openH5wasmFile(file, "read");
+      assert.deepEqual(await reading.read("/rows"), rows, "the rows, not the stand-in's bytes");
+      await reading.close();
+    } finally {
+      unmarkedStandInsForTests.on = false;
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { resolve as absolute } from "node:path";
 import type { Dataset, Group, File as H5File } from "h5wasm/node";
 import { crc32 } from "../durability/crc32.ts";
@@ -49,8 +50,24 @@ const STORAGE_DTYPE: Record<DType, string> = {
 
 type H5wasm = typeof import("h5wasm/node").default;
 
+/** What chunkStandIn uses of the Emscripten module under h5wasm (its heap, and the write h5wasm's write_slice calls). */
+interface H5wasmModule {
+  readonly HEAPU8: Uint8Array;
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+  set_dataset_data(
+    fileId: bigint,
+    path: string,
+    count: bigint[],
+    offset: bigint[],
+    strides: bigint[],
+    pointer: bigint,
+  ): number;
+}
+
 /** The h5wasm module of this thread, once loadH5wasm has resolved (every use of it comes after). */
 let h5wasm: H5wasm;
+let h5module: H5wasmModule;
 let moduleReady: Promise<void> | undefined;
 
 /**
@@ -68,6 +85,7 @@ export function loadH5wasm(): Promise<void> {
     module.activate_throwing_error_handler();
     install_local_plugins(module);
     watchWrites((module as unknown as { FS?: EmscriptenFs }).FS);
+    h5module = module as unknown as H5wasmModule;
     h5wasm = loaded;
   })();
   return moduleReady;
@@ -90,9 +108,17 @@ interface ChunkCapture {
   readonly file: string;
   readonly source: Buffer;
   readonly chunkBytes: number;
-  readonly extents: FileExtent[];
+  /** Chunks of the call written so far. */
+  written: number;
+  /** Where they lie, when the call locates them (else nothing is watched but the stand-in's writes). */
+  readonly extents?: FileExtent[];
   /** A write into the file held chunk-sized data that is not the next chunks: their places are unknown. */
   lost: boolean;
+  /**
+   * HDF5 was given a stand-in for the source (chunkStandIn): the marks its chunks carry. Writes
+   * of those chunks are made from the source instead.
+   */
+  readonly standIn?: StandInMarks;
 }
 
 let capture: ChunkCapture | undefined;
@@ -108,9 +134,21 @@ function watchWrites(fs: EmscriptenFs | undefined): void {
   if (typeof fs?.write !== "function") return;
   const write = fs.write;
   fs.write = function (stream, buffer, offset, length, position, canOwn) {
-    const written = write.call(this, stream, buffer, offset, length, position, canOwn);
     const watching = capture;
-    if (watching && stream.path === watching.file) {
+    if (watching?.standIn && stream.path === watching.file && position !== undefined) {
+      const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length);
+      const source = standInSource(watching, bytes);
+      if (source) {
+        // the stand-in's chunks, written from the source: the frame's bytes, never the marks
+        for (let done = 0; done < length; ) {
+          done += write.call(this, stream, source, done, length - done, position + done, false);
+        }
+        noteChunks(watching, source, position);
+        return length;
+      }
+    }
+    const written = write.call(this, stream, buffer, offset, length, position, canOwn);
+    if (watching?.extents && !watching.standIn && stream.path === watching.file) {
       noteWrite(watching, new Uint8Array(buffer.buffer, buffer.byteOffset + offset, written), position);
     }
     return written;
@@ -118,19 +156,125 @@ function watchWrites(fs: EmscriptenFs | undefined): void {
 }
 
 function noteWrite(watching: ChunkCapture, bytes: Uint8Array, position: number | undefined): void {
-  const { chunkBytes, source, extents } = watching;
+  const { chunkBytes, source } = watching;
   // metadata (object headers, the chunk index) is never a multiple of a chunk of 256 KiB or more
   if (bytes.length === 0 || bytes.length % chunkBytes !== 0) return;
-  const from = extents.length * chunkBytes;
+  const from = watching.written * chunkBytes;
   const expected = source.subarray(from, from + bytes.length);
   if (position === undefined || !expected.equals(bytes)) {
     watching.lost = true;
     return;
   }
+  noteChunks(watching, bytes, position);
+}
+
+/** Counts the chunks of `bytes` (the next ones of the call); records where they lie, with their CRC-32. */
+function noteChunks(watching: ChunkCapture, bytes: Uint8Array, position: number): void {
+  const { chunkBytes, extents } = watching;
+  watching.written += bytes.length / chunkBytes;
+  if (!extents) return;
   for (let k = 0; k < bytes.length / chunkBytes; k++) {
     const chunk = bytes.subarray(k * chunkBytes, (k + 1) * chunkBytes);
     // of the bytes written, not of the caller's array: it may change once the call has returned
     extents.push({ offset: position + k * chunkBytes, length: chunkBytes, crc32: crc32(chunk) });
+  }
+}
+
+/**
+ * Chunk stand-ins. h5wasm's write_slice copies the caller's array into the WebAssembly heap, HDF5
+ * copies it again into a chunk buffer of its own, and writes that; finding where the chunk went
+ * then took a comparison of the written bytes with the array. Instead, HDF5 is handed a stand-in
+ * of the right size whose chunks carry marks (a random tag, the call's serial and the chunk's
+ * index, at each chunk's start and end): a write of whole chunks that carry the next marks is one
+ * of the call's, and is made from the caller's array. Nothing is copied into the heap, and
+ * nothing compared. A chunk HDF5 wrote otherwise (not found by its marks) would hold the
+ * stand-in's bytes: the call then writes the array again the usual way and locates nothing.
+ * `H5SAVER_CHUNK_STAND_INS=off` turns them off (the comparison above then locates chunks).
+ */
+interface StandInMarks {
+  readonly serial: number;
+}
+
+const MARK_BYTES = 16;
+const STAND_IN_TAG = randomBytes(8);
+let standInSerial = 0;
+const standInsOn = process.env.H5SAVER_CHUNK_STAND_INS !== "off";
+
+/** For tests: stand-ins without marks, as if HDF5 had written their chunks in a way not recognised. */
+export const unmarkedStandInsForTests = { on: false };
+
+function markOf(serial: number, chunk: number): Buffer {
+  const mark = Buffer.allocUnsafe(MARK_BYTES);
+  STAND_IN_TAG.copy(mark, 0);
+  mark.writeUInt32LE(serial >>> 0, 8);
+  mark.writeUInt32LE(chunk >>> 0, 12);
+  return mark;
+}
+
+/** The source bytes for a write of the stand-in's next chunks, or undefined for any other write. */
+function standInSource(watching: ChunkCapture, bytes: Uint8Array): Buffer | undefined {
+  const { chunkBytes, source, standIn } = watching;
+  if (!standIn || bytes.length === 0 || bytes.length % chunkBytes !== 0) return undefined;
+  const first = watching.written;
+  const chunks = bytes.length / chunkBytes;
+  if ((first + chunks) * chunkBytes > source.length) return undefined;
+  for (let k = 0; k < chunks; k++) {
+    const mark = markOf(standIn.serial, first + k);
+    const start = k * chunkBytes;
+    const end = start + chunkBytes;
+    if (
+      !mark.equals(bytes.subarray(start, start + MARK_BYTES)) ||
+      !mark.equals(bytes.subarray(end - MARK_BYTES, end))
+    ) {
+      return undefined;
+    }
+  }
+  return source.subarray(first * chunkBytes, (first + chunks) * chunkBytes);
+}
+
+/** Typed arrays HDF5 stores as they are in memory, by the dataset's class and size (little-endian). */
+function storesAsIs(data: NumericArray, metadata: Dataset["metadata"]): boolean {
+  if (!metadata.littleEndian || metadata.size !== data.BYTES_PER_ELEMENT) return false;
+  if (data instanceof Float32Array || data instanceof Float64Array) return metadata.type === H5T_FLOAT;
+  if (metadata.type !== H5T_INTEGER) return false;
+  const signed =
+    data instanceof Int8Array ||
+    data instanceof Int16Array ||
+    data instanceof Int32Array ||
+    data instanceof BigInt64Array;
+  return metadata.signed === signed;
+}
+
+/** HDF5 writes a stand-in of `chunks` marked chunks into `ranges` of the dataset (see StandInMarks). */
+function writeStandIn(
+  dataset: Dataset,
+  ranges: readonly (readonly [number, number])[],
+  chunks: number,
+  chunkBytes: number,
+  marks: StandInMarks,
+): void {
+  const bytes = chunks * chunkBytes;
+  const pointer = h5module._malloc(bytes);
+  if (pointer === 0)
+    throw new SaverError("resource_exhausted", `no ${bytes} bytes left in the WebAssembly heap`);
+  try {
+    const heap = h5module.HEAPU8; // after the malloc, which may have grown (and replaced) it
+    for (let k = 0; k < chunks && !unmarkedStandInsForTests.on; k++) {
+      const mark = markOf(marks.serial, k);
+      heap.set(mark, pointer + k * chunkBytes);
+      heap.set(mark, pointer + (k + 1) * chunkBytes - MARK_BYTES);
+    }
+    const status = h5module.set_dataset_data(
+      dataset.file_id,
+      dataset.path,
+      ranges.map(([from, to]) => BigInt(to - from)),
+      ranges.map(([from]) => BigInt(from)),
+      ranges.map(() => 1n),
+      BigInt(pointer),
+    );
+    if (status < 0) throw new Error(`HDF5 could not write rows ${ranges[0]?.[0]}+ of '${dataset.path}'`);
+  } finally {
+    h5module._free(pointer);
   }
 }
 
@@ -178,6 +322,8 @@ class H5wasmBackend implements H5Backend {
   readonly #nodes = new Map<string, Group | Dataset>();
   /** Attribute names by path, so that rewriting one does not list (and decode) all of them. */
   readonly #attributeNames = new Map<string, Set<string>>();
+  /** Whether a dataset stores its chunks unfiltered, by path (asked once: its filters do not change). */
+  readonly #unfilteredByPath = new Map<string, boolean>();
 
   constructor(filePath: string, file: H5File) {
     this.filePath = filePath;
@@ -263,6 +409,7 @@ class H5wasmBackend implements H5Backend {
     data: NumericArray,
     rowsPerChunk = 1,
     chunksPerRow = 1,
+    locate = true,
   ): Promise<readonly FileExtent[] | undefined> {
     const dataset = this.#dataset(path);
     const ranges = start.map((s, i) => [s, s + (count[i] ?? 1)] as [number, number]);
@@ -280,22 +427,53 @@ class H5wasmBackend implements H5Backend {
         `writeChunkRows(${path}) of rows ${start[0]}+${rows}: not whole chunks of ${rowsPerChunk} rows (${chunksPerRow} to a row)`,
       );
     }
+    const standIn =
+      standInsOn &&
+      chunkBytes >= 2 * MARK_BYTES &&
+      this.#unfiltered(path) &&
+      storesAsIs(data, dataset.metadata)
+        ? { serial: ++standInSerial }
+        : undefined;
+    if (!standIn && !locate) {
+      this.#io(path, () => dataset.write_slice(ranges, data));
+      return undefined;
+    }
     const watching: ChunkCapture = {
       // Emscripten's streams name the file by its absolute path
       file: absolute(this.filePath),
       source: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
       chunkBytes,
-      extents: [],
+      written: 0,
+      ...(locate ? { extents: [] } : {}),
       lost: false,
+      ...(standIn ? { standIn } : {}),
     };
     // set and cleared around one synchronous HDF5 call: no other file's write can come between
     capture = watching;
+    let failure: unknown;
     try {
-      this.#io(path, () => dataset.write_slice(ranges, data));
+      this.#io(path, () =>
+        standIn
+          ? writeStandIn(dataset, ranges, chunks, chunkBytes, standIn)
+          : dataset.write_slice(ranges, data),
+      );
+    } catch (error) {
+      failure = error;
     } finally {
       capture = undefined;
     }
-    return !watching.lost && watching.extents.length === chunks ? watching.extents : undefined;
+    const whole = failure === undefined && !watching.lost && watching.written === chunks;
+    if (standIn && !whole) {
+      // some chunk may hold the stand-in's bytes: the array over all of them, the usual way (after
+      // a failed write too, if HDF5 can: the call still fails, but leaves no stand-in bytes behind)
+      try {
+        this.#io(path, () => dataset.write_slice(ranges, data));
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
+    return whole ? watching.extents : undefined;
   }
 
   async setAttributes(path: string, attributes: Readonly<Record<string, AttributeValue>>): Promise<void> {
@@ -409,6 +587,16 @@ class H5wasmBackend implements H5Backend {
       return node;
     }
     throw new SaverError("not_found", `no node '${path}' in '${this.filePath}'`, { node: path });
+  }
+
+  #unfiltered(path: string): boolean {
+    let unfiltered = this.#unfilteredByPath.get(path);
+    if (unfiltered === undefined) {
+      const dataset = this.#dataset(path);
+      unfiltered = this.#io(path, () => dataset.filters.length === 0);
+      this.#unfilteredByPath.set(path, unfiltered);
+    }
+    return unfiltered;
   }
 
   #dataset(path: string): Dataset {

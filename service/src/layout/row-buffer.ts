@@ -188,8 +188,10 @@ export class RowBuffer {
     const at = [start, ...this.rowShape.map(() => 0)];
     const count = [rows, ...this.rowShape];
     let extents: readonly FileExtent[] | undefined;
-    if (locate) {
-      extents = await backend.writeChunkRows(this.path, at, count, data, this.#chunkRows, this.#rowChunks);
+    if (start % this.#chunkRows === 0 && rows % this.#chunkRows === 0) {
+      // whole chunks, located or not: the backend writes them best (h5wasm: from the array itself)
+      const chunks = this.#chunkRows;
+      extents = await backend.writeChunkRows(this.path, at, count, data, chunks, this.#rowChunks, locate);
     } else await backend.writeSlice(this.path, at, count, data);
     this.#fileRows = start + rows;
     this.#rowsSinceWriteOut += rows;
