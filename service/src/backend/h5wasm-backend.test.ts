@@ -216,6 +216,28 @@ describe("writeChunkRows()", () => {
     }
   });
 
+  it("refuses rows that are not the selection they are said to be (no stand-in then: HDF5 would read past it)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "h5saver-chunks-"));
+    try {
+      const backend = await openH5wasmFile(path.join(dir, "short.h5"), "create");
+      await backend.createDataset("/rows", {
+        dtype: "uint16",
+        shape: [2, side, side],
+        maxShape: [null, side, side],
+        chunks: [1, side, side],
+        compression: { kind: "none" },
+      });
+      await rejectsWith(
+        backend.writeChunkRows("/rows", [0, 0, 0], [2, side, side], rowsOf(0, 1)),
+        "io_error",
+        /does not match number of elements/,
+      );
+      await backend.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("cannot tell where compressed rows are (their bytes are not the caller's)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "h5saver-chunks-"));
     try {

@@ -3,7 +3,7 @@ import { resolve as absolute } from "node:path";
 import type { Dataset, Group, File as H5File } from "h5wasm/node";
 import { crc32 } from "../durability/crc32.ts";
 import { SaverError } from "../errors.ts";
-import { allocate, type DType, dtypeBytes, type NumericArray } from "../model/dtype.ts";
+import { allocate, type DType, dtypeBytes, type NumericArray, product } from "../model/dtype.ts";
 import type {
   AttributeValue,
   Compression,
@@ -50,7 +50,7 @@ const STORAGE_DTYPE: Record<DType, string> = {
 
 type H5wasm = typeof import("h5wasm/node").default;
 
-/** What chunkStandIn uses of the Emscripten module under h5wasm (its heap, and the write h5wasm's write_slice calls). */
+/** What writeStandIn uses of the Emscripten module under h5wasm (its heap, and the write h5wasm's write_slice calls). */
 interface H5wasmModule {
   readonly HEAPU8: Uint8Array;
   _malloc(bytes: number): number;
@@ -115,7 +115,7 @@ interface ChunkCapture {
   /** A write into the file held chunk-sized data that is not the next chunks: their places are unknown. */
   lost: boolean;
   /**
-   * HDF5 was given a stand-in for the source (chunkStandIn): the marks its chunks carry. Writes
+   * HDF5 was given a stand-in for the source (writeStandIn): the marks its chunks carry. Writes
    * of those chunks are made from the source instead.
    */
   readonly standIn?: StandInMarks;
@@ -140,8 +140,16 @@ function watchWrites(fs: EmscriptenFs | undefined): void {
       const source = standInSource(watching, bytes);
       if (source) {
         // the stand-in's chunks, written from the source: the frame's bytes, never the marks
-        for (let done = 0; done < length; ) {
-          done += write.call(this, stream, source, done, length - done, position + done, false);
+        let done = 0;
+        while (done < length) {
+          const wrote = write.call(this, stream, source, done, length - done, position + done, false);
+          if (wrote <= 0) break;
+          done += wrote;
+        }
+        if (done < length) {
+          // HDF5 writes the rest from the stand-in: not recognised, so the call writes the frame again
+          watching.lost = true;
+          return done;
         }
         noteChunks(watching, source, position);
         return length;
@@ -175,7 +183,7 @@ function noteChunks(watching: ChunkCapture, bytes: Uint8Array, position: number)
   if (!extents) return;
   for (let k = 0; k < bytes.length / chunkBytes; k++) {
     const chunk = bytes.subarray(k * chunkBytes, (k + 1) * chunkBytes);
-    // of the bytes written, not of the caller's array: it may change once the call has returned
+    // now, during the call: the caller's array may change once it has returned
     extents.push({ offset: position + k * chunkBytes, length: chunkBytes, crc32: crc32(chunk) });
   }
 }
@@ -232,17 +240,54 @@ function standInSource(watching: ChunkCapture, bytes: Uint8Array): Buffer | unde
   return source.subarray(first * chunkBytes, (first + chunks) * chunkBytes);
 }
 
-/** Typed arrays HDF5 stores as they are in memory, by the dataset's class and size (little-endian). */
+/** Typed arrays HDF5 stores as they are in memory, by the dataset's class, size and sign (little-endian). */
 function storesAsIs(data: NumericArray, metadata: Dataset["metadata"]): boolean {
-  if (!metadata.littleEndian || metadata.size !== data.BYTES_PER_ELEMENT) return false;
-  if (data instanceof Float32Array || data instanceof Float64Array) return metadata.type === H5T_FLOAT;
-  if (metadata.type !== H5T_INTEGER) return false;
-  const signed =
-    data instanceof Int8Array ||
-    data instanceof Int16Array ||
-    data instanceof Int32Array ||
-    data instanceof BigInt64Array;
-  return metadata.signed === signed;
+  const kind = STORED_AS_IS.get(data.constructor);
+  return (
+    kind !== undefined &&
+    metadata.littleEndian === true &&
+    metadata.type === kind.type &&
+    metadata.size === data.BYTES_PER_ELEMENT &&
+    (kind.type === H5T_FLOAT || metadata.signed === kind.signed)
+  );
+}
+
+const STORED_AS_IS = new Map<unknown, { readonly type: number; readonly signed: boolean }>([
+  [Float32Array, { type: H5T_FLOAT, signed: true }],
+  [Float64Array, { type: H5T_FLOAT, signed: true }],
+  [Int8Array, { type: H5T_INTEGER, signed: true }],
+  [Int16Array, { type: H5T_INTEGER, signed: true }],
+  [Int32Array, { type: H5T_INTEGER, signed: true }],
+  [BigInt64Array, { type: H5T_INTEGER, signed: true }],
+  [Uint8Array, { type: H5T_INTEGER, signed: false }],
+  [Uint16Array, { type: H5T_INTEGER, signed: false }],
+  [Uint32Array, { type: H5T_INTEGER, signed: false }],
+  [BigUint64Array, { type: H5T_INTEGER, signed: false }],
+]);
+
+/**
+ * Whether a stand-in may replace `data` in a write of `count` rows from `start` cut into chunks of
+ * `rowsPerChunk` rows (`chunksPerRow` to a row): the dataset's rank, chunk shape and storage type
+ * must be what the call says, and `data` exactly the selection — the stand-in skips h5wasm's own
+ * checks, and HDF5 would read past a stand-in too small.
+ */
+function standInFits(
+  data: NumericArray,
+  metadata: Dataset["metadata"],
+  start: readonly number[],
+  count: readonly number[],
+  rowsPerChunk: number,
+  chunksPerRow: number,
+): boolean {
+  const chunks = metadata.chunks;
+  const rank = metadata.shape?.length;
+  if (!chunks || rank === undefined || start.length !== rank || count.length !== rank) return false;
+  if (data.length !== product(count)) return false;
+  const expected = [rowsPerChunk, ...count.slice(1)];
+  if (rank > 1) expected[1] = (count[1] ?? 1) / chunksPerRow;
+  return (
+    chunks.length === rank && chunks.every((size, i) => size === expected[i]) && storesAsIs(data, metadata)
+  );
 }
 
 /** HDF5 writes a stand-in of `chunks` marked chunks into `ranges` of the dataset (see StandInMarks). */
@@ -253,30 +298,46 @@ function writeStandIn(
   chunkBytes: number,
   marks: StandInMarks,
 ): void {
-  const bytes = chunks * chunkBytes;
-  const pointer = h5module._malloc(bytes);
-  if (pointer === 0)
-    throw new SaverError("resource_exhausted", `no ${bytes} bytes left in the WebAssembly heap`);
-  try {
-    const heap = h5module.HEAPU8; // after the malloc, which may have grown (and replaced) it
-    for (let k = 0; k < chunks && !unmarkedStandInsForTests.on; k++) {
-      const mark = markOf(marks.serial, k);
-      heap.set(mark, pointer + k * chunkBytes);
-      heap.set(mark, pointer + (k + 1) * chunkBytes - MARK_BYTES);
-    }
-    const status = h5module.set_dataset_data(
-      dataset.file_id,
-      dataset.path,
-      ranges.map(([from, to]) => BigInt(to - from)),
-      ranges.map(([from]) => BigInt(from)),
-      ranges.map(() => 1n),
-      BigInt(pointer),
-    );
-    if (status < 0) throw new Error(`HDF5 could not write rows ${ranges[0]?.[0]}+ of '${dataset.path}'`);
-  } finally {
-    h5module._free(pointer);
+  const pointer = standInMemory(chunks * chunkBytes);
+  const heap = h5module.HEAPU8; // after standInMemory's malloc, which may have grown (and replaced) it
+  for (let k = 0; k < chunks && !unmarkedStandInsForTests.on; k++) {
+    const mark = markOf(marks.serial, k);
+    heap.set(mark, pointer + k * chunkBytes);
+    heap.set(mark, pointer + (k + 1) * chunkBytes - MARK_BYTES);
   }
+  const status = h5module.set_dataset_data(
+    dataset.file_id,
+    dataset.path,
+    ranges.map(([from, to]) => BigInt(to - from)),
+    ranges.map(([from]) => BigInt(from)),
+    ranges.map(() => 1n),
+    BigInt(pointer),
+  );
+  if (status < 0) throw new Error(`HDF5 could not write rows ${ranges[0]?.[0]}+ of '${dataset.path}'`);
 }
+
+/**
+ * The stand-in's memory: kept from call to call (grown for a larger one), and zeroed when
+ * allocated, so that a stand-in chunk left in a file by a write that failed twice holds zeros and
+ * old marks — never the bytes of another frame or file that the heap held before.
+ */
+function standInMemory(bytes: number): number {
+  if (bytes > standInBuffer.capacity) {
+    if (standInBuffer.pointer !== 0) h5module._free(standInBuffer.pointer);
+    standInBuffer.pointer = 0;
+    standInBuffer.capacity = 0;
+    const pointer = h5module._malloc(bytes);
+    if (pointer === 0) {
+      throw new SaverError("resource_exhausted", `no ${bytes} bytes left in the WebAssembly heap`);
+    }
+    h5module.HEAPU8.fill(0, pointer, pointer + bytes);
+    standInBuffer.pointer = pointer;
+    standInBuffer.capacity = bytes;
+  }
+  return standInBuffer.pointer;
+}
+
+const standInBuffer = { pointer: 0, capacity: 0 };
 
 export type OpenMode = "create" | "truncate" | "append" | "read";
 
@@ -427,13 +488,12 @@ class H5wasmBackend implements H5Backend {
         `writeChunkRows(${path}) of rows ${start[0]}+${rows}: not whole chunks of ${rowsPerChunk} rows (${chunksPerRow} to a row)`,
       );
     }
-    const standIn =
+    const fits =
       standInsOn &&
       chunkBytes >= 2 * MARK_BYTES &&
       this.#unfiltered(path) &&
-      storesAsIs(data, dataset.metadata)
-        ? { serial: ++standInSerial }
-        : undefined;
+      this.#io(path, () => standInFits(data, dataset.metadata, start, count, rowsPerChunk, chunksPerRow));
+    const standIn = fits ? { serial: ++standInSerial } : undefined;
     if (!standIn && !locate) {
       this.#io(path, () => dataset.write_slice(ranges, data));
       return undefined;

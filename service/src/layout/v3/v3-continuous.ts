@@ -167,7 +167,7 @@ export class ContinuousStreamV3 {
         await addAxesV3(tree, channel, chan, compression);
         const background = dwa.background?.[i];
         if (background) await addBackgroundV3(tree, channel, chan, background, dwa.shape, compression);
-        const { path, chunkRows } = await addEArrayV3(
+        const { path, chunkRows, rowChunks } = await addEArrayV3(
           tree,
           channel,
           {
@@ -181,7 +181,8 @@ export class ContinuousStreamV3 {
           chan.frameShape,
           compression,
         );
-        buffers.push(new RowBuffer(tree, path, dtype, chan.frameShape, chunkRows));
+        // rows over 2 MiB are cut into several chunks (pymodaq-tree's addEArray): a whole row is that many
+        buffers.push(new RowBuffer(tree, path, dtype, chan.frameShape, chunkRows, false, rowChunks));
       }
       this.#buffers.push(buffers);
     }

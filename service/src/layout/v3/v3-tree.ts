@@ -207,7 +207,7 @@ export function addEArrayV3(
   spec: ArraySpecV3,
   rowShape: readonly number[],
   compression: ArrayOptions["compression"],
-): Promise<{ path: string; chunkRows: number }> {
+): Promise<{ path: string; chunkRows: number; rowChunks: number }> {
   return tree.addEArray(where, 0, rowShape, arrayOptions(spec, compression));
 }
 
