@@ -14,7 +14,7 @@ import { crc32 } from "node:zlib";
 import { SaverError } from "../errors.ts";
 import type { NumericArray } from "../model/dtype.ts";
 import { rejectsWith } from "../testing/saver-error-assertions.ts";
-import type { FileExtent } from "./h5-backend.ts";
+import type { Compression, FileExtent, H5Backend } from "./h5-backend.ts";
 import { openH5wasmFile, unmarkedStandInsForTests } from "./h5wasm-backend.ts";
 
 /** Each extent, in the closed file, holds the next `chunkBytes` of `source`, with their CRC-32. */
@@ -141,122 +141,100 @@ describe("writeChunkRows()", () => {
     }
   });
 
-  it("writes whole chunks it is not asked to locate from the caller's array too (HDF5 gets a marked stand-in), and they read back whole", async () => {
+  /** A new file with `/rows` of `rows` uint16 rows of side × side, a chunk each, for `use` (which closes it). */
+  async function withRows(
+    name: string,
+    rows: number,
+    use: (backend: H5Backend, file: string) => Promise<void>,
+    compression: Compression = { kind: "none" },
+  ): Promise<void> {
     const dir = mkdtempSync(path.join(tmpdir(), "h5saver-chunks-"));
     try {
-      const file = path.join(dir, "unlocated.h5");
+      const file = path.join(dir, name);
       const backend = await openH5wasmFile(file, "create");
       await backend.createDataset("/rows", {
         dtype: "uint16",
-        shape: [0, side, side],
+        shape: [rows, side, side],
         maxShape: [null, side, side],
         chunks: [1, side, side],
-        compression: { kind: "none" },
+        compression,
       });
-      await backend.resize("/rows", [5, side, side]);
-      const rows = rowsOf(0, 5);
-      assert.equal(
-        await backend.writeChunkRows(
-          "/rows",
-          [0, 0, 0],
-          [2, side, side],
-          rows.subarray(0, 2 * rowValues),
-          1,
-          1,
-          false,
-        ),
-        undefined,
-      );
-      assert.equal(
-        (
-          await backend.writeChunkRows(
-            "/rows",
-            [2, 0, 0],
-            [3, side, side],
-            rows.subarray(2 * rowValues),
-            1,
-            1,
-            true,
-          )
-        )?.length,
-        3,
-      );
-      await backend.close();
-      const reading = await openH5wasmFile(file, "read");
-      assert.deepEqual(await reading.read("/rows"), rows);
-      await reading.close();
+      await use(backend, file);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  async function readRows(file: string): Promise<NumericArray> {
+    const reading = await openH5wasmFile(file, "read");
+    try {
+      return await reading.read("/rows");
+    } finally {
+      await reading.close();
+    }
+  }
+
+  it("writes whole chunks it is not asked to locate from the caller's array too (HDF5 gets a marked stand-in), and they read back whole", async () => {
+    await withRows("unlocated.h5", 5, async (backend, file) => {
+      const rows = rowsOf(0, 5);
+      const firstTwo = rows.subarray(0, 2 * rowValues);
+      assert.equal(
+        await backend.writeChunkRows("/rows", [0, 0, 0], [2, side, side], firstTwo, 1, 1, false),
+        undefined,
+      );
+      const lastThree = rows.subarray(2 * rowValues);
+      const located = await backend.writeChunkRows(
+        "/rows",
+        [2, 0, 0],
+        [3, side, side],
+        lastThree,
+        1,
+        1,
+        true,
+      );
+      assert.equal(located?.length, 3);
+      await backend.close();
+      assert.deepEqual(await readRows(file), rows);
+    });
   });
 
   it("writes the caller's array again, and locates nothing, when HDF5 wrote a stand-in's chunks in a way it did not recognise", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "h5saver-chunks-"));
     unmarkedStandInsForTests.on = true;
     try {
-      const file = path.join(dir, "unrecognised.h5");
-      const backend = await openH5wasmFile(file, "create");
-      await backend.createDataset("/rows", {
-        dtype: "uint16",
-        shape: [0, side, side],
-        maxShape: [null, side, side],
-        chunks: [1, side, side],
-        compression: { kind: "none" },
+      await withRows("unrecognised.h5", 2, async (backend, file) => {
+        const rows = rowsOf(3, 2);
+        assert.equal(await backend.writeChunkRows("/rows", [0, 0, 0], [2, side, side], rows), undefined);
+        await backend.close();
+        assert.deepEqual(await readRows(file), rows, "the rows, not the stand-in's bytes");
       });
-      await backend.resize("/rows", [2, side, side]);
-      const rows = rowsOf(3, 2);
-      assert.equal(await backend.writeChunkRows("/rows", [0, 0, 0], [2, side, side], rows), undefined);
-      await backend.close();
-      const reading = await openH5wasmFile(file, "read");
-      assert.deepEqual(await reading.read("/rows"), rows, "the rows, not the stand-in's bytes");
-      await reading.close();
     } finally {
       unmarkedStandInsForTests.on = false;
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("refuses rows that are not the selection they are said to be (no stand-in then: HDF5 would read past it)", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "h5saver-chunks-"));
-    try {
-      const backend = await openH5wasmFile(path.join(dir, "short.h5"), "create");
-      await backend.createDataset("/rows", {
-        dtype: "uint16",
-        shape: [2, side, side],
-        maxShape: [null, side, side],
-        chunks: [1, side, side],
-        compression: { kind: "none" },
-      });
+    await withRows("short.h5", 2, async (backend) => {
       await rejectsWith(
         backend.writeChunkRows("/rows", [0, 0, 0], [2, side, side], rowsOf(0, 1)),
         "io_error",
         /does not match number of elements/,
       );
       await backend.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("cannot tell where compressed rows are (their bytes are not the caller's)", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "h5saver-chunks-"));
-    try {
-      const backend = await openH5wasmFile(path.join(dir, "gzip.h5"), "create");
-      await backend.createDataset("/rows", {
-        dtype: "uint16",
-        shape: [1, side, side],
-        maxShape: [null, side, side],
-        chunks: [1, side, side],
-        compression: { kind: "gzip", level: 1 },
-      });
-      assert.equal(
-        await backend.writeChunkRows("/rows", [0, 0, 0], [1, side, side], rowsOf(0, 1)),
-        undefined,
-      );
-      await backend.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await withRows(
+      "gzip.h5",
+      1,
+      async (backend, file) => {
+        const rows = rowsOf(0, 1);
+        assert.equal(await backend.writeChunkRows("/rows", [0, 0, 0], [1, side, side], rows), undefined);
+        await backend.close();
+        assert.deepEqual(await readRows(file), rows);
+      },
+      { kind: "gzip", level: 1 },
+    );
   });
 });
 
