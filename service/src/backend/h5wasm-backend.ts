@@ -50,7 +50,7 @@ const STORAGE_DTYPE: Record<DType, string> = {
 
 type H5wasm = typeof import("h5wasm/node").default;
 
-/** What writeStandIn uses of the Emscripten module under h5wasm (its heap, and the write h5wasm's write_slice calls). */
+/** What writeStandIn uses of the Emscripten module under h5wasm: its heap, and the write under write_slice. */
 interface H5wasmModule {
   readonly HEAPU8: Uint8Array;
   _malloc(bytes: number): number;

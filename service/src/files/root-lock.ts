@@ -1,16 +1,16 @@
 /**
  * One server (`h5saver serve`, a library `createSaverServer` once it listens) or `h5saver recover
- * --root` per data root. A server rebuilds the files it
- * finds with a crash journal when it starts, and writes into the files its clients opened: a
- * second one on the same root would rebuild files the first is still writing, and both could
- * open the same file. The first holds `<root>/.h5saver.lock` (its pid, host and start time) and
- * touches it every few seconds; another refuses to start while the lock is held.
+ * --root` per data root. A server rebuilds the files it finds with a crash journal when it starts,
+ * and writes into the files its clients opened: a second one on the same root would rebuild files
+ * the first is still writing, and both could open the same file. The first holds
+ * `<root>/.h5saver.lock` (its pid, host and start time) and touches it every few seconds; another
+ * refuses to start while the lock is held.
  *
  * A lock is stale — taken over without a word — when its holder is gone: when it has not been
  * touched for STALE_AFTER_MS (a live holder touches it every TOUCH_EVERY_MS), or, on this host,
  * at once when no process has its pid (or the pid is this process's own but this process does
- * not hold the lock: a container restarted as the same pid). Taking a stale lock over is atomic: it is renamed away first, so that of two
- * servers starting at once only one takes it.
+ * not hold the lock: a container restarted as the same pid). Taking a stale lock over is atomic:
+ * it is renamed away first, so that of two servers starting at once only one takes it.
  */
 import { linkSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";

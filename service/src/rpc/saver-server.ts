@@ -91,9 +91,9 @@ export interface SaverServer {
   readonly server: grpc.Server;
   readonly handlers: GrpcHandlers<typeof svc.SaverService>;
   /**
-   * Takes the data root's lock (files/root-lock.ts: a root in use by another process is refused,
-   * a SaverError "failed_precondition" naming the holder), rebuilds the files left with a crash journal, binds
-   * `host:port` (port 0: any free port) and resolves with the port bound.
+   * Takes the data root's lock (files/root-lock.ts: a root in use by another server is refused, a
+   * SaverError "failed_precondition" naming the holder), rebuilds the files left with a crash
+   * journal, binds `host:port` (port 0: any free port) and resolves with the port bound.
    */
   listen(port: number, host?: string): Promise<number>;
   /**
