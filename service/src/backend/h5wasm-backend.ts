@@ -3,7 +3,15 @@ import { resolve as absolute } from "node:path";
 import type { Dataset, Group, File as H5File } from "h5wasm/node";
 import { crc32 } from "../durability/crc32.ts";
 import { SaverError } from "../errors.ts";
-import { allocate, type DType, dtypeBytes, type NumericArray, product } from "../model/dtype.ts";
+import {
+  allocate,
+  type DType,
+  dtypeBytes,
+  dtypeOfArray,
+  isNumericArray,
+  type NumericArray,
+  product,
+} from "../model/dtype.ts";
 import type {
   AttributeValue,
   Compression,
@@ -240,30 +248,18 @@ function standInSource(watching: ChunkCapture, bytes: Uint8Array): Buffer | unde
   return source.subarray(first * chunkBytes, (first + chunks) * chunkBytes);
 }
 
-/** Typed arrays HDF5 stores as they are in memory, by the dataset's class, size and sign (little-endian). */
+/** Whether HDF5 stores `data` as it is in memory: the dataset's class, size and sign are the array's (little-endian). */
 function storesAsIs(data: NumericArray, metadata: Dataset["metadata"]): boolean {
-  const kind = STORED_AS_IS.get(data.constructor);
+  if (!isNumericArray(data)) return false;
+  const dtype = dtypeOfArray(data);
+  const float = dtype.startsWith("float");
   return (
-    kind !== undefined &&
     metadata.littleEndian === true &&
-    metadata.type === kind.type &&
-    metadata.size === data.BYTES_PER_ELEMENT &&
-    (kind.type === H5T_FLOAT || metadata.signed === kind.signed)
+    metadata.type === (float ? H5T_FLOAT : H5T_INTEGER) &&
+    metadata.size === dtypeBytes(dtype) &&
+    (float || metadata.signed === dtype.startsWith("int"))
   );
 }
-
-const STORED_AS_IS = new Map<unknown, { readonly type: number; readonly signed: boolean }>([
-  [Float32Array, { type: H5T_FLOAT, signed: true }],
-  [Float64Array, { type: H5T_FLOAT, signed: true }],
-  [Int8Array, { type: H5T_INTEGER, signed: true }],
-  [Int16Array, { type: H5T_INTEGER, signed: true }],
-  [Int32Array, { type: H5T_INTEGER, signed: true }],
-  [BigInt64Array, { type: H5T_INTEGER, signed: true }],
-  [Uint8Array, { type: H5T_INTEGER, signed: false }],
-  [Uint16Array, { type: H5T_INTEGER, signed: false }],
-  [Uint32Array, { type: H5T_INTEGER, signed: false }],
-  [BigUint64Array, { type: H5T_INTEGER, signed: false }],
-]);
 
 /**
  * Whether a stand-in may replace `data` in a write of `count` rows from `start` cut into chunks of
