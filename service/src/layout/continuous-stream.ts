@@ -181,12 +181,11 @@ export class ContinuousStream {
   async #createNodes(dte: DataToExport): Promise<void> {
     const tree = this.#tree;
     const largestRow = Math.max(...dte.data.map(rowBytesOf));
+    const companion = (rowBytes: number) => companionChunking(rowBytes, largestRow);
     for (const dwa of dte.data) {
       const dimGroup = await tree.addDataGroup(this.detector, dwa.dim);
       const channel = await tree.addChannelGroup(dimGroup, dwa.name, dwa.origin);
-      const arrays = await addEnlargeableArrays(tree, channel, dwa, this.#compression, (rowBytes) =>
-        companionChunking(rowBytes, largestRow),
-      );
+      const arrays = await addEnlargeableArrays(tree, channel, dwa, this.#compression, companion);
       const buffers = arrays.map(
         (a) => new RowBuffer(tree, a.path, a.dtype, dwa.shape, a.chunkRows, this.#locateChunks, a.rowChunks),
       );
@@ -209,7 +208,7 @@ export class ContinuousStream {
         distribution: py.str("uniform"),
         spread_order: py.int(0),
       },
-      chunkBytesAtMost: companionChunking(TIMESTAMP_BYTES, largestRow),
+      chunkBytesAtMost: companion,
     });
     this.#time = new RowBuffer(tree, path, "float64", [], chunkRows);
     this.#layout = frameLayoutOf(dte);
@@ -227,8 +226,6 @@ function framesPerLocatedChunk(buffers: readonly RowBuffer[]): number {
 }
 
 const RELEVANT_ROW_RATIO = 16;
-
-const TIMESTAMP_BYTES = 8;
 
 /**
  * The chunk size of an array whose rows are over RELEVANT_ROW_RATIO times smaller than the

@@ -1,7 +1,7 @@
 import type { Compression } from "../backend/h5-backend.ts";
 import { type Axis, linearParameters } from "../model/axis.ts";
 import type { DataWithAxes } from "../model/data-with-axes.ts";
-import { type DType, dtypeBytes, dtypeOfArray, product } from "../model/dtype.ts";
+import { dtypeOfArray } from "../model/dtype.ts";
 import { py, pyScalar } from "./pymodaq-attribute.ts";
 import type { ArrayOptions, PyMoDAQTree } from "./pymodaq-tree.ts";
 import type { PyValue } from "./python-literal.ts";
@@ -122,17 +122,16 @@ export interface EnlargeableArray {
  * The EARRAYs of a DataWithAxes that grows by one row per frame (continuous saving,
  * `DataEnlargeableSaver`): `EnlData00…` and `ErrorBar00…` of shape `(0, ...frame shape)`, and
  * its axes with their index shifted past the row dimension. Returned data first, then errors.
- * `chunkBytesAtMost` may cap an array's chunk size by the bytes of its rows.
+ * `chunkBytesAtMost` may cap an array's chunk size by the bytes of its rows (ArrayOptions).
  */
 export async function addEnlargeableArrays(
   tree: PyMoDAQTree,
   channel: string,
   dwa: DataWithAxes,
   compression: Compression,
-  chunkBytesAtMost: (rowBytes: number) => number | undefined = () => undefined,
+  chunkBytesAtMost?: ArrayOptions["chunkBytesAtMost"],
 ): Promise<EnlargeableArray[]> {
   const navIndexes = [0, ...dwa.navIndexes.map((n) => n + 1)];
-  const rowBytes = (dtype: DType): number => product(dwa.shape) * dtypeBytes(dtype);
   const arrays: EnlargeableArray[] = [];
   for (const i of dwa.data.keys()) {
     const { path, chunkRows, rowChunks } = await tree.addEArray(channel, i, dwa.shape, {
@@ -141,7 +140,7 @@ export async function addEnlargeableArrays(
       title: dwa.name,
       compression,
       attributes: dataAttributes(dwa, i, { navIndexes, distribution: "spread" }),
-      chunkBytesAtMost: chunkBytesAtMost(rowBytes(dwa.dtype)),
+      chunkBytesAtMost,
     });
     arrays.push({ path, dtype: dwa.dtype, chunkRows, rowChunks });
   }
@@ -153,7 +152,7 @@ export async function addEnlargeableArrays(
       title: errorTitle(dwa),
       compression,
       attributes: dataAttributes(dwa, i, { navIndexes, distribution: "spread", source: "calculated" }),
-      chunkBytesAtMost: chunkBytesAtMost(rowBytes(dtype)),
+      chunkBytesAtMost,
     });
     arrays.push({ path, dtype, chunkRows, rowChunks });
   }

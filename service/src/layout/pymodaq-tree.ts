@@ -96,8 +96,8 @@ export interface ArrayOptions {
   readonly name?: string;
   /** false: no `data_type` attribute (PyMoDAQ 3.x records the kind in its own `type` attribute). */
   readonly dataTypeAttribute?: boolean;
-  /** An EARRAY's chunks of small rows hold at most this many bytes (default 1 MiB). */
-  readonly chunkBytesAtMost?: number | undefined;
+  /** An EARRAY's chunks of small rows hold at most this many bytes, given its rows' (default 1 MiB). */
+  readonly chunkBytesAtMost?: ((rowBytes: number) => number | undefined) | undefined;
 }
 
 /**
@@ -329,7 +329,10 @@ export class PyMoDAQTree {
     // of copied into a chunk buffer. Smaller rows: a power of two of them per chunk, so that a
     // client's batches of a power of two of frames fill whole chunks before it hears how many
     // frames a chunk holds (Ack.frames_per_chunk).
-    const chunkBytes = Math.min(TARGET_CHUNK_BYTES, options.chunkBytesAtMost ?? TARGET_CHUNK_BYTES);
+    const chunkBytes = Math.min(
+      TARGET_CHUNK_BYTES,
+      options.chunkBytesAtMost?.(rowBytes) ?? TARGET_CHUNK_BYTES,
+    );
     const chunkRows = rowBytes >= WHOLE_ROW_CHUNK_BYTES ? 1 : powerOfTwoAtMost(chunkBytes / rowBytes, 65_536);
     const rowChunks = chunksPerRow(rowShape, dtypeBytes(options.dtype));
     const chunkShape =
