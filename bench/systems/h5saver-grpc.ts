@@ -37,7 +37,7 @@
  * e.g. 2d-2048-u16 × 2560 frames = 21 GB, the issue-10 memory case), and the client's CPU seconds.
  */
 
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join, relative, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -210,6 +210,7 @@ async function main(): Promise<void> {
   let own: RunningServer | undefined;
   let server: { address: string; pid: number; root: string };
   if (values.address === undefined) {
+    mkdirSync(out, { recursive: true });
     own = await startServer("h5saver", out, join(out, "h5saver-server.log"));
     server = own;
   } else {
