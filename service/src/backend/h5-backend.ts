@@ -24,9 +24,10 @@ export interface H5Backend {
    * Writes whole chunks (`start` and `count` as for writeSlice, all of every dimension but the
    * first; `rowsPerChunk` rows to a chunk, `start[0]` and `count[0]` multiples of it — or, with
    * `chunksPerRow` > 1, each row cut into that many chunks of consecutive bytes) and tells where
-   * each chunk's bytes now lie in the file, in the order of the array's bytes. Undefined when the
-   * backend cannot tell — a filter changed the bytes, HDF5 kept a chunk in its cache, or the store
-   * is not a local file: the crash journal then keeps a copy of the rows instead of pointing at them.
+   * each chunk's bytes now lie in the file, in the order of the array's bytes (for a dataset whose
+   * only filter is deflate: where each chunk's zlib stream lies). Undefined when the backend cannot
+   * tell — another filter changed the bytes, HDF5 kept a chunk in its cache, or the store is not a
+   * local file: the crash journal then keeps a copy of the rows instead of pointing at them.
    * With `locate` false it only writes them (and tells nothing), as a backend does best with whole
    * chunks.
    */
@@ -53,11 +54,16 @@ export interface H5Backend {
   close(): Promise<void>;
 }
 
-/** Bytes written to the file: `length` of them from `offset` on, and their CRC-32 (zlib's). */
+/**
+ * Bytes written to the file: `length` of them from `offset` on, and their CRC-32 (zlib's). With
+ * `encoding` "deflate" they are a zlib stream of the chunk (HDF5's deflate filter, alone in the
+ * dataset's pipeline), which inflates to the chunk's bytes; without, they are those bytes.
+ */
 export interface FileExtent {
   readonly offset: number;
   readonly length: number;
   readonly crc32: number;
+  readonly encoding?: "deflate";
 }
 
 export type Compression =

@@ -22,7 +22,10 @@ import type {
   NodeEntry,
   StoredAttribute,
 } from "./h5-backend.ts";
+import { adler32, isZlibStreamOf } from "./zlib-stream.ts";
 
+/** HDF5's id of the deflate (gzip) filter. */
+const DEFLATE_FILTER_ID = 1;
 /** HDF5's filter id for Blosc (registered by PyTables); its cd_values follow PyTables' layout. */
 const BLOSC_FILTER_ID = 32001;
 const BLOSC_LZ4_CODE = 1;
@@ -127,6 +130,18 @@ interface ChunkCapture {
    * of those chunks are made from the source instead.
    */
   readonly standIn?: StandInMarks;
+  /** The dataset deflates its chunks: the Adler-32 of each chunk of the source, which ends its zlib stream. */
+  readonly deflated?: readonly number[];
+}
+
+/** How a dataset's chunks are stored: as they are, as zlib streams (deflate alone), or otherwise. */
+type ChunkStorage = "as-is" | "deflate" | "other";
+
+function chunkAdlers(data: NumericArray, chunks: number, chunkBytes: number): number[] {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return Array.from({ length: chunks }, (_, k) =>
+    adler32(bytes.subarray(k * chunkBytes, (k + 1) * chunkBytes)),
+  );
 }
 
 let capture: ChunkCapture | undefined;
@@ -135,8 +150,9 @@ let capture: ChunkCapture | undefined;
  * Watches HDF5's writes to find where the chunks of writeChunkRows land. HDF5 writes a whole,
  * unfiltered chunk that it has not allocated yet during the call, in one pwrite per chunk or per
  * run of chunks (in row order; from a buffer of its own, not from the caller's); a write whose
- * bytes are the next chunks of the caller's array is where they are. Without Emscripten's FS
- * (another h5wasm build) nothing is watched and no place is known.
+ * bytes are the next chunks of the caller's array is where they are. A deflated chunk goes out
+ * in a pwrite of its own too, as a zlib stream that ends with the Adler-32 of the chunk's bytes.
+ * Without Emscripten's FS (another h5wasm build) nothing is watched and no place is known.
  */
 function watchWrites(fs: EmscriptenFs | undefined): void {
   if (typeof fs?.write !== "function") return;
@@ -165,7 +181,9 @@ function watchWrites(fs: EmscriptenFs | undefined): void {
     }
     const written = write.call(this, stream, buffer, offset, length, position, canOwn);
     if (watching?.extents && !watching.standIn && stream.path === watching.file) {
-      noteWrite(watching, new Uint8Array(buffer.buffer, buffer.byteOffset + offset, written), position);
+      const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset + offset, written);
+      if (watching.deflated) noteDeflatedWrite(watching, watching.deflated, bytes, position);
+      else noteWrite(watching, bytes, position);
     }
     return written;
   };
@@ -182,6 +200,29 @@ function noteWrite(watching: ChunkCapture, bytes: Uint8Array, position: number |
     return;
   }
   noteChunks(watching, bytes, position);
+}
+
+/**
+ * A write of a deflating dataset: the next chunk's zlib stream when its header says zlib and its
+ * end is that chunk's Adler-32 (HDF5 writes each chunk in one pwrite); anything else (metadata)
+ * is passed over. A chunk never recognised leaves the call with fewer chunks than it wrote: it
+ * locates nothing.
+ */
+function noteDeflatedWrite(
+  watching: ChunkCapture,
+  adlers: readonly number[],
+  bytes: Uint8Array,
+  position: number | undefined,
+): void {
+  const next = adlers[watching.written];
+  if (position === undefined || next === undefined || !isZlibStreamOf(bytes, next)) return;
+  watching.written += 1;
+  watching.extents?.push({
+    offset: position,
+    length: bytes.length,
+    crc32: crc32(bytes),
+    encoding: "deflate",
+  });
 }
 
 /** Counts the chunks of `bytes` (the next ones of the call); records where they lie, with their CRC-32. */
@@ -379,8 +420,8 @@ class H5wasmBackend implements H5Backend {
   readonly #nodes = new Map<string, Group | Dataset>();
   /** Attribute names by path, so that rewriting one does not list (and decode) all of them. */
   readonly #attributeNames = new Map<string, Set<string>>();
-  /** Whether a dataset stores its chunks unfiltered, by path (asked once: its filters do not change). */
-  readonly #unfilteredByPath = new Map<string, boolean>();
+  /** How a dataset stores its chunks, by path (asked once: its filters do not change). */
+  readonly #storageByPath = new Map<string, ChunkStorage>();
 
   constructor(filePath: string, file: H5File) {
     this.filePath = filePath;
@@ -484,10 +525,11 @@ class H5wasmBackend implements H5Backend {
         `writeChunkRows(${path}) of rows ${start[0]}+${rows}: not whole chunks of ${rowsPerChunk} rows (${chunksPerRow} to a row)`,
       );
     }
+    const storage = this.#storage(path);
     const fits =
       standInsOn &&
       chunkBytes >= 2 * MARK_BYTES &&
-      this.#unfiltered(path) &&
+      storage === "as-is" &&
       this.#io(path, () => standInFits(data, dataset.metadata, start, count, rowsPerChunk, chunksPerRow));
     const standIn = fits ? { serial: ++standInSerial } : undefined;
     if (!standIn && !locate) {
@@ -503,6 +545,7 @@ class H5wasmBackend implements H5Backend {
       ...(locate ? { extents: [] } : {}),
       lost: false,
       ...(standIn ? { standIn } : {}),
+      ...(storage === "deflate" ? { deflated: chunkAdlers(data, chunks, chunkBytes) } : {}),
     };
     // set and cleared around one synchronous HDF5 call: no other file's write can come between
     capture = watching;
@@ -645,14 +688,20 @@ class H5wasmBackend implements H5Backend {
     throw new SaverError("not_found", `no node '${path}' in '${this.filePath}'`, { node: path });
   }
 
-  #unfiltered(path: string): boolean {
-    let unfiltered = this.#unfilteredByPath.get(path);
-    if (unfiltered === undefined) {
+  #storage(path: string): ChunkStorage {
+    let storage = this.#storageByPath.get(path);
+    if (storage === undefined) {
       const dataset = this.#dataset(path);
-      unfiltered = this.#io(path, () => dataset.filters.length === 0);
-      this.#unfilteredByPath.set(path, unfiltered);
+      const filters = this.#io(path, () => dataset.filters.map((filter) => filter.id));
+      storage =
+        filters.length === 0
+          ? "as-is"
+          : filters.length === 1 && filters[0] === DEFLATE_FILTER_ID
+            ? "deflate"
+            : "other";
+      this.#storageByPath.set(path, storage);
     }
-    return unfiltered;
+    return storage;
   }
 
   #dataset(path: string): Dataset {

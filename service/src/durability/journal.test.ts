@@ -3,7 +3,7 @@ import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { serialize } from "node:v8";
-import { crc32 } from "node:zlib";
+import { crc32, deflateSync } from "node:zlib";
 import type { FileExtent } from "../backend/h5-backend.ts";
 import { tempDir } from "../testing/temp-dir.ts";
 import { type JournalCall, JournalReader, JournalWriter, journalPathOf, readJournal } from "./journal.ts";
@@ -68,7 +68,7 @@ describe("the crash journal's records", () => {
     head.writeUInt32LE(header.length, 0);
     head.writeUInt32LE(crc32(header), 4);
     writeFileSync(journalPathOf(file), Buffer.concat([head, header]));
-    assert.throws(() => readJournal(file), /journal of format 1; this h5saver reads formats 2 and 3/);
+    assert.throws(() => readJournal(file), /journal of format 1; this h5saver reads formats 2, 3 and 4:/);
   });
 
   it("stop at a record whose array bytes were damaged, keeping the ones before it", () => {
@@ -206,6 +206,54 @@ describe("the crash journal's records", () => {
     const { calls, tornBytes } = readJournal(file);
     assert.equal(calls.length, 0);
     assert.ok(tornBytes > 0);
+  });
+
+  it("point at deflated chunks (zlib streams of the rows) and inflate them back; drop a record whose chunk changed or does not inflate", () => {
+    const rows = new Uint16Array(8192).map((_, i) => i % 300);
+    const rowBytes = rows.byteLength / 2;
+    const streams = [0, 1].map((k) => deflateSync(Buffer.from(rows.buffer, k * rowBytes, rowBytes)));
+    /** A file holding `stored` as its chunks, a journal pointing at them, and what it reads back. */
+    const journaled = (name: string, stored: Buffer[], damage?: (file: Buffer) => void) => {
+      const h5 = path.join(dir, name);
+      const writer = JournalWriter.start(h5, opened);
+      const bytes = Buffer.concat([Buffer.alloc(100, 9), ...stored]);
+      writeFileSync(h5, bytes);
+      let offset = 100;
+      const extents: FileExtent[] = stored.map((chunk) => {
+        const extent = { offset, length: chunk.length, crc32: crc32(chunk), encoding: "deflate" as const };
+        offset += chunk.length;
+        return extent;
+      });
+      const before = statSync(journalPathOf(h5)).size;
+      writer.record({ method: "appendBlock", args: ["s", { arrays: [rows] }] }, new Map([[rows, extents]]));
+      writer.sync();
+      assert.ok(
+        statSync(journalPathOf(h5)).size - before < 400,
+        "the record holds where the rows are, not them",
+      );
+      writer.abandon();
+      if (damage) {
+        damage(bytes);
+        writeFileSync(h5, bytes);
+      }
+      return readJournal(h5);
+    };
+
+    const [call] = journaled("deflated.h5", streams).calls;
+    const { arrays } = (call as JournalCall).args[1] as { arrays: Uint16Array[] };
+    assert.deepEqual(Array.from(arrays[0] ?? []), Array.from(rows));
+
+    // the second chunk's stream changed after it was written (its CRC-32 no longer matches)
+    const changed = journaled("deflated-changed.h5", streams, (file) => {
+      const at = file.length - 20;
+      file.writeUInt8(file.readUInt8(at) ^ 0xff, at);
+    });
+    assert.equal(changed.calls.length, 0);
+    assert.ok(changed.tornBytes > 0);
+    // a chunk that is not a zlib stream at all, whatever its CRC-32 says
+    const notZlib = journaled("deflated-not-zlib.h5", [streams[0] as Buffer, Buffer.alloc(64, 7)]);
+    assert.equal(notZlib.calls.length, 0);
+    assert.ok(notZlib.tornBytes > 0);
   });
 
   it("read a journal larger than one read can return (2 GiB), record by record", () => {

@@ -13,9 +13,10 @@
  * u32 length of a V8-serialised value (the structured clone format, which keeps dates), the value,
  * then the bytes of its typed arrays one after another — the value names each array's type and
  * length only, so a frame's bytes go from its array to the disk without being copied into the
- * record first. An array whose rows the HDF5 file already holds whole, each in a chunk of its own
- * (large frames, no compression), is not copied at all: the value points at those chunks (their
- * place in the file and their CRC-32), and syncing the journal syncs the file too. The first record
+ * record first. An array whose rows the HDF5 file already holds in whole chunks (large frames,
+ * blocks of whole chunks of small ones; uncompressed, or deflated), is not copied at all: the value
+ * points at those chunks (their place in the file and their CRC-32, and whether they are zlib
+ * streams), and syncing the journal syncs the file too. The first record
  * is the header; a torn last record (the writer died inside a write) is ignored, and so is a
  * record pointing at chunks the file does not hold intact (the writer died before they reached
  * the disk: that call was never acknowledged).
@@ -37,6 +38,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { Deserializer, deserialize, Serializer } from "node:v8";
+import { inflateSync } from "node:zlib";
 import type { FileExtent } from "../backend/h5-backend.ts";
 import { SaverError } from "../errors.ts";
 import { crc32 } from "./crc32.ts";
@@ -44,9 +46,12 @@ import { crc32 } from "./crc32.ts";
 export const JOURNAL_SUFFIX = ".h5saver-journal";
 export const BASE_SUFFIX = ".h5saver-base";
 const MAGIC = "h5saver-journal";
-const VERSION = 3;
-/** Formats this version reads: 2 never points at the file's chunks, and is read the same way. */
-const READABLE_VERSIONS: readonly number[] = [2, 3];
+const VERSION = 4;
+/**
+ * Formats this version reads, all the same way: 2 never points at the file's chunks, 3 points at
+ * chunks stored as they are, 4 at deflated ones too.
+ */
+const READABLE_VERSIONS: readonly number[] = [2, 3, 4];
 const RECORD_HEAD = 8;
 /** The record's own head: the length of its serialised value (its arrays' bytes follow the value). */
 const VALUE_HEAD = 4;
@@ -380,7 +385,7 @@ export class JournalReader {
     if (!READABLE_VERSIONS.includes(header.version)) {
       throw new SaverError(
         "file_unavailable",
-        `'${this.#path}' is a journal of format ${header.version}; this h5saver reads formats ${READABLE_VERSIONS.join(" and ")}: recover it with the h5saver version that wrote it`,
+        `'${this.#path}' is a journal of format ${header.version}; this h5saver reads formats ${READABLE_VERSIONS.slice(0, -1).join(", ")} and ${READABLE_VERSIONS.at(-1)}: recover it with the h5saver version that wrote it`,
       );
     }
     this.header = header;
@@ -505,6 +510,18 @@ function readFully(fd: number, into: Buffer, at: number, length = into.length): 
 /** A record points at chunks that are not in the file as they were written: it is torn. */
 class ChunkMissing extends Error {}
 
+/** A deflated chunk's bytes (its CRC-32 matched already: anything else is a chunk not as written). */
+function inflatedChunk(stored: Uint8Array, chunkBytes: number): Uint8Array {
+  let bytes: Buffer;
+  try {
+    bytes = inflateSync(stored);
+  } catch {
+    throw new ChunkMissing();
+  }
+  if (bytes.length !== chunkBytes) throw new ChunkMissing();
+  return bytes;
+}
+
 /**
  * Typed arrays are written by reference: the serialised value holds each one's type and byte
  * length, and its bytes follow the value in the record (V8's own serialiser would copy them into
@@ -528,6 +545,8 @@ const ARRAY_TYPES = [
 
 /** Added to an array's type index when the value points at the file instead of carrying its bytes. */
 const POINTED = 0x100;
+/** The same, for chunks stored as zlib streams (format 4). */
+const POINTED_DEFLATED = 0x200;
 
 type ArrayViewConstructor = (typeof ARRAY_TYPES)[number];
 
@@ -566,7 +585,7 @@ class RecordSerializer extends Serializer {
     }
     const extents = this.#extentsOf(view);
     if (extents) {
-      this.writeUint32(POINTED + index);
+      this.writeUint32((extents[0]?.encoding === "deflate" ? POINTED_DEFLATED : POINTED) + index);
       this.writeUint32(view.byteLength);
       this.writeUint32(extents.length);
       for (const extent of extents) {
@@ -586,17 +605,22 @@ class RecordSerializer extends Serializer {
   #extentsOf(view: NodeJS.ArrayBufferView): readonly FileExtent[] | undefined {
     if (view.byteLength === 0) return undefined;
     for (const { array, extents } of this.#placements.get(view.buffer) ?? []) {
-      const chunkBytes = extents[0]?.length ?? 0;
+      // the extents must hold the whole array, in chunks of one size: a slice of fewer would read back short
+      const chunkBytes = extents.length === 0 ? 0 : array.byteLength / extents.length;
+      const encoding = extents[0]?.encoding;
       const from = view.byteOffset - array.byteOffset;
       if (
+        !Number.isInteger(chunkBytes) ||
         chunkBytes === 0 ||
-        // the extents must hold the whole array: a slice of fewer would read back short
-        array.byteLength !== extents.length * chunkBytes ||
         from < 0 ||
         from + view.byteLength > array.byteLength ||
         from % chunkBytes !== 0 ||
         view.byteLength % chunkBytes !== 0 ||
-        extents.some((extent) => extent.length !== chunkBytes)
+        extents.some((extent) =>
+          encoding === "deflate"
+            ? extent.encoding !== "deflate"
+            : extent.encoding !== undefined || extent.length !== chunkBytes,
+        )
       ) {
         continue;
       }
@@ -619,11 +643,13 @@ class RecordDeserializer extends Deserializer {
 
   _readHostObject(): NodeJS.ArrayBufferView {
     const tag = this.readUint32();
-    const pointed = tag >= POINTED;
-    const type = ARRAY_TYPES[pointed ? tag - POINTED : tag] as ArrayViewConstructor | undefined;
+    const how = tag >= POINTED_DEFLATED ? "deflated" : tag >= POINTED ? "pointed" : "carried";
+    const base = how === "deflated" ? POINTED_DEFLATED : how === "pointed" ? POINTED : 0;
+    const type = ARRAY_TYPES[tag - base] as ArrayViewConstructor | undefined;
     const byteLength = this.readUint32();
     if (!type) throw new RangeError("a journal record names an array type this version does not know");
-    const bytes = pointed ? this.#pointedBytes(byteLength) : this.#carriedBytes(byteLength);
+    const bytes =
+      how === "carried" ? this.#carriedBytes(byteLength) : this.#pointedBytes(byteLength, how === "deflated");
     if (type === DataView) return new DataView(bytes);
     const typed = type as Exclude<ArrayViewConstructor, typeof DataView>;
     return new typed(bytes, 0, byteLength / typed.BYTES_PER_ELEMENT);
@@ -642,23 +668,27 @@ class RecordDeserializer extends Deserializer {
     return bytes;
   }
 
-  /** An array the file holds in chunks: read from there. */
-  #pointedBytes(byteLength: number): ArrayBuffer {
+  /** An array the file holds in chunks (as they are, or deflated): read from there. */
+  #pointedBytes(byteLength: number, deflated: boolean): ArrayBuffer {
     const count = this.readUint32();
     const extents: FileExtent[] = [];
     for (let i = 0; i < count; i++) {
       extents.push({ offset: this.readDouble(), length: this.readUint32(), crc32: this.readUint32() });
     }
-    const total = extents.reduce((sum, extent) => sum + extent.length, 0);
-    if (total !== byteLength || !this.#readChunk) {
+    const chunkBytes = byteLength / count;
+    const readChunk = this.#readChunk;
+    if (
+      !readChunk ||
+      !Number.isInteger(chunkBytes) ||
+      (!deflated && extents.some((extent) => extent.length !== chunkBytes))
+    ) {
       throw new RangeError("a journal record's chunks do not match its value");
     }
     const bytes = new Uint8Array(byteLength);
-    let at = 0;
-    for (const extent of extents) {
-      bytes.set(this.#readChunk(extent), at);
-      at += extent.length;
-    }
+    extents.forEach((extent, k) => {
+      const stored = readChunk(extent);
+      bytes.set(deflated ? inflatedChunk(stored, chunkBytes) : stored, k * chunkBytes);
+    });
     return bytes.buffer;
   }
 }

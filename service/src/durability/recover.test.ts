@@ -161,20 +161,23 @@ describe("recoverFile() after the writer is killed", () => {
   });
 
   // 1100² uint16 rows (2.4 MB) are cut into two chunks each (MAX_ROW_CHUNK_BYTES)
-  for (const [blockSize, side] of [
-    [undefined, 512],
-    [3, 512],
-    [undefined, 1100],
-    [2, 1100],
+  for (const [blockSize, side, gzip] of [
+    [undefined, 512, false],
+    [3, 512, false],
+    [undefined, 1100, false],
+    [2, 1100, false],
+    [undefined, 512, true],
+    [2, 1100, true],
   ] as const) {
-    const what = `large frames${side > 512 ? " of two chunks each" : ""}${blockSize ? " in blocks" : ""}`;
+    const what = `${gzip ? "deflated " : ""}large frames${side > 512 ? " of two chunks each" : ""}${blockSize ? " in blocks" : ""}`;
     it(`rebuilds ${what} from the chunks the file holds, which the journal points at`, async () => {
-      const file = path.join(dir, `large-${side}-${blockSize ?? 1}.h5`);
+      const file = path.join(dir, `large-${side}-${blockSize ?? 1}${gzip ? "-gzip" : ""}.h5`);
       await crash({
         path: file,
         frames: 12,
         image: true,
         imageSide: side,
+        gzip,
         ...(blockSize ? { blockSize } : {}),
       });
       const imageBytes = side * side * 2;
@@ -244,20 +247,22 @@ describe("recoverFile() after the writer is killed", () => {
     assertStream(await load(file), "/RawData/Detector000", range(1, frames), 2048);
   });
 
-  it("keeps the large frames whose chunks reached the disk, when the file lost its end", async () => {
-    const file = path.join(dir, "large-cut.h5");
-    await crash({ path: file, frames: 12, image: true, imageSide: 512 });
-    // as if the last chunks never left the page cache: half the file is gone
-    truncateSync(file, Math.floor(statSync(file).size / 2));
-    const report = await recoverFile(file);
-    assert.ok(report.tornBytes > 0, "the records pointing past the end are dropped");
-    assert.ok(report.frames >= 3 && report.frames < 12, `${report.frames} frames kept`);
-    const loaded = await load(file);
-    assertStream(loaded, "/RawData/Detector000", range(1, report.frames));
-    const image = find(loaded, "/RawData/Detector000", "image");
-    const last = (report.frames - 1) * 512 * 512;
-    assert.deepEqual(image.data.slice(last + 5, last + 6), [report.frames + 5]);
-  });
+  for (const gzip of [false, true]) {
+    it(`keeps the ${gzip ? "deflated " : ""}large frames whose chunks reached the disk, when the file lost its end`, async () => {
+      const file = path.join(dir, `large-cut${gzip ? "-gzip" : ""}.h5`);
+      await crash({ path: file, frames: 12, image: true, imageSide: 512, gzip });
+      // as if the last chunks never left the page cache: half the file is gone
+      truncateSync(file, Math.floor(statSync(file).size / 2));
+      const report = await recoverFile(file);
+      assert.ok(report.tornBytes > 0, "the records pointing past the end are dropped");
+      assert.ok(report.frames >= 3 && report.frames < 12, `${report.frames} frames kept`);
+      const loaded = await load(file);
+      assertStream(loaded, "/RawData/Detector000", range(1, report.frames));
+      const image = find(loaded, "/RawData/Detector000", "image");
+      const last = (report.frames - 1) * 512 * 512;
+      assert.deepEqual(image.data.slice(last + 5, last + 6), [report.frames + 5]);
+    });
+  }
 
   it("refuses a file without a journal, naming it", async () => {
     await rejectsWith(recoverFile(path.join(dir, "never.h5")), "not_found", /nothing to recover/);

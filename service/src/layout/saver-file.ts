@@ -54,8 +54,9 @@ export interface SaverFileOptions extends LayoutOptions {
    * Keep a crash journal beside the file (`<file>.h5saver-journal`, see durability/journal.ts):
    * every change is recorded, so that `recoverFile` can rebuild the file after the process is
    * killed at any moment, with every frame acknowledged as durable. Costs a sequential write of
-   * each small frame; large uncompressed frames (rows of 256 KiB or more) are not copied: their
-   * records point at the chunks the file holds, which each sync of the journal syncs too. Default false.
+   * each small frame; large frames (rows of 256 KiB or more) and blocks of whole chunks of small
+   * ones, uncompressed or gzip, are not copied: their records point at the chunks the file holds,
+   * which each sync of the journal syncs too (blosc-compressed frames are copied). Default false.
    */
   readonly journal?: boolean;
   /** The moment written into a new file's date and time attributes (default: now). */
@@ -374,8 +375,9 @@ export class SaverFile {
       this.#streams.set(groups.detector, { stream, recorded: 0, durable: 0 });
       return groups.detector;
     }
-    // a compressed chunk is not the frames' bytes: the journal cannot point at it, only copy them
-    const locateChunks = this.#journal !== undefined && this.#compression.kind === "none";
+    // the journal points at chunks stored as they are and at deflated ones (whose zlib streams
+    // say which bytes they hold); blosc's are not told apart, so its frames are copied
+    const locateChunks = this.#journal !== undefined && this.#compression.kind !== "blosc-lz4";
     this.#streams.set(detector, {
       stream: new ContinuousStream(this.#tree, detector, this.#compression, locateChunks),
       recorded: 0,

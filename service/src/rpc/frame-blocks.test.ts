@@ -152,9 +152,13 @@ describe("blocks of frames on a Stream call", () => {
     assert.deepEqual(await framesPerChunk("spectra.h5", data.Dtype.FLOAT64, [2048]), [64, 64]);
     // a 512 KiB image is a chunk by itself
     assert.deepEqual(await framesPerChunk("images.h5", data.Dtype.UINT16, [512, 512]), [1, 1]);
-    // compressed chunks are not the frames' bytes: the journal copies them
+    // deflated chunks are pointed at too (zlib streams of the rows); blosc's are copied
     assert.deepEqual(
       await framesPerChunk("gzip.h5", data.Dtype.FLOAT64, [2048], options.CompressionKind.GZIP),
+      [64, 64],
+    );
+    assert.deepEqual(
+      await framesPerChunk("blosc.h5", data.Dtype.FLOAT64, [2048], options.CompressionKind.BLOSC_LZ4),
       [0, 0],
     );
     // several arrays: a common multiple of their chunks' rows (8-byte rows: chunks of 65 536;
