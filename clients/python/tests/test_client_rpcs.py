@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import h5py
 import numpy as np
 import pytest
+from h5saver_test_server import Server
 
 from h5saver import (
     AlreadyExistsError,
@@ -191,7 +192,7 @@ def _wait_for(condition, what: str, timeout: float = 10.0):  # type: ignore[no-u
     return result
 
 
-def test_flush_and_status(client: Client, unique: str) -> None:
+def test_flush_and_status(client: Client, server: Server, unique: str) -> None:
     with client.open_file(unique, flush=FlushPolicy(max_frames=10_000, max_delay_ms=60_000)) as file:
         detector = file.add_detector("Counter")
         upload = file.start_continuous(detector)
@@ -209,6 +210,11 @@ def test_flush_and_status(client: Client, unique: str) -> None:
         assert status.pending_frames == 0
         assert [(c.stream_id, c.frames, c.durable_frames) for c in status.streams] == [(detector, 5, 5)]
         assert status.streams[0].bytes == status.bytes_received == 5 * 4  # five int32 values
+        # the file and its crash journal as they are on the server's disk
+        on_disk = server.file(unique)
+        assert status.file_bytes == on_disk.stat().st_size > 0
+        journal = on_disk.with_name(on_disk.name + ".h5saver-journal")
+        assert status.journal_bytes == journal.stat().st_size > 5 * 4
         counts = file.flush()
         assert [(c.stream_id, c.frames, c.durable_frames) for c in counts] == [(detector, 5, 5)]
         assert upload.wait_durable(5, timeout=10).durable_sequence == 5

@@ -164,6 +164,38 @@ describe("SaverClient", () => {
     }
   });
 
+  it("reports the file's and its crash journal's bytes on disk (gzip images: pointed at, not copied)", async () => {
+    const relative = "runs/sizes.h5";
+    const absolute = path.join(root, relative);
+    const file = await client.openFile({ path: relative, compression: { kind: "gzip", level: 1 } });
+    const upload = await file.startContinuous(await file.addDetector("Camera"));
+    const side = 512;
+    // 8-bit counts in 16-bit pixels: each 512 KiB image deflates to a fraction of it
+    const image = (k: number): DataToExportInput => ({
+      name: "camera",
+      timestamp: 1_700_000_000 + k,
+      data: [
+        { name: "image", data: [Uint16Array.from({ length: side * side }, (_, i) => (k * 31 + i) % 256)] },
+      ],
+    });
+    await upload.sendAll(Array.from({ length: 8 }, (_, k) => image(k)));
+    await upload.end();
+    const status = await file.status();
+    assert.equal(status.bytesReceived, 8 * side * side * 2);
+    assert.equal(status.fileBytes, statSync(absolute).size);
+    assert.equal(status.journalBytes, statSync(journalPathOf(absolute)).size);
+    assert.ok(
+      status.fileBytes < 8 * side * side * 2,
+      `the file (${status.fileBytes} bytes) holds deflated images`,
+    );
+    assert.ok(
+      status.journalBytes < side * side * 2,
+      `the journal (${status.journalBytes} bytes) holds no copy of the 8 images of ${side * side * 2} bytes`,
+    );
+    await file.close();
+    assert.equal(statSync(journalPathOf(absolute), { throwIfNoEntry: false }), undefined, "gone once closed");
+  });
+
   it("keeps frames sent without awaiting in order while the write buffer is full", async () => {
     const file = await client.openFile({ path: "runs/burst.h5", flush: { maxFrames: 1 } });
     const detector = await file.addDetector("Burst");

@@ -113,6 +113,14 @@ export interface SessionStatus {
     readonly pointsSaved: number;
     readonly done: boolean;
   }[];
+  /** Calls waiting for the session's writer (at the server's limit, more get RESOURCE_EXHAUSTED). */
+  readonly queuedCalls: number;
+  /** Bytes of array data the session received (frames, snapshots, scan points). */
+  readonly bytesReceived: number;
+  /** Bytes the HDF5 file takes on the server's disk now. */
+  readonly fileBytes: number;
+  /** Bytes its crash journal takes on the server's disk now (0 without one; gone once the file closes cleanly). */
+  readonly journalBytes: number;
 }
 
 export interface ServerStatus {
@@ -210,6 +218,10 @@ function sessionStatus(s: svc.SessionStatus): SessionStatus {
     lastFlushAt: s.lastFlushAt,
     streams: s.streams.map(streamCounts),
     scans: s.scans.map((sc) => ({ scanId: sc.scanId, pointsSaved: Number(sc.pointsSaved), done: sc.done })),
+    queuedCalls: s.queuedCalls,
+    bytesReceived: Number(s.bytesReceived),
+    fileBytes: Number(s.fileBytes),
+    journalBytes: Number(s.journalBytes),
   };
 }
 

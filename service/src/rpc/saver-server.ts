@@ -15,7 +15,14 @@ import * as grpc from "@grpc/grpc-js";
 import * as healthProto from "@h5saver/proto/grpc/health/v1/health_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import { findJournals } from "../durability/find-journals.ts";
-import { BASE_SUFFIX, hasJournal, isCrashJournalPath, JOURNAL_SUFFIX } from "../durability/journal.ts";
+import {
+  BASE_SUFFIX,
+  basePathOf,
+  hasJournal,
+  isCrashJournalPath,
+  JOURNAL_SUFFIX,
+  journalPathOf,
+} from "../durability/journal.ts";
 import type { RecoveryReport } from "../durability/recover.ts";
 import { invalidData, SaverError } from "../errors.ts";
 import { acquireRootLock, LOCK_FILE as ROOT_LOCK_FILE, type RootLock } from "../files/root-lock.ts";
@@ -530,6 +537,8 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
           ),
           queuedCalls: s.queued,
           bytesReceived: BigInt(s.bytesReceived),
+          fileBytes: BigInt(bytesOnDisk(s.absolute)),
+          journalBytes: BigInt(bytesOnDisk(journalPathOf(s.absolute)) + bytesOnDisk(basePathOf(s.absolute))),
         });
       }),
     });
@@ -741,4 +750,9 @@ function readVersion(): string {
   const pkg: unknown = createRequire(import.meta.url)("../../package.json");
   const version = typeof pkg === "object" && pkg !== null && "version" in pkg ? pkg.version : undefined;
   return typeof version === "string" ? version : "unknown";
+}
+
+/** The size of a file, 0 when there is none (a session without a journal, a file not made yet). */
+function bytesOnDisk(file: string): number {
+  return statSync(file, { throwIfNoEntry: false })?.size ?? 0;
 }

@@ -98,6 +98,11 @@ class SessionStatus:
     """Calls waiting for the session's writer (at the server's limit, more get RESOURCE_EXHAUSTED)."""
     bytes_received: int = 0
     """Bytes of array data received by the session (frames, snapshots, scan points)."""
+    file_bytes: int = 0
+    """Bytes the HDF5 file takes on the server's disk now."""
+    journal_bytes: int = 0
+    """Bytes its crash journal takes on the server's disk now (0 without one; gone once the file
+    closes cleanly)."""
 
     @classmethod
     def from_proto(cls, message: svc.SessionStatus) -> SessionStatus:
@@ -111,6 +116,8 @@ class SessionStatus:
             scans=tuple(ScanStatus(s.scan_id, s.points_saved, s.done) for s in message.scans),
             queued_calls=message.queued_calls,
             bytes_received=message.bytes_received,
+            file_bytes=message.file_bytes,
+            journal_bytes=message.journal_bytes,
         )
 
 

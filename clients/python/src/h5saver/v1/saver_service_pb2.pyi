@@ -374,7 +374,7 @@ class GetStatusResponse(_message.Message):
     def __init__(self, server_version: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., sessions: _Optional[_Iterable[_Union[SessionStatus, _Mapping]]] = ...) -> None: ...
 
 class SessionStatus(_message.Message):
-    __slots__ = ("session_id", "path", "opened_at", "pending_frames", "last_flush_at", "streams", "scans", "queued_calls", "bytes_received")
+    __slots__ = ("session_id", "path", "opened_at", "pending_frames", "last_flush_at", "streams", "scans", "queued_calls", "bytes_received", "file_bytes", "journal_bytes")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     PATH_FIELD_NUMBER: _ClassVar[int]
     OPENED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -384,6 +384,8 @@ class SessionStatus(_message.Message):
     SCANS_FIELD_NUMBER: _ClassVar[int]
     QUEUED_CALLS_FIELD_NUMBER: _ClassVar[int]
     BYTES_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    FILE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    JOURNAL_BYTES_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     path: str
     opened_at: float
@@ -393,7 +395,9 @@ class SessionStatus(_message.Message):
     scans: _containers.RepeatedCompositeFieldContainer[ScanStatus]
     queued_calls: int
     bytes_received: int
-    def __init__(self, session_id: _Optional[str] = ..., path: _Optional[str] = ..., opened_at: _Optional[float] = ..., pending_frames: _Optional[int] = ..., last_flush_at: _Optional[float] = ..., streams: _Optional[_Iterable[_Union[StreamStatus, _Mapping]]] = ..., scans: _Optional[_Iterable[_Union[ScanStatus, _Mapping]]] = ..., queued_calls: _Optional[int] = ..., bytes_received: _Optional[int] = ...) -> None: ...
+    file_bytes: int
+    journal_bytes: int
+    def __init__(self, session_id: _Optional[str] = ..., path: _Optional[str] = ..., opened_at: _Optional[float] = ..., pending_frames: _Optional[int] = ..., last_flush_at: _Optional[float] = ..., streams: _Optional[_Iterable[_Union[StreamStatus, _Mapping]]] = ..., scans: _Optional[_Iterable[_Union[ScanStatus, _Mapping]]] = ..., queued_calls: _Optional[int] = ..., bytes_received: _Optional[int] = ..., file_bytes: _Optional[int] = ..., journal_bytes: _Optional[int] = ...) -> None: ...
 
 class StreamStatus(_message.Message):
     __slots__ = ("stream_id", "frames", "durable_frames", "appended_sequence", "durable_sequence", "bytes", "frames_per_second")
