@@ -4,12 +4,15 @@
  * not searched.
  */
 import { walkFiles } from "../files/walk-files.ts";
-import { JOURNAL_SUFFIX } from "./journal.ts";
+import { JOURNAL_SUFFIX, SPENT_JOURNAL_SUFFIX } from "./journal.ts";
 
+/** The files with a journal, or with a recovery stopped as it swapped the rebuilt file in. */
 export async function findJournals(root: string): Promise<string[]> {
-  const found: string[] = [];
+  const found = new Set<string>();
   for await (const file of walkFiles(root, { skipHiddenFolders: true })) {
-    if (file.endsWith(JOURNAL_SUFFIX)) found.push(file.slice(0, -JOURNAL_SUFFIX.length));
+    for (const suffix of [JOURNAL_SUFFIX, SPENT_JOURNAL_SUFFIX]) {
+      if (file.endsWith(suffix)) found.add(file.slice(0, -suffix.length));
+    }
   }
-  return found.sort();
+  return [...found].sort();
 }

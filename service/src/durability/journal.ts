@@ -45,6 +45,12 @@ import { crc32 } from "./crc32.ts";
 
 export const JOURNAL_SUFFIX = ".h5saver-journal";
 export const BASE_SUFFIX = ".h5saver-base";
+/**
+ * A journal a recovery has replayed in full, renamed so as it swaps the rebuilt file in: its
+ * records point at the damaged file's chunks, so it must never be replayed against the rebuilt
+ * one. A recovery that finds it finishes the swap (recover.ts).
+ */
+export const SPENT_JOURNAL_SUFFIX = ".h5saver-spent-journal";
 const MAGIC = "h5saver-journal";
 const VERSION = 4;
 /**
@@ -71,17 +77,23 @@ export function basePathOf(file: string): string {
   return file + BASE_SUFFIX;
 }
 
+export function spentJournalPathOf(file: string): string {
+  return file + SPENT_JOURNAL_SUFFIX;
+}
+
 /** Whether a path is one of the files (or folders) the journal and its recovery use. */
 export function isCrashJournalPath(file: string): boolean {
   return (
     file.endsWith(JOURNAL_SUFFIX) ||
     file.endsWith(BASE_SUFFIX) ||
+    file.endsWith(SPENT_JOURNAL_SUFFIX) ||
     file.split(/[\\/]/).some((part) => part.endsWith(".h5saver-recovering"))
   );
 }
 
+/** Whether the file has a journal to replay, or a recovery of it to finish. */
 export function hasJournal(file: string): boolean {
-  return existsSync(journalPathOf(file));
+  return existsSync(journalPathOf(file)) || existsSync(spentJournalPathOf(file));
 }
 
 /** What a journal starts with: how to open the file again, and from what. */
@@ -510,15 +522,24 @@ function readFully(fd: number, into: Buffer, at: number, length = into.length): 
 /** A record points at chunks that are not in the file as they were written: it is torn. */
 class ChunkMissing extends Error {}
 
-/** A deflated chunk's bytes (its CRC-32 matched already: anything else is a chunk not as written). */
-function inflatedChunk(stored: Uint8Array, chunkBytes: number): Uint8Array {
-  let bytes: Buffer;
+/**
+ * A deflated chunk's bytes. Its stored bytes are as written (their CRC-32 matched), so a stream
+ * that does not inflate to the chunk is no torn record but a journal that misnamed it: recovery
+ * stops there, saying so, rather than drop this record and every acknowledged one after it.
+ */
+function inflatedChunk(stored: Uint8Array, chunkBytes: number, extent: FileExtent): Uint8Array {
+  let bytes: Buffer | undefined;
   try {
-    bytes = inflateSync(stored);
+    bytes = inflateSync(stored, { maxOutputLength: chunkBytes });
   } catch {
-    throw new ChunkMissing();
+    // (a stream of more than chunkBytes fails here too)
   }
-  if (bytes.length !== chunkBytes) throw new ChunkMissing();
+  if (bytes?.length !== chunkBytes) {
+    throw new SaverError(
+      "io_error",
+      `a journal record points at a deflated chunk (${extent.length} bytes at ${extent.offset} in the file) that is intact but does not inflate to its ${chunkBytes} bytes: the journal is inconsistent; recovery stops before it rather than drop it and the records after it`,
+    );
+  }
   return bytes;
 }
 
@@ -687,7 +708,7 @@ class RecordDeserializer extends Deserializer {
     const bytes = new Uint8Array(byteLength);
     extents.forEach((extent, k) => {
       const stored = readChunk(extent);
-      bytes.set(deflated ? inflatedChunk(stored, chunkBytes) : stored, k * chunkBytes);
+      bytes.set(deflated ? inflatedChunk(stored, chunkBytes, extent) : stored, k * chunkBytes);
     });
     return bytes.buffer;
   }

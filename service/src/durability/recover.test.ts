@@ -9,7 +9,7 @@ import { isLayoutV3, PyMoDAQ3Loader } from "../layout/v3/v3-loader.ts";
 import { type CrashPlan, runCrashingWriter, TRACE } from "../testing/crashing-writer.ts";
 import { rejectsWith } from "../testing/saver-error-assertions.ts";
 import { tempDir } from "../testing/temp-dir.ts";
-import { basePathOf, journalPathOf, readJournal } from "./journal.ts";
+import { basePathOf, hasJournal, journalPathOf, readJournal } from "./journal.ts";
 import { recoverFile } from "./recover.ts";
 
 const dir = tempDir("h5saver-recover-");
@@ -261,6 +261,40 @@ describe("recoverFile() after the writer is killed", () => {
       const image = find(loaded, "/RawData/Detector000", "image");
       const last = (report.frames - 1) * 512 * 512;
       assert.deepEqual(image.data.slice(last + 5, last + 6), [report.frames + 5]);
+    });
+  }
+
+  for (const stage of ["spent", "swapped"] as const) {
+    it(`finishes a recovery stopped as it swapped the rebuilt file in (${stage}), never replaying the journal again`, async () => {
+      // deflated 512² frames in blocks: records point at the damaged file's chunks, which the
+      // rebuilt file holds elsewhere — a second replay against it would drop them
+      const file = path.join(dir, `stopped-${stage}.h5`);
+      await crash({ path: file, frames: 12, image: true, imageSide: 512, gzip: true, blockSize: 3 });
+      const stopped = new Error(`stopped once ${stage}`);
+      await assert.rejects(
+        recoverFile(file, {
+          onSwap: (at) => {
+            if (at === stage) throw stopped;
+          },
+        }),
+        stopped,
+      );
+      assert.ok(!existsSync(journalPathOf(file)), "the journal was renamed aside before the swap");
+      assert.ok(hasJournal(file), "a recovery to finish counts as a journal (servers find it)");
+      await rejectsWith(
+        SaverFile.open({ path: file, mode: "append" }),
+        "failed_precondition",
+        /h5saver recover/,
+      );
+      const report = await recoverFile(file);
+      assert.equal(report.frames, 12, "the counts of the replay that rebuilt it");
+      assert.ok(!hasJournal(file));
+      assert.ok(!existsSync(path.join(dir, `.stopped-${stage}.h5.h5saver-recovering`)));
+      const loaded = await load(file);
+      assertStream(loaded, "/RawData/Detector000", range(1, 12));
+      const image = find(loaded, "/RawData/Detector000", "image");
+      assert.deepEqual(image.shape, [12, 512, 512]);
+      for (const k of [1, 12]) assert.equal(image.data[(k - 1) * 512 * 512 + 9], k + 9, `image ${k}`);
     });
   }
 

@@ -1,15 +1,29 @@
 /**
  * Rebuilds a file that was not closed cleanly from its crash journal (journal.ts): the journal's
  * calls are replayed into a new file (or onto the base copy of an append session) beside the
- * original, which is then replaced in one rename. A recovery that is itself interrupted leaves the
- * original and the journal as they were, so it can simply run again.
+ * original, which then replaces it. A recovery stopped while it replays leaves the original and
+ * the journal as they were, and simply runs again. Once the rebuilt file is complete and synced,
+ * the journal is renamed aside (spent) before the swap: its records point at the damaged file's
+ * chunks, which the rebuilt file does not hold in the same places, so a recovery stopped from
+ * then on is finished by the next one — the swap completed — never replayed a second time.
  */
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { SaverError } from "../errors.ts";
 import { CANCELLED_CALL, JOURNALED_METHODS, SaverFile, type SaverFileOptions } from "../layout/saver-file.ts";
 import type { FrameBlock } from "../model/frame-block.ts";
-import { basePathOf, hasJournal, type JournalCall, JournalReader, journalPathOf } from "./journal.ts";
+import { basePathOf, type JournalCall, JournalReader, journalPathOf, spentJournalPathOf } from "./journal.ts";
 
 export interface RecoveryReport {
   readonly file: string;
@@ -31,12 +45,18 @@ export interface RecoveryReport {
 export interface RecoveryOptions {
   /** Called after each replayed call: bytes of the journal replayed, and its size. */
   readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /**
+   * Called as the rebuilt file goes in: "spent" once the journal is renamed aside, "swapped" once
+   * the rebuilt file has replaced the original (tests stop a recovery there, as a kill would).
+   */
+  readonly onSwap?: (stage: "spent" | "swapped") => void;
 }
 
 export async function recoverFile(file: string, options: RecoveryOptions = {}): Promise<RecoveryReport> {
   const started = performance.now();
   const target = path.resolve(file);
-  if (!hasJournal(target)) {
+  if (existsSync(spentJournalPathOf(target))) return swapIn(target, options, started);
+  if (!existsSync(journalPathOf(target))) {
     throw new SaverError(
       "not_found",
       `no crash journal beside '${target}' (${journalPathOf(target)}): it closed cleanly, nothing to recover`,
@@ -44,20 +64,83 @@ export async function recoverFile(file: string, options: RecoveryOptions = {}): 
   }
   const journal = JournalReader.open(target);
   try {
-    return await replayJournal(target, journal, options, started);
+    await replayJournal(target, journal, options, started);
   } finally {
     journal.close();
   }
+  renameSync(journalPathOf(target), spentJournalPathOf(target));
+  syncPath(path.dirname(target));
+  options.onSwap?.("spent");
+  return swapIn(target, options, started);
 }
 
+/** The folder beside `target` where it is rebuilt, under its own name (PyMoDAQ records it). */
+function scratchOf(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.h5saver-recovering`);
+}
+
+/** The report of the replay, kept beside the rebuilt file until the swap is done. */
+const REPORT_FILE = "report.json";
+
+/**
+ * Puts the rebuilt file in place of the original (unless a stopped recovery did it already),
+ * then removes the spent journal, the base copy and the scratch folder.
+ */
+function swapIn(target: string, options: RecoveryOptions, started: number): RecoveryReport {
+  const scratch = scratchOf(target);
+  const rebuilt = path.join(scratch, path.basename(target));
+  if (existsSync(rebuilt)) {
+    renameSync(rebuilt, target);
+    syncPath(path.dirname(target));
+  }
+  options.onSwap?.("swapped");
+  const report = readReport(scratch, target);
+  rmSync(basePathOf(target), { force: true });
+  rmSync(spentJournalPathOf(target), { force: true });
+  syncPath(path.dirname(target));
+  rmSync(scratch, { recursive: true, force: true });
+  return { ...report, seconds: (performance.now() - started) / 1000 };
+}
+
+function readReport(scratch: string, target: string): RecoveryReport {
+  try {
+    return {
+      ...(JSON.parse(readFileSync(path.join(scratch, REPORT_FILE), "utf8")) as RecoveryReport),
+      file: target,
+    };
+  } catch {
+    // (lost with its folder after the swap: the file is whole, only the counts are unknown)
+    return {
+      file: target,
+      calls: 0,
+      frames: 0,
+      refused: 0,
+      refusals: [],
+      tornBytes: 0,
+      fromBase: false,
+      seconds: 0,
+    };
+  }
+}
+
+/** Makes a file's contents, or a folder's entries (renames), survive a power cut. */
+function syncPath(file: string): void {
+  const fd = openSync(file, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Replays the journal into the scratch folder: a complete, synced rebuilt file and its report there. */
 async function replayJournal(
   target: string,
   journal: JournalReader,
   options: RecoveryOptions,
   started: number,
-): Promise<RecoveryReport> {
-  // the replay writes a file of the same name (PyMoDAQ records it) in a folder beside the original
-  const scratch = path.join(path.dirname(target), `.${path.basename(target)}.h5saver-recovering`);
+): Promise<void> {
+  const scratch = scratchOf(target);
   const rebuilt = path.join(scratch, path.basename(target));
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch);
@@ -99,10 +182,7 @@ async function replayJournal(
     } finally {
       await saver.close();
     }
-    renameSync(rebuilt, target);
-    rmSync(journalPathOf(target), { force: true });
-    rmSync(basePathOf(target), { force: true });
-    return {
+    const report: RecoveryReport = {
       file: target,
       calls,
       frames,
@@ -112,8 +192,13 @@ async function replayJournal(
       fromBase: journal.header.fromBase,
       seconds: (performance.now() - started) / 1000,
     };
-  } finally {
+    writeFileSync(path.join(scratch, REPORT_FILE), JSON.stringify(report));
+    syncPath(rebuilt);
+    syncPath(path.join(scratch, REPORT_FILE));
+    syncPath(scratch);
+  } catch (error) {
     rmSync(scratch, { recursive: true, force: true });
+    throw error;
   }
 }
 

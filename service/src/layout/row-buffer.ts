@@ -189,7 +189,10 @@ export class RowBuffer {
     const count = [rows, ...this.rowShape];
     let extents: readonly FileExtent[] | undefined;
     if (start % this.#chunkRows === 0 && rows % this.#chunkRows === 0) {
-      // whole chunks, located or not: the backend writes them best (h5wasm: from the array itself)
+      // whole chunks, located or not: the backend writes them best (h5wasm: from the array itself).
+      // A located chunk must never be written again (nor cut by a resize): the crash journal
+      // reads it back from where it was, and HDF5 moves a deflated chunk that is rewritten.
+      // Writes only ever go past the rows in the file, and resizes cut only rows beyond them.
       const chunks = this.#chunkRows;
       extents = await backend.writeChunkRows(this.path, at, count, data, chunks, this.#rowChunks, locate);
     } else await backend.writeSlice(this.path, at, count, data);

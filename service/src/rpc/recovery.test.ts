@@ -87,7 +87,12 @@ describe("a server with crash journals (the default)", () => {
   });
 
   it("refuses to open the journal's own files as data files", async () => {
-    for (const name of ["x.h5.h5saver-journal", "x.h5.h5saver-base", ".x.h5.h5saver-recovering/x.h5"]) {
+    for (const name of [
+      "x.h5.h5saver-journal",
+      "x.h5.h5saver-base",
+      "x.h5.h5saver-spent-journal",
+      ".x.h5.h5saver-recovering/x.h5",
+    ]) {
       await assert.rejects(
         callUnary(client, client.openFile, create(svc.OpenFileRequestSchema, { path: name })),
         (error: grpc.ServiceError) => {

@@ -22,6 +22,7 @@ import {
   isCrashJournalPath,
   JOURNAL_SUFFIX,
   journalPathOf,
+  SPENT_JOURNAL_SUFFIX,
 } from "../durability/journal.ts";
 import type { RecoveryReport } from "../durability/recover.ts";
 import { invalidData, SaverError } from "../errors.ts";
@@ -254,7 +255,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     if (isCrashJournalPath(target.absolute)) {
       throw invalidData(
         "path",
-        `'${target.relative}' is the name of h5saver's crash-journal files (${JOURNAL_SUFFIX}, ${BASE_SUFFIX}, *.h5saver-recovering): choose another name`,
+        `'${target.relative}' is the name of h5saver's crash-journal files (${JOURNAL_SUFFIX}, ${BASE_SUFFIX}, ${SPENT_JOURNAL_SUFFIX}, *.h5saver-recovering): choose another name`,
       );
     }
     if (path.basename(target.absolute) === ROOT_LOCK_FILE) {
