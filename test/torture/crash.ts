@@ -20,7 +20,7 @@ import * as grpc from "@grpc/grpc-js";
 import type * as data from "@h5saver/proto/h5saver/v1/data_pb";
 import * as opt from "@h5saver/proto/h5saver/v1/options_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
-import { JOURNAL_SUFFIX } from "../../service/src/durability/journal.ts";
+import { isCrashJournalPath } from "../../service/src/durability/journal.ts";
 import { createDataToExport } from "../../service/src/model/data-to-export.ts";
 import { dataToExportToProto } from "../../service/src/rpc/convert.ts";
 import { seededRandom } from "../../service/src/testing/seeded-random.ts";
@@ -244,10 +244,11 @@ async function waitForExit(server: ServerProcess): Promise<void> {
   await new Promise<void>((resolve) => server.child.once("exit", () => resolve()));
 }
 
+/** Journals, spent journals, base copies and recovery folders left under the root. */
 function journalsUnder(root: string): string[] {
   return readdirSync(root, { recursive: true })
     .map(String)
-    .filter((name) => name.endsWith(JOURNAL_SUFFIX));
+    .filter((name) => isCrashJournalPath(name));
 }
 
 interface Checked {

@@ -41,6 +41,7 @@ import { Deserializer, deserialize, Serializer } from "node:v8";
 import { inflateSync } from "node:zlib";
 import type { FileExtent } from "../backend/h5-backend.ts";
 import { SaverError } from "../errors.ts";
+import { syncFile, syncFolder } from "../files/sync-to-disk.ts";
 import { crc32 } from "./crc32.ts";
 
 export const JOURNAL_SUFFIX = ".h5saver-journal";
@@ -51,6 +52,8 @@ export const BASE_SUFFIX = ".h5saver-base";
  * one. A recovery that finds it finishes the swap (recover.ts).
  */
 export const SPENT_JOURNAL_SUFFIX = ".h5saver-spent-journal";
+/** A recovery rebuilds the file in the folder `.<name>` + this, beside it. */
+export const RECOVERING_SUFFIX = ".h5saver-recovering";
 const MAGIC = "h5saver-journal";
 const VERSION = 4;
 /**
@@ -63,11 +66,18 @@ const RECORD_HEAD = 8;
 const VALUE_HEAD = 4;
 
 /**
- * The longest file name a journaled file may have: its journal, base copy and recovery folder
- * (`.<name>.h5saver-recovering`) add up to 20 bytes, and a name has at most 255 on every common
- * filesystem.
+ * The longest file name a journaled file may have: its journal, base copy, spent journal and
+ * recovery folder (`.<name>.h5saver-recovering`) add up to 22 bytes at most, and a name has at
+ * most 255 on every common filesystem.
  */
-export const MAX_JOURNALED_NAME_BYTES = 255 - 20;
+export const MAX_JOURNALED_NAME_BYTES =
+  255 -
+  Math.max(
+    JOURNAL_SUFFIX.length,
+    BASE_SUFFIX.length,
+    SPENT_JOURNAL_SUFFIX.length,
+    1 + RECOVERING_SUFFIX.length,
+  );
 
 export function journalPathOf(file: string): string {
   return file + JOURNAL_SUFFIX;
@@ -87,7 +97,7 @@ export function isCrashJournalPath(file: string): boolean {
     file.endsWith(JOURNAL_SUFFIX) ||
     file.endsWith(BASE_SUFFIX) ||
     file.endsWith(SPENT_JOURNAL_SUFFIX) ||
-    file.split(/[\\/]/).some((part) => part.endsWith(".h5saver-recovering"))
+    file.split(/[\\/]/).some((part) => part.endsWith(RECOVERING_SUFFIX))
   );
 }
 
@@ -236,11 +246,16 @@ export class JournalWriter {
     return syncing;
   }
 
-  /** The file closed cleanly: the journal (and the base copy) are not needed any more. */
+  /**
+   * The file closed cleanly: the journal (and the base copy) are not needed any more — once the
+   * file itself is on the disk, or a power cut could take both its last writes and the journal.
+   */
   discard(): void {
     this.#closeFd();
+    if (existsSync(this.#file)) syncFile(this.#file);
     rmSync(this.path, { force: true });
     rmSync(basePathOf(this.#file), { force: true });
+    syncFolder(path.dirname(this.#file));
   }
 
   /** Stops writing but keeps the journal (the file did not close cleanly: recovery will need it). */
@@ -536,7 +551,7 @@ function inflatedChunk(stored: Uint8Array, chunkBytes: number, extent: FileExten
   }
   if (bytes?.length !== chunkBytes) {
     throw new SaverError(
-      "io_error",
+      "file_unavailable",
       `a journal record points at a deflated chunk (${extent.length} bytes at ${extent.offset} in the file) that is intact but does not inflate to its ${chunkBytes} bytes: the journal is inconsistent; recovery stops before it rather than drop it and the records after it`,
     );
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, statSync, truncateSync } from "node:fs";
+import { existsSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
@@ -9,7 +9,14 @@ import { isLayoutV3, PyMoDAQ3Loader } from "../layout/v3/v3-loader.ts";
 import { type CrashPlan, runCrashingWriter, TRACE } from "../testing/crashing-writer.ts";
 import { rejectsWith } from "../testing/saver-error-assertions.ts";
 import { tempDir } from "../testing/temp-dir.ts";
-import { basePathOf, hasJournal, journalPathOf, readJournal } from "./journal.ts";
+import {
+  basePathOf,
+  hasJournal,
+  journalPathOf,
+  MAX_JOURNALED_NAME_BYTES,
+  readJournal,
+  spentJournalPathOf,
+} from "./journal.ts";
 import { recoverFile } from "./recover.ts";
 
 const dir = tempDir("h5saver-recover-");
@@ -298,6 +305,18 @@ describe("recoverFile() after the writer is killed", () => {
     });
   }
 
+  it("refuses a file with both a journal and a spent one (an older h5saver wrote anew), naming both", async () => {
+    const file = path.join(dir, "both.h5");
+    await crash({ path: file, frames: 2 });
+    writeFileSync(spentJournalPathOf(file), "");
+    await rejectsWith(
+      recoverFile(file),
+      "file_unavailable",
+      /both a crash journal .* and a recovery's spent journal/,
+    );
+    assert.ok(existsSync(journalPathOf(file)), "nothing is removed");
+  });
+
   it("refuses a file without a journal, naming it", async () => {
     await rejectsWith(recoverFile(path.join(dir, "never.h5")), "not_found", /nothing to recover/);
   });
@@ -314,16 +333,24 @@ describe("recoverFile() after the writer is killed", () => {
 
 describe("a journaled file's name", () => {
   it("leaves room for the journal's own names, refusing longer ones before anything is made", async () => {
-    const long = path.join(dir, `${"n".repeat(240)}.h5`);
+    const long = path.join(dir, `${"n".repeat(231)}.h5`);
     await rejectsWith(
       SaverFile.open({ path: long, journal: true }),
       "invalid_data",
-      /at most 235: choose a shorter one/,
+      /at most 233: choose a shorter one/,
     );
     assert.ok(!existsSync(long));
-    const fits = path.join(dir, `${"n".repeat(232)}.h5`);
-    const saver = await SaverFile.open({ path: fits, journal: true });
-    await saver.close();
-    assert.ok(existsSync(fits));
+  });
+
+  it("of the longest length allowed is killed, recovered and opened again", async () => {
+    // the spent journal's suffix is the longest of the names beside it
+    const fits = path.join(dir, `${"n".repeat(MAX_JOURNALED_NAME_BYTES - 3)}.h5`);
+    await crash({ path: fits, frames: 4, image: true, imageSide: 512 });
+    const report = await recoverFile(fits);
+    assert.equal(report.frames, 4);
+    assertStream(await load(fits), "/RawData/Detector000", range(1, 4));
+    const again = await SaverFile.open({ path: fits, mode: "append", journal: true });
+    await again.close();
+    assert.ok(!hasJournal(fits));
   });
 });

@@ -8,12 +8,9 @@
  * then on is finished by the next one — the swap completed — never replayed a second time.
  */
 import {
-  closeSync,
   copyFileSync,
   existsSync,
-  fsyncSync,
   mkdirSync,
-  openSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -21,9 +18,17 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { SaverError } from "../errors.ts";
+import { syncFile, syncFolder } from "../files/sync-to-disk.ts";
 import { CANCELLED_CALL, JOURNALED_METHODS, SaverFile, type SaverFileOptions } from "../layout/saver-file.ts";
 import type { FrameBlock } from "../model/frame-block.ts";
-import { basePathOf, type JournalCall, JournalReader, journalPathOf, spentJournalPathOf } from "./journal.ts";
+import {
+  basePathOf,
+  type JournalCall,
+  JournalReader,
+  journalPathOf,
+  RECOVERING_SUFFIX,
+  spentJournalPathOf,
+} from "./journal.ts";
 
 export interface RecoveryReport {
   readonly file: string;
@@ -55,7 +60,16 @@ export interface RecoveryOptions {
 export async function recoverFile(file: string, options: RecoveryOptions = {}): Promise<RecoveryReport> {
   const started = performance.now();
   const target = path.resolve(file);
-  if (existsSync(spentJournalPathOf(target))) return swapIn(target, options, started);
+  if (existsSync(spentJournalPathOf(target))) {
+    if (existsSync(journalPathOf(target))) {
+      // (an older h5saver, which knows no spent journals, opened the damaged file and wrote anew)
+      throw new SaverError(
+        "file_unavailable",
+        `'${target}' has both a crash journal ('${journalPathOf(target)}') and a recovery's spent journal ('${spentJournalPathOf(target)}'): which is the file's history cannot be told; move the one that does not belong aside and recover again`,
+      );
+    }
+    return swapIn(target, options, started);
+  }
   if (!existsSync(journalPathOf(target))) {
     throw new SaverError(
       "not_found",
@@ -69,14 +83,14 @@ export async function recoverFile(file: string, options: RecoveryOptions = {}): 
     journal.close();
   }
   renameSync(journalPathOf(target), spentJournalPathOf(target));
-  syncPath(path.dirname(target));
+  syncFolder(path.dirname(target));
   options.onSwap?.("spent");
   return swapIn(target, options, started);
 }
 
 /** The folder beside `target` where it is rebuilt, under its own name (PyMoDAQ records it). */
 function scratchOf(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.h5saver-recovering`);
+  return path.join(path.dirname(target), `.${path.basename(target)}${RECOVERING_SUFFIX}`);
 }
 
 /** The report of the replay, kept beside the rebuilt file until the swap is done. */
@@ -91,13 +105,13 @@ function swapIn(target: string, options: RecoveryOptions, started: number): Reco
   const rebuilt = path.join(scratch, path.basename(target));
   if (existsSync(rebuilt)) {
     renameSync(rebuilt, target);
-    syncPath(path.dirname(target));
+    syncFolder(path.dirname(target));
   }
   options.onSwap?.("swapped");
   const report = readReport(scratch, target);
   rmSync(basePathOf(target), { force: true });
   rmSync(spentJournalPathOf(target), { force: true });
-  syncPath(path.dirname(target));
+  syncFolder(path.dirname(target));
   rmSync(scratch, { recursive: true, force: true });
   return { ...report, seconds: (performance.now() - started) / 1000 };
 }
@@ -120,16 +134,6 @@ function readReport(scratch: string, target: string): RecoveryReport {
       fromBase: false,
       seconds: 0,
     };
-  }
-}
-
-/** Makes a file's contents, or a folder's entries (renames), survive a power cut. */
-function syncPath(file: string): void {
-  const fd = openSync(file, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -193,9 +197,9 @@ async function replayJournal(
       seconds: (performance.now() - started) / 1000,
     };
     writeFileSync(path.join(scratch, REPORT_FILE), JSON.stringify(report));
-    syncPath(rebuilt);
-    syncPath(path.join(scratch, REPORT_FILE));
-    syncPath(scratch);
+    syncFile(rebuilt);
+    syncFile(path.join(scratch, REPORT_FILE));
+    syncFolder(scratch);
   } catch (error) {
     rmSync(scratch, { recursive: true, force: true });
     throw error;

@@ -168,7 +168,7 @@ export class SaverFile {
     if (hasJournal(filePath)) {
       throw new SaverError(
         "failed_precondition",
-        `'${filePath}' was not closed cleanly: its crash journal '${journalPathOf(filePath)}' holds what it lacks. Recover it first (h5saver recover '${filePath}', recoverFile(), or open it through h5saver serve, which recovers it)`,
+        `'${filePath}' was not closed cleanly (or its recovery was stopped): its crash journal beside it ('${journalPathOf(filePath)}', or the spent one of a recovery) holds what it lacks. Recover it first (h5saver recover '${filePath}', recoverFile(), or open it through h5saver serve, which recovers it)`,
       );
     }
     // a base copy without its journal is what a process killed while starting a journal leaves
