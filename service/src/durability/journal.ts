@@ -168,12 +168,7 @@ export class JournalWriter {
       if (header.fromBase) {
         const base = basePathOf(file);
         copyFileSync(file, base, constants.COPYFILE_FICLONE);
-        const fd = openSync(base, "r");
-        try {
-          fdatasyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
+        syncFile(base);
       }
       const fd = openSync(journal, "wx");
       const writer = new JournalWriter(file, fd, 0);
