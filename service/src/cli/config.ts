@@ -67,7 +67,7 @@ files a killed server left under the root are rebuilt from their journals before
 
 Rebuilds each FILE that a killed writer left (it has a FILE.h5saver-journal beside it) from its
 crash journal: every call the writer started is replayed into a new file, which then replaces
-FILE. With --root, every such file under DIR, unless a server runs on DIR (its files are not
+FILE (a recovery stopped during that swap leaves FILE.h5saver-spent-journal: this finishes it). With --root, every such file under DIR, unless a server runs on DIR (its files are not
 left: they are being written). Prints one line per file; exit status 0 when every file was
 rebuilt (or there was none), 1 otherwise.`,
   health: `usage: h5saver health [--address HOST:PORT] [--service NAME] [--timeout SECONDS]
