@@ -22,6 +22,7 @@ import {
   isCrashJournalPath,
   JOURNAL_SUFFIX,
   journalPathOf,
+  RECOVERING_SUFFIX,
   SPENT_JOURNAL_SUFFIX,
 } from "../durability/journal.ts";
 import type { RecoveryReport } from "../durability/recover.ts";
@@ -255,7 +256,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     if (isCrashJournalPath(target.absolute)) {
       throw invalidData(
         "path",
-        `'${target.relative}' is the name of h5saver's crash-journal files (${JOURNAL_SUFFIX}, ${BASE_SUFFIX}, ${SPENT_JOURNAL_SUFFIX}, *.h5saver-recovering): choose another name`,
+        `'${target.relative}' is the name of h5saver's crash-journal files (${JOURNAL_SUFFIX}, ${BASE_SUFFIX}, ${SPENT_JOURNAL_SUFFIX}, *${RECOVERING_SUFFIX}): choose another name`,
       );
     }
     if (path.basename(target.absolute) === ROOT_LOCK_FILE) {
