@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what h5saver needs on a fresh machine, only what is missing, and says what it did.
-#   bootstrap.sh            npm packages (npm ci when package-lock.json changed)
+#   bootstrap.sh            npm packages (npm ci when package-lock.json changed), the native addon
 #   bootstrap.sh --python   + the Python test environments (.venv: PyMoDAQ 5, the Python client;
 #                             .venv-pymodaq3: PyMoDAQ 3.6 for the 3.x layout)
 #   bootstrap.sh --debian   + Debian packages the tests use (hdf5-tools for h5dump)
@@ -23,6 +23,9 @@ else
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi
+
+# the native addon (posix_fadvise for the page cache of written files): optional, never fails
+bash native/build.sh
 
 for arg in "$@"; do
   case "$arg" in

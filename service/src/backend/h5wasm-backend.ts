@@ -3,6 +3,7 @@ import { resolve as absolute } from "node:path";
 import type { Dataset, Group, File as H5File } from "h5wasm/node";
 import { crc32 } from "../durability/crc32.ts";
 import { SaverError } from "../errors.ts";
+import { WrittenPages } from "../files/page-cache.ts";
 import {
   allocate,
   type DType,
@@ -105,7 +106,8 @@ export function loadH5wasm(): Promise<void> {
 /** What this file uses of Emscripten's FS (h5wasm runs HDF5 on NODERAWFS: every write is a pwrite). */
 interface EmscriptenFs {
   write(
-    stream: { readonly path?: string },
+    /** `nfd`: the file's descriptor, on NODERAWFS. */
+    stream: { readonly path?: string; readonly nfd?: number },
     buffer: Uint8Array,
     offset: number,
     length: number,
@@ -145,6 +147,8 @@ function chunkAdlers(data: NumericArray, chunks: number, chunkBytes: number): nu
 }
 
 let capture: ChunkCapture | undefined;
+/** HDF5's writes, counted per file to hand its written pages back to the kernel as it grows. */
+const writtenPages = new WrittenPages();
 
 /**
  * Watches HDF5's writes to find where the chunks of writeChunkRows land. HDF5 writes a whole,
@@ -158,6 +162,19 @@ function watchWrites(fs: EmscriptenFs | undefined): void {
   if (typeof fs?.write !== "function") return;
   const write = fs.write;
   fs.write = function (stream, buffer, offset, length, position, canOwn) {
+    const written = watchedWrite.call(this, stream, buffer, offset, length, position, canOwn);
+    if (stream.nfd !== undefined) writtenPages.wrote(stream.nfd, written);
+    return written;
+  };
+  const watchedWrite: EmscriptenFs["write"] = function (
+    this: unknown,
+    stream,
+    buffer,
+    offset,
+    length,
+    position,
+    canOwn,
+  ) {
     const watching = capture;
     if (watching?.standIn && stream.path === watching.file && position !== undefined) {
       const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length);

@@ -1,7 +1,8 @@
 // Bundles h5saver's TypeScript sources into one JavaScript file in the temporary folder, with
 // esbuild: the packages from node_modules stay outside the bundle and are imported from where they
-// are installed (absolute URLs); the workspace's own packages (@h5saver/*) are bundled. Plain
-// JavaScript, so that the `h5saver` launcher can use it before any TypeScript loader exists.
+// are installed (absolute URLs); the workspace's own packages (@h5saver/*) are bundled, but for
+// @h5saver/native, which loads its addon from beside itself. Plain JavaScript, so that the
+// `h5saver` launcher can use it before any TypeScript loader exists.
 import { createHash } from "node:crypto";
 import {
   existsSync,
@@ -39,7 +40,7 @@ export async function bundleSources(entry, options) {
         setup(build) {
           build.onResolve({ filter: /^[^./]/ }, async (args) => {
             if (
-              args.path.startsWith("@h5saver/") ||
+              (args.path.startsWith("@h5saver/") && args.path !== "@h5saver/native") ||
               args.path.startsWith("node:") ||
               args.pluginData?.inner
             ) {

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
+import { nativeAddon } from "@h5saver/native";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import { PyMoDAQLoader } from "../layout/loader.ts";
@@ -188,6 +189,9 @@ describe("h5saver serve", () => {
       ["2026/served.h5", "2026/served.h5", 32],
     );
     assert.equal(others[0]?.checksums, "native", "the journal's CRC-32 comes from @node-rs/crc32");
+    // the native addon, built by bootstrap, loads in the main thread and in the writer thread
+    const pageCache = nativeAddon.available ? "released" : "kept";
+    for (const event of [others[0], events[warmedUp]]) assert.equal(event?.page_cache, pageCache);
     const down = await h5saver(["health", "--address", `127.0.0.1:${served.port}`, "--timeout", "1"]);
     assert.equal(down.code, 1);
     assert.match(down.stdout, /^unreachable/);

@@ -41,6 +41,7 @@ import { Deserializer, deserialize, Serializer } from "node:v8";
 import { inflateSync } from "node:zlib";
 import type { FileExtent } from "../backend/h5-backend.ts";
 import { SaverError } from "../errors.ts";
+import { releasePages } from "../files/page-cache.ts";
 import { syncFile, syncFolder } from "../files/sync-to-disk.ts";
 import { crc32 } from "./crc32.ts";
 
@@ -199,9 +200,10 @@ export class JournalWriter {
     const fd = this.#open();
     try {
       // the chunks first: a record is worth nothing without them
-      if (this.#fileUnsynced && this.#fileFd !== undefined) fdatasyncSync(this.#fileFd);
+      const fds = this.#fileUnsynced && this.#fileFd !== undefined ? [this.#fileFd, fd] : [fd];
+      for (const synced of fds) fdatasyncSync(synced);
       this.#fileUnsynced = false;
-      fdatasyncSync(fd);
+      for (const synced of fds) releasePages(synced);
     } catch (error) {
       throw journalError(error, this.path, "sync");
     }
@@ -229,6 +231,7 @@ export class JournalWriter {
       ),
     ).then(
       () => {
+        for (const synced of fds) releasePages(synced);
         this.#syncing = undefined;
       },
       (error: unknown) => {

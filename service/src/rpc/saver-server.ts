@@ -612,6 +612,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       log.event("info", "warmed_up", {
         seconds,
         checksums: outcome.checksums,
+        ...outcome.pageCache,
         ...(outcome.cutShort ? { cut_short: true } : {}),
       });
     }

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { type Crc32Implementation, crc32Ready } from "../durability/crc32.ts";
+import { pageCacheLogFields } from "../files/page-cache.ts";
 import { processRuns } from "../files/process-runs.ts";
 import { SaverFile } from "../layout/saver-file.ts";
 import { createDataToExport } from "../model/data-to-export.ts";
@@ -45,6 +46,8 @@ export interface WarmUpReport {
   readonly cutShort: boolean;
   /** The thread's journal CRC-32 (durability/crc32.ts): the main thread's may have loaded where this one's did not. */
   readonly checksums: Crc32Implementation;
+  /** Whether this thread hands written pages back to the kernel (files/page-cache.ts). */
+  readonly pageCache: ReturnType<typeof pageCacheLogFields>;
 }
 
 /**
@@ -77,7 +80,12 @@ export async function warmUpWriter(options: WarmUpOptions = {}): Promise<WarmUpR
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { milliseconds: performance.now() - started, cutShort, checksums: await crc32Ready };
+  return {
+    milliseconds: performance.now() - started,
+    cutShort,
+    checksums: await crc32Ready,
+    pageCache: pageCacheLogFields(),
+  };
 }
 
 /** Removes warm-up directories under `parent` whose process (the pid in the name) is gone. */

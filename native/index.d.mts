@@ -1,0 +1,13 @@
+/** Whether the addon loaded, and if not why (not built, a load error, or turned off). */
+export declare const nativeAddon: {
+  readonly available: boolean;
+  readonly reason: string | undefined;
+  readonly path: string;
+};
+
+/**
+ * Drops the cached pages of the file open as `fd` from `offset` on, `length` bytes (0: to its
+ * end): clean pages go at once, dirty ones are queued for writeback and stay. False, doing
+ * nothing, when the addon is not available; throws (with `errno`) when the kernel refuses.
+ */
+export declare function dropPageCache(fd: number, offset?: number, length?: number): boolean;

@@ -1,0 +1,60 @@
+/*
+ * @h5saver/native: the one operating-system call h5saver needs that Node does not offer.
+ *
+ * dropPageCache(fd[, offset, length]) asks the kernel to drop the file's cached pages
+ * (posix_fadvise POSIX_FADV_DONTNEED; offset 0 and length 0: the whole file). Clean pages go at
+ * once; dirty ones are only queued for writeback. h5saver calls it on a file right after
+ * fdatasync, so that a long stream recycles a few megabytes of page cache instead of growing it
+ * by every byte it writes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+
+static napi_value throw_errno(napi_env env, int code, const char *call) {
+  char message[160];
+  snprintf(message, sizeof message, "%s failed: %s (errno %d)", call, strerror(code), code);
+  napi_value error_message, error, errno_value;
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &error_message);
+  napi_create_error(env, NULL, error_message, &error);
+  napi_create_int32(env, code, &errno_value);
+  napi_set_named_property(env, error, "errno", errno_value);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static int integer_arg(napi_env env, napi_value value, int64_t *out) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number) return 0;
+  double number;
+  napi_get_value_double(env, value, &number);
+  if (number != (double)(int64_t)number || number < 0) return 0;
+  *out = (int64_t)number;
+  return 1;
+}
+
+static napi_value drop_page_cache(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int64_t fd = -1, offset = 0, length = 0;
+  if (argc < 1 || !integer_arg(env, argv[0], &fd) || fd > 0x7fffffff ||
+      (argc > 1 && !integer_arg(env, argv[1], &offset)) ||
+      (argc > 2 && !integer_arg(env, argv[2], &length))) {
+    napi_throw_type_error(env, NULL,
+                          "dropPageCache(fd, offset?, length?) takes non-negative integers");
+    return NULL;
+  }
+  int code = posix_fadvise((int)fd, (off_t)offset, (off_t)length, POSIX_FADV_DONTNEED);
+  if (code != 0) return throw_errno(env, code, "posix_fadvise(POSIX_FADV_DONTNEED)");
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value function;
+  napi_create_function(env, "dropPageCache", NAPI_AUTO_LENGTH, drop_page_cache, NULL, &function);
+  napi_set_named_property(env, exports, "dropPageCache", function);
+  return exports;
+}

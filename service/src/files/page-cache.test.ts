@@ -1,0 +1,129 @@
+/**
+ * The page cache of written files is handed back to the kernel: by the native addon itself, by
+ * the h5wasm backend as a dataset grows, and by the crash journal once synced. What is cached is
+ * read with util-linux's `fincore`. The addon must be built in CI (bootstrap builds it); elsewhere
+ * these tests skip without it, and on a filesystem whose pages cannot be dropped (tmpfs).
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { closeSync, fdatasyncSync, openSync, statSync, writeSync } from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { dropPageCache, nativeAddon } from "@h5saver/native";
+import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { JournalWriter } from "../durability/journal.ts";
+import { tempDir } from "../testing/temp-dir.ts";
+import { pageCacheRelease, RELEASE_EVERY_BYTES } from "./page-cache.ts";
+
+const MiB = 1024 * 1024;
+const dir = tempDir("h5saver-page-cache-");
+
+if (!nativeAddon.available && process.env.CI && process.env.H5SAVER_PAGE_CACHE !== "keep") {
+  throw new Error(`the native addon must be built in CI: ${nativeAddon.reason}`);
+}
+
+function filesystemOf(folder: string): string {
+  return execFileSync("stat", ["-f", "-c", "%T", folder], { encoding: "utf8" }).trim();
+}
+
+const skip = !nativeAddon.available
+  ? `no native addon: ${nativeAddon.reason}`
+  : filesystemOf(dir) === "tmpfs"
+    ? "the temporary folder is a tmpfs, whose pages are the file"
+    : false;
+
+/** Bytes of the file in the page cache. */
+function cachedBytes(file: string): number {
+  const out = execFileSync("fincore", ["--bytes", "--noheadings", "--output", "RES", file], {
+    encoding: "utf8",
+  });
+  return Number(out.trim());
+}
+
+function writeSynced(file: string, bytes: number): number {
+  const fd = openSync(file, "w");
+  writeSync(fd, Buffer.alloc(bytes, 7));
+  fdatasyncSync(fd);
+  return fd;
+}
+
+describe("the native addon", { skip }, () => {
+  it("drops a synced file's cached pages", () => {
+    const file = path.join(dir, "synced.bin");
+    const fd = writeSynced(file, 16 * MiB);
+    try {
+      assert.ok(cachedBytes(file) >= 15 * MiB, "the file was in the page cache after its write");
+      assert.equal(dropPageCache(fd), true);
+      assert.equal(cachedBytes(file), 0);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it("keeps pages written after the last sync (they are dirty) and drops them once synced", () => {
+    const file = path.join(dir, "dirty.bin");
+    const fd = writeSynced(file, 4 * MiB);
+    try {
+      writeSync(fd, Buffer.alloc(4 * MiB, 9), 0, 4 * MiB, 4 * MiB);
+      dropPageCache(fd);
+      fdatasyncSync(fd);
+      dropPageCache(fd);
+      assert.equal(cachedBytes(file), 0);
+      assert.equal(statSync(file).size, 8 * MiB);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it("says which descriptor or argument it refused", () => {
+    const fd = openSync(path.join(dir, "closed.bin"), "w");
+    closeSync(fd);
+    assert.throws(() => dropPageCache(fd), { message: /Bad file descriptor \(errno 9\)/, errno: 9 });
+    assert.throws(() => dropPageCache(-1), TypeError);
+    assert.throws(() => dropPageCache(1.5), TypeError);
+  });
+});
+
+describe("files h5saver writes", { skip }, () => {
+  it("keep at most a few megabytes in the page cache while a dataset grows", async () => {
+    assert.equal(pageCacheRelease.on, true);
+    const file = path.join(dir, "growing.h5");
+    const backend = await openH5wasmFile(file, "create");
+    const side = 512;
+    const rows = 64; // 32 MiB of frames, 4 releases
+    await backend.createDataset("/frames", {
+      dtype: "uint16",
+      shape: [rows, side, side],
+      maxShape: [null, side, side],
+      chunks: [1, side, side],
+      compression: { kind: "none" },
+    });
+    const row = new Uint16Array(side * side).fill(3);
+    for (let r = 0; r < rows; r++) await backend.writeSlice("/frames", [r, 0, 0], [1, side, side], row);
+    try {
+      assert.ok(statSync(file).size >= rows * row.byteLength);
+      const cached = cachedBytes(file);
+      // what was written since the last release, and pages still being written back
+      assert.ok(cached <= 2 * RELEASE_EVERY_BYTES, `${cached} bytes cached of ${statSync(file).size}`);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it("leave the crash journal out of the page cache once synced", () => {
+    const file = path.join(dir, "journaled.h5");
+    const journal = JournalWriter.start(file, {
+      options: { saveType: "detector" },
+      openedAt: new Date(0),
+      fromBase: false,
+    });
+    try {
+      journal.record({ method: "addLog", args: ["x".repeat(2 * MiB)] });
+      journal.sync();
+      assert.ok(statSync(journal.path).size > 2 * MiB);
+      assert.equal(cachedBytes(journal.path), 0);
+    } finally {
+      journal.abandon();
+    }
+  });
+});
