@@ -236,7 +236,16 @@ describe("docker/Dockerfile", { skip }, () => {
       const result = await container.exec(["ls", "/app/node_modules", "/app/node_modules/@h5saver"]);
       assert.equal(result.exitCode, 0, result.output);
       const installed = new Set(result.output.split(/\s+/));
-      for (const needed of ["h5wasm", "tsx", "serialport", "service", "proto", "client", "hardware"]) {
+      for (const needed of [
+        "h5wasm",
+        "tsx",
+        "serialport",
+        "service",
+        "proto",
+        "client",
+        "hardware",
+        "native",
+      ]) {
         assert.ok(installed.has(needed), `${needed} in ${result.output}`);
       }
       for (const tool of ["typescript", "testcontainers", "@biomejs", "@bufbuild/buf"]) {
@@ -257,8 +266,8 @@ describe("docker/Dockerfile", { skip }, () => {
       await runtime.container.getById(id).remove();
       assert.equal(state.ExitCode, 0, logs());
       assert.match(logs(), /h5saver stopped: 1 files closed/);
-      // the image's npm ci installed the prebuilt checksum addon for its platform
-      assert.match(logs(), /"event":"listening".*"checksums":"native"/);
+      // the prebuilt checksum addon of its platform (npm ci), the page-cache addon (native stage)
+      assert.match(logs(), /"event":"listening".*"checksums":"native","page_cache":"released"/);
 
       assertStreamedFile(path.join(data, "lab/run-001.h5"), frames, logs());
     });
