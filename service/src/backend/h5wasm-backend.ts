@@ -163,7 +163,7 @@ function watchWrites(fs: EmscriptenFs | undefined): void {
   const write = fs.write;
   fs.write = function (stream, buffer, offset, length, position, canOwn) {
     const written = watchedWrite.call(this, stream, buffer, offset, length, position, canOwn);
-    if (stream.nfd !== undefined) writtenPages.wrote(stream.nfd, written);
+    if (stream.nfd !== undefined) writtenPages.wrote(stream.nfd, position, written);
     return written;
   };
   const watchedWrite: EmscriptenFs["write"] = function (

@@ -200,10 +200,10 @@ export class JournalWriter {
     const fd = this.#open();
     try {
       // the chunks first: a record is worth nothing without them
-      const fds = this.#fileUnsynced && this.#fileFd !== undefined ? [this.#fileFd, fd] : [fd];
-      for (const synced of fds) fdatasyncSync(synced);
+      if (this.#fileUnsynced && this.#fileFd !== undefined) fdatasyncSync(this.#fileFd);
       this.#fileUnsynced = false;
-      for (const synced of fds) releasePages(synced);
+      fdatasyncSync(fd);
+      this.#releaseSynced(fd, this.#size);
     } catch (error) {
       throw journalError(error, this.path, "sync");
     }
@@ -222,6 +222,7 @@ export class JournalWriter {
     if (this.#fileUnsynced && this.#fileFd !== undefined) fds.push(this.#fileFd);
     this.#unsynced = false;
     this.#fileUnsynced = false;
+    const size = this.#size;
     const syncing = Promise.all(
       fds.map(
         (fd) =>
@@ -231,7 +232,7 @@ export class JournalWriter {
       ),
     ).then(
       () => {
-        for (const synced of fds) releasePages(synced);
+        if (this.#fd !== undefined) this.#releaseSynced(this.#fd, size);
         this.#syncing = undefined;
       },
       (error: unknown) => {
@@ -310,6 +311,15 @@ export class JournalWriter {
       skip = 0;
     }
     return writevSync(fd, rest, this.#size + from);
+  }
+
+  /**
+   * The journal's pages up to `size` are on the disk and never written again (records are only
+   * appended; the kernel keeps the page `size` falls in): they leave the page cache
+   * (files/page-cache.ts). The HDF5 file's chunks leave it as they are written (h5wasm-backend).
+   */
+  #releaseSynced(fd: number, size: number): void {
+    releasePages(fd, 0, size);
   }
 
   /** The HDF5 file, opened to sync it (fdatasync through any descriptor syncs the file). */

@@ -13,7 +13,7 @@ import { dropPageCache, nativeAddon } from "@h5saver/native";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import { JournalWriter } from "../durability/journal.ts";
 import { tempDir } from "../testing/temp-dir.ts";
-import { pageCacheRelease, RELEASE_EVERY_BYTES } from "./page-cache.ts";
+import { BULK_WRITE_BYTES, pageCacheRelease, RELEASE_EVERY_BYTES, WrittenPages } from "./page-cache.ts";
 
 const MiB = 1024 * 1024;
 const dir = tempDir("h5saver-page-cache-");
@@ -107,6 +107,31 @@ describe("files h5saver writes", { skip }, () => {
       assert.ok(cached <= 2 * RELEASE_EVERY_BYTES, `${cached} bytes cached of ${statSync(file).size}`);
     } finally {
       await backend.close();
+    }
+  });
+
+  it("drop the pages of bulk writes one release later, and keep those of small writes (metadata)", () => {
+    const file = path.join(dir, "ranges.bin");
+    const fd = openSync(file, "w+");
+    const pages = new WrittenPages();
+    const write = (bytes: number, position: number) => {
+      writeSync(fd, Buffer.alloc(bytes, 5), 0, bytes, position);
+      pages.wrote(fd, position, bytes);
+    };
+    try {
+      const header = BULK_WRITE_BYTES / 2; // whole pages
+      const chunk = MiB;
+      const perRelease = RELEASE_EVERY_BYTES / chunk;
+      write(header, 0);
+      for (let k = 0; k < perRelease; k++) write(chunk, header + k * chunk); // release 1
+      fdatasyncSync(fd);
+      for (let k = perRelease; k < 2 * perRelease; k++) write(chunk, header + k * chunk); // release 2
+      fdatasyncSync(fd);
+      // release 2 dropped the (clean) chunks of release 1 and only started writing its own back;
+      // the header, a small write, kept its pages
+      assert.equal(cachedBytes(file), header + RELEASE_EVERY_BYTES);
+    } finally {
+      closeSync(fd);
     }
   });
 
