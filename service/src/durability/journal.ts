@@ -175,6 +175,8 @@ export class JournalWriter {
       const writer = new JournalWriter(file, fd, 0);
       writer.#append({ magic: MAGIC, version: VERSION, ...header } satisfies JournalHeader);
       writer.sync();
+      // the journal's (and the base copy's) names: fdatasync of a file does not promise them
+      syncFolder(path.dirname(file));
       return writer;
     } catch (error) {
       if (error instanceof SaverError) throw error;
