@@ -3,7 +3,7 @@ import { resolve as absolute } from "node:path";
 import type { Dataset, Group, File as H5File } from "h5wasm/node";
 import { crc32 } from "../durability/crc32.ts";
 import { SaverError } from "../errors.ts";
-import { WrittenPages } from "../files/page-cache.ts";
+import { forgetFileWrites, noteFileWrite } from "../files/page-cache.ts";
 import {
   allocate,
   type DType,
@@ -147,8 +147,6 @@ function chunkAdlers(data: NumericArray, chunks: number, chunkBytes: number): nu
 }
 
 let capture: ChunkCapture | undefined;
-/** HDF5's writes, counted per file to hand its written pages back to the kernel as it grows. */
-const writtenPages = new WrittenPages();
 
 /**
  * Watches HDF5's writes to find where the chunks of writeChunkRows land. HDF5 writes a whole,
@@ -163,7 +161,9 @@ function watchWrites(fs: EmscriptenFs | undefined): void {
   const write = fs.write;
   fs.write = function (stream, buffer, offset, length, position, canOwn) {
     const written = watchedWrite.call(this, stream, buffer, offset, length, position, canOwn);
-    if (stream.nfd !== undefined) writtenPages.wrote(stream.nfd, position, written);
+    // noted to hand the chunks' pages back to the kernel once synced (files/page-cache.ts)
+    if (stream.nfd !== undefined && stream.path !== undefined)
+      noteFileWrite(stream.path, stream.nfd, position, written);
     return written;
   };
   const watchedWrite: EmscriptenFs["write"] = function (
@@ -691,6 +691,7 @@ class H5wasmBackend implements H5Backend {
     const file = this.#file;
     if (!file) return;
     this.#file = undefined;
+    forgetFileWrites(absolute(this.filePath));
     this.#io(this.filePath, () => file.close());
   }
 

@@ -41,7 +41,7 @@ import { Deserializer, deserialize, Serializer } from "node:v8";
 import { inflateSync } from "node:zlib";
 import type { FileExtent } from "../backend/h5-backend.ts";
 import { SaverError } from "../errors.ts";
-import { releasePages } from "../files/page-cache.ts";
+import { fileSynced, fileSyncStarts, releasePages } from "../files/page-cache.ts";
 import { syncFile, syncFolder } from "../files/sync-to-disk.ts";
 import { crc32 } from "./crc32.ts";
 
@@ -202,7 +202,11 @@ export class JournalWriter {
     const fd = this.#open();
     try {
       // the chunks first: a record is worth nothing without them
-      if (this.#fileUnsynced && this.#fileFd !== undefined) fdatasyncSync(this.#fileFd);
+      if (this.#fileUnsynced && this.#fileFd !== undefined) {
+        const mark = fileSyncStarts(path.resolve(this.#file));
+        fdatasyncSync(this.#fileFd);
+        fileSynced(path.resolve(this.#file), mark);
+      }
       this.#fileUnsynced = false;
       fdatasyncSync(fd);
       this.#releaseSynced(fd, this.#size);
@@ -222,6 +226,7 @@ export class JournalWriter {
     const fds = [this.#open()];
     // both at once: a record whose chunks missed the disk reads back as torn, and was not acknowledged
     if (this.#fileUnsynced && this.#fileFd !== undefined) fds.push(this.#fileFd);
+    const fileMark = fds.length > 1 ? fileSyncStarts(path.resolve(this.#file)) : undefined;
     this.#unsynced = false;
     this.#fileUnsynced = false;
     const size = this.#size;
@@ -234,6 +239,7 @@ export class JournalWriter {
       ),
     ).then(
       () => {
+        if (fileMark !== undefined) fileSynced(path.resolve(this.#file), fileMark);
         if (this.#fd !== undefined) this.#releaseSynced(this.#fd, size);
         this.#syncing = undefined;
       },
@@ -318,7 +324,7 @@ export class JournalWriter {
   /**
    * The journal's pages up to `size` are on the disk and never written again (records are only
    * appended; the kernel keeps the page `size` falls in): they leave the page cache
-   * (files/page-cache.ts). The HDF5 file's chunks leave it as they are written (h5wasm-backend).
+   * (files/page-cache.ts), as the HDF5 file's chunks do once a sync covered them (fileSynced).
    */
   #releaseSynced(fd: number, size: number): void {
     releasePages(fd, 0, size);

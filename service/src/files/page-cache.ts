@@ -1,20 +1,16 @@
 /**
- * Keeps the page cache of the files h5saver writes small: their clean pages are handed back to
- * the kernel as a file grows, so that a stream writes into a few megabytes of recycled pages
- * instead of taking fresh ones for every byte. On virtual machines whose host takes back the
- * guest's free memory (a balloon, free page reporting) a fresh page costs a fault into the host.
- * Measured here (C, 1 GB in 512 KiB pwrites and a final fdatasync, three runs each): the writes
- * took 1.5–3.6 s and the sync 0.5 s; asking the kernel every 8 MiB to drop the file's clean pages
- * (which also starts the writeback of its dirty ones) made them 0.33–0.36 s and 0.01 s, plus
- * 0.24–0.27 s in the asks. A 4.2 GB stream of 2048² frames end to end: 72–107 → 267–294 MB/s.
- * The cost: a reader of the file soon after reads it from the disk. Needs the native addon
- * (native/build.sh: posix_fadvise); without it, or with H5SAVER_PAGE_CACHE=keep, nothing here
- * does anything.
+ * Keeps the page cache of the files h5saver writes small: the pages of their chunks are handed
+ * back to the kernel once on the disk, so that a stream writes into a few megabytes of recycled
+ * pages instead of taking fresh ones for every byte. On virtual machines whose host takes back
+ * the guest's free memory (a balloon, free page reporting) a fresh page costs a fault into the
+ * host. Measured here (C, 1 GB in 512 KiB pwrites and a final fdatasync, three runs each): the
+ * writes took 1.5–3.6 s and the sync 0.5 s; dropping the file's pages every 8 MiB made them
+ * 0.33–0.36 s and 0.01 s. End to end, 2 000 512² frames into a disk holding earlier runs' files:
+ * 71–346 MB/s keeping the pages, 316–378 releasing them. The cost: a reader of the file soon
+ * after reads it from the disk. Needs the native addon (native/build.sh: posix_fadvise); without
+ * it, or with H5SAVER_PAGE_CACHE=keep, nothing here does anything.
  */
 import { dropPageCache, nativeAddon } from "@h5saver/native";
-
-/** Bytes written to a file between two releases of its pages. */
-export const RELEASE_EVERY_BYTES = 8 * 1024 * 1024;
 
 /** Whether pages are released, and if not why not. */
 export const pageCacheRelease: { readonly on: boolean; readonly reason: string | undefined } = {
@@ -48,47 +44,86 @@ export function releasePages(fd: number, offset = 0, length = 0): void {
 /** Writes shorter than this (HDF5's metadata, rewritten in place) keep their pages. */
 export const BULK_WRITE_BYTES = 64 * 1024;
 
+/**
+ * Bulk writes of a file not yet covered by a sync after which their pages were released. Past
+ * this, the oldest are released anyway: their writeback starts in the writing thread, and they go
+ * at the next release (a file nobody syncs: no journal, or a journal that copies its frames).
+ */
+export const UNSYNCED_RELEASE_BYTES = 64 * 1024 * 1024;
+
 interface Range {
   start: number;
   end: number;
+  /** A sync began after it: later writes start a range of their own. */
+  sealed?: boolean;
 }
 
-/** What one file wrote in bulk since its last release, and the ranges that release left to drop. */
-interface FileRanges {
-  bytes: number;
+/** A file's bulk writes: those since the last release, and those a release only started writing back. */
+interface FileWrites {
+  fd: number;
   written: Range[];
-  previous: Range[];
+  bytes: number;
+  writingBack: Range[];
 }
 
 /**
- * Releases the pages of a file's bulk writes (chunks) as it grows, every RELEASE_EVERY_BYTES: the
- * ranges written since the last release are just dirty — asking starts their writeback — and
- * those of the release before are clean by then, so their pages go. Small writes (metadata that
- * HDF5 writes again at every flush) keep their pages: dropped, each rewrite of part of a page
- * would first read it back from the disk. In the writing thread: released from a thread pool
- * instead, the pages came back later than the writes needed new ones (in-process 2D: 462–735
- * MB/s against 672–735).
+ * The pages of a file's chunks leave the page cache once they are on the disk. The crash journal
+ * says when: a sync of the file that began after a chunk's write (`fileSyncStarts`, then `fileSynced`)
+ * leaves its pages clean, and dropping clean pages costs next to nothing. The first way tried,
+ * asking every 8 MiB written, made the writing thread start the writeback itself (~0.25 ms per MB
+ * here): the in-process 2D benchmark lost 10–20 % while memory was warm. A file that nobody syncs
+ * has its oldest chunks released past UNSYNCED_RELEASE_BYTES that way still. Small writes
+ * (metadata HDF5 writes again at every flush) keep their pages: dropped, each rewrite of part of a
+ * page would first read it back from the disk. Keyed by the file's absolute path, which is how
+ * Emscripten names the streams the writes go through; one table per thread, as the writer thread
+ * holds both the file and its journal.
  */
-export class WrittenPages {
-  readonly #files = new Map<number, FileRanges>();
+const files = new Map<string, FileWrites>();
 
-  wrote(fd: number, position: number | undefined, bytes: number): void {
-    if (!pageCacheRelease.on || position === undefined || bytes < BULK_WRITE_BYTES) return;
-    let file = this.#files.get(fd);
-    if (file === undefined) {
-      file = { bytes: 0, written: [], previous: [] };
-      this.#files.set(fd, file);
-    }
-    const last = file.written.at(-1);
-    if (last !== undefined && last.end === position) last.end += bytes;
-    else file.written.push({ start: position, end: position + bytes });
-    file.bytes += bytes;
-    if (file.bytes < RELEASE_EVERY_BYTES) return;
-    for (const range of [...file.previous, ...file.written]) {
-      releasePages(fd, range.start, range.end - range.start);
-    }
-    file.previous = file.written;
-    file.written = [];
-    file.bytes = 0;
+/** A write to `file` (absolute path) through `fd`, of `bytes` at `position`. */
+export function noteFileWrite(file: string, fd: number, position: number | undefined, bytes: number): void {
+  if (!pageCacheRelease.on || position === undefined || bytes < BULK_WRITE_BYTES) return;
+  let writes = files.get(file);
+  if (writes === undefined || writes.fd !== fd) {
+    writes = { fd, written: [], bytes: 0, writingBack: [] };
+    files.set(file, writes);
   }
+  const last = writes.written.at(-1);
+  if (last !== undefined && !last.sealed && last.end === position) last.end += bytes;
+  else writes.written.push({ start: position, end: position + bytes });
+  writes.bytes += bytes;
+  if (writes.bytes < UNSYNCED_RELEASE_BYTES) return;
+  // nobody synced it: start the writeback of the oldest half, drop what the last such release began
+  const half = Math.max(1, Math.floor(writes.written.length / 2));
+  const oldest = writes.written.splice(0, half);
+  for (const range of [...writes.writingBack, ...oldest]) releaseRange(fd, range);
+  writes.writingBack = oldest;
+  writes.bytes = writes.written.reduce((sum, range) => sum + range.end - range.start, 0);
+}
+
+/** A sync of `file` (absolute path) begins: what it will cover, for fileSynced. */
+export function fileSyncStarts(file: string): number {
+  const written = files.get(file)?.written ?? [];
+  const last = written.at(-1);
+  if (last !== undefined) last.sealed = true;
+  return written.length;
+}
+
+/** The sync begun at `mark` (fileSyncStarts) ended: the bulk writes made before it leave the page cache. */
+export function fileSynced(file: string, mark: number): void {
+  const writes = files.get(file);
+  if (writes === undefined) return;
+  const covered = writes.written.splice(0, Math.min(mark, writes.written.length));
+  for (const range of [...writes.writingBack, ...covered]) releaseRange(writes.fd, range);
+  writes.writingBack = [];
+  writes.bytes = writes.written.reduce((sum, range) => sum + range.end - range.start, 0);
+}
+
+/** The file is closed: forget it. */
+export function forgetFileWrites(file: string): void {
+  files.delete(file);
+}
+
+function releaseRange(fd: number, range: Range): void {
+  releasePages(fd, range.start, range.end - range.start);
 }
