@@ -46,37 +46,41 @@ export const BULK_WRITE_BYTES = 64 * 1024;
 
 /**
  * Bulk writes of a file not yet covered by a sync after which their pages were released. Past
- * this, the oldest are released anyway: their writeback starts in the writing thread, and they go
- * at the next release (a file nobody syncs: no journal, or a journal that copies its frames).
+ * this, they are released anyway: their writeback starts in the writing thread, and they go at
+ * the next release (a file nobody syncs: no journal, or a journal that copies its frames). At
+ * most twice this stays cached.
  */
 export const UNSYNCED_RELEASE_BYTES = 64 * 1024 * 1024;
 
 interface Range {
   start: number;
   end: number;
+  /** Its place among the file's writes: a sync covers those before its mark. */
+  readonly serial: number;
   /** A sync began after it: later writes start a range of their own. */
   sealed?: boolean;
 }
 
 /** A file's bulk writes: those since the last release, and those a release only started writing back. */
 interface FileWrites {
-  fd: number;
+  readonly fd: number;
   written: Range[];
   bytes: number;
   writingBack: Range[];
+  serial: number;
 }
 
 /**
  * The pages of a file's chunks leave the page cache once they are on the disk. The crash journal
- * says when: a sync of the file that began after a chunk's write (`fileSyncStarts`, then `fileSynced`)
- * leaves its pages clean, and dropping clean pages costs next to nothing. The first way tried,
- * asking every 8 MiB written, made the writing thread start the writeback itself (~0.25 ms per MB
- * here): the in-process 2D benchmark lost 10–20 % while memory was warm. A file that nobody syncs
- * has its oldest chunks released past UNSYNCED_RELEASE_BYTES that way still. Small writes
- * (metadata HDF5 writes again at every flush) keep their pages: dropped, each rewrite of part of a
- * page would first read it back from the disk. Keyed by the file's absolute path, which is how
- * Emscripten names the streams the writes go through; one table per thread, as the writer thread
- * holds both the file and its journal.
+ * says when: a sync of the file that began after a chunk's write (fileSyncStarts, then
+ * fileSynced) leaves its pages clean, and dropping clean pages costs next to nothing. The first
+ * way tried, asking every 8 MiB written, made the writing thread start the writeback itself
+ * (~0.25 ms per MB here): the in-process 2D benchmark lost 10–20 % while memory was warm. A file
+ * that nobody syncs has its chunks released past UNSYNCED_RELEASE_BYTES that way still. Small
+ * writes (metadata HDF5 writes again at every flush) keep their pages: dropped, each rewrite of
+ * part of a page would first read it back from the disk. Keyed by the file's absolute path, which
+ * is how Emscripten names the streams the writes go through; one table per thread, as the writer
+ * thread holds both the file and its journal.
  */
 const files = new Map<string, FileWrites>();
 
@@ -85,36 +89,37 @@ export function noteFileWrite(file: string, fd: number, position: number | undef
   if (!pageCacheRelease.on || position === undefined || bytes < BULK_WRITE_BYTES) return;
   let writes = files.get(file);
   if (writes === undefined || writes.fd !== fd) {
-    writes = { fd, written: [], bytes: 0, writingBack: [] };
+    writes = { fd, written: [], bytes: 0, writingBack: [], serial: 0 };
     files.set(file, writes);
   }
   const last = writes.written.at(-1);
   if (last !== undefined && !last.sealed && last.end === position) last.end += bytes;
-  else writes.written.push({ start: position, end: position + bytes });
+  else writes.written.push({ start: position, end: position + bytes, serial: writes.serial++ });
   writes.bytes += bytes;
   if (writes.bytes < UNSYNCED_RELEASE_BYTES) return;
-  // nobody synced it: start the writeback of the oldest half, drop what the last such release began
-  const half = Math.max(1, Math.floor(writes.written.length / 2));
-  const oldest = writes.written.splice(0, half);
-  for (const range of [...writes.writingBack, ...oldest]) releaseRange(fd, range);
-  writes.writingBack = oldest;
-  writes.bytes = writes.written.reduce((sum, range) => sum + range.end - range.start, 0);
+  // nobody synced them: start their writeback, and drop what the last such release began
+  release(writes, writes.written);
+  writes.writingBack = writes.written;
+  writes.written = [];
+  writes.bytes = 0;
 }
 
 /** A sync of `file` (absolute path) begins: what it will cover, for fileSynced. */
 export function fileSyncStarts(file: string): number {
-  const written = files.get(file)?.written ?? [];
-  const last = written.at(-1);
+  const writes = files.get(file);
+  if (writes === undefined) return 0;
+  const last = writes.written.at(-1);
   if (last !== undefined) last.sealed = true;
-  return written.length;
+  return writes.serial;
 }
 
 /** The sync begun at `mark` (fileSyncStarts) ended: the bulk writes made before it leave the page cache. */
 export function fileSynced(file: string, mark: number): void {
   const writes = files.get(file);
   if (writes === undefined) return;
-  const covered = writes.written.splice(0, Math.min(mark, writes.written.length));
-  for (const range of [...writes.writingBack, ...covered]) releaseRange(writes.fd, range);
+  const covered = writes.written.filter((range) => range.serial < mark);
+  writes.written = writes.written.filter((range) => range.serial >= mark);
+  release(writes, covered);
   writes.writingBack = [];
   writes.bytes = writes.written.reduce((sum, range) => sum + range.end - range.start, 0);
 }
@@ -122,6 +127,11 @@ export function fileSynced(file: string, mark: number): void {
 /** The file is closed: forget it. */
 export function forgetFileWrites(file: string): void {
   files.delete(file);
+}
+
+/** Asks the kernel about `ranges` and the ranges an earlier release only started writing back. */
+function release(writes: FileWrites, ranges: readonly Range[]): void {
+  for (const range of [...writes.writingBack, ...ranges]) releaseRange(writes.fd, range);
 }
 
 function releaseRange(fd: number, range: Range): void {
