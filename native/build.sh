@@ -12,6 +12,8 @@ if [ -f "$out" ] && [ "$out" -nt "$source" ] && [ "$out" -nt "$here/build.sh" ];
   echo "native: addon up to date"
   exit 0
 fi
+# an addon older than its source is not used: without a compiler it is removed, not kept
+rm -f "$out"
 compiler="$(command -v cc || command -v gcc || command -v clang || true)"
 if [ -z "$compiler" ]; then
   echo "native: no C compiler (cc): the addon is not built; h5saver keeps the page cache of what it writes"
@@ -23,7 +25,9 @@ if [ ! -f "$headers/node_api.h" ]; then
 fi
 mkdir -p "$here/build"
 # -fvisibility=hidden: only the module's registration is exported; Node resolves napi_* itself
-if "$compiler" -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror -fPIC -shared \
+# no -Werror: a newer compiler's new warning must not leave the addon out; _FILE_OFFSET_BITS: a
+# 64-bit off_t on 32-bit systems too (files over 2 GiB)
+if "$compiler" -std=c11 -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64 -O2 -Wall -Wextra -fPIC -shared \
   -fvisibility=hidden -I"$headers" -o "$out.tmp" "$source" 2>"$here/build/cc.log"; then
   mv "$out.tmp" "$out"
   rm -f "$here/build/cc.log"

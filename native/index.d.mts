@@ -5,6 +5,9 @@ export declare const nativeAddon: {
   readonly path: string;
 };
 
+/** The size of the kernel's pages (4096 without the addon). */
+export declare const pageSize: number;
+
 /**
  * Drops the cached pages of the file open as `fd` from `offset` on, `length` bytes (0: to its
  * end): clean pages go at once, dirty ones are queued for writeback and stay. False, doing

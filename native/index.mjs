@@ -27,6 +27,8 @@ const { addon, reason } = load();
 
 export const nativeAddon = Object.freeze({ available: addon !== undefined, reason, path: addonPath });
 
+export const pageSize = addon?.pageSize ?? 4096;
+
 export function dropPageCache(fd, offset = 0, length = 0) {
   if (addon === undefined) return false;
   addon.dropPageCache(fd, offset, length);

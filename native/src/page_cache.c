@@ -3,7 +3,7 @@
  *
  * dropPageCache(fd[, offset, length]) asks the kernel to drop the file's cached pages
  * (posix_fadvise POSIX_FADV_DONTNEED; offset 0 and length 0: the whole file). Clean pages go at
- * once; dirty ones are only queued for writeback. h5saver calls it on a file right after
+ * once; dirty ones are only queued for writeback. pageSize: the pages' size, in bytes. h5saver calls it on a file right after
  * fdatasync, so that a long stream recycles a few megabytes of page cache instead of growing it
  * by every byte it writes.
  */
@@ -12,6 +12,7 @@
 #include <node_api.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static napi_value throw_errno(napi_env env, int code, const char *call) {
   char message[160];
@@ -30,7 +31,9 @@ static int integer_arg(napi_env env, napi_value value, int64_t *out) {
   if (napi_typeof(env, value, &type) != napi_ok || type != napi_number) return 0;
   double number;
   napi_get_value_double(env, value, &number);
-  if (number != (double)(int64_t)number || number < 0) return 0;
+  /* in range before the cast (NaN fails both comparisons), whole after it */
+  if (!(number >= 0 && number <= 9007199254740991.0)) return 0;
+  if (number != (double)(int64_t)number) return 0;
   *out = (int64_t)number;
   return 1;
 }
@@ -53,8 +56,12 @@ static napi_value drop_page_cache(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
-  napi_value function;
+  napi_value function, page_size;
   napi_create_function(env, "dropPageCache", NAPI_AUTO_LENGTH, drop_page_cache, NULL, &function);
   napi_set_named_property(env, exports, "dropPageCache", function);
+  /* the kernel drops a page the range only partly covers when the range reaches the file's end:
+   * callers that must keep such a page round their ranges to it */
+  napi_create_int64(env, (int64_t)sysconf(_SC_PAGESIZE), &page_size);
+  napi_set_named_property(env, exports, "pageSize", page_size);
   return exports;
 }

@@ -691,8 +691,12 @@ class H5wasmBackend implements H5Backend {
     const file = this.#file;
     if (!file) return;
     this.#file = undefined;
-    forgetFileWrites(absolute(this.filePath));
-    this.#io(this.filePath, () => file.close());
+    try {
+      this.#io(this.filePath, () => file.close());
+    } finally {
+      // after: HDF5's last writes as it closes would note the file again
+      forgetFileWrites(absolute(this.filePath));
+    }
   }
 
   #node(path: string): Group | Dataset {

@@ -41,7 +41,7 @@ import { Deserializer, deserialize, Serializer } from "node:v8";
 import { inflateSync } from "node:zlib";
 import type { FileExtent } from "../backend/h5-backend.ts";
 import { SaverError } from "../errors.ts";
-import { fileSynced, fileSyncStarts, releasePages } from "../files/page-cache.ts";
+import { fileSynced, fileSyncStarts, releasePages, wholePagesIn } from "../files/page-cache.ts";
 import { syncFile, syncFolder } from "../files/sync-to-disk.ts";
 import { crc32 } from "./crc32.ts";
 
@@ -322,12 +322,14 @@ export class JournalWriter {
   }
 
   /**
-   * The journal's pages up to `size` are on the disk and never written again (records are only
-   * appended; the kernel keeps the page `size` falls in): they leave the page cache
-   * (files/page-cache.ts), as the HDF5 file's chunks do once a sync covered them (fileSynced).
+   * The journal's whole pages up to `size` are on the disk and never written again (records are
+   * only appended): they leave the page cache (files/page-cache.ts), as the HDF5 file's chunks do
+   * once a sync covered them (fileSynced). The page `size` falls in stays: the next record goes on
+   * filling it.
    */
   #releaseSynced(fd: number, size: number): void {
-    releasePages(fd, 0, size);
+    const { length } = wholePagesIn(0, size);
+    if (length > 0) releasePages(fd, 0, length);
   }
 
   /** The HDF5 file, opened to sync it (fdatasync through any descriptor syncs the file). */

@@ -10,7 +10,7 @@
  * after reads it from the disk. Needs the native addon (native/build.sh: posix_fadvise); without
  * it, or with H5SAVER_PAGE_CACHE=keep, nothing here does anything.
  */
-import { dropPageCache, nativeAddon } from "@h5saver/native";
+import { dropPageCache, nativeAddon, pageSize } from "@h5saver/native";
 
 /** Whether pages are released, and if not why not. */
 export const pageCacheRelease: { readonly on: boolean; readonly reason: string | undefined } = {
@@ -29,8 +29,8 @@ export function pageCacheLogFields():
 
 /**
  * Drops the clean cached pages of the file open as `fd` from `offset` on, `length` bytes (0: to
- * its end; the kernel keeps pages only partly in the range) and starts the writeback of its dirty
- * ones there.
+ * its end) and starts the writeback of its dirty ones there. A page the range covers only in
+ * part is kept, unless the range reaches the file's end: round such ranges (`wholePagesIn`).
  */
 export function releasePages(fd: number, offset = 0, length = 0): void {
   try {
@@ -39,6 +39,13 @@ export function releasePages(fd: number, offset = 0, length = 0): void {
     // the kernel refuses only descriptors that are not open regular files (EBADF, EINVAL,
     // ESPIPE): a hint about a cache, whose failure loses nothing
   }
+}
+
+/** The pages wholly inside [start, end): the range rounded inwards to the kernel's pages. */
+export function wholePagesIn(start: number, end: number): { offset: number; length: number } {
+  const offset = Math.ceil(start / pageSize) * pageSize;
+  const last = Math.floor(end / pageSize) * pageSize;
+  return { offset, length: Math.max(0, last - offset) };
 }
 
 /** Writes shorter than this (HDF5's metadata, rewritten in place) keep their pages. */
@@ -62,7 +69,7 @@ interface Range {
 }
 
 /** A file's bulk writes: those since the last release, and those a release only started writing back. */
-interface FileWrites {
+export interface FileWrites {
   readonly fd: number;
   written: Range[];
   bytes: number;
@@ -104,23 +111,32 @@ export function noteFileWrite(file: string, fd: number, position: number | undef
   writes.bytes = 0;
 }
 
-/** A sync of `file` (absolute path) begins: what it will cover, for fileSynced. */
-export function fileSyncStarts(file: string): number {
-  const writes = files.get(file);
-  if (writes === undefined) return 0;
-  const last = writes.written.at(-1);
-  if (last !== undefined) last.sealed = true;
-  return writes.serial;
+/** What a sync covers: the writes of one opening of the file made before it began. */
+export interface SyncMark {
+  readonly writes: FileWrites | undefined;
+  readonly serial: number;
 }
 
-/** The sync begun at `mark` (fileSyncStarts) ended: the bulk writes made before it leave the page cache. */
-export function fileSynced(file: string, mark: number): void {
+/** A sync of `file` (absolute path) begins: what it will cover, for fileSynced. */
+export function fileSyncStarts(file: string): SyncMark {
   const writes = files.get(file);
-  if (writes === undefined) return;
-  const covered = writes.written.filter((range) => range.serial < mark);
-  writes.written = writes.written.filter((range) => range.serial >= mark);
-  release(writes, covered);
-  writes.writingBack = [];
+  const last = writes?.written.at(-1);
+  if (last !== undefined) last.sealed = true;
+  return { writes, serial: writes?.serial ?? 0 };
+}
+
+/**
+ * The sync begun at `mark` ended: the bulk writes made before it leave the page cache — unless
+ * the file was closed (and maybe opened again) meanwhile.
+ */
+export function fileSynced(file: string, mark: SyncMark): void {
+  const writes = files.get(file);
+  if (writes === undefined || writes !== mark.writes) return;
+  const covered = (range: Range) => range.serial < mark.serial;
+  const done = [...writes.writingBack.filter(covered), ...writes.written.filter(covered)];
+  writes.writingBack = writes.writingBack.filter((range) => !covered(range));
+  writes.written = writes.written.filter((range) => !covered(range));
+  for (const range of done) releaseRange(writes.fd, range);
   writes.bytes = writes.written.reduce((sum, range) => sum + range.end - range.start, 0);
 }
 
@@ -135,5 +151,7 @@ function release(writes: FileWrites, ranges: readonly Range[]): void {
 }
 
 function releaseRange(fd: number, range: Range): void {
-  releasePages(fd, range.start, range.end - range.start);
+  // a chunk shares its first and last pages with HDF5's metadata, rewritten in place
+  const { offset, length } = wholePagesIn(range.start, range.end);
+  if (length > 0) releasePages(fd, offset, length);
 }
