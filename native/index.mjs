@@ -34,3 +34,9 @@ export function dropPageCache(fd, offset = 0, length = 0) {
   addon.dropPageCache(fd, offset, length);
   return true;
 }
+
+export function dropPageCacheInBackground(fd, offset, length) {
+  if (addon === undefined) return false;
+  addon.dropPageCacheInBackground(fd, offset, length);
+  return true;
+}

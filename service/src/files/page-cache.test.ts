@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { closeSync, fdatasyncSync, openSync, statSync, writeSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { dropPageCache, nativeAddon, pageSize } from "@h5saver/native";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import { JournalWriter } from "../durability/journal.ts";
@@ -132,10 +133,10 @@ describe("files h5saver writes", { skip }, () => {
     }
   });
 
-  it("that nobody syncs keep at most twice UNSYNCED_RELEASE_BYTES in the page cache", async () => {
+  it("that nobody syncs keep about twice UNSYNCED_RELEASE_BYTES in the page cache", async () => {
     const file = path.join(dir, "unsynced.h5");
     const backend = await openH5wasmFile(file, "create");
-    const rows = (4 * UNSYNCED_RELEASE_BYTES) / (side * side * 2);
+    const rows = (8 * UNSYNCED_RELEASE_BYTES) / (side * side * 2);
     await backend.createDataset("/frames", {
       dtype: "uint16",
       shape: [rows, side, side],
@@ -147,11 +148,14 @@ describe("files h5saver writes", { skip }, () => {
     try {
       for (let r = 0; r < rows; r++) await backend.writeSlice("/frames", [r, 0, 0], [1, side, side], row);
       assert.ok(statSync(file).size >= rows * row.byteLength);
-      const cached = cachedBytes(file);
-      assert.ok(
-        cached <= 2 * UNSYNCED_RELEASE_BYTES + MiB,
-        `${cached} bytes cached of ${statSync(file).size}`,
-      );
+      // the releases run in libuv's threads: give the last ones a few seconds to be done
+      const bound = 2 * UNSYNCED_RELEASE_BYTES + MiB;
+      let cached = cachedBytes(file);
+      for (let wait = 0; cached > bound && wait < 50; wait++) {
+        await sleep(100);
+        cached = cachedBytes(file);
+      }
+      assert.ok(cached <= bound, `${cached} bytes cached of ${statSync(file).size}`);
     } finally {
       await backend.close();
     }
