@@ -55,6 +55,8 @@ export const BASE_SUFFIX = ".h5saver-base";
 export const SPENT_JOURNAL_SUFFIX = ".h5saver-spent-journal";
 /** A recovery rebuilds the file in the folder `.<name>` + this, beside it. */
 export const RECOVERING_SUFFIX = ".h5saver-recovering";
+/** A recovery holds the lock `.<name>` + this, beside the file: one recovery of a file at a time. */
+export const RECOVERY_LOCK_SUFFIX = ".h5saver-lock";
 const MAGIC = "h5saver-journal";
 const VERSION = 4;
 /**
@@ -78,6 +80,7 @@ export const MAX_JOURNALED_NAME_BYTES =
     BASE_SUFFIX.length,
     SPENT_JOURNAL_SUFFIX.length,
     1 + RECOVERING_SUFFIX.length,
+    1 + RECOVERY_LOCK_SUFFIX.length,
   );
 
 export function journalPathOf(file: string): string {

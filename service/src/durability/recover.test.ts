@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
@@ -14,6 +15,7 @@ import {
   hasJournal,
   journalPathOf,
   MAX_JOURNALED_NAME_BYTES,
+  RECOVERY_LOCK_SUFFIX,
   readJournal,
   spentJournalPathOf,
 } from "./journal.ts";
@@ -315,6 +317,44 @@ describe("recoverFile() after the writer is killed", () => {
       /both a crash journal .* and a recovery's spent journal/,
     );
     assert.ok(existsSync(journalPathOf(file)), "nothing is removed");
+  });
+
+  it("runs one recovery of a file at a time: a second is refused while the first rebuilds it all", async () => {
+    const file = path.join(dir, "twice.h5");
+    await crash({ path: file, frames: 12 });
+    let second: Promise<unknown> | undefined;
+    const first = await recoverFile(file, {
+      onProgress: () => {
+        second ??= recoverFile(file);
+      },
+    });
+    assert.equal(first.frames, 12);
+    assert.ok(second, "the second recovery was started during the first");
+    await rejectsWith(
+      second,
+      "failed_precondition",
+      /the recovery of '.*twice\.h5' is in use by another h5saver recover in this process/,
+    );
+    assertStream(await load(file), "/RawData/Detector000", range(1, 12));
+    assert.ok(!existsSync(path.join(dir, `.twice.h5${RECOVERY_LOCK_SUFFIX}`)), "the lock is released");
+  });
+
+  it("waits for no recovery whose process is gone, and refuses one another live process holds", async () => {
+    const file = path.join(dir, "locked.h5");
+    await crash({ path: file, frames: 3 });
+    const lock = path.join(dir, `.locked.h5${RECOVERY_LOCK_SUFFIX}`);
+    const holder = (pid: number) =>
+      JSON.stringify({ pid, host: hostname(), since: "2026-12-03T00:00:00Z", command: "recover" });
+    writeFileSync(lock, holder(process.ppid)); // runs, and is not this process
+    await rejectsWith(
+      recoverFile(file),
+      "failed_precondition",
+      new RegExp(`in use by h5saver recover \\(pid ${process.ppid} on .*if that process is gone, delete`),
+    );
+    assert.ok(hasJournal(file), "nothing was touched");
+    writeFileSync(lock, holder(2 ** 22 + 12_345)); // above Linux's largest pid: no such process
+    assert.equal((await recoverFile(file)).frames, 3);
+    assert.ok(!existsSync(lock));
   });
 
   it("refuses a file without a journal, naming it", async () => {

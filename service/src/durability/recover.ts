@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { SaverError } from "../errors.ts";
+import { acquireLock } from "../files/root-lock.ts";
 import { syncFile, syncFolder } from "../files/sync-to-disk.ts";
 import { CANCELLED_CALL, JOURNALED_METHODS, SaverFile, type SaverFileOptions } from "../layout/saver-file.ts";
 import type { FrameBlock } from "../model/frame-block.ts";
@@ -27,6 +28,7 @@ import {
   JournalReader,
   journalPathOf,
   RECOVERING_SUFFIX,
+  RECOVERY_LOCK_SUFFIX,
   spentJournalPathOf,
 } from "./journal.ts";
 
@@ -60,6 +62,28 @@ export interface RecoveryOptions {
 export async function recoverFile(file: string, options: RecoveryOptions = {}): Promise<RecoveryReport> {
   const started = performance.now();
   const target = path.resolve(file);
+  // two recoveries of one file would share its scratch folder: each would delete the other's
+  const lock = acquireLock(
+    path.join(path.dirname(target), `.${path.basename(target)}${RECOVERY_LOCK_SUFFIX}`),
+    {
+      subject: `the recovery of '${target}'`,
+      inUseHere: "wait for that recovery to end",
+      inUse: "wait for that recovery to end",
+    },
+    "recover",
+  );
+  try {
+    return await recoverUnlocked(target, options, started);
+  } finally {
+    lock.release();
+  }
+}
+
+async function recoverUnlocked(
+  target: string,
+  options: RecoveryOptions,
+  started: number,
+): Promise<RecoveryReport> {
   if (existsSync(spentJournalPathOf(target))) {
     if (existsSync(journalPathOf(target))) {
       // (an older h5saver, which knows no spent journals, opened the damaged file and wrote anew)

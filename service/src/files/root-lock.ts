@@ -37,7 +37,35 @@ export interface RootLock {
 
 /** Takes the data root's lock for `command` ("serve", "recover"), or throws saying who holds it. */
 export function acquireRootLock(root: string, command: string, touchEveryMs = TOUCH_EVERY_MS): RootLock {
-  const file = path.join(root, LOCK_FILE);
+  return acquireLock(
+    path.join(root, LOCK_FILE),
+    {
+      subject: `the data root '${root}'`,
+      inUseHere: "close that server first or choose another root",
+      inUse: "stop it or choose another root",
+    },
+    command,
+    touchEveryMs,
+  );
+}
+
+/** What a lock guards, and what to do when another holds it, for its messages. */
+export interface LockSubject {
+  /** "the data root '/data'". */
+  readonly subject: string;
+  /** What to do when another part of this process holds it. */
+  readonly inUseHere: string;
+  /** What to do when another process holds it. */
+  readonly inUse: string;
+}
+
+/** Takes the lock `file` for `command` as described above, or throws saying who holds it. */
+export function acquireLock(
+  file: string,
+  about: LockSubject,
+  command: string,
+  touchEveryMs = TOUCH_EVERY_MS,
+): RootLock {
   const mine: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command };
   const text = `${JSON.stringify(mine)}\n`;
   // a few rounds: a stale lock is moved away, then this one is created (unless another process
@@ -57,13 +85,13 @@ export function acquireRootLock(root: string, command: string, touchEveryMs = TO
     if (heldHere.get(file)?.text === found) {
       throw new SaverError(
         "failed_precondition",
-        `the data root '${root}' is in use by another h5saver ${holder.command} in this process (since ${holder.since}): close that server first or choose another root`,
+        `${about.subject} is in use by another h5saver ${holder.command} in this process (since ${holder.since}): ${about.inUseHere}`,
       );
     }
     if (!isStale(holder, file)) {
       throw new SaverError(
         "failed_precondition",
-        `the data root '${root}' is in use by h5saver ${holder.command} (pid ${holder.pid} on ${holder.host}, since ${holder.since}): stop it or choose another root; if that process is gone, delete '${file}'`,
+        `${about.subject} is in use by h5saver ${holder.command} (pid ${holder.pid} on ${holder.host}, since ${holder.since}): ${about.inUse}; if that process is gone, delete '${file}'`,
       );
     }
     moveAwayIfStill(file, found);
