@@ -11,6 +11,8 @@
  * at once when no process has its pid (or the pid is this process's own but this process does
  * not hold the lock: a container restarted as the same pid). Taking a stale lock over is atomic:
  * it is renamed away first, so that of two servers starting at once only one takes it.
+ *
+ * The same kind of lock (acquireLock) keeps one recovery of a file at a time (recover.ts).
  */
 import { linkSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
