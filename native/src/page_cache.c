@@ -3,9 +3,11 @@
  *
  * dropPageCache(fd[, offset, length]) asks the kernel to drop the file's cached pages
  * (posix_fadvise POSIX_FADV_DONTNEED; offset 0 and length 0: the whole file). Clean pages go at
- * once; dirty ones are only queued for writeback. pageSize: the pages' size, in bytes. h5saver calls it on a file right after
- * fdatasync, so that a long stream recycles a few megabytes of page cache instead of growing it
- * by every byte it writes.
+ * once; dirty ones are only queued for writeback. dropPageCacheInBackground(fd, offset, length)
+ * does the same in one of libuv's threads; pageSize is the pages' size in bytes. h5saver
+ * (service/src/files/page-cache.ts) drops the pages of what it wrote once they are on the disk,
+ * so that a long stream recycles a few megabytes of page cache instead of growing it by every
+ * byte it writes.
  */
 #include <errno.h>
 #include <fcntl.h>
