@@ -359,6 +359,11 @@ describe("recoverFile() after the writer is killed", () => {
 
   it("refuses a file without a journal, naming it", async () => {
     await rejectsWith(recoverFile(path.join(dir, "never.h5")), "not_found", /nothing to recover/);
+    await rejectsWith(
+      recoverFile(path.join(dir, "no-such-folder", "never.h5")),
+      "not_found",
+      /nothing to recover/,
+    );
   });
 
   it("leaves no journal behind a file closed cleanly", async () => {

@@ -62,6 +62,10 @@ export interface RecoveryOptions {
 export async function recoverFile(file: string, options: RecoveryOptions = {}): Promise<RecoveryReport> {
   const started = performance.now();
   const target = path.resolve(file);
+  // (before the lock, which a folder that does not exist could not hold; checked again under it)
+  if (!existsSync(journalPathOf(target)) && !existsSync(spentJournalPathOf(target))) {
+    throw nothingToRecover(target);
+  }
   // two recoveries of one file would share its scratch folder: each would delete the other's
   const lock = acquireLock(
     path.join(path.dirname(target), `.${path.basename(target)}${RECOVERY_LOCK_SUFFIX}`),
@@ -94,12 +98,7 @@ async function recoverUnlocked(
     }
     return swapIn(target, options, started);
   }
-  if (!existsSync(journalPathOf(target))) {
-    throw new SaverError(
-      "not_found",
-      `no crash journal beside '${target}' (${journalPathOf(target)}): it closed cleanly, nothing to recover`,
-    );
-  }
+  if (!existsSync(journalPathOf(target))) throw nothingToRecover(target);
   const journal = JournalReader.open(target);
   try {
     await replayJournal(target, journal, options, started);
@@ -110,6 +109,13 @@ async function recoverUnlocked(
   syncFolder(path.dirname(target));
   options.onSwap?.("spent");
   return swapIn(target, options, started);
+}
+
+function nothingToRecover(target: string): SaverError {
+  return new SaverError(
+    "not_found",
+    `no crash journal beside '${target}' (${journalPathOf(target)}): it closed cleanly, nothing to recover`,
+  );
 }
 
 /** The folder beside `target` where it is rebuilt, under its own name (PyMoDAQ records it). */
