@@ -41,19 +41,34 @@ static int integer_arg(napi_env env, napi_value value, int64_t *out) {
   return 1;
 }
 
-static napi_value drop_page_cache(napi_env env, napi_callback_info info) {
+/* fd, offset and length from the call's arguments (offset and length may be left out when
+ * `required` is 1); 0 after throwing a TypeError that shows `usage` */
+static int range_args(napi_env env, napi_callback_info info, size_t required, const char *usage,
+                      int *fd, int64_t *offset, int64_t *length) {
   size_t argc = 3;
   napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int64_t fd = -1, offset = 0, length = 0;
-  if (argc < 1 || !integer_arg(env, argv[0], &fd) || fd > 0x7fffffff ||
-      (argc > 1 && !integer_arg(env, argv[1], &offset)) ||
-      (argc > 2 && !integer_arg(env, argv[2], &length))) {
-    napi_throw_type_error(env, NULL,
-                          "dropPageCache(fd, offset?, length?) takes non-negative integers");
+  int64_t descriptor = -1;
+  *offset = 0;
+  *length = 0;
+  if (argc < required || !integer_arg(env, argv[0], &descriptor) || descriptor > 0x7fffffff ||
+      (argc > 1 && !integer_arg(env, argv[1], offset)) ||
+      (argc > 2 && !integer_arg(env, argv[2], length))) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  *fd = (int)descriptor;
+  return 1;
+}
+
+static napi_value drop_page_cache(napi_env env, napi_callback_info info) {
+  int fd;
+  int64_t offset, length;
+  if (!range_args(env, info, 1, "dropPageCache(fd, offset?, length?) takes non-negative integers",
+                  &fd, &offset, &length)) {
     return NULL;
   }
-  int code = posix_fadvise((int)fd, (off_t)offset, (off_t)length, POSIX_FADV_DONTNEED);
+  int code = posix_fadvise(fd, (off_t)offset, (off_t)length, POSIX_FADV_DONTNEED);
   if (code != 0) return throw_errno(env, code, "posix_fadvise(POSIX_FADV_DONTNEED)");
   return NULL;
 }
@@ -81,19 +96,16 @@ static void background_drop_complete(napi_env env, napi_status status, void *dat
 }
 
 static napi_value drop_page_cache_in_background(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int64_t fd = -1, offset = 0, length = 0;
-  if (argc < 3 || !integer_arg(env, argv[0], &fd) || fd > 0x7fffffff ||
-      !integer_arg(env, argv[1], &offset) || !integer_arg(env, argv[2], &length)) {
-    napi_throw_type_error(env, NULL,
-                          "dropPageCacheInBackground(fd, offset, length) takes non-negative integers");
+  int fd;
+  int64_t offset, length;
+  if (!range_args(env, info, 3,
+                  "dropPageCacheInBackground(fd, offset, length) takes non-negative integers", &fd,
+                  &offset, &length)) {
     return NULL;
   }
   BackgroundDrop *drop = calloc(1, sizeof *drop);
   if (drop == NULL) return throw_errno(env, ENOMEM, "dropPageCacheInBackground");
-  drop->fd = (int)fd;
+  drop->fd = fd;
   drop->offset = offset;
   drop->length = length;
   napi_value name;
