@@ -206,9 +206,10 @@ export class JournalWriter {
     try {
       // the chunks first: a record is worth nothing without them
       if (this.#fileUnsynced && this.#fileFd !== undefined) {
-        const mark = fileSyncStarts(path.resolve(this.#file));
+        const file = path.resolve(this.#file);
+        const mark = fileSyncStarts(file);
         fdatasyncSync(this.#fileFd);
-        fileSynced(path.resolve(this.#file), mark);
+        fileSynced(file, mark);
       }
       this.#fileUnsynced = false;
       fdatasyncSync(fd);
@@ -229,7 +230,8 @@ export class JournalWriter {
     const fds = [this.#open()];
     // both at once: a record whose chunks missed the disk reads back as torn, and was not acknowledged
     if (this.#fileUnsynced && this.#fileFd !== undefined) fds.push(this.#fileFd);
-    const fileMark = fds.length > 1 ? fileSyncStarts(path.resolve(this.#file)) : undefined;
+    const file = path.resolve(this.#file);
+    const fileMark = fds.length > 1 ? fileSyncStarts(file) : undefined;
     this.#unsynced = false;
     this.#fileUnsynced = false;
     const size = this.#size;
@@ -242,7 +244,7 @@ export class JournalWriter {
       ),
     ).then(
       () => {
-        if (fileMark !== undefined) fileSynced(path.resolve(this.#file), fileMark);
+        if (fileMark !== undefined) fileSynced(file, fileMark);
         if (this.#fd !== undefined) this.#releaseSynced(this.#fd, size);
         this.#syncing = undefined;
       },

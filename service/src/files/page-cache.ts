@@ -12,19 +12,13 @@
  */
 import { dropPageCache, dropPageCacheInBackground, nativeAddon, pageSize } from "@h5saver/native";
 
-/** Whether pages are released, and if not why not. */
-export const pageCacheRelease: { readonly on: boolean; readonly reason: string | undefined } = {
-  on: nativeAddon.available,
-  reason: nativeAddon.reason,
-};
-
 /** For a log event: `page_cache: "released"`, or `"kept"` and why. */
 export function pageCacheLogFields():
   | { page_cache: "released" }
   | { page_cache: "kept"; page_cache_why: string } {
-  return pageCacheRelease.on
+  return nativeAddon.available
     ? { page_cache: "released" }
-    : { page_cache: "kept", page_cache_why: pageCacheRelease.reason ?? "unknown" };
+    : { page_cache: "kept", page_cache_why: nativeAddon.reason ?? "unknown" };
 }
 
 /**
@@ -96,7 +90,7 @@ const files = new Map<string, FileWrites>();
 
 /** A write to `file` (absolute path) through `fd`, of `bytes` at `position`. */
 export function noteFileWrite(file: string, fd: number, position: number | undefined, bytes: number): void {
-  if (!pageCacheRelease.on || position === undefined || bytes < BULK_WRITE_BYTES) return;
+  if (!nativeAddon.available || position === undefined || bytes < BULK_WRITE_BYTES) return;
   let writes = files.get(file);
   if (writes === undefined || writes.fd !== fd) {
     writes = { fd, written: [], bytes: 0, writingBack: [], serial: 0 };
