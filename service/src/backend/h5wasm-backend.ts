@@ -149,6 +149,24 @@ function chunkAdlers(data: NumericArray, chunks: number, chunkBytes: number): nu
 let capture: ChunkCapture | undefined;
 
 /**
+ * True during writeChunkRows's HDF5 calls, whose chunks are whole and never written again: only
+ * their writes have their pages handed back. A chunk that writeSlice fills in part (the time axis
+ * and other small rows of frames flushed one by one) is read back by HDF5 at the next write:
+ * dropping its pages made each such write read it from the disk (~0.9 ms per 1 MiB frame flushed
+ * one by one, in the writer thread).
+ */
+let writingWholeChunks = false;
+
+function writeWholeChunks<T>(write: () => T): T {
+  writingWholeChunks = true;
+  try {
+    return write();
+  } finally {
+    writingWholeChunks = false;
+  }
+}
+
+/**
  * Watches HDF5's writes to find where the chunks of writeChunkRows land. HDF5 writes a whole,
  * unfiltered chunk that it has not allocated yet during the call, in one pwrite per chunk or per
  * run of chunks (in row order; from a buffer of its own, not from the caller's); a write whose
@@ -161,8 +179,8 @@ function watchWrites(fs: EmscriptenFs | undefined): void {
   const write = fs.write;
   fs.write = function (stream, buffer, offset, length, position, canOwn) {
     const written = watchedWrite.call(this, stream, buffer, offset, length, position, canOwn);
-    // noted to hand the chunks' pages back to the kernel once synced (files/page-cache.ts)
-    if (stream.nfd !== undefined && stream.path !== undefined)
+    // whole chunks are noted to hand their pages back to the kernel once synced (files/page-cache.ts)
+    if (writingWholeChunks && stream.nfd !== undefined && stream.path !== undefined)
       noteFileWrite(stream.path, stream.nfd, position, written);
     return written;
   };
@@ -550,7 +568,7 @@ class H5wasmBackend implements H5Backend {
       this.#io(path, () => standInFits(data, dataset.metadata, start, count, rowsPerChunk, chunksPerRow));
     const standIn = fits ? { serial: ++standInSerial } : undefined;
     if (!standIn && !locate) {
-      this.#io(path, () => dataset.write_slice(ranges, data));
+      writeWholeChunks(() => this.#io(path, () => dataset.write_slice(ranges, data)));
       return undefined;
     }
     const watching: ChunkCapture = {
@@ -568,10 +586,12 @@ class H5wasmBackend implements H5Backend {
     capture = watching;
     let failure: unknown;
     try {
-      this.#io(path, () =>
-        standIn
-          ? writeStandIn(dataset, ranges, chunks, chunkBytes, standIn)
-          : dataset.write_slice(ranges, data),
+      writeWholeChunks(() =>
+        this.#io(path, () =>
+          standIn
+            ? writeStandIn(dataset, ranges, chunks, chunkBytes, standIn)
+            : dataset.write_slice(ranges, data),
+        ),
       );
     } catch (error) {
       failure = error;
@@ -583,7 +603,7 @@ class H5wasmBackend implements H5Backend {
       // some chunk may hold the stand-in's bytes: the array over all of them, the usual way (after
       // a failed write too, if HDF5 can: the call still fails, but leaves no stand-in bytes behind)
       try {
-        this.#io(path, () => dataset.write_slice(ranges, data));
+        writeWholeChunks(() => this.#io(path, () => dataset.write_slice(ranges, data)));
       } catch (error) {
         failure ??= error;
       }
