@@ -17,6 +17,14 @@ export declare function dropPageCache(fd: number, offset?: number, length?: numb
 
 /**
  * The same in one of libuv's threads (starting the writeback of dirty pages costs the thread that
- * asks ~0.25 ms per MB); a failure is not reported. False, doing nothing, without the addon.
+ * asks ~0.25 ms per MB), on a duplicate of `fd`: it may be closed at once. With
+ * `waitForWriteback` the thread first waits for the range's dirty pages to be written back (on
+ * Linux), so that they are dropped too. A failure is not reported. False, doing nothing, without
+ * the addon.
  */
-export declare function dropPageCacheInBackground(fd: number, offset: number, length: number): boolean;
+export declare function dropPageCacheInBackground(
+  fd: number,
+  offset: number,
+  length: number,
+  waitForWriteback?: boolean,
+): boolean;

@@ -35,8 +35,8 @@ export function dropPageCache(fd, offset = 0, length = 0) {
   return true;
 }
 
-export function dropPageCacheInBackground(fd, offset, length) {
+export function dropPageCacheInBackground(fd, offset, length, waitForWriteback = false) {
   if (addon === undefined) return false;
-  addon.dropPageCacheInBackground(fd, offset, length);
+  addon.dropPageCacheInBackground(fd, offset, length, waitForWriteback);
   return true;
 }

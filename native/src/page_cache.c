@@ -3,15 +3,19 @@
  *
  * dropPageCache(fd[, offset, length]) asks the kernel to drop the file's cached pages
  * (posix_fadvise POSIX_FADV_DONTNEED; offset 0 and length 0: the whole file). Clean pages go at
- * once; dirty ones are only queued for writeback. dropPageCacheInBackground(fd, offset, length)
- * does the same in one of libuv's threads; pageSize is the pages' size in bytes. h5saver
+ * once; dirty ones are only queued for writeback. dropPageCacheInBackground(fd, offset, length,
+ * waitForWriteback?) does the same in one of libuv's threads, on a duplicate of the descriptor
+ * (the caller may close it meanwhile), after waiting for the range's writeback when asked;
+ * pageSize is the pages' size in bytes. h5saver
  * (service/src/files/page-cache.ts) drops the pages of what it wrote once they are on the disk,
  * so that a long stream recycles a few megabytes of page cache instead of growing it by every
  * byte it writes.
  */
+#define _GNU_SOURCE /* sync_file_range (Linux); elsewhere the addon drops without waiting */
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +45,13 @@ static int integer_arg(napi_env env, napi_value value, int64_t *out) {
   return 1;
 }
 
-/* fd, offset and length from the call's arguments (offset and length may be left out when
- * `required` is 1); 0 after throwing a TypeError that shows `usage` */
+/* fd, offset and length from the call's first three arguments (offset and length may be left out
+ * when `required` is 1); 0 after throwing a TypeError that shows `usage`. `rest`, when not NULL,
+ * receives the fourth argument (undefined when there is none). */
 static int range_args(napi_env env, napi_callback_info info, size_t required, const char *usage,
-                      int *fd, int64_t *offset, int64_t *length) {
-  size_t argc = 3;
-  napi_value argv[3];
+                      int *fd, int64_t *offset, int64_t *length, napi_value *rest) {
+  size_t argc = 4;
+  napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int64_t descriptor = -1;
   *offset = 0;
@@ -58,6 +63,10 @@ static int range_args(napi_env env, napi_callback_info info, size_t required, co
     return 0;
   }
   *fd = (int)descriptor;
+  if (rest != NULL) {
+    if (argc > 3) *rest = argv[3];
+    else napi_get_undefined(env, rest);
+  }
   return 1;
 }
 
@@ -65,7 +74,7 @@ static napi_value drop_page_cache(napi_env env, napi_callback_info info) {
   int fd;
   int64_t offset, length;
   if (!range_args(env, info, 1, "dropPageCache(fd, offset?, length?) takes non-negative integers",
-                  &fd, &offset, &length)) {
+                  &fd, &offset, &length, NULL)) {
     return NULL;
   }
   int code = posix_fadvise(fd, (off_t)offset, (off_t)length, POSIX_FADV_DONTNEED);
@@ -73,19 +82,34 @@ static napi_value drop_page_cache(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* dropPageCacheInBackground(fd, offset, length): the same in one of libuv's threads, for a
- * caller that would otherwise start the writeback of dirty pages itself (~0.25 ms per MB). Errors
- * are not reported: a hint about a cache, whose failure loses nothing. */
+/* dropPageCacheInBackground(fd, offset, length, waitForWriteback?): the same in one of libuv's
+ * threads, for a caller that would otherwise start the writeback of dirty pages itself (~0.25 ms
+ * per MB). The thread works on a duplicate of the descriptor, so that the caller may close its own
+ * at once: a closed descriptor, or the same number reused by another file meanwhile, would miss
+ * the range or drop another file's pages. With waitForWriteback the thread first waits until the
+ * range's dirty pages are written back (Linux's sync_file_range; no metadata, so not a sync):
+ * fadvise drops only clean pages, and a range whose writeback a previous drop only started would
+ * otherwise stay cached. Errors are not reported: a hint about a cache, whose failure loses
+ * nothing. */
 typedef struct {
   napi_async_work work;
   int fd;
   int64_t offset, length;
+  int wait_for_writeback;
 } BackgroundDrop;
 
 static void background_drop_execute(napi_env env, void *data) {
   (void)env;
   BackgroundDrop *drop = data;
+#ifdef SYNC_FILE_RANGE_WAIT_AFTER
+  if (drop->wait_for_writeback) {
+    (void)sync_file_range(drop->fd, (off_t)drop->offset, (off_t)drop->length,
+                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                              SYNC_FILE_RANGE_WAIT_AFTER);
+  }
+#endif
   (void)posix_fadvise(drop->fd, (off_t)drop->offset, (off_t)drop->length, POSIX_FADV_DONTNEED);
+  close(drop->fd);
 }
 
 static void background_drop_complete(napi_env env, napi_status status, void *data) {
@@ -98,16 +122,32 @@ static void background_drop_complete(napi_env env, napi_status status, void *dat
 static napi_value drop_page_cache_in_background(napi_env env, napi_callback_info info) {
   int fd;
   int64_t offset, length;
+  napi_value wait;
   if (!range_args(env, info, 3,
-                  "dropPageCacheInBackground(fd, offset, length) takes non-negative integers", &fd,
-                  &offset, &length)) {
+                  "dropPageCacheInBackground(fd, offset, length, waitForWriteback?) takes "
+                  "non-negative integers (and a boolean)",
+                  &fd, &offset, &length, &wait)) {
     return NULL;
   }
+  bool wait_for_writeback = false;
+  napi_valuetype wait_type;
+  napi_typeof(env, wait, &wait_type);
+  if (wait_type == napi_boolean) napi_get_value_bool(env, wait, &wait_for_writeback);
+  else if (wait_type != napi_undefined) {
+    napi_throw_type_error(env, NULL, "dropPageCacheInBackground: waitForWriteback is a boolean");
+    return NULL;
+  }
+  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return NULL; /* not an open descriptor (or none left): nothing to drop */
   BackgroundDrop *drop = calloc(1, sizeof *drop);
-  if (drop == NULL) return throw_errno(env, ENOMEM, "dropPageCacheInBackground");
-  drop->fd = fd;
+  if (drop == NULL) {
+    close(copy);
+    return throw_errno(env, ENOMEM, "dropPageCacheInBackground");
+  }
+  drop->fd = copy;
   drop->offset = offset;
   drop->length = length;
+  drop->wait_for_writeback = wait_for_writeback;
   napi_value name;
   napi_create_string_utf8(env, "h5saver.dropPageCache", NAPI_AUTO_LENGTH, &name);
   napi_create_async_work(env, NULL, name, background_drop_execute, background_drop_complete, drop,

@@ -10,7 +10,7 @@ import { closeSync, fdatasyncSync, openSync, statSync, writeSync } from "node:fs
 import path from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { dropPageCache, nativeAddon, pageSize } from "@h5saver/native";
+import { dropPageCache, dropPageCacheInBackground, nativeAddon, pageSize } from "@h5saver/native";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import { JournalWriter } from "../durability/journal.ts";
 import { SaverFile } from "../layout/saver-file.ts";
@@ -102,8 +102,40 @@ describe("the native addon", { skip }, () => {
     assert.throws(() => dropPageCache(fd), { message: /Bad file descriptor \(errno 9\)/, errno: 9 });
     assert.throws(() => dropPageCache(-1), TypeError);
     assert.throws(() => dropPageCache(1.5), TypeError);
+    assert.throws(() => dropPageCacheInBackground(0, 0, 0, 1 as unknown as boolean), TypeError);
+  });
+
+  it("drops in the background through a copy of the descriptor, which the caller may close at once", async () => {
+    const file = path.join(dir, "closed-at-once.bin");
+    const fd = writeSynced(file, 16 * MiB);
+    dropPageCacheInBackground(fd, 0, 0);
+    closeSync(fd);
+    assert.equal(await cachedAfterAWhile(file), 0);
+  });
+
+  it("drops dirty pages in the background once written back, when asked to wait", async () => {
+    const file = path.join(dir, "dirty-background.bin");
+    const fd = openSync(file, "w");
+    try {
+      writeSync(fd, Buffer.alloc(16 * MiB, 4));
+      dropPageCacheInBackground(fd, 0, 0, true);
+      assert.equal(await cachedAfterAWhile(file), 0);
+      assert.equal(statSync(file).size, 16 * MiB);
+    } finally {
+      closeSync(fd);
+    }
   });
 });
+
+/** Bytes of the file cached once a background drop had a few seconds to run (as soon as none are). */
+async function cachedAfterAWhile(file: string): Promise<number> {
+  let cached = cachedBytes(file);
+  for (let wait = 0; cached > 0 && wait < 50; wait++) {
+    await sleep(100);
+    cached = cachedBytes(file);
+  }
+  return cached;
+}
 
 describe("files h5saver writes", { skip }, () => {
   const side = 512;
