@@ -3,7 +3,7 @@ import { resolve as absolute } from "node:path";
 import type { Dataset, Group, File as H5File } from "h5wasm/node";
 import { crc32 } from "../durability/crc32.ts";
 import { SaverError } from "../errors.ts";
-import { forgetFileWrites, noteFileWrite } from "../files/page-cache.ts";
+import { noteFileWrite, releaseFileWrites } from "../files/page-cache.ts";
 import {
   allocate,
   type DType,
@@ -711,12 +711,8 @@ class H5wasmBackend implements H5Backend {
     const file = this.#file;
     if (!file) return;
     this.#file = undefined;
-    try {
-      this.#io(this.filePath, () => file.close());
-    } finally {
-      // after: HDF5's last writes as it closes would note the file again
-      forgetFileWrites(absolute(this.filePath));
-    }
+    releaseFileWrites(absolute(this.filePath));
+    this.#io(this.filePath, () => file.close());
   }
 
   #node(path: string): Group | Dataset {
