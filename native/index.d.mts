@@ -17,14 +17,8 @@ export declare function dropPageCache(fd: number, offset?: number, length?: numb
 
 /**
  * The same in one of libuv's threads (starting the writeback of dirty pages costs the thread that
- * asks ~0.25 ms per MB), on a duplicate of `fd`: it may be closed at once. With
- * `waitForWriteback` the thread first waits for the range's dirty pages to be written back (on
- * Linux), so that they are dropped too. A failure is not reported. False, doing nothing, without
- * the addon.
+ * asks ~0.25 ms per MB), on a duplicate of `fd`: it may be closed at once. Never waits for the
+ * writeback, and a failure is not reported. False, doing nothing, without the addon, when `fd` is
+ * not open, or when 64 drops are waiting already.
  */
-export declare function dropPageCacheInBackground(
-  fd: number,
-  offset: number,
-  length: number,
-  waitForWriteback?: boolean,
-): boolean;
+export declare function dropPageCacheInBackground(fd: number, offset: number, length: number): boolean;

@@ -35,8 +35,7 @@ export function dropPageCache(fd, offset = 0, length = 0) {
   return true;
 }
 
-export function dropPageCacheInBackground(fd, offset, length, waitForWriteback = false) {
+export function dropPageCacheInBackground(fd, offset, length) {
   if (addon === undefined) return false;
-  addon.dropPageCacheInBackground(fd, offset, length, waitForWriteback);
-  return true;
+  return addon.dropPageCacheInBackground(fd, offset, length);
 }

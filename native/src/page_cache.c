@@ -3,19 +3,17 @@
  *
  * dropPageCache(fd[, offset, length]) asks the kernel to drop the file's cached pages
  * (posix_fadvise POSIX_FADV_DONTNEED; offset 0 and length 0: the whole file). Clean pages go at
- * once; dirty ones are only queued for writeback. dropPageCacheInBackground(fd, offset, length,
- * waitForWriteback?) does the same in one of libuv's threads, on a duplicate of the descriptor
- * (the caller may close it meanwhile), after waiting for the range's writeback when asked;
- * pageSize is the pages' size in bytes. h5saver
+ * once; dirty ones are only queued for writeback. dropPageCacheInBackground(fd, offset, length)
+ * does the same in one of libuv's threads, on a duplicate of the descriptor (the caller may close
+ * it meanwhile); pageSize is the pages' size in bytes. h5saver
  * (service/src/files/page-cache.ts) drops the pages of what it wrote once they are on the disk,
  * so that a long stream recycles a few megabytes of page cache instead of growing it by every
  * byte it writes.
  */
-#define _GNU_SOURCE /* sync_file_range (Linux); elsewhere the addon drops without waiting */
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
-#include <stdbool.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,13 +43,12 @@ static int integer_arg(napi_env env, napi_value value, int64_t *out) {
   return 1;
 }
 
-/* fd, offset and length from the call's first three arguments (offset and length may be left out
- * when `required` is 1); 0 after throwing a TypeError that shows `usage`. `rest`, when not NULL,
- * receives the fourth argument (undefined when there is none). */
+/* fd, offset and length from the call's arguments (offset and length may be left out when
+ * `required` is 1); 0 after throwing a TypeError that shows `usage` */
 static int range_args(napi_env env, napi_callback_info info, size_t required, const char *usage,
-                      int *fd, int64_t *offset, int64_t *length, napi_value *rest) {
-  size_t argc = 4;
-  napi_value argv[4];
+                      int *fd, int64_t *offset, int64_t *length) {
+  size_t argc = 3;
+  napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int64_t descriptor = -1;
   *offset = 0;
@@ -63,10 +60,6 @@ static int range_args(napi_env env, napi_callback_info info, size_t required, co
     return 0;
   }
   *fd = (int)descriptor;
-  if (rest != NULL) {
-    if (argc > 3) *rest = argv[3];
-    else napi_get_undefined(env, rest);
-  }
   return 1;
 }
 
@@ -74,7 +67,7 @@ static napi_value drop_page_cache(napi_env env, napi_callback_info info) {
   int fd;
   int64_t offset, length;
   if (!range_args(env, info, 1, "dropPageCache(fd, offset?, length?) takes non-negative integers",
-                  &fd, &offset, &length, NULL)) {
+                  &fd, &offset, &length)) {
     return NULL;
   }
   int code = posix_fadvise(fd, (off_t)offset, (off_t)length, POSIX_FADV_DONTNEED);
@@ -82,78 +75,85 @@ static napi_value drop_page_cache(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* dropPageCacheInBackground(fd, offset, length, waitForWriteback?): the same in one of libuv's
- * threads, for a caller that would otherwise start the writeback of dirty pages itself (~0.25 ms
- * per MB). The thread works on a duplicate of the descriptor, so that the caller may close its own
- * at once: a closed descriptor, or the same number reused by another file meanwhile, would miss
- * the range or drop another file's pages. With waitForWriteback the thread first waits until the
- * range's dirty pages are written back (Linux's sync_file_range; no metadata, so not a sync):
- * fadvise drops only clean pages, and a range whose writeback a previous drop only started would
- * otherwise stay cached. Errors are not reported: a hint about a cache, whose failure loses
- * nothing. */
+/* dropPageCacheInBackground(fd, offset, length): the same in one of libuv's threads, for a caller
+ * that would otherwise start the writeback of dirty pages itself (~0.25 ms per MB). The thread
+ * works on a duplicate of the descriptor, so that the caller may close its own at once: a closed
+ * descriptor, or the same number reused by another file meanwhile, would miss the range or drop
+ * another file's pages. It never waits for the writeback (sync_file_range would, but waiting
+ * marks a writeback error as seen: a descriptor opened later to sync the file would not hear of
+ * it) and never reports an error: fadvise only drops clean pages and starts writebacks, a hint
+ * about a cache, whose failure loses nothing. At most MAX_IN_FLIGHT drops wait at once (each holds
+ * a descriptor); beyond, a drop is skipped and the call returns false. */
+#define MAX_IN_FLIGHT 64
+
 typedef struct {
   napi_async_work work;
   int fd;
   int64_t offset, length;
-  int wait_for_writeback;
+  int done;
 } BackgroundDrop;
+
+static atomic_int in_flight = 0;
 
 static void background_drop_execute(napi_env env, void *data) {
   (void)env;
   BackgroundDrop *drop = data;
-#ifdef SYNC_FILE_RANGE_WAIT_AFTER
-  if (drop->wait_for_writeback) {
-    (void)sync_file_range(drop->fd, (off_t)drop->offset, (off_t)drop->length,
-                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                              SYNC_FILE_RANGE_WAIT_AFTER);
-  }
-#endif
   (void)posix_fadvise(drop->fd, (off_t)drop->offset, (off_t)drop->length, POSIX_FADV_DONTNEED);
   close(drop->fd);
+  drop->done = 1;
+}
+
+static void forget_drop(napi_env env, BackgroundDrop *drop) {
+  if (!drop->done) close(drop->fd); /* cancelled, or never queued */
+  if (drop->work != NULL) napi_delete_async_work(env, drop->work);
+  free(drop);
+  atomic_fetch_sub(&in_flight, 1);
 }
 
 static void background_drop_complete(napi_env env, napi_status status, void *data) {
   (void)status;
-  BackgroundDrop *drop = data;
-  napi_delete_async_work(env, drop->work);
-  free(drop);
+  forget_drop(env, data);
 }
 
 static napi_value drop_page_cache_in_background(napi_env env, napi_callback_info info) {
   int fd;
   int64_t offset, length;
-  napi_value wait;
   if (!range_args(env, info, 3,
-                  "dropPageCacheInBackground(fd, offset, length, waitForWriteback?) takes "
-                  "non-negative integers (and a boolean)",
-                  &fd, &offset, &length, &wait)) {
+                  "dropPageCacheInBackground(fd, offset, length) takes non-negative integers", &fd,
+                  &offset, &length)) {
     return NULL;
   }
-  bool wait_for_writeback = false;
-  napi_valuetype wait_type;
-  napi_typeof(env, wait, &wait_type);
-  if (wait_type == napi_boolean) napi_get_value_bool(env, wait, &wait_for_writeback);
-  else if (wait_type != napi_undefined) {
-    napi_throw_type_error(env, NULL, "dropPageCacheInBackground: waitForWriteback is a boolean");
-    return NULL;
+  napi_value queued;
+  if (atomic_fetch_add(&in_flight, 1) >= MAX_IN_FLIGHT) {
+    atomic_fetch_sub(&in_flight, 1);
+    napi_get_boolean(env, false, &queued);
+    return queued;
   }
-  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (copy < 0) return NULL; /* not an open descriptor (or none left): nothing to drop */
   BackgroundDrop *drop = calloc(1, sizeof *drop);
   if (drop == NULL) {
-    close(copy);
+    atomic_fetch_sub(&in_flight, 1);
     return throw_errno(env, ENOMEM, "dropPageCacheInBackground");
   }
-  drop->fd = copy;
+  drop->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (drop->fd < 0) {
+    /* not an open descriptor, or none left: nothing to drop */
+    free(drop);
+    atomic_fetch_sub(&in_flight, 1);
+    napi_get_boolean(env, false, &queued);
+    return queued;
+  }
   drop->offset = offset;
   drop->length = length;
-  drop->wait_for_writeback = wait_for_writeback;
   napi_value name;
-  napi_create_string_utf8(env, "h5saver.dropPageCache", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, background_drop_execute, background_drop_complete, drop,
-                         &drop->work);
-  napi_queue_async_work(env, drop->work);
-  return NULL;
+  if (napi_create_string_utf8(env, "h5saver.dropPageCache", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, background_drop_execute, background_drop_complete,
+                             drop, &drop->work) != napi_ok ||
+      napi_queue_async_work(env, drop->work) != napi_ok) {
+    forget_drop(env, drop);
+    return throw_errno(env, EAGAIN, "dropPageCacheInBackground (queueing the work)");
+  }
+  napi_get_boolean(env, true, &queued);
+  return queued;
 }
 
 NAPI_MODULE_INIT() {

@@ -13,12 +13,17 @@ export interface H5Backend {
   createStringDataset(path: string, width: number, chunkRows: number): Promise<void>;
   appendStrings(path: string, rows: readonly string[]): Promise<void>;
   resize(path: string, shape: readonly number[]): Promise<void>;
-  /** Writes `data` (row-major) into the hyperslab that starts at `start` and spans `count`. */
+  /**
+   * Writes `data` (row-major) into the hyperslab that starts at `start` and spans `count`. With
+   * `completesChunks`, every chunk the slice touches is complete once written and never written
+   * again (a backend may let go of it: h5wasm's hands its pages back to the kernel once synced).
+   */
   writeSlice(
     path: string,
     start: readonly number[],
     count: readonly number[],
     data: NumericArray,
+    completesChunks?: boolean,
   ): Promise<void>;
   /**
    * Writes whole chunks (`start` and `count` as for writeSlice, all of every dimension but the

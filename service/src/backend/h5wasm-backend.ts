@@ -149,20 +149,22 @@ function chunkAdlers(data: NumericArray, chunks: number, chunkBytes: number): nu
 let capture: ChunkCapture | undefined;
 
 /**
- * True during writeChunkRows's HDF5 calls, whose chunks are whole and never written again: only
- * their writes have their pages handed back. A chunk that writeSlice fills in part (the time axis
- * and other small rows of frames flushed one by one) is read back by HDF5 at the next write:
- * dropping its pages made each such write read it from the disk (~0.9 ms per 1 MiB frame flushed
- * one by one, in the writer thread).
+ * While HDF5 writes chunks that are complete and never written again (writeChunkRows, and a
+ * writeSlice that completes its chunks): the size of such a chunk as stored (1 when a filter
+ * makes each one's size its own), else 0. Only their writes — whole multiples of that size, which
+ * HDF5's metadata writes are not — have their pages handed back to the kernel once synced. A
+ * chunk that writeSlice fills in part (the time axis and other small rows of frames flushed one
+ * by one) is read back by HDF5 at the next write: dropping its pages made each such write read it
+ * from the disk (~0.9 ms per 1 MiB frame flushed one by one, in the writer thread).
  */
-let writingWholeChunks = false;
+let completeChunkBytes = 0;
 
-function writeWholeChunks<T>(write: () => T): T {
-  writingWholeChunks = true;
+function writeCompleteChunks<T>(chunkBytes: number, write: () => T): T {
+  completeChunkBytes = chunkBytes;
   try {
     return write();
   } finally {
-    writingWholeChunks = false;
+    completeChunkBytes = 0;
   }
 }
 
@@ -179,9 +181,15 @@ function watchWrites(fs: EmscriptenFs | undefined): void {
   const write = fs.write;
   fs.write = function (stream, buffer, offset, length, position, canOwn) {
     const written = watchedWrite.call(this, stream, buffer, offset, length, position, canOwn);
-    // whole chunks are noted to hand their pages back to the kernel once synced (files/page-cache.ts)
-    if (writingWholeChunks && stream.nfd !== undefined && stream.path !== undefined)
+    // complete chunks are noted to hand their pages back to the kernel once synced (files/page-cache.ts)
+    if (
+      completeChunkBytes > 0 &&
+      written % completeChunkBytes === 0 &&
+      stream.nfd !== undefined &&
+      stream.path !== undefined
+    ) {
       noteFileWrite(stream.path, stream.nfd, position, written);
+    }
     return written;
   };
   const watchedWrite: EmscriptenFs["write"] = function (
@@ -529,10 +537,20 @@ class H5wasmBackend implements H5Backend {
     start: readonly number[],
     count: readonly number[],
     data: NumericArray,
+    completesChunks = false,
   ): Promise<void> {
     const dataset = this.#dataset(path);
     const ranges = start.map((s, i) => [s, s + (count[i] ?? 1)] as [number, number]);
-    this.#io(path, () => dataset.write_slice(ranges, data));
+    const write = () => this.#io(path, () => dataset.write_slice(ranges, data));
+    if (!completesChunks) write();
+    else writeCompleteChunks(this.#storedChunkBytes(path, dataset), write);
+  }
+
+  /** A chunk's bytes as stored: its size when stored as it is, else 1 (each its own size). */
+  #storedChunkBytes(path: string, dataset: Dataset): number {
+    if (this.#storage(path) !== "as-is") return 1;
+    const { chunks, size } = this.#io(path, () => dataset.metadata);
+    return chunks ? product(chunks) * size : 1;
   }
 
   async writeChunkRows(
@@ -567,8 +585,9 @@ class H5wasmBackend implements H5Backend {
       storage === "as-is" &&
       this.#io(path, () => standInFits(data, dataset.metadata, start, count, rowsPerChunk, chunksPerRow));
     const standIn = fits ? { serial: ++standInSerial } : undefined;
+    const storedBytes = storage === "as-is" ? chunkBytes : 1;
     if (!standIn && !locate) {
-      writeWholeChunks(() => this.#io(path, () => dataset.write_slice(ranges, data)));
+      writeCompleteChunks(storedBytes, () => this.#io(path, () => dataset.write_slice(ranges, data)));
       return undefined;
     }
     const watching: ChunkCapture = {
@@ -586,7 +605,7 @@ class H5wasmBackend implements H5Backend {
     capture = watching;
     let failure: unknown;
     try {
-      writeWholeChunks(() =>
+      writeCompleteChunks(storedBytes, () =>
         this.#io(path, () =>
           standIn
             ? writeStandIn(dataset, ranges, chunks, chunkBytes, standIn)
@@ -603,7 +622,7 @@ class H5wasmBackend implements H5Backend {
       // some chunk may hold the stand-in's bytes: the array over all of them, the usual way (after
       // a failed write too, if HDF5 can: the call still fails, but leaves no stand-in bytes behind)
       try {
-        writeWholeChunks(() => this.#io(path, () => dataset.write_slice(ranges, data)));
+        writeCompleteChunks(storedBytes, () => this.#io(path, () => dataset.write_slice(ranges, data)));
       } catch (error) {
         failure ??= error;
       }

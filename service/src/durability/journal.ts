@@ -264,7 +264,8 @@ export class JournalWriter {
    */
   discard(): void {
     this.#closeFd();
-    if (existsSync(this.#file)) syncFile(this.#file);
+    // closed and clean once synced: none of its pages is needed in memory any more
+    if (existsSync(this.#file)) syncFile(this.#file, (fd) => releasePages(fd));
     rmSync(this.path, { force: true });
     rmSync(basePathOf(this.#file), { force: true });
     syncFolder(path.dirname(this.#file));

@@ -48,12 +48,14 @@ export const BULK_WRITE_BYTES = 64 * 1024;
 /**
  * Bulk writes of a file not yet covered by a sync after which their pages were released. Past
  * this, they are released anyway, in one of libuv's threads: their writeback starts, and the next
- * release drops them once it has ended (a file nobody syncs: no journal, or a journal that copies
- * its frames). About twice this stays cached while the file is open; closing it drops that
- * (releaseFileWrites). In-process, 2 000 512² frames without a journal (3 runs): with files of
- * earlier runs kept, 62–69 MB/s keeping the pages, 489–766 releasing every 16 MiB
- * (225–750 every 64 MiB); files deleted between runs, 695–809 against 680–730. From the writing
- * thread itself every 64 MiB: 548–628 with files deleted.
+ * two releases ask again for what is clean by then (a file nobody syncs: no journal, or a journal
+ * that copies its frames). Nothing waits for a writeback: waiting (sync_file_range) would mark a
+ * writeback error as seen, and a descriptor opened later to sync the file would not hear of it. A
+ * range still not written back two releases later (a disk slower than the writer) stays cached.
+ * About twice this stays cached while the file is open. In-process, 2 000 512² frames without a
+ * journal (3 runs): with files of earlier runs kept, 62–69 MB/s keeping the pages, 489–766
+ * releasing every 16 MiB (225–750 every 64 MiB); files deleted between runs, 695–809 against
+ * 680–730. From the writing thread itself every 64 MiB: 548–628 with files deleted.
  */
 export const UNSYNCED_RELEASE_BYTES = 16 * 1024 * 1024;
 
@@ -66,12 +68,13 @@ interface Range {
   sealed?: boolean;
 }
 
-/** A file's bulk writes: those since the last release, and those a release only started writing back. */
+/** A file's bulk writes: those since the last release, and those the last two releases asked about. */
 export interface FileWrites {
   readonly fd: number;
   written: Range[];
   bytes: number;
-  writingBack: Range[];
+  /** The last release's ranges, then the one's before: their writeback was started. */
+  releasing: [Range[], Range[]];
   serial: number;
 }
 
@@ -94,7 +97,7 @@ export function noteFileWrite(file: string, fd: number, position: number | undef
   if (!nativeAddon.available || position === undefined || bytes < BULK_WRITE_BYTES) return;
   let writes = files.get(file);
   if (writes === undefined || writes.fd !== fd) {
-    writes = { fd, written: [], bytes: 0, writingBack: [], serial: 0 };
+    writes = { fd, written: [], bytes: 0, releasing: [[], []], serial: 0 };
     files.set(file, writes);
   }
   const last = writes.written.at(-1);
@@ -102,13 +105,12 @@ export function noteFileWrite(file: string, fd: number, position: number | undef
   else writes.written.push({ start: position, end: position + bytes, serial: writes.serial++ });
   writes.bytes += bytes;
   if (writes.bytes < UNSYNCED_RELEASE_BYTES) return;
-  // nobody synced them: start their writeback, and drop what the last such release began once
-  // written back (fadvise drops clean pages only: on a disk slower than the writer, pages still
-  // being written back would stay cached, untracked) — in a thread of libuv's, as starting the
-  // writeback costs ~0.25 ms per MB and the wait would stop the writer
-  for (const range of writes.writingBack) releaseRange(writes.fd, range, "after-writeback");
-  for (const range of writes.written) releaseRange(writes.fd, range, "start-writeback");
-  writes.writingBack = writes.written;
+  // nobody synced them: start their writeback, and ask again for what the last two releases
+  // began (fadvise drops clean pages only) — in a thread of libuv's, as starting the writeback
+  // costs ~0.25 ms per MB
+  const [previous, earlier] = writes.releasing;
+  for (const range of [...earlier, ...previous, ...writes.written]) releaseRange(writes.fd, range, true);
+  writes.releasing = [writes.written, previous];
   writes.written = [];
   writes.bytes = 0;
 }
@@ -135,44 +137,38 @@ export function fileSynced(file: string, mark: SyncMark): void {
   const writes = files.get(file);
   if (writes === undefined || writes !== mark.writes) return;
   const covered = (range: Range) => range.serial < mark.serial;
-  const done = [...writes.writingBack.filter(covered), ...writes.written.filter(covered)];
-  writes.writingBack = writes.writingBack.filter((range) => !covered(range));
-  writes.written = writes.written.filter((range) => !covered(range));
+  const [last, before] = writes.releasing;
+  const done = [...before, ...last, ...writes.written].filter(covered);
+  const kept = (ranges: Range[]) => ranges.filter((range) => !covered(range));
+  writes.releasing = [kept(last), kept(before)];
+  writes.written = kept(writes.written);
   for (const range of done) releaseRange(writes.fd, range);
   writes.bytes = writes.written.reduce((sum, range) => sum + range.end - range.start, 0);
 }
 
 /**
- * The file is about to be closed: its bulk writes still cached leave once written back (in
- * libuv's threads, through copies of its descriptor, which outlive the file's), and the file is
- * forgotten. Without it a file nobody syncs kept its last two releases' worth cached.
+ * The file is about to be closed: what is clean of its bulk writes leaves the page cache, their
+ * writeback starts (in libuv's threads, through copies of its descriptor, which outlive the
+ * file's), and the file is forgotten. The crash journal, which syncs the closed file once more,
+ * drops all of it then (JournalWriter.discard).
  */
 export function releaseFileWrites(file: string): void {
   const writes = files.get(file);
   files.delete(file);
   if (writes === undefined) return;
-  for (const range of [...writes.writingBack, ...writes.written]) {
-    releaseRange(writes.fd, range, "after-writeback");
-  }
+  const [last, before] = writes.releasing;
+  for (const range of [...before, ...last, ...writes.written]) releaseRange(writes.fd, range, true);
 }
 
-/**
- * `now`: in this thread (pages a sync left clean); in one of libuv's threads, `start-writeback`
- * (dirty pages: their writeback starts, clean ones go) or `after-writeback` (every page goes, once
- * the range's writeback has ended).
- */
-function releaseRange(
-  fd: number,
-  range: Range,
-  how: "now" | "start-writeback" | "after-writeback" = "now",
-): void {
+/** In this thread (pages a sync left clean), or in one of libuv's threads (dirty pages: their writeback starts). */
+function releaseRange(fd: number, range: Range, inBackground = false): void {
   // a chunk shares its first and last pages with HDF5's metadata, rewritten in place
   const { offset, length } = wholePagesIn(range.start, range.end);
   if (length === 0) return;
-  if (how === "now") releasePages(fd, offset, length);
+  if (!inBackground) releasePages(fd, offset, length);
   else {
     try {
-      dropPageCacheInBackground(fd, offset, length, how === "after-writeback");
+      dropPageCacheInBackground(fd, offset, length);
     } catch {
       // only a wrong argument throws (the kernel's answer is not waited for): nothing is lost
     }

@@ -7,11 +7,15 @@ import { closeSync, fsyncSync, openSync } from "node:fs";
  */
 const FOLDER_SYNC_UNSUPPORTED = new Set(["EINVAL", "EBADF", "EISDIR", "EPERM", "ENOTSUP"]);
 
-/** Makes a file's contents survive a power cut (what was written to it before now). */
-export function syncFile(file: string): void {
+/**
+ * Makes a file's contents survive a power cut (what was written to it before now); `thenWith`
+ * runs once it did, on the descriptor the sync went through.
+ */
+export function syncFile(file: string, thenWith?: (fd: number) => void): void {
   const fd = openSync(file, "r");
   try {
     fsyncSync(fd);
+    thenWith?.(fd);
   } finally {
     closeSync(fd);
   }

@@ -195,7 +195,10 @@ export class RowBuffer {
       // Writes only ever go past the rows in the file, and resizes cut only rows beyond them.
       const chunks = this.#chunkRows;
       extents = await backend.writeChunkRows(this.path, at, count, data, chunks, this.#rowChunks, locate);
-    } else await backend.writeSlice(this.path, at, count, data);
+    } else {
+      // rows up to a chunk boundary complete that chunk: it is not written again
+      await backend.writeSlice(this.path, at, count, data, (start + rows) % this.#chunkRows === 0);
+    }
     this.#fileRows = start + rows;
     this.#rowsSinceWriteOut += rows;
     return extents;
