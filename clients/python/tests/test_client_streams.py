@@ -12,7 +12,17 @@ import h5py
 import numpy as np
 import pytest
 
-from h5saver import Ack, Axis, CancelledError, Client, DataToExport, DataWithAxes, FlushPolicy, RemoteFile
+from h5saver import (
+    Ack,
+    Axis,
+    CancelledError,
+    Client,
+    DataToExport,
+    DataWithAxes,
+    FlushPolicy,
+    InvalidDataError,
+    RemoteFile,
+)
 
 T0 = 1_795_610_560.0
 FRAMES = 12
@@ -260,3 +270,66 @@ def test_a_fast_loop_of_spectra_goes_into_whole_chunks_the_journal_points_at(
         data = h5["/RawData/Detector000/Data1D/CH00/EnlData00"]
         assert data.shape == (frames, points)
         np.testing.assert_array_equal(data[:, 0], spectrum[0] + np.arange(frames))
+
+
+def test_a_block_of_frames_goes_as_its_arrays_bytes(client: Client, server) -> None:
+    """append_frames: a DAQ card's 100 000 samples (0D) between two single frames, each frame
+    with its own sequence number and time, read back by h5py and PyMoDAQ's loader."""
+    samples = np.random.default_rng(3).random(100_000)
+    times = T0 + 1e-4 * np.arange(samples.size)
+    last = samples.size + 2
+
+    def single(value: float, timestamp: float) -> DataToExport:
+        return DataToExport("DAQ card", [DataWithAxes("Voltage", [np.array([value])])], timestamp=timestamp)
+
+    with client.open_file("block-0d.h5", mode="overwrite") as file:
+        with file.start_continuous(file.add_detector("DAQ card")) as upload:
+            assert upload.append(single(-1.0, T0 - 1)) == 1
+            assert upload.append_frames(DataWithAxes("Voltage", [samples]), times) == last - 1
+            assert upload.append(single(-2.0, T0 + 100)) == last
+            assert upload.wait_durable(last, timeout=60).durable_sequence == last
+        assert upload.end().appended_sequence == last
+    node = "/RawData/Detector000/Data0D/CH00/EnlData00"
+    with h5py.File(server.file(file.path), "r") as h5:
+        np.testing.assert_array_equal(h5[node][()][:, 0], np.concatenate([[-1.0], samples, [-2.0]]))
+        np.testing.assert_array_equal(
+            h5["/RawData/Detector000/NavAxes/Axis00"][()], np.concatenate([[T0 - 1], times, [T0 + 100]])
+        )
+    loaded = _load_with_pymodaq(server.file(file.path), node)
+    np.testing.assert_array_equal(loaded.data[0][1:-1], samples)
+
+
+def test_a_large_block_is_cut_into_messages_on_chunk_boundaries(client: Client, server) -> None:
+    """130 camera frames of 512 x 512 uint16 with error bars (130 MiB): more than the server takes
+    in one message (64 MiB), so the block is cut (messages of MAX_BATCH_BYTES at most); every
+    frame arrives whole, with its error bars and time."""
+    frames = 130
+    rng = np.random.default_rng(5)
+    images = rng.integers(0, 4096, size=(frames, 512, 512), dtype=np.uint16)
+    errors = np.sqrt(images).astype(np.uint16)
+    times = T0 + 0.01 * np.arange(frames)
+    with client.open_file("block-2d.h5", mode="overwrite") as file:
+        with file.start_continuous(file.add_detector("Camera")) as upload:
+            assert upload.append_frames(DataWithAxes("Image", [images], errors=[errors]), times) == frames
+        assert upload.end().durable_frames == frames
+    with h5py.File(server.file(file.path), "r") as h5:
+        channel = h5["/RawData/Detector000/Data2D/CH00"]
+        np.testing.assert_array_equal(channel["EnlData00"][()], images)
+        np.testing.assert_array_equal(channel["ErrorBar00"][()], errors)
+        np.testing.assert_allclose(h5["/RawData/Detector000/NavAxes/Axis00"][()], times)
+
+
+def test_a_block_that_does_not_match_its_timestamps_is_refused_before_anything_is_sent(
+    client: Client,
+) -> None:
+    with client.open_file("block-refused.h5", mode="overwrite") as file:
+        upload = file.start_continuous(file.add_detector("DAQ card"))
+        with pytest.raises(InvalidDataError, match=r"a block of 3 frames has them along its first axis"):
+            upload.append_frames(DataWithAxes("Voltage", [np.zeros(4)]), [1.0, 2.0, 3.0])
+        with pytest.raises(InvalidDataError, match=r"timestamps.*not finite"):
+            upload.append_frames(DataWithAxes("Voltage", [np.zeros(2)]), [1.0, float("nan")])
+        with pytest.raises(InvalidDataError, match=r"timestamps.*one time per frame"):
+            upload.append_frames(DataWithAxes("Voltage", [np.zeros(2)]), [[1.0, 2.0]])
+        assert upload.sent == 0
+        assert upload.append_frames(DataWithAxes("Voltage", [np.zeros(2)]), [1.0, 2.0]) == 2
+        assert upload.end().durable_frames == 2

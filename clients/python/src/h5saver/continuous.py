@@ -15,7 +15,9 @@ batches end on chunk boundaries: the server writes them straight into whole chun
 journal points at those instead of copying the frames. Before it has, batches end on multiples of
 the largest power of two of frames that fits a message and the queue: the server's chunks of small
 rows hold a power of two of rows, so those batches fill whole chunks too when the chunks are no
-larger (2048-point float64 spectra: chunks of 64 rows, batches of 64).
+larger (2048-point float64 spectra: chunks of 64 rows, batches of 64). ``append_frames`` takes
+many frames at once, stacked along a first dimension: they go as messages of their own, cut the
+same way, without a Python object per frame.
 
 Memory: the queue holds at most ``queue_frames`` frames and ``queue_bytes`` of arrays (one larger
 frame is let in when it is empty), and the sending thread at most one batch beyond them: the
@@ -45,9 +47,19 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import grpc
+import numpy as np
+import numpy.typing as npt
 
 from .convert import DataLike, data_to_export_to_proto
-from .errors import CancelledError, FailedPreconditionError, H5SaverError, InternalError, RpcError, from_grpc
+from .errors import (
+    CancelledError,
+    FailedPreconditionError,
+    H5SaverError,
+    InternalError,
+    InvalidDataError,
+    RpcError,
+    from_grpc,
+)
 from .results import Ack
 from .v1 import data_pb2 as pb
 from .v1 import saver_service_pb2 as svc
@@ -159,7 +171,12 @@ class ContinuousUpload:
         Raises the call's error once it failed, and FailedPreconditionError after end/cancel."""
         frame = data_to_export_to_proto(data)
         self._raise_if_unusable()
-        request = svc.StreamRequest(sequence=self._next_sequence, data=frame)
+        self._put_request(svc.StreamRequest(sequence=self._next_sequence, data=frame), timeout)
+        return self._next_sequence - 1
+
+    def _put_request(self, request: svc.StreamRequest, timeout: float | None) -> None:
+        """Queues the next message (one frame, or ``request.frames`` of them), numbered from
+        ``_next_sequence``; waits while the queue is full, at most ``timeout`` seconds."""
         if self._first_message:
             request.session_id = self.file.session_id
             request.stream_id = self.stream_id
@@ -176,7 +193,59 @@ class ContinuousUpload:
                             f"frame {self._next_sequence} not sent: the send queue stayed full"
                         ) from None
         self._first_message = False
-        self._next_sequence += 1
+        self._next_sequence += max(1, request.frames)
+
+    def append_frames(self, block: DataLike, timestamps: npt.ArrayLike, timeout: float | None = None) -> int:
+        """Sends ``len(timestamps)`` frames at once; returns the sequence number of the last.
+        ``block`` is one frame's DataToExport (or DataWithAxes) whose every array — channels,
+        error bars — holds the frames along a first, extra dimension: ``(frames, *frame_shape)``,
+        or ``(frames,)`` for 0D frames (shape ``(1,)`` each). A DAQ card's buffer of samples, a
+        spectrometer's burst: no Python object per frame, the arrays' bytes go as they are (in
+        messages of at most ``MAX_BATCH_BYTES``, cut on the server's chunk boundaries). Each
+        frame keeps its own sequence number and timestamp and is acknowledged as ``append``'s.
+        Blocks, times out and raises as ``append``."""
+        times = np.asarray(timestamps, dtype=np.float64)
+        if times.ndim != 1 or times.size == 0:
+            raise InvalidDataError("timestamps", f"has shape {times.shape}: give one time per frame")
+        if not np.isfinite(times).all():
+            raise InvalidDataError("timestamps", "holds values that are not finite")
+        frames = int(times.size)
+        message = data_to_export_to_proto(block)
+        for dwa in message.data:
+            where = f"DataWithAxes {dwa.name!r}"
+            if dwa.background:
+                raise InvalidDataError(f"{where} background", "is not sent in blocks: append a frame")
+            shape = list(dwa.shape)
+            if not shape or shape[0] != frames:
+                raise InvalidDataError(
+                    f"{where} data",
+                    f"has shape {tuple(shape)}: a block of {frames} frames has them along its first axis",
+                )
+            dwa.ClearField("shape")
+            dwa.shape.extend(shape[1:] or [1])
+        self._raise_if_unusable()
+        per_message = _most_frames_power_of_two(_array_bytes(message) // frames, MAX_BATCH_FRAMES)
+        # the arrays' bytes, cut into each message's share (one frame's layout around them)
+        payloads = [(list(dwa.data), list(dwa.errors)) for dwa in message.data]
+        for dwa in message.data:
+            dwa.ClearField("data")
+            dwa.ClearField("errors")
+        done = 0
+        while done < frames:
+            per_chunk = min(self._frames_per_chunk or per_message, per_message)
+            count = min(per_message, _chunk_aligned_length(self._next_sequence, frames - done, per_chunk))
+            part = svc.StreamRequest(sequence=self._next_sequence)
+            part.data.CopyFrom(message)
+            for piece, (data, errors) in zip(part.data.data, payloads, strict=True):
+                for into, arrays in ((piece.data, data), (piece.errors, errors)):
+                    into.extend(_frames_of(a, frames, done, count) for a in arrays)
+            if count == 1:
+                part.data.timestamp = float(times[done])  # one frame: its time is the frame's own
+            else:
+                part.frames = count
+                part.timestamps.extend(times[done : done + count].tolist())
+            self._put_request(part, timeout)
+            done += count
         return self._next_sequence - 1
 
     def append_all(self, frames: Iterable[DataLike]) -> int:
@@ -309,6 +378,9 @@ class ContinuousUpload:
             if item is _END:
                 return
             assert isinstance(item, svc.StreamRequest)
+            if item.frames > 1:
+                yield item  # a block of append_frames: cut to size and to chunks already
+                continue
             batch = [item]
             size = _array_bytes(item.data)
             while len(batch) < MAX_BATCH_FRAMES:
@@ -321,6 +393,7 @@ class ContinuousUpload:
                         break
                 if (
                     not isinstance(following, svc.StreamRequest)
+                    or following.frames > 1
                     or size + _array_bytes(following.data) > MAX_BATCH_BYTES
                     or not _same_layout(item.data, following.data)
                 ):
@@ -396,6 +469,14 @@ class _SendQueue(queue.Queue[object]):
         item = super()._get()
         self._bytes -= _item_bytes(item)
         return item
+
+
+def _frames_of(array: bytes, frames: int, first: int, count: int) -> bytes:
+    """Frames ``first`` to ``first + count`` of the bytes of ``frames`` frames."""
+    if count == frames:
+        return array
+    size = len(array) // frames
+    return array[first * size : (first + count) * size]
 
 
 def _item_bytes(item: object) -> int:
