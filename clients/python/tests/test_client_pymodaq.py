@@ -197,3 +197,21 @@ def test_camera_frames_over_2_mib_are_chunked_in_parts_and_load_back(client: Cli
     assert loaded.data[0].shape == (3, side, side)
     for k, image in enumerate(frames):
         np.testing.assert_array_equal(loaded.data[0][k], image)
+
+
+def test_a_pymodaq_block_is_refused_before_anything_is_sent_naming_its_dim(client: Client) -> None:
+    """PyMoDAQ's DataWithAxes takes its dim from its whole array: 5 samples stacked for
+    append_frames say Data1D, which one 0D frame is not. Refused on the client, naming the field
+    and what to give instead; the stream goes on."""
+    from pymodaq_data.data import DataRaw
+
+    from h5saver import InvalidDataError
+
+    with client.open_file("pymodaq-block.h5", mode="overwrite") as file:
+        upload = file.start_continuous(file.add_detector("DAQ card"))
+        block = DataRaw("Voltage", data=[np.arange(5.0)])
+        with pytest.raises(InvalidDataError, match=r"dim.*Data1D.*one frame has shape \(1,\).*or None"):
+            upload.append_frames(block, 100.0 + np.arange(5))
+        assert upload.sent == 0
+        assert upload.append(DataRaw("Voltage", data=[np.array([1.5])])) == 1
+        assert upload.end().durable_frames == 1

@@ -319,9 +319,7 @@ def test_a_large_block_is_cut_into_messages_on_chunk_boundaries(client: Client, 
         np.testing.assert_allclose(h5["/RawData/Detector000/NavAxes/Axis00"][()], times)
 
 
-def test_a_block_that_does_not_match_its_timestamps_is_refused_before_anything_is_sent(
-    client: Client,
-) -> None:
+def test_a_block_that_does_not_fit_is_refused_before_anything_is_sent(client: Client, server) -> None:
     with client.open_file("block-refused.h5", mode="overwrite") as file:
         upload = file.start_continuous(file.add_detector("DAQ card"))
         with pytest.raises(InvalidDataError, match=r"a block of 3 frames has them along its first axis"):
@@ -330,6 +328,34 @@ def test_a_block_that_does_not_match_its_timestamps_is_refused_before_anything_i
             upload.append_frames(DataWithAxes("Voltage", [np.zeros(2)]), [1.0, float("nan")])
         with pytest.raises(InvalidDataError, match=r"timestamps.*one time per frame"):
             upload.append_frames(DataWithAxes("Voltage", [np.zeros(2)]), [[1.0, 2.0]])
+        with pytest.raises(InvalidDataError, match=r"timestamps.*not seconds as numbers"):
+            upload.append_frames(DataWithAxes("Voltage", [np.zeros(2)]), ["now", "later"])
+        # PyMoDAQ's objects take their dim from the whole block: a block of 0D samples is "Data1D"
+        with pytest.raises(InvalidDataError, match=r"dim.*is Data1D, but one frame has shape \(1,\)"):
+            upload.append_frames(DataWithAxes("Voltage", [np.zeros(2)], dim="Data1D"), [1.0, 2.0])
+        with pytest.raises(InvalidDataError, match=r"background.*is not sent in blocks"):
+            upload.append_frames(DataWithAxes("Voltage", [np.zeros(2)], background=[np.ones(2)]), [1.0, 2.0])
         assert upload.sent == 0
-        assert upload.append_frames(DataWithAxes("Voltage", [np.zeros(2)]), [1.0, 2.0]) == 2
-        assert upload.end().durable_frames == 2
+        assert upload.append_frames(DataWithAxes("Voltage", [np.zeros(0)]), []) == 0  # a read of no samples
+        assert upload.append_frames(DataWithAxes("Voltage", [np.zeros(2)], dim="Data0D"), [1.0, 2.0]) == 2
+        assert upload.append_frames(DataWithAxes("Voltage", [np.ones(1)]), [3.0]) == 3  # one frame
+        assert upload.end().durable_frames == 3
+    with h5py.File(server.file(file.path), "r") as h5:
+        np.testing.assert_array_equal(h5["/RawData/Detector000/Data0D/CH00/EnlData00"][()][:, 0], [0, 0, 1])
+        np.testing.assert_array_equal(h5["/RawData/Detector000/NavAxes/Axis00"][()], [1.0, 2.0, 3.0])
+
+
+def test_a_blocks_messages_end_on_chunk_boundaries() -> None:
+    """Each message of a block ends on the last chunk boundary it reaches (64 frames to a chunk:
+    starting at frame 11, 54 then whole chunks), or holds all it may when none is within reach
+    (0D rows: 65 536 to a chunk)."""
+    from h5saver.continuous import _block_part
+
+    assert _block_part(1, 1000, 256, 64) == 256
+    assert _block_part(11, 1000, 256, 64) == 246  # 54 to the boundary, then 3 chunks
+    assert _block_part(11, 30, 256, 64) == 30  # the block's last frames: all of them
+    assert _block_part(11, 1000, 40, 64) == 40  # no boundary within reach
+    assert _block_part(1, 1000, 256, 3) == 255
+    assert _block_part(1, 100_000, 65_536, 65_536) == 65_536
+    assert _block_part(5, 1000, 256, 0) == 256
+    assert _block_part(5, 1000, 256, 1) == 256
