@@ -194,7 +194,7 @@ def test_asyncio_appends(stream_file: RemoteFile, server) -> None:
 def test_frames_waiting_together_travel_in_one_message() -> None:
     """The sending thread joins queued frames of one layout: one message, each frame's values in
     order, each frame's timestamp; a frame of another layout starts the next message."""
-    from h5saver.continuous import _joined, _same_layout
+    from h5saver.continuous import _joined, _layout_of
     from h5saver.convert import data_to_export_to_proto
     from h5saver.v1 import saver_service_pb2 as svc
 
@@ -209,8 +209,8 @@ def test_frames_waiting_together_travel_in_one_message() -> None:
     values = np.frombuffer(joined.data.data[0].data[0], dtype=np.float64)
     np.testing.assert_array_equal(values, [10, 11, 12, 20, 21, 22, 30, 31, 32])
     assert list(joined.data.data[0].shape) == [3]
-    assert _same_layout(request(1).data, request(2).data)
-    assert not _same_layout(request(1).data, request(2, length=4).data)
+    assert _layout_of(request(1).data) == _layout_of(request(2).data)
+    assert _layout_of(request(1).data) != _layout_of(request(2, length=4).data)
 
 
 def test_batches_end_on_the_servers_chunk_boundaries() -> None:

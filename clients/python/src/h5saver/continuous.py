@@ -647,12 +647,6 @@ def _layout_of(frame: pb.DataToExport) -> tuple[object, ...] | None:
     return tuple(layout)
 
 
-def _same_layout(a: pb.DataToExport, b: pb.DataToExport) -> bool:
-    """Whether frame ``b`` can travel in a batch that ``a`` describes."""
-    layout = _layout_of(a)
-    return layout is not None and layout == _layout_of(b)
-
-
 def _joined(batch: list[svc.StreamRequest]) -> svc.StreamRequest:
     """One message for the frames of ``batch`` (consecutive sequence numbers, one layout)."""
     first = batch[0]
