@@ -91,7 +91,7 @@ BURST_GATHER_S = 0.002
 """How long the sending thread waits for the rest of a chunk while frames come in a burst (more
 than one waiting): sent one by one as they came, frames the sending thread keeps up with would
 each be copied into the server's crash journal (a fast loop of 2048-point spectra: 10-66 % of
-the data copied against 4-17 % with the wait). A frame that comes alone is never held."""
+the data copied against 3-26 % with the wait). A frame that comes alone is never held."""
 
 MAX_BATCH_FRAMES = 1024
 MAX_BATCH_BYTES = 4 << 20
