@@ -108,9 +108,8 @@ export function noteFileWrite(file: string, fd: number, position: number | undef
   // nobody synced them: start their writeback, and ask again for what the last two releases
   // began (fadvise drops clean pages only) — in a thread of libuv's, as starting the writeback
   // costs ~0.25 ms per MB
-  const [previous, earlier] = writes.releasing;
-  for (const range of [...earlier, ...previous, ...writes.written]) releaseRange(writes.fd, range, true);
-  writes.releasing = [writes.written, previous];
+  for (const range of notedRanges(writes)) releaseRange(writes.fd, range, true);
+  writes.releasing = [writes.written, writes.releasing[0]];
   writes.written = [];
   writes.bytes = 0;
 }
@@ -137,10 +136,9 @@ export function fileSynced(file: string, mark: SyncMark): void {
   const writes = files.get(file);
   if (writes === undefined || writes !== mark.writes) return;
   const covered = (range: Range) => range.serial < mark.serial;
-  const [last, before] = writes.releasing;
-  const done = [...before, ...last, ...writes.written].filter(covered);
+  const done = notedRanges(writes).filter(covered);
   const kept = (ranges: Range[]) => ranges.filter((range) => !covered(range));
-  writes.releasing = [kept(last), kept(before)];
+  writes.releasing = [kept(writes.releasing[0]), kept(writes.releasing[1])];
   writes.written = kept(writes.written);
   for (const range of done) releaseRange(writes.fd, range);
   writes.bytes = writes.written.reduce((sum, range) => sum + range.end - range.start, 0);
@@ -156,8 +154,13 @@ export function releaseFileWrites(file: string): void {
   const writes = files.get(file);
   files.delete(file);
   if (writes === undefined) return;
+  for (const range of notedRanges(writes)) releaseRange(writes.fd, range, true);
+}
+
+/** Every range noted of a file, oldest first: those the last two releases asked about, then the newer. */
+function notedRanges(writes: FileWrites): Range[] {
   const [last, before] = writes.releasing;
-  for (const range of [...before, ...last, ...writes.written]) releaseRange(writes.fd, range, true);
+  return [...before, ...last, ...writes.written];
 }
 
 /** In this thread (pages a sync left clean), or in one of libuv's threads (dirty pages: their writeback starts). */
