@@ -1,39 +1,64 @@
 #!/usr/bin/env bash
-# Builds native/build/h5saver_native.node with the C compiler and the headers Node installs beside
-# itself (include/node/node_api.h): no node-gyp, nothing downloaded. Never fails: when the compiler
-# or the headers are missing it says so, and h5saver runs without the addon (it then keeps the
-# page cache of what it writes: slower on some virtual machines, no less safe).
+# Builds the native addons with the C compiler and the headers Node installs beside itself
+# (include/node/node_api.h): no node-gyp, nothing downloaded.
+#   native/build/h5saver_native.node  posix_fadvise for the page cache of written files
+#   native/build/h5saver_hdf5.node    the HDF5 C library (Debian's libhdf5-dev), h5saver's native backend
+# Never fails: when the compiler, Node's headers or HDF5's are missing it says so, and h5saver runs
+# without that addon (it then keeps the page cache of what it writes; or writes through h5wasm,
+# HDF5 compiled to WebAssembly: slower, the same files).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-out="$here/build/h5saver_native.node"
-source="$here/src/page_cache.c"
 headers="$(node -p 'require("node:path").resolve(process.execPath, "../../include/node")')"
-if [ -f "$out" ] && [ "$out" -nt "$source" ] && [ "$out" -nt "$here/build.sh" ]; then
-  echo "native: addon up to date"
-  exit 0
-fi
-# an addon older than its source is not used: without a compiler it is removed, not kept
-rm -f "$out"
 compiler="$(command -v cc || command -v gcc || command -v clang || true)"
-if [ -z "$compiler" ]; then
-  echo "native: no C compiler (cc): the addon is not built; h5saver keeps the page cache of what it writes"
-  exit 0
-fi
-if [ ! -f "$headers/node_api.h" ]; then
-  echo "native: Node's headers are not in $headers: the addon is not built; h5saver keeps the page cache of what it writes"
-  exit 0
-fi
 mkdir -p "$here/build"
-# -fvisibility=hidden: only the module's registration is exported; Node resolves napi_* itself
-# no -Werror: a newer compiler's new warning must not leave the addon out; _FILE_OFFSET_BITS: a
-# 64-bit off_t on 32-bit systems too (files over 2 GiB)
-if "$compiler" -std=c11 -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64 -O2 -Wall -Wextra -fPIC -shared \
-  -fvisibility=hidden -I"$headers" -o "$out.tmp" "$source" 2>"$here/build/cc.log"; then
-  mv "$out.tmp" "$out"
-  rm -f "$here/build/cc.log"
-  echo "native: built $(basename "$out")"
+
+# build NAME SOURCE WITHOUT [flags…]: WITHOUT says what h5saver does without the addon
+build() {
+  local name="$1" source="$here/src/$2" without="$3"
+  shift 3
+  local out="$here/build/$name.node" log="$here/build/$name.log"
+  if [ -f "$out" ] && [ "$out" -nt "$source" ] && [ "$out" -nt "$here/build.sh" ]; then
+    echo "native: $name up to date"
+    return
+  fi
+  # an addon older than its source is not used: without a compiler it is removed, not kept
+  rm -f "$out"
+  if [ -z "$compiler" ]; then
+    echo "native: no C compiler (cc): $name is not built; $without"
+    return
+  fi
+  if [ ! -f "$headers/node_api.h" ]; then
+    echo "native: Node's headers are not in $headers: $name is not built; $without"
+    return
+  fi
+  # -fvisibility=hidden: only the module's registration is exported; Node resolves napi_* itself
+  # no -Werror: a newer compiler's new warning must not leave the addon out; _FILE_OFFSET_BITS: a
+  # 64-bit off_t on 32-bit systems too (files over 2 GiB)
+  if "$compiler" -std=c11 -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64 -O2 -Wall -Wextra -fPIC -shared \
+    -fvisibility=hidden -I"$headers" -o "$out.tmp" "$source" "$@" 2>"$log"; then
+    mv "$out.tmp" "$out"
+    rm -f "$log"
+    echo "native: built $name.node"
+  else
+    rm -f "$out.tmp"
+    echo "native: the C compiler failed for $name (native/build/$name.log); $without"
+  fi
+}
+
+build h5saver_native page_cache.c "h5saver keeps the page cache of what it writes"
+
+# HDF5's flags: pkg-config's, else Debian's serial paths
+hdf5_flags=()
+if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists hdf5 2>/dev/null; then
+  read -r -a hdf5_flags <<<"$(pkg-config --cflags --libs hdf5)"
+elif [ -f /usr/include/hdf5/serial/hdf5.h ]; then
+  hdf5_flags=(-I/usr/include/hdf5/serial -L"$(dirname "$(find /usr/lib -path '*hdf5/serial/libhdf5.so' -print -quit)")" -lhdf5)
+fi
+if [ ${#hdf5_flags[@]} -eq 0 ] && [ ! -f /usr/include/hdf5.h ]; then
+  rm -f "$here/build/h5saver_hdf5.node"
+  echo "native: HDF5's headers are missing (Debian: libhdf5-dev): h5saver_hdf5 is not built; h5saver writes through h5wasm"
 else
-  rm -f "$out.tmp"
-  echo "native: the C compiler failed (native/build/cc.log); h5saver keeps the page cache of what it writes"
+  [ ${#hdf5_flags[@]} -eq 0 ] && hdf5_flags=(-lhdf5)
+  build h5saver_hdf5 hdf5_backend.c "h5saver writes through h5wasm" "${hdf5_flags[@]}" -lz
 fi
 exit 0

@@ -23,10 +23,10 @@ import type {
   NodeEntry,
   StoredAttribute,
 } from "./h5-backend.ts";
+import { hdf5Failure, type OpenMode, unavailable } from "./hdf5-failures.ts";
+import { DEFLATE_FILTER_ID, dtypeOfH5Type, H5T_FLOAT, H5T_INTEGER } from "./hdf5-types.ts";
 import { adler32, isZlibStreamOf } from "./zlib-stream.ts";
 
-/** HDF5's id of the deflate (gzip) filter. */
-const DEFLATE_FILTER_ID = 1;
 /** HDF5's filter id for Blosc (registered by PyTables); its cd_values follow PyTables' layout. */
 const BLOSC_FILTER_ID = 32001;
 const BLOSC_LZ4_CODE = 1;
@@ -40,10 +40,6 @@ const BLOSC_BYTE_SHUFFLE = 1;
  * spills large settings to a dataset). v1.10 is the highest that HDF5 1.10 readers still open.
  */
 const LIBVER: ["earliest", "v110"] = ["earliest", "v110"];
-
-const H5T_INTEGER = 0;
-const H5T_FLOAT = 1;
-const H5T_STRING = 3;
 
 const STORAGE_DTYPE: Record<DType, string> = {
   int8: "<b",
@@ -419,7 +415,7 @@ function standInMemory(bytes: number): number {
 
 const standInBuffer = { pointer: 0, capacity: 0 };
 
-export type OpenMode = "create" | "truncate" | "append" | "read";
+export type { OpenMode } from "./hdf5-failures.ts";
 
 const MODE: Record<OpenMode, "x" | "w" | "a" | "r"> = {
   create: "x",
@@ -439,21 +435,6 @@ export async function openH5wasmFile(filePath: string, mode: OpenMode): Promise<
   // h5wasm reports a failed open with a negative id instead of throwing.
   if (file.file_id < 0n) throw unavailable(filePath, mode, undefined);
   return new H5wasmBackend(filePath, file);
-}
-
-function unavailable(filePath: string, mode: OpenMode, cause: unknown): SaverError {
-  const why =
-    mode === "create"
-      ? "it exists already or its folder cannot be written"
-      : mode === "read" || mode === "append"
-        ? "it does not exist, is not an HDF5 file, or is locked"
-        : "its folder does not exist or cannot be written";
-  return new SaverError(
-    "file_unavailable",
-    `cannot open '${filePath}' (${mode}): ${why}`,
-    {},
-    cause === undefined ? undefined : { cause },
-  );
 }
 
 class H5wasmBackend implements H5Backend {
@@ -688,7 +669,7 @@ class H5wasmBackend implements H5Backend {
       maxShape: [...(metadata.maxshape ?? [])].map((d) =>
         d === null || d === undefined || d >= 2 ** 63 ? null : d,
       ),
-      dtype: dtypeFromMetadata(metadata.type, metadata.size, metadata.signed),
+      dtype: dtypeOfH5Type(metadata.type, metadata.size, metadata.signed),
       chunks: metadata.chunks ? [...metadata.chunks] : null,
       filters: this.#io(path, () => dataset.filters.map((f) => f.id)),
     };
@@ -767,51 +748,14 @@ class H5wasmBackend implements H5Backend {
     throw new SaverError("failed_precondition", `'${path}' is a group, not a dataset`, { node: path });
   }
 
-  /** Runs one HDF5 call, turning the library's errors into io_error naming the node. */
+  /** Runs one HDF5 call, turning the library's errors into SaverErrors naming the node. */
   #io<T>(path: string, call: () => T): T {
     try {
       return call();
     } catch (error) {
-      if (error instanceof SaverError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      const full = diskFull(message);
-      if (full) {
-        throw new SaverError(
-          "resource_exhausted",
-          `the disk is full: writing '${this.filePath}' failed (${full}) — node '${path}'; frames acknowledged as durable stay in the file. Free space on that disk (or use another data root), then open the file again or a new one`,
-          { node: path },
-          { cause: error },
-        );
-      }
-      const cause = innermostCause(message);
-      const why = cause.includes("filter returned failure")
-        ? "a compression filter could not store a chunk: blosc cannot shrink incompressible data, and h5wasm registers filters as mandatory, so the chunk is not written; use gzip (or no compression) for data like this"
-        : `HDF5 failed (${cause})`;
-      throw new SaverError("io_error", `${why} — node '${path}'`, { node: path }, { cause: error });
+      throw hdf5Failure(this.filePath, path, error);
     }
   }
-}
-
-/**
- * "No space left on device" (or a full quota) anywhere in an HDF5 error stack. HDF5's sec2 driver
- * reports a failed write(2) as `errno = N, error message = '…'`; h5wasm runs it on Emscripten's
- * NODERAWFS, which turns Node's ENOSPC into Emscripten's own (WASI) number, 51 (EDQUOT is 19), and
- * strerror's text — so the text is matched, not the number Linux would give (28).
- */
-function diskFull(message: string): string | undefined {
-  return /error message = '(No space left on device|Disk quota exceeded)'/.exec(message)?.[1];
-}
-
-/** The innermost cause of an HDF5 error stack (`#012: … in H5Z_pipeline(): filter returned failure`). */
-function innermostCause(message: string): string {
-  const last = [...message.matchAll(/#\d+: .* in (\w+)\(\): (.*)/g)].at(-1);
-  if (last) return `${last[1]}: ${last[2]}`;
-  return (
-    message
-      .split("\n")
-      .find((line) => line.trim().length > 0)
-      ?.trim() ?? message
-  );
 }
 
 function writeAttribute(node: Group | Dataset, name: string, attribute: AttributeValue): void {
@@ -853,20 +797,4 @@ function compressionOptions(
       };
     }
   }
-}
-
-function dtypeFromMetadata(type: number, size: number, signed: boolean): DType | "string" | "other" {
-  if (type === H5T_STRING) return "string";
-  if (type === H5T_FLOAT) {
-    if (size === 4) return "float32";
-    if (size === 8) return "float64";
-  }
-  if (type === H5T_INTEGER) {
-    const bits = size * 8;
-    const name = `${signed ? "int" : "uint"}${bits}`;
-    if (["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"].includes(name)) {
-      return name as DType;
-    }
-  }
-  return "other";
 }

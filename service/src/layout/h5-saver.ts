@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Compression } from "../backend/h5-backend.ts";
-import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { openH5File } from "../backend/open-h5-file.ts";
 import { SaverError } from "../errors.ts";
 import {
   createDataWithAxes,
@@ -115,7 +115,7 @@ export class H5Saver {
     const append = options.updateH5 === false && existsSync(filePath);
     ensureFolderOf(filePath);
     // "create" refuses an existing file: two calls in the same second never overwrite each other
-    const backend = await openH5wasmFile(filePath, append ? "append" : "create");
+    const backend = await openH5File(filePath, append ? "append" : "create", options.compression);
     let tree: PyMoDAQTree;
     try {
       const create = {

@@ -1,7 +1,8 @@
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Compression, H5Backend } from "../backend/h5-backend.ts";
-import { type OpenMode, openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import type { OpenMode } from "../backend/hdf5-failures.ts";
+import { openH5File } from "../backend/open-h5-file.ts";
 import {
   basePathOf,
   type ChunkPlaces,
@@ -186,7 +187,7 @@ export class SaverFile {
       : undefined;
     let backend: H5Backend;
     try {
-      backend = await openH5wasmFile(filePath, openMode);
+      backend = await openH5File(filePath, openMode, options.compression);
     } catch (error) {
       journal?.discard();
       throw error;

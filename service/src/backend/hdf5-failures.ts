@@ -1,0 +1,65 @@
+import { SaverError } from "../errors.ts";
+
+export type OpenMode = "create" | "truncate" | "append" | "read";
+
+/** A file HDF5 could not open or create, saying why it may be (for either backend). */
+export function unavailable(filePath: string, mode: OpenMode, cause: unknown): SaverError {
+  const why =
+    mode === "create"
+      ? "it exists already or its folder cannot be written"
+      : mode === "read" || mode === "append"
+        ? "it does not exist, is not an HDF5 file, or is locked"
+        : "its folder does not exist or cannot be written";
+  return new SaverError(
+    "file_unavailable",
+    `cannot open '${filePath}' (${mode}): ${why}`,
+    {},
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * An HDF5 call's failure as the SaverError a client gets: a full disk is resource_exhausted, a
+ * filter that could not store a chunk says so, anything else is an io_error naming the node and
+ * HDF5's innermost cause. A SaverError passes through.
+ */
+export function hdf5Failure(filePath: string, node: string, error: unknown): SaverError {
+  if (error instanceof SaverError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const full = diskFull(message);
+  if (full) {
+    return new SaverError(
+      "resource_exhausted",
+      `the disk is full: writing '${filePath}' failed (${full}) — node '${node}'; frames acknowledged as durable stay in the file. Free space on that disk (or use another data root), then open the file again or a new one`,
+      { node },
+      { cause: error },
+    );
+  }
+  const cause = innermostCause(message);
+  const why = cause.includes("filter returned failure")
+    ? "a compression filter could not store a chunk: blosc cannot shrink incompressible data, and h5wasm registers filters as mandatory, so the chunk is not written; use gzip (or no compression) for data like this"
+    : `HDF5 failed (${cause})`;
+  return new SaverError("io_error", `${why} — node '${node}'`, { node }, { cause: error });
+}
+
+/**
+ * "No space left on device" (or a full quota) anywhere in an HDF5 error stack. HDF5's sec2 driver
+ * reports a failed write(2) as `errno = N, error message = '…'`; the text is matched, not the
+ * number: h5wasm runs HDF5 on Emscripten's NODERAWFS, which turns Node's ENOSPC into
+ * Emscripten's own (WASI) number, 51 (EDQUOT is 19), where Linux gives 28.
+ */
+function diskFull(message: string): string | undefined {
+  return /error message = '(No space left on device|Disk quota exceeded)'/.exec(message)?.[1];
+}
+
+/** The innermost cause of an HDF5 error stack (`#012: … in H5Z_pipeline(): filter returned failure`). */
+function innermostCause(message: string): string {
+  const last = [...message.matchAll(/#\d+: .* in (\w+)\(\): (.*)/g)].at(-1);
+  if (last) return `${last[1]}: ${last[2]}`;
+  return (
+    message
+      .split("\n")
+      .find((line) => line.trim().length > 0)
+      ?.trim() ?? message
+  );
+}
