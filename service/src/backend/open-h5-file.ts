@@ -60,3 +60,21 @@ export function openH5File(
     ? openNativeHdf5File(filePath, mode)
     : openH5wasmFile(filePath, mode);
 }
+
+/**
+ * For a log event: which backend writes the files h5saver creates (without blosc, with
+ * H5SAVER_BACKEND as it is), and why not the native one when it is not.
+ */
+export function backendLogFields(): { hdf5: "native" } | { hdf5: "h5wasm"; hdf5_why: string } {
+  let chosen: BackendName;
+  try {
+    chosen = backendFor("create", { kind: "none" });
+  } catch (error) {
+    return { hdf5: "h5wasm", hdf5_why: error instanceof Error ? error.message : String(error) };
+  }
+  if (chosen === "native") return { hdf5: "native" };
+  return {
+    hdf5: "h5wasm",
+    hdf5_why: nativeHdf5.available ? "H5SAVER_BACKEND=h5wasm" : (nativeHdf5.reason ?? "unknown"),
+  };
+}

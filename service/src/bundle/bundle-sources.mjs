@@ -1,7 +1,7 @@
 // Bundles h5saver's TypeScript sources into one JavaScript file in the temporary folder, with
 // esbuild: the packages from node_modules stay outside the bundle and are imported from where they
 // are installed (absolute URLs); the workspace's own packages (@h5saver/*) are bundled, but for
-// @h5saver/native, which loads its addon from beside itself. Plain JavaScript, so that the
+// @h5saver/native (and @h5saver/native/hdf5), which loads its addons from beside itself. Plain JavaScript, so that the
 // `h5saver` launcher can use it before any TypeScript loader exists.
 import { createHash } from "node:crypto";
 import {
@@ -40,7 +40,7 @@ export async function bundleSources(entry, options) {
         setup(build) {
           build.onResolve({ filter: /^[^./]/ }, async (args) => {
             if (
-              (args.path.startsWith("@h5saver/") && args.path !== "@h5saver/native") ||
+              (args.path.startsWith("@h5saver/") && !/^@h5saver\/native(\/|$)/.test(args.path)) ||
               args.path.startsWith("node:") ||
               args.pluginData?.inner
             ) {

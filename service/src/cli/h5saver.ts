@@ -48,11 +48,13 @@ async function serve(config: ServeConfig): Promise<void> {
   console.log(`h5saver listening on ${address(config.host, port)}, data root ${root}`);
   const { crc32Ready } = await import("../durability/crc32.ts");
   const { pageCacheLogFields } = await import("../files/page-cache.ts");
+  const { backendLogFields } = await import("../backend/open-h5-file.ts");
   log.event("info", "listening", {
     address: address(config.host, port),
     root,
     checksums: await crc32Ready,
     ...pageCacheLogFields(),
+    ...backendLogFields(),
   });
   const protection = [
     config.tls ? (config.tls.clientCa ? "mutual TLS" : "TLS") : "",

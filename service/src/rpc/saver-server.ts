@@ -613,6 +613,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
         seconds,
         checksums: outcome.checksums,
         ...outcome.pageCache,
+        ...outcome.backend,
         ...(outcome.cutShort ? { cut_short: true } : {}),
       });
     }

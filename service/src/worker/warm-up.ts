@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { backendLogFields } from "../backend/open-h5-file.ts";
 import { type Crc32Implementation, crc32Ready } from "../durability/crc32.ts";
 import { pageCacheLogFields } from "../files/page-cache.ts";
 import { processRuns } from "../files/process-runs.ts";
@@ -48,6 +49,8 @@ export interface WarmUpReport {
   readonly checksums: Crc32Implementation;
   /** Whether this thread hands written pages back to the kernel (files/page-cache.ts). */
   readonly pageCache: ReturnType<typeof pageCacheLogFields>;
+  /** Which backend this thread writes new files with (backend/open-h5-file.ts). */
+  readonly backend: ReturnType<typeof backendLogFields>;
 }
 
 /**
@@ -85,6 +88,7 @@ export async function warmUpWriter(options: WarmUpOptions = {}): Promise<WarmUpR
     cutShort,
     checksums: await crc32Ready,
     pageCache: pageCacheLogFields(),
+    backend: backendLogFields(),
   };
 }
 
