@@ -59,6 +59,6 @@ if [ ${#hdf5_flags[@]} -eq 0 ] && [ ! -f /usr/include/hdf5.h ]; then
   echo "native: HDF5's headers are missing (Debian: libhdf5-dev): h5saver_hdf5 is not built; h5saver writes through h5wasm"
 else
   [ ${#hdf5_flags[@]} -eq 0 ] && hdf5_flags=(-lhdf5)
-  build h5saver_hdf5 hdf5_backend.c "h5saver writes through h5wasm" "${hdf5_flags[@]}" -lz
+  build h5saver_hdf5 hdf5_backend.c "h5saver writes through h5wasm" "${hdf5_flags[@]}" -lz -pthread
 fi
 exit 0
