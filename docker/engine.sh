@@ -24,10 +24,11 @@ socket="$run/docker.sock"
 base_tag="node:20-bookworm-slim"
 base_label="org.h5saver.offline-base"
 # bump when the recipe of the base changes: an older base is made anew
-base_version="2"
-# socat: the simulators' pseudo-terminals. The official image lacks it and docker/Dockerfile's
-# simulators stage installs it with apt, which a container here cannot reach, so ours has it.
-base_packages="socat"
+base_version="3"
+# socat: the simulators' pseudo-terminals; libhdf5-103-1: the HDF5 library the native backend's
+# addon links. The official image lacks both and docker/Dockerfile installs them with apt, which
+# a container here cannot reach, so ours has them.
+base_packages="socat libhdf5-103-1"
 
 say() { echo "docker engine: $*"; }
 

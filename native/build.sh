@@ -12,12 +12,20 @@ headers="$(node -p 'require("node:path").resolve(process.execPath, "../../includ
 compiler="$(command -v cc || command -v gcc || command -v clang || true)"
 mkdir -p "$here/build"
 
+# up_to_date NAME SOURCE: the addon exists and neither its source nor this script is newer (one
+# built elsewhere and copied with its times — the image's, whose build context keeps whole
+# seconds only — is used as it is)
+up_to_date() {
+  local out="$here/build/$1.node"
+  [ -f "$out" ] && ! [ "$here/src/$2" -nt "$out" ] && ! [ "$here/build.sh" -nt "$out" ]
+}
+
 # build NAME SOURCE WITHOUT [flags…]: WITHOUT says what h5saver does without the addon
 build() {
   local name="$1" source="$here/src/$2" without="$3"
   shift 3
   local out="$here/build/$name.node" log="$here/build/$name.log"
-  if [ -f "$out" ] && [ "$out" -nt "$source" ] && [ "$out" -nt "$here/build.sh" ]; then
+  if up_to_date "$name" "$(basename "$source")"; then
     echo "native: $name up to date"
     return
   fi
@@ -55,8 +63,12 @@ elif [ -f /usr/include/hdf5/serial/hdf5.h ]; then
   hdf5_flags=(-I/usr/include/hdf5/serial -L"$(dirname "$(find /usr/lib -path '*hdf5/serial/libhdf5.so' -print -quit)")" -lhdf5)
 fi
 if [ ${#hdf5_flags[@]} -eq 0 ] && [ ! -f /usr/include/hdf5.h ]; then
-  rm -f "$here/build/h5saver_hdf5.node"
-  echo "native: HDF5's headers are missing (Debian: libhdf5-dev): h5saver_hdf5 is not built; h5saver writes through h5wasm"
+  if up_to_date h5saver_hdf5 hdf5_backend.c; then
+    echo "native: h5saver_hdf5 up to date (HDF5's headers are not here to build it again)"
+  else
+    rm -f "$here/build/h5saver_hdf5.node"
+    echo "native: HDF5's headers are missing (Debian: libhdf5-dev): h5saver_hdf5 is not built; h5saver writes through h5wasm"
+  fi
 else
   [ ${#hdf5_flags[@]} -eq 0 ] && hdf5_flags=(-lhdf5)
   build h5saver_hdf5 hdf5_backend.c "h5saver writes through h5wasm" "${hdf5_flags[@]}" -lz -pthread

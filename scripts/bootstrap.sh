@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what h5saver needs on a fresh machine, only what is missing, and says what it did.
-#   bootstrap.sh            npm packages (npm ci when package-lock.json changed), the native addon
+#   bootstrap.sh            npm packages (npm ci when package-lock.json changed), the native addons
 #   bootstrap.sh --python   + the Python test environments (.venv: PyMoDAQ 5, the Python client;
 #                             .venv-pymodaq3: PyMoDAQ 3.6 for the 3.x layout)
-#   bootstrap.sh --debian   + Debian packages the tests use (hdf5-tools for h5dump)
+#   bootstrap.sh --debian   + Debian packages: hdf5-tools (h5dump) and libhdf5-dev (the native HDF5 backend) …
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -24,9 +24,6 @@ else
   echo "$want" >"$stamp"
 fi
 
-# the native addon (posix_fadvise for the page cache of written files): optional, never fails
-bash native/build.sh
-
 for arg in "$@"; do
   case "$arg" in
     --python) bash scripts/python-env.sh && bash scripts/python-env-pymodaq3.sh ;;
@@ -34,3 +31,7 @@ for arg in "$@"; do
     *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;
   esac
 done
+
+# the native addons (posix_fadvise for the page cache of written files; the HDF5 C library, whose
+# headers --debian installs): optional, never fail — without them h5saver runs on h5wasm alone
+bash native/build.sh

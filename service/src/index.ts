@@ -7,6 +7,8 @@ export type {
   StoredAttribute,
 } from "./backend/h5-backend.ts";
 export { loadH5wasm, openH5wasmFile } from "./backend/h5wasm-backend.ts";
+export { nativeHdf5, openNativeHdf5File } from "./backend/native-hdf5-backend.ts";
+export { type BackendName, backendFor, openH5File } from "./backend/open-h5-file.ts";
 export { ProgressLine } from "./cli/progress-line.ts";
 export { type RecoveryOptions, type RecoveryReport, recoverFile } from "./durability/recover.ts";
 export * from "./errors.ts";

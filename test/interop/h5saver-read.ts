@@ -1,13 +1,20 @@
 /**
  * Reads a PyMoDAQ-layout file with h5saver's loader and prints it as JSON (the contract the
- * Python interop tests check): root attributes and one entry per DataWithAxes.
- * Usage: node --import tsx test/interop/h5saver-read.ts FILE
+ * Python interop tests check): root attributes, one entry per DataWithAxes and the log.
+ * `--backend native` reads it through the native HDF5 backend instead of h5wasm (which h5saver
+ * reads files with).
+ * Usage: node --import tsx test/interop/h5saver-read.ts FILE [--backend native|h5wasm]
  */
-import { type DataWithAxes, openH5wasmFile, PyMoDAQLoader } from "../../service/src/index.ts";
+import {
+  type DataWithAxes,
+  openH5wasmFile,
+  openNativeHdf5File,
+  PyMoDAQLoader,
+} from "../../service/src/index.ts";
 
-const file = process.argv[2];
-if (!file) {
-  console.error("usage: h5saver-read.ts FILE");
+const [file, flag, backendName = "h5wasm"] = process.argv.slice(2);
+if (!file || (flag !== undefined && flag !== "--backend") || !["native", "h5wasm"].includes(backendName)) {
+  console.error("usage: h5saver-read.ts FILE [--backend native|h5wasm]");
   process.exit(2);
 }
 
@@ -38,7 +45,7 @@ function dwaJson(dwa: DataWithAxes) {
   };
 }
 
-const backend = await openH5wasmFile(file, "read");
+const backend = await (backendName === "native" ? openNativeHdf5File : openH5wasmFile)(file, "read");
 try {
   const loader = new PyMoDAQLoader(backend);
   const rootAttrs = await loader.attributes("/");
