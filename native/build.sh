@@ -71,6 +71,8 @@ if [ ${#hdf5_flags[@]} -eq 0 ] && [ ! -f /usr/include/hdf5.h ]; then
   fi
 else
   [ ${#hdf5_flags[@]} -eq 0 ] && hdf5_flags=(-lhdf5)
-  build h5saver_hdf5 hdf5_backend.c "h5saver writes through h5wasm" "${hdf5_flags[@]}" -lz -pthread
+  # -z nodelete: Node unloads an addon when the last worker thread that loaded it ends, and HDF5
+  # (thread-safe) has left per-thread destructors behind, which would then run unmapped code
+  build h5saver_hdf5 hdf5_backend.c "h5saver writes through h5wasm" "${hdf5_flags[@]}" -lz -pthread -Wl,-z,nodelete
 fi
 exit 0

@@ -6,6 +6,7 @@
 import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { loadH5wasm } from "../backend/h5wasm-backend.ts";
+import { backendLogFields } from "../backend/open-h5-file.ts";
 import { hasJournal } from "../durability/journal.ts";
 import { recoverFile } from "../durability/recover.ts";
 import { SaverError } from "../errors.ts";
@@ -47,10 +48,12 @@ async function warmUp(): Promise<void> {
 
 const { warmUp: warmingUp = false } = (workerData ?? {}) as Partial<WriterThreadData>;
 // instantiate HDF5 now: a thread kept ready then opens a file at once (and, warmed up, runs its
-// first frames through optimised code); requests wait until then
+// first frames through optimised code); requests wait until then. With the native backend there
+// is nothing to instantiate: h5wasm (~40 MB a thread) loads only if a file needs it (blosc,
+// appending, recovering).
 const started = (async () => {
   try {
-    await loadH5wasm();
+    if (backendLogFields().hdf5 === "h5wasm") await loadH5wasm();
   } catch (error) {
     // each request then fails with the reason; a warm-up that cannot start says it too
     if (warmingUp) reply({ event: "warmed-up", payload: { error: SaverError.from(error).toJSON() } });
