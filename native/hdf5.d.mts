@@ -53,12 +53,17 @@ export interface Hdf5Calls {
   appendStrings(dataset: Hid, rows: readonly string[]): void;
   resize(dataset: Hid, shape: Dims): void;
   writeSlice(dataset: Hid, start: Dims, count: Dims, data: NumericTypedArray): void;
-  /** 0: chunks stored as they are; 1…9: deflated at that level (deflate alone); -1 otherwise. */
+  /**
+   * -1: chunks stored as they are; 0…9: deflated at that level (deflate alone); -2 otherwise
+   * (another filter, not chunked, or a type that is not little-endian numbers).
+   */
   chunkStorage(dataset: Hid): number;
   /**
-   * Writes chunks of `chunkBytes` each (H5Dwrite_chunk), `offsets` holding each chunk's start
-   * (rank numbers per chunk). `places`: each chunk's file offset (-1 when unknown) and stored
-   * size, in pairs; `crcs` (with locate) the CRC-32 of each chunk's stored bytes.
+   * Writes whole chunks of `chunkBytes` each (H5Dwrite_chunk), in the dataset's own type,
+   * `offsets` holding each chunk's start (rank numbers per chunk, on the chunk grid, inside the
+   * dataset); `level` 0…9 deflates them first, -1 stores them as they are. `places`: each
+   * chunk's file offset (-1 when unknown) and stored size, in pairs; `crcs` (with locate) the
+   * CRC-32 of each chunk's stored bytes.
    */
   writeChunks(
     dataset: Hid,

@@ -13,6 +13,8 @@
  */
 #define NAPI_VERSION 8
 #define _DEFAULT_SOURCE /* sysconf(_SC_NPROCESSORS_ONLN) */
+/* the 1.10 API (H5O_info_t, H5Oget_info_by_name2) whichever HDF5 the headers are */
+#define H5_USE_110_API
 #include <fcntl.h>
 #include <hdf5.h>
 #include <node_api.h>
@@ -24,6 +26,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#ifndef H5_HAVE_THREADSAFE
+/* worker threads call HDF5 at once, each on its own file: a library without its lock would crash */
+#error "HDF5 is not built thread-safe (H5_HAVE_THREADSAFE): h5saver writes through h5wasm instead"
+#endif
 
 #define MAX_RANK 32
 #define MESSAGE_BYTES 8192
@@ -220,8 +227,9 @@ static napi_value open_file(napi_env env, napi_callback_info info) {
   hid_t file;
   if (mode <= 1) file = H5Fcreate(path, mode == 0 ? H5F_ACC_EXCL : H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   else file = H5Fopen(path, mode == 2 ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
-  H5Pclose(fapl);
+  /* the error stack first: any later HDF5 call (H5Pclose) clears it */
   napi_value result = file < 0 ? throw_hdf5(env, mode <= 1 ? "H5Fcreate" : "H5Fopen", path) : make_hid(env, file);
+  H5Pclose(fapl);
   free(path);
   return result;
 }
@@ -408,6 +416,15 @@ static napi_value create_dataset(napi_env env, napi_callback_info info) {
     return throw_type(env,
                       "createDataset(file, path, typeCode, shape, maxShape, chunks, gzipLevel, data?)");
   }
+  if (data.data != NULL) {
+    hsize_t values = 1;
+    for (int i = 0; i < rank; i++) values *= shape[i];
+    if (values * H5Tget_size(data.memory_type) != data.bytes) {
+      free(path);
+      /* HDF5 would read product(shape) values from the array, past its end */
+      return throw_type(env, "createDataset: the data does not match number of elements in the shape");
+    }
+  }
   hid_t space = H5Screate_simple(rank, shape, max_shape);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   herr_t status = rank > 0 ? H5Pset_chunk(dcpl, rank, chunks) : 0;
@@ -489,8 +506,14 @@ static napi_value append_strings(napi_env env, napi_callback_info info) {
   size_t width = type >= 0 ? H5Tget_size(type) : 0;
   hsize_t dims[MAX_RANK];
   if (type < 0 || width == 0 || dataset_shape(dataset, dims, NULL) != 1) {
+    napi_value error = throw_hdf5(env, "appendStrings: H5Dget_type", NULL);
     if (type >= 0) H5Tclose(type);
-    return throw_hdf5(env, "appendStrings: H5Dget_type", NULL);
+    return error;
+  }
+  if (H5Tis_variable_str(type) > 0) {
+    /* h5saver's string datasets are fixed-width; padded bytes are not char pointers */
+    H5Tclose(type);
+    return throw_type(env, "appendStrings: the dataset holds variable-length strings, which h5saver does not append to");
   }
   char *buffer = calloc(rows, width);
   for (uint32_t i = 0; buffer != NULL && i < rows; i++) {
@@ -534,8 +557,13 @@ static napi_value resize(napi_env env, napi_callback_info info) {
   arguments(env, info, &argc, argv);
   hid_t dataset;
   hsize_t shape[MAX_RANK];
-  if (argc < 2 || !get_hid(env, argv[0], &dataset) || get_dims(env, argv[1], shape) < 0) {
+  int rank = -1;
+  if (argc < 2 || !get_hid(env, argv[0], &dataset) || (rank = get_dims(env, argv[1], shape)) < 0) {
     return throw_type(env, "resize(dataset: bigint, shape: number[])");
+  }
+  hsize_t dims[MAX_RANK];
+  if (dataset_shape(dataset, dims, NULL) != rank) {
+    return throw_type(env, "resize: the shape's rank is not the dataset's");
   }
   if (H5Dset_extent(dataset, shape) < 0) return throw_hdf5(env, "H5Dset_extent", NULL);
   return undefined_value(env);
@@ -575,26 +603,33 @@ static napi_value write_slice(napi_env env, napi_callback_info info) {
   if (file_space < 0) return throw_hdf5(env, "writeSlice: H5Sselect_hyperslab", NULL);
   hid_t memory_space = H5Screate_simple(1, &values, NULL);
   herr_t status = H5Dwrite(dataset, data.memory_type, memory_space, file_space, H5P_DEFAULT, data.data);
+  napi_value result = status < 0 ? throw_hdf5(env, "H5Dwrite", NULL) : undefined_value(env);
   H5Sclose(memory_space);
   H5Sclose(file_space);
-  if (status < 0) return throw_hdf5(env, "H5Dwrite", NULL);
-  return undefined_value(env);
+  return result;
 }
 
 /*
- * chunkStorage(dataset): how H5Dwrite_chunk may store its chunks — 0 as they are (no filter),
- * 1…9 deflated at that level (deflate alone), -1 otherwise (another filter, or not chunked).
+ * chunkStorage(dataset): how H5Dwrite_chunk may store its chunks — -1 as they are (no filter),
+ * 0…9 deflated at that level (deflate alone), -2 otherwise (another filter, not chunked, or a
+ * type whose bytes are not a little-endian machine's: H5Dwrite_chunk stores bytes as given).
  */
 static napi_value chunk_storage(napi_env env, napi_callback_info info) {
   hid_t dataset;
   if (id_call(env, info, "chunkStorage(dataset: bigint)", &dataset) == NULL) return NULL;
   hid_t dcpl = H5Dget_create_plist(dataset);
   if (dcpl < 0) return throw_hdf5(env, "H5Dget_create_plist", NULL);
-  int storage = -1;
-  if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+  hid_t type = H5Dget_type(dataset);
+  H5T_class_t type_class = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+  H5T_order_t order = type >= 0 ? H5Tget_order(type) : H5T_ORDER_ERROR;
+  if (type >= 0) H5Tclose(type);
+  H5Eclear2(H5E_DEFAULT);
+  int storage = -2;
+  if ((type_class == H5T_INTEGER || type_class == H5T_FLOAT) && (order == H5T_ORDER_LE || order == H5T_ORDER_NONE) &&
+      H5Pget_layout(dcpl) == H5D_CHUNKED) {
     int filters = H5Pget_nfilters(dcpl);
     if (filters == 0) {
-      storage = 0;
+      storage = -1;
     } else if (filters == 1) {
       unsigned flags, values[8];
       size_t count = 8;
@@ -657,8 +692,9 @@ static int deflate_chunks(struct deflation *work) {
  * writeChunks(dataset, offsets, data, chunkBytes, level, locate): data holds chunks of chunkBytes
  * bytes each, in the dataset's storage type; offsets (rank numbers per chunk, flat) says where
  * each one starts in the dataset. Writes each with H5Dwrite_chunk (all deflated at `level` first,
- * side by side, when level > 0) and returns { offsets, lengths, crcs } — each chunk's place in the file, its stored
- * size and (with locate) the CRC-32 of its stored bytes; crcs is undefined without locate.
+ * side by side, when level is 0…9; -1: stored as they are) and returns { places, crcs }: each
+ * chunk's place in the file (-1 when HDF5 does not tell) and stored size, in pairs, and (with
+ * locate) the CRC-32 of its stored bytes; crcs is undefined without locate.
  */
 static napi_value write_chunks(napi_env env, napi_callback_info info) {
   size_t argc = 6;
@@ -670,7 +706,7 @@ static napi_value write_chunks(napi_env env, napi_callback_info info) {
   bool locate, is_array = false;
   if (argc < 6 || !get_hid(env, argv[0], &dataset) || napi_is_array(env, argv[1], &is_array) != napi_ok ||
       !is_array || !get_typed(env, argv[2], &data) || !get_int(env, argv[3], &chunk_bytes) || chunk_bytes <= 0 ||
-      !get_int(env, argv[4], &level) || level < 0 || level > 9 || !get_bool(env, argv[5], &locate) ||
+      !get_int(env, argv[4], &level) || level < -1 || level > 9 || !get_bool(env, argv[5], &locate) ||
       data.bytes % (size_t)chunk_bytes != 0) {
     return throw_type(env, "writeChunks(dataset, offsets: number[], data, chunkBytes, level, locate: boolean)");
   }
@@ -682,14 +718,32 @@ static napi_value write_chunks(napi_env env, napi_callback_info info) {
   if (rank <= 0 || offset_count != chunks * (size_t)rank) {
     return throw_type(env, "writeChunks: offsets must hold the dataset's rank of numbers for each chunk");
   }
+  /* H5Dwrite_chunk takes the bytes as they are: they must be whole chunks of the dataset's own type */
+  hsize_t chunk_dims[MAX_RANK];
+  hid_t dcpl = H5Dget_create_plist(dataset);
+  int chunk_rank = dcpl >= 0 ? H5Pget_chunk(dcpl, MAX_RANK, chunk_dims) : -1;
+  if (dcpl >= 0) H5Pclose(dcpl);
+  hid_t file_type = H5Dget_type(dataset);
+  int same_type = file_type >= 0 && H5Tget_class(file_type) == H5Tget_class(data.memory_type) &&
+                  H5Tget_size(file_type) == H5Tget_size(data.memory_type) &&
+                  (H5Tget_class(file_type) != H5T_INTEGER || H5Tget_sign(file_type) == H5Tget_sign(data.memory_type));
+  size_t element_bytes = file_type >= 0 ? H5Tget_size(file_type) : 0;
+  if (file_type >= 0) H5Tclose(file_type);
+  H5Eclear2(H5E_DEFAULT);
+  hsize_t chunk_values = 1;
+  for (int i = 0; i < chunk_rank; i++) chunk_values *= chunk_dims[i];
+  if (chunk_rank != rank || !same_type || chunk_values * element_bytes != (hsize_t)chunk_bytes) {
+    return throw_type(env, "writeChunks: the data are not whole chunks of the dataset's type and chunk shape");
+  }
   hsize_t *offsets = malloc(sizeof(hsize_t) * offset_count);
   double *places = malloc(sizeof(double) * chunks * 2);
   uint32_t *crcs = locate ? malloc(sizeof(uint32_t) * chunks) : NULL;
-  uLong bound = level > 0 ? compressBound((uLong)chunk_bytes) : 0;
-  unsigned char *deflated = level > 0 ? malloc(chunks * (size_t)bound) : NULL;
-  size_t *lengths = level > 0 ? malloc(chunks * sizeof(size_t)) : NULL;
+  int deflating = level >= 0;
+  uLong bound = deflating ? compressBound((uLong)chunk_bytes) : 0;
+  unsigned char *deflated = deflating ? malloc(chunks * (size_t)bound) : NULL;
+  size_t *lengths = deflating ? malloc(chunks * sizeof(size_t)) : NULL;
   napi_value result = NULL;
-  if (offsets == NULL || places == NULL || (locate && crcs == NULL) || (level > 0 && (deflated == NULL || lengths == NULL))) {
+  if (offsets == NULL || places == NULL || (locate && crcs == NULL) || (deflating && (deflated == NULL || lengths == NULL))) {
     napi_throw_error(env, NULL, "writeChunks: out of memory");
     goto done;
   }
@@ -702,8 +756,14 @@ static napi_value write_chunks(napi_env env, napi_callback_info info) {
       goto done;
     }
     offsets[i] = (hsize_t)number;
+    /* HDF5 checks only that a chunk starts inside the dataset: it must lie in it whole, on the chunk grid */
+    int d = (int)(i % (uint32_t)rank);
+    if (offsets[i] % chunk_dims[d] != 0 || offsets[i] + chunk_dims[d] > dims[d]) {
+      throw_type(env, "writeChunks: a chunk does not lie whole inside the dataset, on its chunk grid");
+      goto done;
+    }
   }
-  if (level > 0) {
+  if (deflating) {
     struct deflation work = {
         .source = data.data, .chunk_bytes = (size_t)chunk_bytes, .level = (int)level, .chunks = chunks,
         .out = deflated, .bound = bound, .lengths = lengths, .crcs = crcs,
@@ -718,7 +778,7 @@ static napi_value write_chunks(napi_env env, napi_callback_info info) {
   for (size_t k = 0; k < chunks; k++) {
     const unsigned char *stored = (const unsigned char *)data.data + k * (size_t)chunk_bytes;
     size_t stored_bytes = (size_t)chunk_bytes;
-    if (level > 0) {
+    if (deflating) {
       stored = deflated + k * (size_t)bound;
       stored_bytes = lengths[k];
     }
@@ -737,7 +797,7 @@ static napi_value write_chunks(napi_env env, napi_callback_info info) {
       places[2 * k] = (double)address;
     }
     places[2 * k + 1] = (double)stored_bytes;
-    if (crcs && level == 0) crcs[k] = (uint32_t)crc32(crc32(0L, Z_NULL, 0), stored, (uInt)stored_bytes);
+    if (crcs && !deflating) crcs[k] = (uint32_t)crc32(crc32(0L, Z_NULL, 0), stored, (uInt)stored_bytes);
   }
   {
     napi_value object, place_array, crc_array;
@@ -989,9 +1049,10 @@ static napi_value dataset_info(napi_env env, napi_callback_info info) {
   hid_t type = H5Dget_type(dataset);
   hid_t dcpl = H5Dget_create_plist(dataset);
   if (rank < 0 || type < 0 || dcpl < 0) {
+    napi_value error = throw_hdf5(env, "datasetInfo", NULL);
     if (type >= 0) H5Tclose(type);
     if (dcpl >= 0) H5Pclose(dcpl);
-    return throw_hdf5(env, "datasetInfo", NULL);
+    return error;
   }
   H5T_class_t type_class = H5Tget_class(type);
   napi_value result, chunk_value, filter_array, signed_value;
@@ -1060,9 +1121,10 @@ static napi_value read_numbers(napi_env env, napi_callback_info info) {
   napi_create_arraybuffer(env, memory_dims * size, &data, &array_buffer);
   herr_t status = memory_dims == 0 ? 0
                   : H5Dread(dataset, memory_type, memory_space, file_space, H5P_DEFAULT, data);
+  napi_value error = status < 0 ? throw_hdf5(env, "H5Dread", NULL) : NULL;
   H5Sclose(memory_space);
   H5Sclose(file_space);
-  if (status < 0) return throw_hdf5(env, "H5Dread", NULL);
+  if (status < 0) return error;
   napi_typedarray_type array_type;
   if (type_class == H5T_FLOAT) {
     array_type = size == 4 ? napi_float32_array : napi_float64_array;

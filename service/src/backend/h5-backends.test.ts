@@ -280,6 +280,57 @@ for (const { name, open, skip } of BACKENDS) {
       );
     });
 
+    it("stores deflate level 0 as zlib streams too, which read back", async () => {
+      await withRows(
+        "gzip0.h5",
+        2,
+        async (backend, file) => {
+          const rows = rowsOf(0, 2);
+          const extents = await backend.writeChunkRows("/rows", [0, 0, 0], [2, side, side], rows);
+          await backend.close();
+          assert.equal(extents?.length, 2);
+          const bytes = readFileSync(file);
+          extents?.forEach((extent, k) => {
+            assert.equal(extent.encoding, "deflate");
+            const stored = bytes.subarray(extent.offset, extent.offset + extent.length);
+            const row = Buffer.from(rows.buffer, k * rowValues * 2, rowValues * 2);
+            assert.ok(inflateSync(stored).equals(row), `chunk ${k} inflates to row ${k}`);
+          });
+          assert.deepEqual(await readBack(file, "/rows"), rows);
+        },
+        { kind: "gzip", level: 0 },
+      );
+    });
+
+    it("refuses rows beyond the dataset's extent, initial data of the wrong length and a shape of another rank", async () => {
+      await withRows("bounds.h5", 2, async (backend, file) => {
+        await rejectsWith(
+          backend.writeChunkRows("/rows", [1, 0, 0], [2, side, side], rowsOf(0, 2)),
+          "io_error",
+          /not within extent|does not lie whole inside the dataset/,
+        );
+        await rejectsWith(
+          backend.createDataset("/short", {
+            dtype: "float64",
+            shape: [4096],
+            maxShape: [4096],
+            chunks: [4096],
+            compression: { kind: "none" },
+            data: new Float64Array(4),
+          }),
+          "io_error",
+          /does not match number of elements/,
+        );
+        await rejectsWith(backend.resize("/rows", [3, side]), "io_error", /rank/);
+        await backend.close();
+        assert.deepEqual(
+          await readBack(file, "/rows"),
+          new Uint16Array(2 * rowValues),
+          "nothing was written",
+        );
+      });
+    });
+
     it("stores attributes as PyTables does, replaces them, and reads them back", async () => {
       await inFolder(async (dir) => {
         const file = path.join(dir, "attributes.h5");
@@ -383,46 +434,49 @@ for (const { name, open, skip } of BACKENDS) {
       });
     });
 
-    it("reports a full disk as resource_exhausted, saying the disk is full", async (t) => {
-      if (process.getuid?.() !== 0) {
-        t.skip("not root: mounting a small tmpfs needs root");
-        return;
-      }
-      const disk = mkdtempSync(path.join(tmpdir(), "h5saver-backend-"));
-      try {
-        execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "h5saver-test", disk], { stdio: "pipe" });
-      } catch (error) {
-        rmSync(disk, { recursive: true });
-        t.skip(`cannot mount a tmpfs here: ${(error as Error).message.split("\n")[0]}`);
-        return;
-      }
-      t.after(() => {
-        execFileSync("umount", [disk]);
-        rmSync(disk, { recursive: true });
-      });
-      const backend = await open(path.join(disk, "full.h5"), "create");
-      await backend.createDataset("/d", {
-        dtype: "float64",
-        shape: [0, 1024],
-        maxShape: [null, 1024],
-        chunks: [1, 1024],
-        compression: { kind: "none" },
-      });
-      let error: unknown;
-      try {
-        for (let row = 0; row < 1000; row++) {
-          await backend.resize("/d", [row + 1, 1024]);
-          await backend.writeSlice("/d", [row, 0], [1, 1024], new Float64Array(1024).fill(row));
-          await backend.flush();
+    for (const rowValues of [1024, 262_144]) {
+      it(`reports a full disk as resource_exhausted, saying the disk is full (rows of ${rowValues * 8} bytes)`, async (t) => {
+        if (process.getuid?.() !== 0) {
+          t.skip("not root: mounting a small tmpfs needs root");
+          return;
         }
-      } catch (caught) {
-        error = caught;
-      }
-      await backend.close().catch(() => undefined);
-      assert.ok(error instanceof SaverError, `expected a SaverError, got ${String(error)}`);
-      assert.equal(error.code, "resource_exhausted", error.message);
-      assert.match(error.message, /the disk is full.*No space left on device/);
-    });
+        const disk = mkdtempSync(path.join(tmpdir(), "h5saver-backend-"));
+        try {
+          execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "h5saver-test", disk], { stdio: "pipe" });
+        } catch (error) {
+          rmSync(disk, { recursive: true });
+          t.skip(`cannot mount a tmpfs here: ${(error as Error).message.split("\n")[0]}`);
+          return;
+        }
+        t.after(() => {
+          execFileSync("umount", [disk]);
+          rmSync(disk, { recursive: true });
+        });
+        const backend = await open(path.join(disk, "full.h5"), "create");
+        // rows over HDF5's 1 MiB chunk cache go to the disk in the write itself, smaller ones at the flush
+        await backend.createDataset("/d", {
+          dtype: "float64",
+          shape: [0, rowValues],
+          maxShape: [null, rowValues],
+          chunks: [1, rowValues],
+          compression: { kind: "none" },
+        });
+        let error: unknown;
+        try {
+          for (let row = 0; row < 1000; row++) {
+            await backend.resize("/d", [row + 1, rowValues]);
+            await backend.writeSlice("/d", [row, 0], [1, rowValues], new Float64Array(rowValues).fill(row));
+            await backend.flush();
+          }
+        } catch (caught) {
+          error = caught;
+        }
+        await backend.close().catch(() => undefined);
+        assert.ok(error instanceof SaverError, `expected a SaverError, got ${String(error)}`);
+        assert.equal(error.code, "resource_exhausted", error.message);
+        assert.match(error.message, /the disk is full.*No space left on device/);
+      });
+    }
   });
 }
 

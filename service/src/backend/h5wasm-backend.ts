@@ -23,7 +23,7 @@ import type {
   NodeEntry,
   StoredAttribute,
 } from "./h5-backend.ts";
-import { hdf5Failure, type OpenMode, unavailable } from "./hdf5-failures.ts";
+import { checkRank, hdf5Failure, type OpenMode, unavailable } from "./hdf5-failures.ts";
 import { DEFLATE_FILTER_ID, dtypeOfH5Type, H5T_FLOAT, H5T_INTEGER } from "./hdf5-types.ts";
 import { adler32, isZlibStreamOf } from "./zlib-stream.ts";
 
@@ -510,6 +510,8 @@ class H5wasmBackend implements H5Backend {
 
   async resize(path: string, shape: readonly number[]): Promise<void> {
     const dataset = this.#dataset(path);
+    // h5wasm would read the missing dimensions from whatever memory follows
+    checkRank(path, shape, dataset.shape?.length ?? 0);
     this.#io(path, () => dataset.resize([...shape]));
   }
 

@@ -63,3 +63,14 @@ function innermostCause(message: string): string {
       ?.trim() ?? message
   );
 }
+
+/** A new shape for a dataset must have its rank. */
+export function checkRank(node: string, shape: readonly number[], rank: number): void {
+  if (shape.length !== rank) {
+    throw new SaverError(
+      "io_error",
+      `cannot resize '${node}' to [${shape.join(", ")}]: a shape of rank ${shape.length} for a dataset of rank ${rank}`,
+      { node },
+    );
+  }
+}

@@ -20,7 +20,7 @@ import type {
   NodeEntry,
   StoredAttribute,
 } from "./h5-backend.ts";
-import { hdf5Failure, type OpenMode, unavailable } from "./hdf5-failures.ts";
+import { checkRank, hdf5Failure, type OpenMode, unavailable } from "./hdf5-failures.ts";
 import { dtypeOfH5Type } from "./hdf5-types.ts";
 
 /**
@@ -55,8 +55,9 @@ interface OpenNode {
   readonly kind: "group" | "dataset";
 }
 
-/** How writeChunks may store a dataset's chunks: its storage dtype, and 0 (as they are), 1…9 (deflate level) or -1. */
+/** How writeChunks may store a dataset's chunks: its storage dtype, and -1 (as they are), 0…9 (deflate level) or -2 (not at all). */
 interface ChunkWriting {
+  readonly rank: number;
   readonly dtype: DType | "string" | "other";
   readonly chunks: readonly number[] | null;
   readonly storage: number;
@@ -122,6 +123,7 @@ class NativeHdf5Backend implements H5Backend {
 
   async resize(path: string, shape: readonly number[]): Promise<void> {
     const dataset = this.#dataset(path);
+    checkRank(path, shape, this.#writingOf(path, dataset).rank);
     this.#io(path, () => this.#calls.resize(dataset, shape));
   }
 
@@ -175,7 +177,7 @@ class NativeHdf5Backend implements H5Backend {
     const chunkShape = [rowsPerChunk, ...count.slice(1)];
     if (count.length > 1) chunkShape[1] = (count[1] ?? 1) / chunksPerRow;
     const direct =
-      writing.storage >= 0 &&
+      writing.storage >= -1 &&
       isNumericArray(data) &&
       dtypeOfArray(data) === writing.dtype &&
       data.length === product(count) &&
@@ -214,7 +216,7 @@ class NativeHdf5Backend implements H5Backend {
           offset,
           length,
           crc32: crcs[k] ?? 0,
-          ...(writing.storage > 0 ? { encoding: "deflate" as const } : {}),
+          ...(writing.storage >= 0 ? { encoding: "deflate" as const } : {}),
         });
       }
     }
@@ -248,8 +250,10 @@ class NativeHdf5Backend implements H5Backend {
   }
 
   async exists(path: string): Promise<boolean> {
+    const file = this.#file;
+    // as h5wasm's: a closed file holds nothing
+    if (file === undefined) return false;
     if (path === "/" || this.#nodes.has(path)) return true;
-    const file = this.#open;
     const opened = this.#io(path, () => this.#calls.openNode(file, path));
     if (opened === null) return false;
     this.#keep(path, opened);
@@ -330,6 +334,7 @@ class NativeHdf5Backend implements H5Backend {
     if (writing === undefined) {
       const info = this.#io(path, () => this.#calls.datasetInfo(dataset));
       writing = {
+        rank: info.shape.length,
         dtype: dtypeOfH5Type(info.typeClass, info.size, info.signed),
         chunks: info.chunks,
         storage: this.#io(path, () => this.#calls.chunkStorage(dataset)),
