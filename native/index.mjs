@@ -1,31 +1,19 @@
 // Loads native/build/h5saver_native.node (native/build.sh) when it was built; otherwise every
 // function here is a no-op and `nativeAddon.reason` says why, so h5saver runs the same without it.
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { loadAddon } from "./load-addon.mjs";
 
-const addonPath = fileURLToPath(new URL("./build/h5saver_native.node", import.meta.url));
+const loaded =
+  process.env.H5SAVER_PAGE_CACHE === "keep"
+    ? {
+        addon: undefined,
+        reason: "H5SAVER_PAGE_CACHE=keep",
+        path: fileURLToPath(new URL("./build/h5saver_native.node", import.meta.url)),
+      }
+    : loadAddon("h5saver_native.node", "run bash native/build.sh");
+const { addon, reason } = loaded;
 
-function load() {
-  if (process.env.H5SAVER_PAGE_CACHE === "keep") {
-    return { addon: undefined, reason: "H5SAVER_PAGE_CACHE=keep" };
-  }
-  if (!existsSync(addonPath)) {
-    return { addon: undefined, reason: `not built (${addonPath} is missing: run bash native/build.sh)` };
-  }
-  try {
-    return { addon: createRequire(import.meta.url)(addonPath), reason: undefined };
-  } catch (error) {
-    return {
-      addon: undefined,
-      reason: `${addonPath} does not load: ${error instanceof Error ? error.message : String(error)}`,
-    };
-  }
-}
-
-const { addon, reason } = load();
-
-export const nativeAddon = Object.freeze({ available: addon !== undefined, reason, path: addonPath });
+export const nativeAddon = Object.freeze({ available: addon !== undefined, reason, path: loaded.path });
 
 export const pageSize = addon?.pageSize ?? 4096;
 

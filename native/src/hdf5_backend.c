@@ -897,20 +897,76 @@ static napi_value fixed_string(napi_env env, const char *bytes, size_t width, H5
   return value;
 }
 
+/* The typed array that holds numbers of a numeric type (integers of 1, 2, 4, 8 bytes; floats of 4, 8). */
+static napi_typedarray_type typed_array_type(H5T_class_t type_class, size_t size, int is_signed) {
+  if (type_class == H5T_FLOAT) return size == 4 ? napi_float32_array : napi_float64_array;
+  switch (size) {
+    case 1: return is_signed ? napi_int8_array : napi_uint8_array;
+    case 2: return is_signed ? napi_int16_array : napi_uint16_array;
+    case 4: return is_signed ? napi_int32_array : napi_uint32_array;
+    default: return is_signed ? napi_bigint64_array : napi_biguint64_array;
+  }
+}
+
+/*
+ * The strings of an attribute (attribute >= 0) or of a dataset, variable-length or fixed: an
+ * array of `count` strings, or the one string when `scalar`. NULL when HDF5 cannot read them —
+ * having thrown its error when `report`, before anything else clears HDF5's error stack.
+ */
+static napi_value read_texts(napi_env env, hid_t attribute, hid_t dataset, hid_t type, hid_t space, size_t count,
+                             int scalar, int report) {
+  napi_value value = NULL;
+  if (H5Tis_variable_str(type) > 0) {
+    char **texts = calloc(count > 0 ? count : 1, sizeof(char *));
+    hid_t memory_type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(memory_type, H5T_VARIABLE);
+    H5Tset_cset(memory_type, H5Tget_cset(type));
+    herr_t status = count == 0 ? 0
+                    : texts == NULL ? -1
+                    : attribute >= 0 ? H5Aread(attribute, memory_type, texts)
+                                     : H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, texts);
+    if (status < 0) {
+      if (report) throw_hdf5(env, attribute >= 0 ? "H5Aread" : "H5Dread", NULL);
+    } else if (scalar) {
+      napi_create_string_utf8(env, texts[0] ? texts[0] : "", NAPI_AUTO_LENGTH, &value);
+    } else {
+      napi_create_array_with_length(env, count, &value);
+      for (size_t i = 0; i < count; i++) {
+        napi_value text;
+        napi_create_string_utf8(env, texts[i] ? texts[i] : "", NAPI_AUTO_LENGTH, &text);
+        napi_set_element(env, value, (uint32_t)i, text);
+      }
+    }
+    if (status >= 0 && count > 0) H5Dvlen_reclaim(memory_type, space, H5P_DEFAULT, texts);
+    H5Tclose(memory_type);
+    free(texts);
+    return value;
+  }
+  size_t width = H5Tget_size(type);
+  H5T_str_t pad = H5Tget_strpad(type);
+  char *bytes = calloc(count > 0 ? count : 1, width);
+  herr_t status = count == 0 ? 0
+                  : bytes == NULL ? -1
+                  : attribute >= 0 ? H5Aread(attribute, type, bytes)
+                                   : H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes);
+  if (status < 0) {
+    if (report) throw_hdf5(env, attribute >= 0 ? "H5Aread" : "H5Dread", NULL);
+  } else if (scalar) {
+    value = fixed_string(env, bytes, width, pad);
+  } else {
+    napi_create_array_with_length(env, count, &value);
+    for (size_t i = 0; i < count; i++) {
+      napi_set_element(env, value, (uint32_t)i, fixed_string(env, bytes + i * width, width, pad));
+    }
+  }
+  free(bytes);
+  return value;
+}
+
 /* Numbers of a numeric type: one as a number (a BigInt for 64-bit integers), several as a typed array. */
 static napi_value numbers_value(napi_env env, H5T_class_t type_class, size_t size, int is_signed, const void *buffer,
                                 size_t count, int scalar) {
-  napi_typedarray_type array_type;
-  if (type_class == H5T_FLOAT) {
-    array_type = size == 4 ? napi_float32_array : napi_float64_array;
-  } else {
-    switch (size) {
-      case 1: array_type = is_signed ? napi_int8_array : napi_uint8_array; break;
-      case 2: array_type = is_signed ? napi_int16_array : napi_uint16_array; break;
-      case 4: array_type = is_signed ? napi_int32_array : napi_uint32_array; break;
-      default: array_type = is_signed ? napi_bigint64_array : napi_biguint64_array; break;
-    }
-  }
+  napi_typedarray_type array_type = typed_array_type(type_class, size, is_signed);
   napi_value value;
   if (scalar) {
     if (type_class == H5T_FLOAT) {
@@ -961,44 +1017,10 @@ static napi_value attribute_value(napi_env env, hid_t attribute) {
   size_t size = H5Tget_size(type);
   if (space_class == H5S_NULL || count < 0) {
     /* null */
-  } else if (type_class == H5T_STRING && H5Tis_variable_str(type) > 0) {
-    char **texts = calloc((size_t)count, sizeof(char *));
-    hid_t memory_type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(memory_type, H5T_VARIABLE);
-    H5Tset_cset(memory_type, H5Tget_cset(type));
-    if (texts != NULL && H5Aread(attribute, memory_type, texts) >= 0) {
-      if (scalar) {
-        napi_create_string_utf8(env, texts[0] ? texts[0] : "", NAPI_AUTO_LENGTH, &value);
-      } else {
-        napi_create_array_with_length(env, (size_t)count, &value);
-        for (hssize_t i = 0; i < count; i++) {
-          napi_value text;
-          napi_create_string_utf8(env, texts[i] ? texts[i] : "", NAPI_AUTO_LENGTH, &text);
-          napi_set_element(env, value, (uint32_t)i, text);
-        }
-      }
-      H5Dvlen_reclaim(memory_type, space, H5P_DEFAULT, texts);
-    } else {
-      H5Eclear2(H5E_DEFAULT);
-    }
-    H5Tclose(memory_type);
-    free(texts);
   } else if (type_class == H5T_STRING) {
-    char *bytes = calloc((size_t)count, size);
-    H5T_str_t pad = H5Tget_strpad(type);
-    if (bytes != NULL && H5Aread(attribute, type, bytes) >= 0) {
-      if (scalar) {
-        value = fixed_string(env, bytes, size, pad);
-      } else {
-        napi_create_array_with_length(env, (size_t)count, &value);
-        for (hssize_t i = 0; i < count; i++) {
-          napi_set_element(env, value, (uint32_t)i, fixed_string(env, bytes + (size_t)i * size, size, pad));
-        }
-      }
-    } else {
-      H5Eclear2(H5E_DEFAULT);
-    }
-    free(bytes);
+    napi_value texts = read_texts(env, attribute, -1, type, space, (size_t)count, scalar, 0);
+    if (texts != NULL) value = texts;
+    else H5Eclear2(H5E_DEFAULT);
   } else {
     int is_signed = type_class == H5T_INTEGER && H5Tget_sign(type) == H5T_SGN_2;
     hid_t memory_type = numeric_memory_type(type_class, size, is_signed);
@@ -1125,16 +1147,7 @@ static napi_value read_numbers(napi_env env, napi_callback_info info) {
   H5Sclose(memory_space);
   H5Sclose(file_space);
   if (status < 0) return error;
-  napi_typedarray_type array_type;
-  if (type_class == H5T_FLOAT) {
-    array_type = size == 4 ? napi_float32_array : napi_float64_array;
-  } else {
-    array_type = size == 1   ? (is_signed ? napi_int8_array : napi_uint8_array)
-                 : size == 2 ? (is_signed ? napi_int16_array : napi_uint16_array)
-                 : size == 4 ? (is_signed ? napi_int32_array : napi_uint32_array)
-                             : (is_signed ? napi_bigint64_array : napi_biguint64_array);
-  }
-  napi_create_typedarray(env, array_type, memory_dims, array_buffer, 0, &result);
+  napi_create_typedarray(env, typed_array_type(type_class, size, is_signed), memory_dims, array_buffer, 0, &result);
   return result;
 }
 
@@ -1153,39 +1166,7 @@ static napi_value read_strings(napi_env env, napi_callback_info info) {
     return result;
   }
   hssize_t count = H5Sget_simple_extent_npoints(space);
-  size_t n = (size_t)(count > 0 ? count : 0);
-  if (H5Tis_variable_str(type) > 0) {
-    char **texts = calloc(n > 0 ? n : 1, sizeof(char *));
-    hid_t memory_type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(memory_type, H5T_VARIABLE);
-    H5Tset_cset(memory_type, H5Tget_cset(type));
-    if (n == 0 || (texts != NULL && H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, texts) >= 0)) {
-      napi_create_array_with_length(env, n, &result);
-      for (size_t i = 0; i < n; i++) {
-        napi_value text;
-        napi_create_string_utf8(env, texts[i] ? texts[i] : "", NAPI_AUTO_LENGTH, &text);
-        napi_set_element(env, result, (uint32_t)i, text);
-      }
-      if (n > 0) H5Dvlen_reclaim(memory_type, space, H5P_DEFAULT, texts);
-    } else {
-      result = throw_hdf5(env, "H5Dread", NULL);
-    }
-    H5Tclose(memory_type);
-    free(texts);
-  } else {
-    size_t width = H5Tget_size(type);
-    H5T_str_t pad = H5Tget_strpad(type);
-    char *bytes = calloc(n > 0 ? n : 1, width);
-    if (n == 0 || (bytes != NULL && H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes) >= 0)) {
-      napi_create_array_with_length(env, n, &result);
-      for (size_t i = 0; i < n; i++) {
-        napi_set_element(env, result, (uint32_t)i, fixed_string(env, bytes + i * width, width, pad));
-      }
-    } else {
-      result = throw_hdf5(env, "H5Dread", NULL);
-    }
-    free(bytes);
-  }
+  result = read_texts(env, -1, dataset, type, space, (size_t)(count > 0 ? count : 0), 0, 1);
   H5Sclose(space);
   H5Tclose(type);
   return result;

@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { crc32, inflateSync } from "node:zlib";
 import { SaverError } from "../errors.ts";
 import type { NumericArray } from "../model/dtype.ts";
+import { ROW_SIDE, ROW_VALUES, readBack as readDataset, rowsOf, withRowsFile } from "../testing/rows-file.ts";
 import { rejectsWith } from "../testing/saver-error-assertions.ts";
 import { ascii, type Compression, type FileExtent, type H5Backend, int32, utf8 } from "./h5-backend.ts";
 import { openH5wasmFile } from "./h5wasm-backend.ts";
@@ -66,42 +67,18 @@ async function inFolder(use: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-const side = 512;
-const rowValues = side * side;
-const rowsOf = (first: number, count: number) =>
-  Uint16Array.from({ length: count * rowValues }, (_, i) => (first * 7 + i * 13) % 65_536);
+const side = ROW_SIDE;
+const rowValues = ROW_VALUES;
 
 for (const { name, open, skip } of BACKENDS) {
   describe(`${name} backend`, { skip }, () => {
-    /** A new file with `/rows` of `rows` uint16 rows of side × side, a chunk each, for `use` (which closes it). */
-    async function withRows(
+    const withRows = (
       fileName: string,
       rows: number,
       use: (backend: H5Backend, file: string) => Promise<void>,
-      compression: Compression = { kind: "none" },
-    ): Promise<void> {
-      await inFolder(async (dir) => {
-        const file = path.join(dir, fileName);
-        const backend = await open(file, "create");
-        await backend.createDataset("/rows", {
-          dtype: "uint16",
-          shape: [rows, side, side],
-          maxShape: [null, side, side],
-          chunks: [1, side, side],
-          compression,
-        });
-        await use(backend, file);
-      });
-    }
-
-    async function readBack(file: string, node: string): Promise<NumericArray> {
-      const reading = await open(file, "read");
-      try {
-        return await reading.read(node);
-      } finally {
-        await reading.close();
-      }
-    }
+      compression?: Compression,
+    ) => withRowsFile(open, fileName, rows, use, compression);
+    const readBack = (file: string, node: string) => readDataset(open, file, node);
 
     it("tells where each row's bytes lie in the file, which holds them there once closed", async () => {
       await inFolder(async (dir) => {
