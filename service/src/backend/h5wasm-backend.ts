@@ -23,7 +23,7 @@ import type {
   NodeEntry,
   StoredAttribute,
 } from "./h5-backend.ts";
-import { checkRank, hdf5Failure, type OpenMode, unavailable } from "./hdf5-failures.ts";
+import { checkRank, hdf5Failure, type OpenMode, unavailable, wholeChunks } from "./hdf5-failures.ts";
 import { DEFLATE_FILTER_ID, dtypeOfH5Type, H5T_FLOAT, H5T_INTEGER } from "./hdf5-types.ts";
 import { adler32, isZlibStreamOf } from "./zlib-stream.ts";
 
@@ -547,20 +547,14 @@ class H5wasmBackend implements H5Backend {
   ): Promise<readonly FileExtent[] | undefined> {
     const dataset = this.#dataset(path);
     const ranges = start.map((s, i) => [s, s + (count[i] ?? 1)] as [number, number]);
-    const rows = count[0] ?? 1;
-    const chunks = (rows / rowsPerChunk) * chunksPerRow;
-    const chunkBytes = data.byteLength / chunks;
-    if (
-      !Number.isInteger(rows / rowsPerChunk) ||
-      (start[0] ?? 0) % rowsPerChunk !== 0 ||
-      (chunksPerRow > 1 && (rowsPerChunk !== 1 || (count[1] ?? 1) % chunksPerRow !== 0)) ||
-      !Number.isInteger(chunkBytes)
-    ) {
-      throw new SaverError(
-        "internal",
-        `writeChunkRows(${path}) of rows ${start[0]}+${rows}: not whole chunks of ${rowsPerChunk} rows (${chunksPerRow} to a row)`,
-      );
-    }
+    const { chunks, chunkBytes } = wholeChunks(
+      path,
+      start,
+      count,
+      data.byteLength,
+      rowsPerChunk,
+      chunksPerRow,
+    );
     const storage = this.#storage(path);
     const fits =
       standInsOn &&

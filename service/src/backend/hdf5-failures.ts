@@ -74,3 +74,33 @@ export function checkRank(node: string, shape: readonly number[], rank: number):
     );
   }
 }
+
+/**
+ * The chunks of a writeChunkRows call (H5Backend): how many, and their bytes each — or an
+ * internal error when `start` and `count` are not whole chunks of `rowsPerChunk` rows
+ * (`chunksPerRow` to a row).
+ */
+export function wholeChunks(
+  node: string,
+  start: readonly number[],
+  count: readonly number[],
+  byteLength: number,
+  rowsPerChunk: number,
+  chunksPerRow: number,
+): { readonly chunks: number; readonly chunkBytes: number } {
+  const rows = count[0] ?? 1;
+  const chunks = (rows / rowsPerChunk) * chunksPerRow;
+  const chunkBytes = byteLength / chunks;
+  if (
+    !Number.isInteger(rows / rowsPerChunk) ||
+    (start[0] ?? 0) % rowsPerChunk !== 0 ||
+    (chunksPerRow > 1 && (rowsPerChunk !== 1 || (count[1] ?? 1) % chunksPerRow !== 0)) ||
+    !Number.isInteger(chunkBytes)
+  ) {
+    throw new SaverError(
+      "internal",
+      `writeChunkRows(${node}) of rows ${start[0]}+${rows}: not whole chunks of ${rowsPerChunk} rows (${chunksPerRow} to a row)`,
+    );
+  }
+  return { chunks, chunkBytes };
+}

@@ -20,7 +20,7 @@ import type {
   NodeEntry,
   StoredAttribute,
 } from "./h5-backend.ts";
-import { checkRank, hdf5Failure, type OpenMode, unavailable } from "./hdf5-failures.ts";
+import { checkRank, hdf5Failure, type OpenMode, unavailable, wholeChunks } from "./hdf5-failures.ts";
 import { dtypeOfH5Type } from "./hdf5-types.ts";
 
 /**
@@ -158,20 +158,14 @@ class NativeHdf5Backend implements H5Backend {
     chunksPerRow = 1,
     locate = true,
   ): Promise<readonly FileExtent[] | undefined> {
-    const rows = count[0] ?? 1;
-    const chunks = (rows / rowsPerChunk) * chunksPerRow;
-    const chunkBytes = data.byteLength / chunks;
-    if (
-      !Number.isInteger(rows / rowsPerChunk) ||
-      (start[0] ?? 0) % rowsPerChunk !== 0 ||
-      (chunksPerRow > 1 && (rowsPerChunk !== 1 || (count[1] ?? 1) % chunksPerRow !== 0)) ||
-      !Number.isInteger(chunkBytes)
-    ) {
-      throw new SaverError(
-        "internal",
-        `writeChunkRows(${path}) of rows ${start[0]}+${rows}: not whole chunks of ${rowsPerChunk} rows (${chunksPerRow} to a row)`,
-      );
-    }
+    const { chunks, chunkBytes } = wholeChunks(
+      path,
+      start,
+      count,
+      data.byteLength,
+      rowsPerChunk,
+      chunksPerRow,
+    );
     const dataset = this.#dataset(path);
     const writing = this.#writingOf(path, dataset);
     const chunkShape = [rowsPerChunk, ...count.slice(1)];
