@@ -3,6 +3,8 @@ import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { nativeHdf5 } from "../backend/native-hdf5-backend.ts";
+import { backendFor } from "../backend/open-h5-file.ts";
 import type { DataToExportInput } from "../model/data-to-export.ts";
 import { allocate, DTYPES, type DType } from "../model/dtype.ts";
 import { rejectsWith } from "../testing/saver-error-assertions.ts";
@@ -458,5 +460,39 @@ describe("what PyMoDAQ could not load is refused", () => {
     assert.ok(Number.isNaN((await backend.read(node, [0, 0, 0, 0], [1, 1, 1, 1]))[0] as number));
     assert.equal((await backend.read(node, [39, 29, 127, 127], [1, 1, 1, 1]))[0], 3);
     await backend.close();
+  });
+});
+
+describe("adding to a file through the native HDF5 backend (H5SAVER_BACKEND=native)", {
+  skip: nativeHdf5.available ? false : `no native HDF5 addon: ${nativeHdf5.reason}`,
+}, () => {
+  it("reopens a file, adds a detector's stream beside the first, and both load back", async () => {
+    const filePath = newPath();
+    const first = await SaverFile.open({ path: filePath });
+    const stream = await first.startContinuous(await first.addDetector("first"));
+    for (let k = 0; k < 3; k++) await first.append(stream, spectrum(k));
+    await first.close();
+    const before = process.env.H5SAVER_BACKEND;
+    process.env.H5SAVER_BACKEND = "native";
+    try {
+      assert.equal(backendFor("append", { kind: "none" }), "native");
+      const second = await SaverFile.open({ path: filePath, mode: "append" });
+      const more = await second.startContinuous(await second.addDetector("second"));
+      for (let k = 10; k < 12; k++) await second.append(more, spectrum(k));
+      await second.close();
+    } finally {
+      if (before === undefined) delete process.env.H5SAVER_BACKEND;
+      else process.env.H5SAVER_BACKEND = before;
+    }
+    const { data } = await load(filePath);
+    const firstValues = (d: (typeof data)[number]) =>
+      Array.from(d.dwa.data[0] ?? [], Number).filter((_, i) => i % 16 === 0);
+    assert.deepEqual(
+      data.map((d) => [d.path.split("/")[2], firstValues(d)]),
+      [
+        ["Detector000", [0, 100, 200]],
+        ["Detector001", [1000, 1100]],
+      ],
+    );
   });
 });
