@@ -21,6 +21,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 /** What each example, in README order, must leave in its file(s). */
 const EXPECTED = [
   { shapes: { Spectrum: [200, 512] }, logs: ["200 spectra, last peak at 549.5 nm"], scanDone: [] },
+  { shapes: { AI: [500_000] }, logs: [], scanDone: [] },
   { shapes: { image: [100, 512, 512], sequence: [100] }, logs: [], scanDone: [] },
   { shapes: { Spectrum: [512], Image: [100, 48, 64] }, logs: ["saved 100 frames"], scanDone: [] },
   { shapes: { Power: [3, 2] }, logs: [], scanDone: [true] },

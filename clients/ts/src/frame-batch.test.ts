@@ -9,7 +9,7 @@ import {
   frameBlockFromProto,
 } from "@h5saver/service/rpc/convert";
 import { encodingOf } from "@h5saver/service/rpc/grpc-glue";
-import { DEFAULT_BATCH, FrameBatch } from "./frame-batch.ts";
+import { blockPart, DEFAULT_BATCH, FrameBatch } from "./frame-batch.ts";
 
 /**
  * What the server decodes from the bytes a batch is sent as, read where the server reads them:
@@ -237,5 +237,21 @@ describe("FrameBatch", () => {
   it("validates the frame that starts a batch in full", () => {
     const batch = new FrameBatch();
     assert.throws(() => batch.add({ name: "", data: [] }, 1), /non-empty name/);
+  });
+});
+
+describe("blockPart()", () => {
+  it("cuts a block's messages on the server's chunk boundaries, within the most a message takes", () => {
+    // from a boundary: whole chunks, as many as fit
+    assert.equal(blockPart(1, 200_000, 131_072, 65_536), 131_072);
+    assert.equal(blockPart(1, 100_000, 65_536, 65_536), 65_536);
+    // from inside a chunk: up to the last boundary within reach
+    assert.equal(blockPart(2, 200_000, 131_072, 65_536), 65_535 + 65_536);
+    assert.equal(blockPart(2, 200_000, 65_536, 65_536), 65_535);
+    // no boundary within reach, or the block's end: as many as fit
+    assert.equal(blockPart(2, 200_000, 1000, 65_536), 1000);
+    assert.equal(blockPart(2, 500, 65_536, 65_536), 500);
+    // chunks unknown or of one frame
+    assert.equal(blockPart(7, 3000, 256, 1), 256);
   });
 });

@@ -8,6 +8,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import { invalidData } from "@h5saver/service";
 import {
   createDataToExport,
   type DataToExport,
@@ -122,10 +123,7 @@ export class FrameBatch {
   }
 
   #mostFramesPowerOfTwo(): number {
-    let frames = 1;
-    // (bounded: maxFrames and maxBytes may both be Infinity)
-    while (frames < MAX_BLOCK_FRAMES && this.#fits(frames * 2)) frames *= 2;
-    return frames;
+    return this.mostFramesOf(this.#frameBytes);
   }
 
   /**
@@ -133,39 +131,188 @@ export class FrameBatch {
    * returned holds the request's fields but its DataToExport, which is in its bytes only). `ids`:
    * for the first message of a call.
    */
-  take(ids?: { readonly sessionId: string; readonly streamId: string }): svc.StreamRequest | undefined {
+  take(ids?: StreamIds): svc.StreamRequest | undefined {
     const first = this.#first;
     const frames = this.#frames;
     if (!first) return undefined;
     this.#first = undefined;
     this.#frames = [];
-    const batched = frames.length > 1;
-    const request = create(svc.StreamRequestSchema, {
-      ...ids,
-      sequence: BigInt(this.#firstSequence),
-      ...(batched ? { frames: frames.length, timestamps: frames.map((frame) => frame.timestamp) } : {}),
-    });
-    const dte = dataToExportToProto(first);
-    const parts = dte.data.map((skeleton, d): DataWithAxesParts => {
-      const element = (i: number) =>
-        frames.map((frame) => (frame.arrays[d] as NumericArray[])[i] as NumericArray);
-      const dwa = first.data[d] as DataWithAxes;
-      const count = dwa.data.length;
-      const parts = {
-        skeleton,
-        data: dwa.data.map((_, i) => element(i)),
-        errors: (dwa.errors ?? []).map((_, i) => element(count + i)),
-        // a batch's frames share the first one's background
-        background: batched ? [] : (dwa.background ?? []).map((array) => [array]),
-      };
-      skeleton.data = [];
-      skeleton.errors = [];
-      skeleton.background = [];
-      return parts;
-    });
-    dte.data = [];
-    return withEncoding(request, encodeStreamRequest(request, dte, parts));
+    return encodeFrames(
+      first,
+      this.#firstSequence,
+      frames.map((frame) => frame.timestamp),
+      (d, i) => frames.map((frame) => (frame.arrays[d] as NumericArray[])[i] as NumericArray),
+      ids,
+    );
   }
+
+  /**
+   * The most frames of `frameBytes` bytes each one message takes, as a power of two: at most
+   * `maxFrames` (the batch's; a block's messages are bounded by bytes alone).
+   */
+  mostFramesOf(frameBytes: number, maxFrames = this.#options.maxFrames): number {
+    let frames = 1;
+    // (bounded: maxFrames and maxBytes may both be Infinity)
+    while (
+      frames < MAX_BLOCK_FRAMES &&
+      frames * 2 <= maxFrames &&
+      frames * 2 * frameBytes <= this.#options.maxBytes
+    ) {
+      frames *= 2;
+    }
+    return frames;
+  }
+
+  /** The server's Ack.framesPerChunk, once heard. */
+  get framesPerChunk(): number | undefined {
+    return this.#framesPerChunk;
+  }
+}
+
+export interface StreamIds {
+  readonly sessionId: string;
+  readonly streamId: string;
+}
+
+/**
+ * One request of frames numbered from `sequence` that have the layout of `first`, with their
+ * timestamps; `arraysOf(d, i)` gives, for DataWithAxes `d`, its data arrays then its error
+ * arrays (`i`), the frames' arrays in order — encoded one after another into the message's bytes.
+ */
+function encodeFrames(
+  first: DataToExport,
+  sequence: number,
+  timestamps: readonly number[],
+  arraysOf: (d: number, i: number) => NumericArray[],
+  ids: StreamIds | undefined,
+): svc.StreamRequest {
+  const batched = timestamps.length > 1;
+  const request = create(svc.StreamRequestSchema, {
+    ...ids,
+    sequence: BigInt(sequence),
+    ...(batched ? { frames: timestamps.length, timestamps: [...timestamps] } : {}),
+  });
+  const dte = dataToExportToProto(first);
+  const parts = dte.data.map((skeleton, d): DataWithAxesParts => {
+    const dwa = first.data[d] as DataWithAxes;
+    const count = dwa.data.length;
+    const parts = {
+      skeleton,
+      data: dwa.data.map((_, i) => arraysOf(d, i)),
+      errors: (dwa.errors ?? []).map((_, i) => arraysOf(d, count + i)),
+      // a batch's frames share the first one's background
+      background: batched ? [] : (dwa.background ?? []).map((array) => [array]),
+    };
+    skeleton.data = [];
+    skeleton.errors = [];
+    skeleton.background = [];
+    return parts;
+  });
+  dte.data = [];
+  return withEncoding(request, encodeStreamRequest(request, dte, parts));
+}
+
+/**
+ * A block of frames (ContinuousUpload.sendBlock): `input` describes one frame (names, shapes,
+ * axes) while each of its arrays holds `timestamps.length` frames' values one after another.
+ * Validated once, in full, as its first frame; refuses, naming the field, arrays that do not hold
+ * a whole number of values per frame, timestamps that are not finite, and a background.
+ */
+export class FrameBlock {
+  readonly frames: number;
+  readonly frameBytes: number;
+  /** The first frame, validated; undefined for a block of no frames. */
+  readonly #first: DataToExport | undefined;
+  readonly #timestamps: readonly number[];
+  /** Per DataWithAxes: its data arrays, then its error arrays, whole (all frames). */
+  readonly #arrays: NumericArray[][];
+
+  constructor(input: DataToExportInput, timestamps: ArrayLike<number>) {
+    const times = Array.from(timestamps, Number);
+    this.frames = times.length;
+    times.forEach((time, k) => {
+      if (!Number.isFinite(time)) {
+        throw invalidData(`timestamps[${k}]`, `must be a finite number of seconds, got ${time}`);
+      }
+    });
+    const frames = this.frames;
+    this.#timestamps = times;
+    this.#arrays = input.data.map((dwa) => [...dwa.data, ...(dwa.errors ?? [])]);
+    if (frames === 0) {
+      // a read that returned no samples: nothing to send, nothing to describe
+      input.data.forEach((dwa, d) => {
+        if ((this.#arrays[d] ?? []).some((array) => array.length > 0)) {
+          throw invalidData(`DataWithAxes '${dwa.name}'`, "holds values, but the block has no timestamps");
+        }
+      });
+      this.#first = undefined;
+      this.frameBytes = 0;
+      return;
+    }
+    const firstFrame = input.data.map((dwa) => {
+      if ((dwa.background ?? []).length > 0) {
+        throw invalidData(
+          `DataWithAxes '${dwa.name}' background`,
+          "is not sent in blocks: send a frame with it",
+        );
+      }
+      const frameOf = (what: string) => (array: NumericArray, i: number) => {
+        if (array.length === 0 || array.length % frames !== 0) {
+          throw invalidData(
+            `DataWithAxes '${dwa.name}' ${what}[${i}]`,
+            `holds ${array.length} values: a block of ${frames} frames holds the same number of values for each`,
+          );
+        }
+        return array.subarray(0, array.length / frames) as NumericArray;
+      };
+      return {
+        ...dwa,
+        data: dwa.data.map(frameOf("data")),
+        ...(dwa.errors ? { errors: dwa.errors.map(frameOf("errors")) } : {}),
+      };
+    });
+    this.#first = createDataToExport({ ...input, timestamp: times[0] ?? 0, data: firstFrame });
+    this.frameBytes = this.#arrays.flat().reduce((sum, array) => sum + array.byteLength / frames, 0);
+  }
+
+  /** Frames `from` … `from + count - 1` of the block as one request, numbered from `sequence`. */
+  request(from: number, count: number, sequence: number, ids?: StreamIds): svc.StreamRequest {
+    const frames = this.frames;
+    const timestamps = this.#timestamps.slice(from, from + count);
+    if (this.#first === undefined || count < 1 || from + count > frames) {
+      throw new RangeError(`frames ${from}+${count} of a block of ${frames}`);
+    }
+    const first = { ...this.#first, timestamp: timestamps[0] ?? this.#first.timestamp };
+    return encodeFrames(
+      first,
+      sequence,
+      timestamps,
+      (d, i) => {
+        const array = (this.#arrays[d] as NumericArray[])[i] as NumericArray;
+        const values = array.length / frames;
+        return [array.subarray(from * values, (from + count) * values) as NumericArray];
+      },
+      ids,
+    );
+  }
+}
+
+/**
+ * Frames of a block's next message, numbered from `firstSequence`: at most `most`, up to the last
+ * boundary of the server's chunks within reach (all of them when none is), so that the server
+ * writes whole chunks straight from the message and its crash journal points at them.
+ */
+export function blockPart(
+  firstSequence: number,
+  remaining: number,
+  most: number,
+  framesPerChunk: number,
+): number {
+  const count = Math.min(remaining, most);
+  if (framesPerChunk <= 1 || count === remaining) return count;
+  const toBoundary = framesPerChunk - ((firstSequence - 1) % framesPerChunk);
+  if (toBoundary > count) return count;
+  return toBoundary + Math.floor((count - toBoundary) / framesPerChunk) * framesPerChunk;
 }
 
 function streamedArrays(dwa: DataWithAxes): NumericArray[] {

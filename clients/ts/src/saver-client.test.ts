@@ -113,6 +113,112 @@ describe("SaverClient", () => {
     }
   });
 
+  it("sends blocks of frames (a DAQ card's buffer): every frame saved in order with its own time", async () => {
+    const relative = "runs/blocks.h5";
+    const file = await client.openFile({ path: relative, mode: "create" });
+    const upload = await file.startContinuous(await file.addDetector("DAQ"));
+    const samples = (from: number, count: number) =>
+      Float64Array.from({ length: count }, (_, k) => (from + k) / 8);
+    const times = (from: number, count: number) =>
+      Float64Array.from({ length: count }, (_, k) => 1_700_000_000 + (from + k) / 1000);
+    const block = (from: number, count: number): DataToExportInput => ({
+      name: "daq",
+      data: [{ name: "ai0", data: [samples(from, count)], units: "V" }],
+    });
+    // a frame alone, then 150 000 in two blocks (cut into messages of 4 MiB on chunk boundaries), then one alone
+    await upload.send({ ...block(0, 1), timestamp: times(0, 1)[0] as number });
+    assert.equal(await upload.sendBlock(block(1, 100_000), times(1, 100_000)), 100_001);
+    assert.equal(await upload.sendBlock(block(100_001, 50_000), times(100_001, 50_000)), 150_001);
+    assert.equal(await upload.sendBlock(block(0, 0), []), 150_001, "an empty block sends nothing");
+    await upload.send({ ...block(150_001, 1), timestamp: times(150_001, 1)[0] as number });
+    assert.deepEqual(await upload.end(), { frames: 150_002, durableFrames: 150_002 });
+    await file.close();
+
+    const backend = await openH5wasmFile(path.join(root, relative), "read");
+    try {
+      const [loaded] = await new PyMoDAQLoader(backend).loadAll();
+      assert.deepEqual(loaded?.dwa.shape, [150_002]);
+      assert.deepEqual(loaded?.dwa.data[0], samples(0, 150_002));
+      const time = loaded?.dwa.axes.find((axis) => axis.label === "time");
+      assert.ok(time, `axes: ${loaded?.dwa.axes.map((axis) => axis.label)}`);
+      assert.deepEqual(Array.from((time.data ?? []) as Float64Array), Array.from(times(0, 150_002)));
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it("sends blocks of images with error bars between frames sent one by one", async () => {
+    const relative = "runs/image-blocks.h5";
+    const file = await client.openFile({ path: relative, mode: "create" });
+    const upload = await file.startContinuous(await file.addDetector("Camera"));
+    const [height, width] = [48, 64];
+    const values = height * width;
+    const pixels = (from: number, count: number) =>
+      Float32Array.from({ length: count * values }, (_, i) => from * values + i);
+    const images = (from: number, count: number): DataToExportInput => ({
+      name: "camera",
+      timestamp: 0,
+      data: [
+        {
+          name: "image",
+          shape: [height, width],
+          data: [pixels(from, count)],
+          errors: [pixels(from, count).map((v) => v / 100)],
+        },
+      ],
+    });
+    const timesOf = (from: number, count: number) =>
+      Array.from({ length: count }, (_, k) => 1_700_000_000 + from + k);
+    await upload.send({ ...images(0, 1), timestamp: 1_700_000_000 });
+    await upload.sendBlock(images(1, 700), timesOf(1, 700));
+    await upload.send({ ...images(701, 1), timestamp: 1_700_000_701 });
+    assert.equal(upload.sent, 702);
+    assert.deepEqual(await upload.end(), { frames: 702, durableFrames: 702 });
+    await file.close();
+
+    const backend = await openH5wasmFile(path.join(root, relative), "read");
+    try {
+      const [loaded] = await new PyMoDAQLoader(backend).loadAll();
+      assert.deepEqual(loaded?.dwa.shape, [702, height, width]);
+      assert.deepEqual(loaded?.dwa.data[0], pixels(0, 702));
+      assert.deepEqual(
+        loaded?.dwa.errors?.[0],
+        pixels(0, 702).map((v) => v / 100),
+      );
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it("refuses a block before sending any of it, naming the field", async () => {
+    const file = await client.openFile({ path: "runs/bad-blocks.h5", mode: "create" });
+    const upload = await file.startContinuous(await file.addDetector("DAQ"));
+    const block = (data: Float64Array, extra: Partial<DataToExportInput["data"][number]> = {}) => ({
+      name: "daq",
+      data: [{ name: "ai0", data: [data], ...extra }],
+    });
+    await assert.rejects(
+      upload.sendBlock(block(new Float64Array(10)), [1, 2, 3]),
+      /ai0' data\[0\]: holds 10 values: a block of 3 frames/,
+    );
+    await assert.rejects(
+      upload.sendBlock(block(new Float64Array(3)), [1, Number.NaN, 3]),
+      /timestamps\[1\]: must be a finite number/,
+    );
+    await assert.rejects(
+      upload.sendBlock(block(new Float64Array(3), { background: [new Float64Array(1)] }), [1, 2, 3]),
+      /background: is not sent in blocks/,
+    );
+    await assert.rejects(
+      upload.sendBlock(block(new Float64Array(6), { shape: [4] }), [1, 2]),
+      (error: unknown) => error instanceof Error && /invalid|shape/i.test(error.message),
+    );
+    assert.equal(upload.sent, 0, "nothing was sent");
+    assert.equal(await upload.sendBlock(block(new Float64Array(2)), [1, 2]), 2);
+    assert.deepEqual(await upload.end(), { frames: 2, durableFrames: 2 });
+    await file.close();
+  });
+
   it("saves a snapshot and a 200-frame continuous upload that load back", async () => {
     const file = await client.openFile({ path: "runs/stream.h5", mode: "create", flush: { maxFrames: 20 } });
     assert.equal(file.path, "runs/stream.h5");

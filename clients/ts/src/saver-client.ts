@@ -25,6 +25,7 @@ import {
   type SaveType,
   type ScanInput,
 } from "@h5saver/service";
+import { MAX_BLOCK_FRAMES } from "@h5saver/service/model";
 import {
   attributeValueToProto,
   axisToProto,
@@ -48,7 +49,7 @@ import {
   type ReadOptions,
   readRequest,
 } from "./file-reading.ts";
-import { type BatchOptions, FrameBatch } from "./frame-batch.ts";
+import { type BatchOptions, blockPart, FrameBatch, FrameBlock } from "./frame-batch.ts";
 
 type Client = GrpcClient<typeof svc.SaverService>;
 
@@ -646,13 +647,55 @@ export class ContinuousUpload {
     if (this.#drain) await this.#drain;
   }
 
-  /** Writes the waiting frames as one message; sets the drain to wait for when the buffer is full. */
-  #writeBatch(): void {
-    const request = this.#batch.take(
-      this.#sentFirst ? undefined : { sessionId: this.#sessionId, streamId: this.streamId },
-    );
-    if (!request) return;
+  /**
+   * Sends `timestamps.length` frames at once; resolves with the last one's sequence number.
+   * `block` describes one frame (names, shapes, axes, units) as `send`'s input does, while each
+   * of its arrays — data and errors — holds every frame's values one after another (a DAQ card's
+   * buffer, a spectrometer's burst): no object per frame, each message's share copied once, in
+   * messages of at most the batch's `maxBytes` (its `maxFrames` does not apply) cut on the
+   * server's chunk boundaries. Each frame keeps
+   * its own sequence number and time and is acknowledged as `send`'s. Refused before anything is
+   * sent (SaverError invalid_data naming the field): arrays that do not hold the same number of
+   * values for each frame, a frame that `send` would refuse, timestamps that are not finite, a
+   * background. Waits on the call's buffer between messages; an empty block sends nothing.
+   */
+  async sendBlock(block: DataToExportInput, timestamps: ArrayLike<number>): Promise<number> {
+    while (this.#drain) await this.#drain;
+    if (this.#error) throw this.#error;
+    if (this.#ended) throw new SaverClientError(grpc.status.FAILED_PRECONDITION, "the upload has ended");
+    const frames = new FrameBlock(block, timestamps);
+    if (frames.frames === 0) return this.#sequence;
+    this.#writeBatch(); // frames sent one by one before the block go first
+    const most = this.#batch.mostFramesOf(frames.frameBytes, MAX_BLOCK_FRAMES);
+    for (let done = 0; done < frames.frames; ) {
+      while (this.#drain) await this.#drain;
+      if (this.#error) throw this.#error;
+      const sequence = this.#sequence + 1;
+      const count = blockPart(sequence, frames.frames - done, most, this.#batch.framesPerChunk ?? most);
+      this.#write(frames.request(done, count, sequence, this.#firstIds()));
+      this.#sequence += count;
+      done += count;
+    }
+    if (this.#drain) await this.#drain;
+    return this.#sequence;
+  }
+
+  /** The session and stream ids, for the call's first message only. */
+  #firstIds(): { sessionId: string; streamId: string } | undefined {
+    if (this.#sentFirst) return undefined;
     this.#sentFirst = true;
+    return { sessionId: this.#sessionId, streamId: this.streamId };
+  }
+
+  /** Writes the waiting frames as one message. */
+  #writeBatch(): void {
+    if (this.#batch.size === 0) return;
+    const request = this.#batch.take(this.#firstIds());
+    if (request) this.#write(request);
+  }
+
+  /** Writes one message; sets the drain to wait for when the call's buffer is full. */
+  #write(request: svc.StreamRequest): void {
     if (this.#call.write(request) || this.#drain) return;
     this.#drain = new Promise<void>((resolve, reject) => {
       const done = () => {
