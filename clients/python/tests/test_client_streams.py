@@ -11,6 +11,7 @@ from typing import Any
 import h5py
 import numpy as np
 import pytest
+from h5saver_test_server import start_server, stop_server
 
 from h5saver import (
     Ack,
@@ -359,3 +360,27 @@ def test_a_blocks_messages_end_on_chunk_boundaries() -> None:
     assert _block_part(1, 100_000, 65_536, 65_536) == 65_536
     assert _block_part(5, 1000, 256, 0) == 256
     assert _block_part(5, 1000, 256, 1) == 256
+
+
+def test_a_blocks_messages_count_their_timestamps(tmp_path: Path) -> None:
+    """2**20 one-byte 0D frames, against a server (and client) that take messages of 8 MiB at most:
+    each frame's 8-byte timestamp is counted with its byte of data, so the messages stay near
+    MAX_BATCH_BYTES — counting the data alone made them 9 MiB, and the call failed."""
+    root = tmp_path / "root"
+    root.mkdir()
+    small = start_server(root, extra=("--max-message-mb", "8"))
+    try:
+        frames = 1 << 20
+        counts = (np.arange(frames) % 251).astype(np.uint8)
+        times = T0 + 1e-6 * np.arange(frames)
+        with (
+            Client(small.address, timeout=60, max_message_bytes=8 << 20) as client,
+            client.open_file("tiny.h5", mode="overwrite") as file,
+        ):
+            with file.start_continuous(file.add_detector("Counter")) as upload:
+                assert upload.append_frames(DataWithAxes("count", [counts]), times) == frames
+            assert upload.end().durable_frames == frames
+        with h5py.File(small.file(file.path), "r") as h5:
+            np.testing.assert_array_equal(h5["/RawData/Detector000/Data0D/CH00/EnlData00"][()][:, 0], counts)
+    finally:
+        stop_server(small)

@@ -15,6 +15,7 @@ import {
   type DataToExportInput,
   type DataWithAxes,
   type DataWithAxesInput,
+  isNumericArray,
   MAX_BLOCK_FRAMES,
   type NumericArray,
 } from "@h5saver/service/model";
@@ -220,6 +221,7 @@ function encodeFrames(
  */
 export class FrameBlock {
   readonly frames: number;
+  /** A message's bytes per frame of the block: its arrays' share, and its time in `timestamps`. */
   readonly frameBytes: number;
   /** The first frame, validated; undefined for a block of no frames. */
   readonly #first: DataToExport | undefined;
@@ -257,6 +259,9 @@ export class FrameBlock {
         );
       }
       const frameOf = (what: string) => (array: NumericArray, i: number) => {
+        if (!isNumericArray(array)) {
+          throw invalidData(`DataWithAxes '${dwa.name}' ${what}[${i}]`, "must be a numeric typed array");
+        }
         if (array.length === 0 || array.length % frames !== 0) {
           throw invalidData(
             `DataWithAxes '${dwa.name}' ${what}[${i}]`,
@@ -265,6 +270,9 @@ export class FrameBlock {
         }
         return array.subarray(0, array.length / frames) as NumericArray;
       };
+      if (!Array.isArray(dwa.data)) {
+        throw invalidData(`DataWithAxes '${dwa.name}' data`, "must be an array of numeric typed arrays");
+      }
       return {
         ...dwa,
         data: dwa.data.map(frameOf("data")),
@@ -272,7 +280,8 @@ export class FrameBlock {
       };
     });
     this.#first = createDataToExport({ ...input, timestamp: times[0] ?? 0, data: firstFrame });
-    this.frameBytes = this.#arrays.flat().reduce((sum, array) => sum + array.byteLength / frames, 0);
+    // a message's bytes per frame: its arrays' share and its timestamp (8 bytes in `timestamps`)
+    this.frameBytes = this.#arrays.flat().reduce((sum, array) => sum + array.byteLength / frames, 8);
   }
 
   /** Frames `from` … `from + count - 1` of the block as one request, numbered from `sequence`. */

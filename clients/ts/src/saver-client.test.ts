@@ -190,6 +190,27 @@ describe("SaverClient", () => {
     }
   });
 
+  it("keeps a block's messages, timestamps included, within a server's smaller message limit", async () => {
+    const smallRoot = path.join(root, "..", "small-messages");
+    mkdirSync(smallRoot, { recursive: true });
+    const small = createSaverServer({ root: smallRoot, maxMessageBytes: 8 << 20 });
+    const smallClient = createSaverClient(`127.0.0.1:${await small.listen(0)}`, { maxMessageBytes: 8 << 20 });
+    try {
+      const file = await smallClient.openFile({ path: "runs/tiny-frames.h5", mode: "create" });
+      const upload = await file.startContinuous(await file.addDetector("Counter"));
+      const frames = 1 << 20;
+      // one byte of data per frame, and 8 of timestamp: counted, the messages stay near 4 MiB
+      const counts = Uint8Array.from({ length: frames }, (_, k) => k % 251);
+      const times = Float64Array.from({ length: frames }, (_, k) => 1_700_000_000 + k / 1e6);
+      await upload.sendBlock({ name: "counter", data: [{ name: "count", data: [counts] }] }, times);
+      assert.deepEqual(await upload.end(), { frames, durableFrames: frames });
+      await file.close();
+    } finally {
+      smallClient.close();
+      await small.close();
+    }
+  });
+
   it("refuses a block before sending any of it, naming the field", async () => {
     const file = await client.openFile({ path: "runs/bad-blocks.h5", mode: "create" });
     const upload = await file.startContinuous(await file.addDetector("DAQ"));
@@ -212,6 +233,10 @@ describe("SaverClient", () => {
     await assert.rejects(
       upload.sendBlock(block(new Float64Array(6), { shape: [4] }), [1, 2]),
       (error: unknown) => error instanceof Error && /invalid|shape/i.test(error.message),
+    );
+    await assert.rejects(
+      upload.sendBlock(block([1, 2, 3] as unknown as Float64Array), [1, 2, 3]),
+      /ai0' data\[0\]: must be a numeric typed array/,
     );
     assert.equal(upload.sent, 0, "nothing was sent");
     assert.equal(await upload.sendBlock(block(new Float64Array(2)), [1, 2]), 2);

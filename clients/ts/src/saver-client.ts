@@ -683,7 +683,6 @@ export class ContinuousUpload {
   /** The session and stream ids, for the call's first message only. */
   #firstIds(): { sessionId: string; streamId: string } | undefined {
     if (this.#sentFirst) return undefined;
-    this.#sentFirst = true;
     return { sessionId: this.#sessionId, streamId: this.streamId };
   }
 
@@ -696,6 +695,7 @@ export class ContinuousUpload {
 
   /** Writes one message; sets the drain to wait for when the call's buffer is full. */
   #write(request: svc.StreamRequest): void {
+    this.#sentFirst = true; // (built: the ids went into it when they had to)
     if (this.#call.write(request) || this.#drain) return;
     this.#drain = new Promise<void>((resolve, reject) => {
       const done = () => {

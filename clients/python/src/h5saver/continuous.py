@@ -232,8 +232,9 @@ class ContinuousUpload:
         frame_bytes = sum(a[0].nbytes for channels, errors in arrays for a in (*channels, *errors))
         if frame_bytes == 0:
             raise InvalidDataError("block", "holds frames without values: give each frame at least one")
+        # a message's bytes per frame: its arrays' share, and its time (8 bytes in ``timestamps``)
         most = _most_frames_power_of_two(
-            frame_bytes, MAX_BLOCK_FRAMES, min(MAX_BATCH_BYTES, self._queue_bytes), MAX_BLOCK_FRAMES
+            frame_bytes + 8, MAX_BLOCK_FRAMES, min(MAX_BATCH_BYTES, self._queue_bytes), MAX_BLOCK_FRAMES
         )
         deadline = None if timeout is None else time.monotonic() + timeout
         first = self._next_sequence
