@@ -11,12 +11,14 @@
  * reads the message, a `padding` field (which readers ignore) moves them there: the server then
  * uses the bytes where they lie instead of copying them into an aligned array.
  */
+
 import { type DescMessage, toBinary } from "@bufbuild/protobuf";
 import * as pb from "@h5saver/proto/h5saver/v1/data_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import type { NumericArray } from "@h5saver/service/model";
 import { bytesOf } from "@h5saver/service/rpc/convert";
 import { GRPC_MESSAGE_HEADER_BYTES } from "@h5saver/service/rpc/grpc-glue";
+import { framableBuffer } from "./grpc-framing.ts";
 
 /** One repeated bytes element: the arrays whose bytes, one after another, make it up. */
 type Element = readonly NumericArray[];
@@ -62,7 +64,7 @@ class Filler {
   offset = 0;
 
   constructor(size: number) {
-    this.bytes = Buffer.allocUnsafe(size);
+    this.bytes = framableBuffer(size);
   }
 
   varint(value: number): void {
