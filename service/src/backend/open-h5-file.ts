@@ -66,15 +66,23 @@ export function openH5File(
  * H5SAVER_BACKEND as it is), and why not the native one when it is not.
  */
 export function backendLogFields(): { hdf5: "native" } | { hdf5: "h5wasm"; hdf5_why: string } {
-  let chosen: BackendName;
+  const chosen = newFilesBackend();
+  if (chosen.backend === "native") return { hdf5: "native" };
+  return { hdf5: "h5wasm", hdf5_why: chosen.why };
+}
+
+/**
+ * The backend of the files h5saver creates (without blosc, with H5SAVER_BACKEND as it is), and
+ * why not the native one when it is not (an H5SAVER_BACKEND it cannot honour included).
+ */
+export function newFilesBackend(): { backend: "native" } | { backend: "h5wasm"; why: string } {
   try {
-    chosen = backendFor("create", { kind: "none" });
+    if (backendFor("create", { kind: "none" }) === "native") return { backend: "native" };
   } catch (error) {
-    return { hdf5: "h5wasm", hdf5_why: error instanceof Error ? error.message : String(error) };
+    return { backend: "h5wasm", why: error instanceof Error ? error.message : String(error) };
   }
-  if (chosen === "native") return { hdf5: "native" };
   return {
-    hdf5: "h5wasm",
-    hdf5_why: nativeHdf5.available ? "H5SAVER_BACKEND=h5wasm" : (nativeHdf5.reason ?? "unknown"),
+    backend: "h5wasm",
+    why: nativeHdf5.available ? "H5SAVER_BACKEND=h5wasm" : (nativeHdf5.reason ?? "unknown"),
   };
 }

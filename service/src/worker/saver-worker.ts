@@ -6,7 +6,7 @@
 import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { loadH5wasm } from "../backend/h5wasm-backend.ts";
-import { backendLogFields } from "../backend/open-h5-file.ts";
+import { newFilesBackend } from "../backend/open-h5-file.ts";
 import { hasJournal } from "../durability/journal.ts";
 import { recoverFile } from "../durability/recover.ts";
 import { SaverError } from "../errors.ts";
@@ -53,7 +53,7 @@ const { warmUp: warmingUp = false } = (workerData ?? {}) as Partial<WriterThread
 // appending, recovering).
 const started = (async () => {
   try {
-    if (backendLogFields().hdf5 === "h5wasm") await loadH5wasm();
+    if (newFilesBackend().backend === "h5wasm") await loadH5wasm();
   } catch (error) {
     // each request then fails with the reason; a warm-up that cannot start says it too
     if (warmingUp) reply({ event: "warmed-up", payload: { error: SaverError.from(error).toJSON() } });
