@@ -21,6 +21,7 @@ import {
 } from "@h5saver/service/model";
 import { dataToExportToProto } from "@h5saver/service/rpc/convert";
 import { withEncoding } from "@h5saver/service/rpc/grpc-glue";
+import type { MessageAllocator } from "./grpc-framing.ts";
 import { type DataWithAxesParts, encodeStreamRequest } from "./stream-encoding.ts";
 
 export interface BatchOptions {
@@ -132,7 +133,7 @@ export class FrameBatch {
    * returned holds the request's fields but its DataToExport, which is in its bytes only). `ids`:
    * for the first message of a call.
    */
-  take(ids?: StreamIds): svc.StreamRequest | undefined {
+  take(ids?: StreamIds, allocate?: MessageAllocator): svc.StreamRequest | undefined {
     const first = this.#first;
     const frames = this.#frames;
     if (!first) return undefined;
@@ -144,6 +145,7 @@ export class FrameBatch {
       frames.map((frame) => frame.timestamp),
       (d, i) => frames.map((frame) => (frame.arrays[d] as NumericArray[])[i] as NumericArray),
       ids,
+      allocate,
     );
   }
 
@@ -186,6 +188,7 @@ function encodeFrames(
   timestamps: readonly number[],
   arraysOf: (d: number, i: number) => NumericArray[],
   ids: StreamIds | undefined,
+  allocate: MessageAllocator | undefined,
 ): svc.StreamRequest {
   const batched = timestamps.length > 1;
   const request = create(svc.StreamRequestSchema, {
@@ -210,7 +213,7 @@ function encodeFrames(
     return parts;
   });
   dte.data = [];
-  return withEncoding(request, encodeStreamRequest(request, dte, parts));
+  return withEncoding(request, encodeStreamRequest(request, dte, parts, allocate));
 }
 
 /**
@@ -285,7 +288,13 @@ export class FrameBlock {
   }
 
   /** Frames `from` … `from + count - 1` of the block as one request, numbered from `sequence`. */
-  request(from: number, count: number, sequence: number, ids?: StreamIds): svc.StreamRequest {
+  request(
+    from: number,
+    count: number,
+    sequence: number,
+    ids?: StreamIds,
+    allocate?: MessageAllocator,
+  ): svc.StreamRequest {
     const frames = this.frames;
     const timestamps = this.#timestamps.slice(from, from + count);
     if (this.#first === undefined || count < 1 || from + count > frames) {
@@ -302,6 +311,7 @@ export class FrameBlock {
         return [array.subarray(from * values, (from + count) * values) as NumericArray];
       },
       ids,
+      allocate,
     );
   }
 }

@@ -50,11 +50,39 @@ function patchIdentityFraming(): boolean {
 
 export const framingInPlace = patchIdentityFraming();
 
+/** Gives a buffer of `size` bytes to encode one message into. */
+export type MessageAllocator = (size: number) => Buffer;
+
+/** Whether a message of `size` bytes gets a buffer of its own (a small one is copied in no time). */
+export function ownBufferFor(size: number): boolean {
+  return size >= FRAMABLE_BYTES;
+}
+
+/** The bytes a buffer of its own needs for a message of `size` bytes: the message and grpc-js' header. */
+export function wholeBytesFor(size: number): number {
+  return size + HEADER_BYTES;
+}
+
 /** A buffer of `size` bytes to encode a message into, with room before it for grpc-js' header. */
-export function framableBuffer(size: number): Buffer {
-  // (a small message is copied in no time, and comes from Node's shared pool)
-  if (!framingInPlace || size < FRAMABLE_BYTES) return Buffer.allocUnsafe(size);
-  const whole = Buffer.allocUnsafeSlow(size + HEADER_BYTES);
-  framable.add(whole.buffer as ArrayBuffer);
-  return whole.subarray(HEADER_BYTES);
+export const framableBuffer: MessageAllocator = (size) => {
+  // (a small message comes from Node's shared pool)
+  if (!ownBufferFor(size)) return Buffer.allocUnsafe(size);
+  return framableIn(unfilledArrayBuffer(wholeBytesFor(size)), size);
+};
+
+/** An ArrayBuffer of `bytes` bytes not zeroed first (the encoder writes every byte of a message). */
+export function unfilledArrayBuffer(bytes: number): ArrayBuffer {
+  return Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer;
+}
+
+/**
+ * The first `size` bytes after the header's room in `whole` (at least `wholeBytesFor(size)`
+ * long, and used by nothing else), to encode one message into and send once.
+ */
+export function framableIn(whole: ArrayBuffer, size: number): Buffer {
+  if (whole.byteLength < wholeBytesFor(size)) {
+    throw new RangeError(`a buffer of ${whole.byteLength} bytes cannot frame a message of ${size}`);
+  }
+  if (framingInPlace) framable.add(whole);
+  return Buffer.from(whole, HEADER_BYTES, size);
 }

@@ -113,6 +113,52 @@ describe("SaverClient", () => {
     }
   });
 
+  it("encodes large frames into buffers it reuses once acknowledged, and every frame is saved intact", async () => {
+    const relative = "runs/reused-buffers.h5";
+    const file = await client.openFile({ path: relative, mode: "create" });
+    const upload = await file.startContinuous(await file.addDetector("Camera"), { batch: { maxFrames: 1 } });
+    const pixels = 256 * 512; // 256 KiB of uint16: a message of its own, in a buffer of its own
+    const frames = 120;
+    const image = (k: number) => Uint16Array.from({ length: pixels }, (_, i) => (k * 7919 + i) % 65_521);
+    const allocateUnsafeSlow = Buffer.allocUnsafeSlow;
+    let allocated = 0;
+    Buffer.allocUnsafeSlow = (size: number) => {
+      if (size >= pixels * 2) allocated++;
+      return allocateUnsafeSlow(size);
+    };
+    try {
+      for (let k = 0; k < frames; k++) {
+        await upload.send({ name: "cam", data: [{ name: "image", data: [image(k)], shape: [256, 512] }] });
+        // an instrument's pace: a few frames ahead of the acknowledgements
+        const deadline = Date.now() + 20_000;
+        while (upload.sent - upload.acknowledged > 4) {
+          assert.ok(Date.now() < deadline, `frame ${upload.sent} not acknowledged after 20 s`);
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      }
+      await upload.end();
+    } finally {
+      Buffer.allocUnsafeSlow = allocateUnsafeSlow;
+    }
+    await file.close();
+    assert.ok(allocated > 0 && allocated <= 12, `${allocated} message buffers for ${frames} frames`);
+    const backend = await openH5wasmFile(path.join(root, relative), "read");
+    try {
+      const [loaded] = await new PyMoDAQLoader(backend).loadAll();
+      assert.deepEqual(loaded?.dwa.shape, [frames, 256, 512]);
+      const values = loaded?.dwa.data[0] as Uint16Array;
+      for (let k = 0; k < frames; k++) {
+        const saved = values.subarray(k * pixels, (k + 1) * pixels);
+        assert.ok(
+          Buffer.from(saved.buffer, saved.byteOffset, saved.byteLength).equals(Buffer.from(image(k).buffer)),
+          `frame ${k} differs from what was sent`,
+        );
+      }
+    } finally {
+      await backend.close();
+    }
+  });
+
   it("sends blocks of frames (a DAQ card's buffer): every frame saved in order with its own time", async () => {
     const relative = "runs/blocks.h5";
     const file = await client.openFile({ path: relative, mode: "create" });

@@ -35,6 +35,7 @@ import {
 import {
   callUnary,
   createGrpcClient,
+  encodingOf,
   type GrpcClient,
   type UnaryMethod,
 } from "@h5saver/service/rpc/grpc-glue";
@@ -50,6 +51,7 @@ import {
   readRequest,
 } from "./file-reading.ts";
 import { type BatchOptions, blockPart, FrameBatch, FrameBlock } from "./frame-batch.ts";
+import { MessageBuffers } from "./message-buffers.ts";
 
 type Client = GrpcClient<typeof svc.SaverService>;
 
@@ -518,6 +520,7 @@ export class ContinuousUpload {
   readonly #batch: FrameBatch;
   #flushScheduled = false;
   #sentFirst = false;
+  readonly #buffers = new MessageBuffers();
 
   constructor(
     call: grpc.ClientDuplexStream<svc.StreamRequest, svc.StreamResponse>,
@@ -542,13 +545,16 @@ export class ContinuousUpload {
         if (ack.final) last = ack;
         this.#batch.framesPerChunk = ack.framesPerChunk;
         this.#acknowledged = Math.max(this.#acknowledged, ack.durableSequence);
+        this.#buffers.acknowledged(ack.appendedSequence);
         for (const listener of this.#listeners) listener(ack);
       });
       call.on("error", (error) => {
+        this.#buffers.clear();
         this.#error = SaverClientError.from(error);
         reject(this.#error);
       });
       call.on("status", (status: grpc.StatusObject) => {
+        this.#buffers.clear();
         if (status.code !== grpc.status.OK) return; // 'error' reports it
         if (last) resolve(last);
         else
@@ -672,7 +678,7 @@ export class ContinuousUpload {
       if (this.#error) throw this.#error;
       const sequence = this.#sequence + 1;
       const count = blockPart(sequence, frames.frames - done, most, this.#batch.framesPerChunk ?? most);
-      this.#write(frames.request(done, count, sequence, this.#firstIds()));
+      this.#write(frames.request(done, count, sequence, this.#firstIds(), this.#buffers.allocate));
       this.#sequence += count;
       done += count;
     }
@@ -689,14 +695,16 @@ export class ContinuousUpload {
   /** Writes the waiting frames as one message. */
   #writeBatch(): void {
     if (this.#batch.size === 0) return;
-    const request = this.#batch.take(this.#firstIds());
+    const request = this.#batch.take(this.#firstIds(), this.#buffers.allocate);
     if (request) this.#write(request);
   }
 
   /** Writes one message; sets the drain to wait for when the call's buffer is full. */
   #write(request: svc.StreamRequest): void {
     this.#sentFirst = true; // (built: the ids went into it when they had to)
-    if (this.#call.write(request) || this.#drain) return;
+    const written = this.#call.write(request);
+    this.#buffers.sent(encodingOf(request), Number(request.sequence) + Math.max(1, request.frames) - 1);
+    if (written || this.#drain) return;
     this.#drain = new Promise<void>((resolve, reject) => {
       const done = () => {
         this.#call.off("drain", done);

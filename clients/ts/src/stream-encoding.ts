@@ -18,7 +18,7 @@ import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import type { NumericArray } from "@h5saver/service/model";
 import { bytesOf } from "@h5saver/service/rpc/convert";
 import { GRPC_MESSAGE_HEADER_BYTES } from "@h5saver/service/rpc/grpc-glue";
-import { framableBuffer } from "./grpc-framing.ts";
+import { framableBuffer, type MessageAllocator } from "./grpc-framing.ts";
 
 /** One repeated bytes element: the arrays whose bytes, one after another, make it up. */
 type Element = readonly NumericArray[];
@@ -63,8 +63,8 @@ class Filler {
   readonly bytes: Buffer;
   offset = 0;
 
-  constructor(size: number) {
-    this.bytes = framableBuffer(size);
+  constructor(size: number, allocate: MessageAllocator) {
+    this.bytes = allocate(size);
   }
 
   varint(value: number): void {
@@ -196,12 +196,13 @@ function smallestOfVarintSize(size: number): number {
 /**
  * The bytes of `request` (whose `data` is left unset) carrying a DataToExport made of `dte`
  * (whose `data` is left empty) and of the DataWithAxes `parts`, each array's bytes aligned for
- * its type where the server will read them.
+ * its type where the server will read them, in a buffer from `allocate`.
  */
 export function encodeStreamRequest(
   request: svc.StreamRequest,
   dte: pb.DataToExport,
   parts: readonly DataWithAxesParts[],
+  allocate: MessageAllocator = framableBuffer,
 ): Buffer {
   const requestHead = toBinary(svc.StreamRequestSchema, request);
   const dteHead = toBinary(pb.DataToExportSchema, dte);
@@ -248,7 +249,7 @@ export function encodeStreamRequest(
       trailing[last] = paddingAtLeast((trailing[last] as number) + dteFloor - dteSize);
       padded = true;
     }
-    if (!padded) return fill(requestHead, dteHead, dteSize, plans, at);
+    if (!padded) return fill(requestHead, dteHead, dteSize, plans, at, allocate);
   }
   throw new Error("the layout of a Stream message did not settle");
 }
@@ -259,8 +260,9 @@ function fill(
   dteSize: number,
   plans: readonly DataWithAxesPlan[],
   total: number,
+  allocate: MessageAllocator,
 ): Buffer {
-  const filler = new Filler(total);
+  const filler = new Filler(total, allocate);
   filler.raw(requestHead);
   filler.field(TAG.requestData, dteSize, () => {
     filler.raw(dteHead);
