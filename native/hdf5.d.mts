@@ -62,8 +62,8 @@ export interface Hdf5Calls {
    * Writes whole chunks of `chunkBytes` each (H5Dwrite_chunk), in the dataset's own type,
    * `offsets` holding each chunk's start (rank numbers per chunk, on the chunk grid, inside the
    * dataset); `level` 0…9 deflates them first, -1 stores them as they are. `places`: each
-   * chunk's file offset (-1 when unknown) and stored size, in pairs; `crcs` (with locate) the
-   * CRC-32 of each chunk's stored bytes.
+   * chunk's file offset (-1 when unknown) and stored size, in pairs; `crcs` (with locate, when
+   * deflating) the CRC-32 of each chunk's stored bytes.
    */
   writeChunks(
     dataset: Hid,

@@ -1,5 +1,6 @@
 import { resolve as absolute } from "node:path";
 import { type Hdf5Calls, type Hid, hdf5, hdf5Addon } from "@h5saver/native/hdf5";
+import { crc32 } from "../durability/crc32.ts";
 import { SaverError } from "../errors.ts";
 import { noteFileWrite, releaseFileWrites } from "../files/page-cache.ts";
 import {
@@ -205,13 +206,13 @@ class NativeHdf5Backend implements H5Backend {
       }
       // a chunk of writeChunkRows is complete and never written again: its pages may go once synced
       noteFileWrite(this.#absolutePath, fd, offset, length);
+      if (!locate) continue;
       if (crcs) {
-        extents.push({
-          offset,
-          length,
-          crc32: crcs[k] ?? 0,
-          ...(writing.storage >= 0 ? { encoding: "deflate" as const } : {}),
-        });
+        extents.push({ offset, length, crc32: crcs[k] ?? 0, encoding: "deflate" });
+      } else {
+        // stored as they are: the chunk's own bytes, checksummed here (the addon's zlib is slower)
+        const chunk = new Uint8Array(data.buffer, data.byteOffset + k * chunkBytes, chunkBytes);
+        extents.push({ offset, length, crc32: crc32(chunk) });
       }
     }
     return locate && known ? extents : undefined;
