@@ -61,6 +61,17 @@ describe("MessageBuffers (an upload's large messages, reused once acknowledged)"
     assert.deepEqual(buffers.held, { free: 32 * MiB, sent: 0 });
   });
 
+  it("gives the oldest free buffers up for newly freed ones when messages change size", () => {
+    const buffers = new MessageBuffers();
+    for (let last = 1; last <= 8; last++) buffers.sent(buffers.allocate(4 * MiB - 5), last);
+    buffers.acknowledged(8); // 32 MiB of free 4 MiB buffers: the bound
+    const small = buffers.allocate(MiB / 2);
+    buffers.sent(small, 9);
+    buffers.acknowledged(9);
+    assert.equal(buffers.held.free, 28 * MiB + small.buffer.byteLength, "one large buffer gave way");
+    assert.equal(buffers.allocate(MiB / 2).buffer, small.buffer, "and the small one is reused");
+  });
+
   it("keeps nothing once the call is over", () => {
     const buffers = new MessageBuffers();
     const bytes = buffers.allocate(MiB);

@@ -24,7 +24,7 @@ const GRANULE_BYTES = 64 << 10;
  * socket reads its buffer any more — a signal of the protocol, not of grpc-js' internals.
  * Messages under grpc-framing's threshold come from Node's shared pool as before; buffers of
  * messages beyond MAX_SENT_BYTES not yet acknowledged are left to the garbage collector (a
- * stream without a journal is acknowledged at its flushes only).
+ * stream without a journal is acknowledged at its flushes only); the bounds are per upload.
  */
 export class MessageBuffers {
   readonly #free: ArrayBuffer[] = [];
@@ -60,12 +60,21 @@ export class MessageBuffers {
     this.#sentBytes += buffer.byteLength;
   }
 
-  /** The server has appended every frame up to `appendedSequence`: their messages' buffers are free. */
+  /**
+   * The server has appended every frame up to `appendedSequence`: their messages' buffers are
+   * free. (An upload's frames are numbered from 1 on a stream of its own, over one call: no
+   * acknowledgement counts frames another call carried — an upload that resumed a stream on a new
+   * call would have to release only what this call's own messages carried.)
+   */
   acknowledged(appendedSequence: number): void {
     while (this.#sent.length > 0 && (this.#sent[0]?.last as number) <= appendedSequence) {
       const { buffer } = this.#sent.shift() as { buffer: ArrayBuffer };
       this.#sentBytes -= buffer.byteLength;
-      if (this.#freeBytes + buffer.byteLength > MAX_FREE_BYTES) continue;
+      // the newest first: buffers of an earlier message size would otherwise stay, unused
+      while (this.#free.length > 0 && this.#freeBytes + buffer.byteLength > MAX_FREE_BYTES) {
+        this.#freeBytes -= (this.#free.shift() as ArrayBuffer).byteLength;
+      }
+      if (buffer.byteLength > MAX_FREE_BYTES) continue;
       this.#free.push(buffer);
       this.#freeBytes += buffer.byteLength;
     }

@@ -207,8 +207,16 @@ class NativeHdf5Backend implements H5Backend {
       // a chunk of writeChunkRows is complete and never written again: its pages may go once synced
       noteFileWrite(this.#absolutePath, fd, offset, length);
       if (!locate) continue;
-      if (crcs) {
-        extents.push({ offset, length, crc32: crcs[k] ?? 0, encoding: "deflate" });
+      if (writing.storage >= 0) {
+        const crc = crcs?.[k];
+        if (crc === undefined) {
+          throw new SaverError(
+            "internal",
+            `the native HDF5 addon gave no CRC-32 for deflated chunk ${k} of '${path}': rebuild it (native/build.sh)`,
+            { node: path },
+          );
+        }
+        extents.push({ offset, length, crc32: crc, encoding: "deflate" });
       } else {
         // stored as they are: the chunk's own bytes, checksummed here (the addon's zlib is slower)
         const chunk = new Uint8Array(data.buffer, data.byteOffset + k * chunkBytes, chunkBytes);
