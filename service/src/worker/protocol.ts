@@ -14,15 +14,25 @@ export const WORKER_METHODS = [...JOURNALED_METHODS, "flush", "close"] as const;
 export type WorkerMethod = (typeof WORKER_METHODS)[number];
 export type SaverFileApi = Pick<SaverFile, WorkerMethod>;
 
+/**
+ * A call to a writer thread. A thread may serve several files at once: `file` says which (a
+ * number its owner gives each file it opens there, unique on that thread); "recover" has none.
+ */
 export type WorkerRequest =
-  | { readonly id: number; readonly method: "open"; readonly args: [SaverFileOptions] }
-  | { readonly id: number; readonly method: "recover"; readonly args: [string] }
-  | { readonly id: number; readonly method: WorkerMethod; readonly args: unknown[] };
+  | { readonly id: number; readonly file: number; readonly method: "open"; readonly args: [SaverFileOptions] }
+  | { readonly id: number; readonly file?: undefined; readonly method: "recover"; readonly args: [string] }
+  | { readonly id: number; readonly file: number; readonly method: WorkerMethod; readonly args: unknown[] };
 
+/** An answer (to the request of that id, about that file) or an event of a file or the thread. */
 export type WorkerReply =
-  | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: SerializedSaverError }
-  | { readonly event: "durable"; readonly payload: DurableEvent }
+  | { readonly id: number; readonly file?: number | undefined; readonly ok: true; readonly value: unknown }
+  | {
+      readonly id: number;
+      readonly file?: number | undefined;
+      readonly ok: false;
+      readonly error: SerializedSaverError;
+    }
+  | { readonly event: "durable"; readonly file: number; readonly payload: DurableEvent }
   | { readonly event: "warmed-up"; readonly payload: WarmUpOutcome };
 
 /** What a writer thread is started with (its `workerData`). */

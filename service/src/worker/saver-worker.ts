@@ -1,7 +1,8 @@
 /**
- * Worker-thread entry: owns one SaverFile at a time (the thread serves the next file once it is
- * closed), so that h5wasm's synchronous HDF5 calls never block the main thread's event loop.
- * Requests are answered in order; durability events are pushed.
+ * Worker-thread entry: owns the SaverFiles its owner opens here — one, or several when the
+ * server shares its writer threads between files (worker-saver-file.ts) — so that HDF5's
+ * synchronous calls never block the main thread's event loop. Requests are answered in order;
+ * durability events are pushed, each naming its file.
  */
 import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
@@ -26,7 +27,7 @@ import { warmUpWriter } from "./warm-up.ts";
 const port = parentPort;
 if (!port) throw new Error("saver-worker.ts runs as a worker thread only");
 
-let file: SaverFile | undefined;
+const files = new Map<number, SaverFile>();
 
 function reply(message: WorkerReply): void {
   port?.postMessage(message);
@@ -65,23 +66,25 @@ const started = (async () => {
 async function handle(request: WorkerRequest): Promise<unknown> {
   await started;
   if (request.method === "recover") return recoverFile(request.args[0]);
+  const id = request.file;
   if (request.method === "open") {
-    if (file) throw new SaverError("internal", "this worker has a file open already");
+    if (files.has(id)) throw new SaverError("internal", `this worker has a file ${id} open already`);
     const options = request.args[0];
     // a file left by a crash is rebuilt from its journal before anything is added to it
     const recovery = hasJournal(path.resolve(options.path)) ? await recoverFile(options.path) : undefined;
-    file = await SaverFile.open(options);
-    file.onDurable((payload) => reply({ event: "durable", payload }));
-    return { path: file.path, ...(recovery ? { recovery } : {}) } satisfies OpenedReply;
+    const opened = await SaverFile.open(options);
+    files.set(id, opened);
+    opened.onDurable((payload) => reply({ event: "durable", file: id, payload }));
+    return { path: opened.path, ...(recovery ? { recovery } : {}) } satisfies OpenedReply;
   }
-  const open = file;
-  if (!open) throw new SaverError("failed_precondition", "no file is open in this worker");
+  const open = files.get(id);
+  if (!open) throw new SaverError("failed_precondition", `no file ${id} is open in this worker`);
   if (!(WORKER_METHODS as readonly string[]).includes(request.method)) {
     throw new SaverError("internal", `unknown worker method '${request.method}'`);
   }
   if (request.method === "close") {
     // closed even when closing fails: the thread may then serve the next file
-    file = undefined;
+    files.delete(id);
   }
   const method = open[request.method as WorkerMethod] as (...args: unknown[]) => Promise<unknown>;
   return method.apply(open, request.args);
@@ -98,9 +101,10 @@ port.on("message", (message: WorkerRequest | WorkerControl) => {
   warmUpStopped = true;
   if ("control" in message) return;
   const request = message;
+  const { id, file } = request;
   const settled = handle(request).then(
-    (value) => reply({ id: request.id, ok: true, value }),
-    (error: unknown) => reply({ id: request.id, ok: false, error: SaverError.from(error).toJSON() }),
+    (value) => reply({ id, file, ok: true, value }),
+    (error: unknown) => reply({ id, file, ok: false, error: SaverError.from(error).toJSON() }),
   );
   if (FRAME_METHODS.has(request.method)) {
     // freeing early is an optimisation: a buffer that cannot be freed is left to the collector

@@ -3,10 +3,11 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { nativeHdf5 } from "../backend/native-hdf5-backend.ts";
 import { SaverError } from "../errors.ts";
 import { PyMoDAQLoader } from "../layout/loader.ts";
 import { tempDir } from "../testing/temp-dir.ts";
-import { openSaverFile } from "./worker-saver-file.ts";
+import { openSaverFile, writerThreadLimit } from "./worker-saver-file.ts";
 
 const dir = tempDir();
 
@@ -142,6 +143,59 @@ describe("openSaverFile()", () => {
       const [loaded] = await new PyMoDAQLoader(backend).loadAll();
       await backend.close();
       assert.deepEqual(Array.from(loaded?.dwa.data[0] ?? [], Number), [k], `${name}.h5 holds its own frame`);
+    }
+  });
+
+  it("shares its threads between native-backend files beyond one per core; blosc files keep their own", {
+    skip: nativeHdf5.available ? false : `the native HDF5 backend is not available: ${nativeHdf5.reason}`,
+  }, async () => {
+    const count = writerThreadLimit + 3;
+    const names = Array.from({ length: count }, (_, k) => `shared-${k}.h5`);
+    const files = await Promise.all(
+      names.map((name) =>
+        openSaverFile({ path: path.join(dir, name), flush: { maxFrames: 1, maxDelayMs: 1000 } }),
+      ),
+    );
+    const blosc = await openSaverFile({
+      path: path.join(dir, "own-thread.h5"),
+      compression: { kind: "blosc-lz4", level: 5 },
+    });
+    try {
+      const threads = new Set(files.map((file) => file.threadId));
+      assert.equal(threads.size, writerThreadLimit, `${count} files on threads ${[...threads]}`);
+      assert.ok(!threads.has(blosc.threadId), "an h5wasm file is not put beside them");
+      // each file hears its own acknowledgements, and holds its own frames
+      const heard = files.map(() => [] as number[]);
+      files.forEach((file, k) => file.onDurable((event) => heard[k]?.push(event.durableFrames)));
+      await Promise.all(
+        files.map(async (file, k) => {
+          const stream = await file.startContinuous(await file.addDetector("a"));
+          for (let frame = 1; frame <= 3; frame++) {
+            await file.append(stream, {
+              name: "n",
+              data: [{ name: "n", data: [Float64Array.of(100 * k + frame)] }],
+            });
+          }
+          await file.endContinuous(stream);
+        }),
+      );
+      for (const [k, durable] of heard.entries()) {
+        assert.equal(durable.at(-1), 3, `file ${k} heard ${durable}`);
+      }
+    } finally {
+      await blosc.close();
+      // closed in turn: a thread serves its other files until its last one closes
+      for (const file of files) await file.close();
+    }
+    for (const [k, name] of names.entries()) {
+      const backend = await openH5wasmFile(path.join(dir, name), "read");
+      const [loaded] = await new PyMoDAQLoader(backend).loadAll();
+      await backend.close();
+      assert.deepEqual(
+        Array.from(loaded?.dwa.data[0] ?? [], Number),
+        [1, 2, 3].map((f) => 100 * k + f),
+        name,
+      );
     }
   });
 });

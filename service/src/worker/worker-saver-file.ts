@@ -1,5 +1,9 @@
+import { availableParallelism } from "node:os";
+import { resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { backendFor } from "../backend/open-h5-file.ts";
+import { hasJournal } from "../durability/journal.ts";
 import type { RecoveryReport } from "../durability/recover.ts";
 import { SaverError } from "../errors.ts";
 import type {
@@ -40,92 +44,98 @@ type Args<M extends WorkerMethod> = Parameters<SaverFile[M]>;
 type Result<M extends WorkerMethod> = Awaited<ReturnType<SaverFile[M]>>;
 
 /**
- * A SaverFile that lives in its own worker thread: the same calls, answered asynchronously, with
- * the HDF5 work off the caller's event loop. Open one with `openSaverFile`.
+ * A SaverFile that lives in a writer thread: the same calls, answered asynchronously, with the
+ * HDF5 work off the caller's event loop. Open one with `openSaverFile`. Files written by the
+ * native HDF5 backend share the process's writer threads once there are as many as cores
+ * (`writerThreadLimit`); the others (h5wasm: blosc, appending, recovering) get one each.
  */
 export class WorkerSaverFile implements SaverFileApi {
   readonly path: string;
   /** Set when the file had a crash journal: it was rebuilt from it before this session opened it. */
   readonly recovery: RecoveryReport | undefined;
-  readonly #worker: Worker;
-  readonly #pending: Map<number, Pending>;
-  readonly #listeners: Set<Listener>;
+  readonly #slot: ThreadSlot;
+  readonly #thread: WriterThread;
+  readonly #link: FileLink;
   readonly #handOver: boolean;
-  /** Detaches this file's listeners from its thread, which may serve another file next. */
-  readonly #detach: () => void;
   #nextId: number;
   #closed = false;
 
   private constructor(
     path: string,
-    worker: Worker,
-    link: ThreadLink,
-    nextId: number,
+    slot: ThreadSlot,
+    thread: WriterThread,
+    link: FileLink,
     recovery: RecoveryReport | undefined,
     handOver: boolean,
   ) {
     this.path = path;
     this.recovery = recovery;
-    this.#worker = worker;
-    this.#pending = link.pending;
-    this.#listeners = link.listeners;
-    this.#nextId = nextId;
+    this.#slot = slot;
+    this.#thread = thread;
+    this.#link = link;
+    this.#nextId = 1;
     this.#handOver = handOver;
-    // a thread that is gone answers nothing: later calls must fail at once, not wait forever
-    const gone = () => {
-      this.#closed = true;
-    };
-    worker.once("exit", gone);
-    this.#detach = () => {
-      link.detach();
-      worker.off("exit", gone);
-    };
   }
 
   static async open(options: SaverFileOptions, thread: WriterThreadOptions = {}): Promise<WorkerSaverFile> {
-    const worker = await takeWriterThread();
-    const link = linkThread(worker);
+    const slot = reserveSlot(sharesThread(options));
+    let writer: WriterThread;
+    try {
+      writer = await slot.thread;
+    } catch (error) {
+      await leaveSlot(slot);
+      throw error;
+    }
+    const link = writer.link();
     let opened: OpenedReply;
     try {
       opened = (await new Promise<unknown>((resolve, reject) => {
         link.pending.set(0, { resolve, reject });
-        worker.postMessage({ id: 0, method: "open", args: [options] });
+        writer.worker.postMessage({ id: 0, file: link.file, method: "open", args: [options] });
       })) as OpenedReply;
     } catch (error) {
       // a refused open (a file that exists, a bad path) leaves the thread fit for the next one
-      link.detach();
-      await releaseWriterThread(worker, !link.broken);
+      writer.unlink(link);
+      await leaveSlot(slot, writer, !link.broken);
       throw error;
     }
-    return new WorkerSaverFile(opened.path, worker, link, 1, opened.recovery, thread.handOverArrays ?? false);
+    return new WorkerSaverFile(
+      opened.path,
+      slot,
+      writer,
+      link,
+      opened.recovery,
+      thread.handOverArrays ?? false,
+    );
   }
 
   /** Rebuilds a file from its crash journal (durability/recover.ts) in a writer thread of its own. */
   static async recover(file: string): Promise<RecoveryReport> {
-    const worker = await takeWriterThread();
-    const link = linkThread(worker);
+    const writer = new WriterThread(await takeWriterThread());
+    const link = writer.link(RECOVERY_FILE);
     let recovered = false;
     try {
       const report = (await new Promise<unknown>((resolve, reject) => {
         link.pending.set(0, { resolve, reject });
-        worker.postMessage({ id: 0, method: "recover", args: [file] });
+        writer.worker.postMessage({ id: 0, method: "recover", args: [file] });
       })) as RecoveryReport;
       recovered = true;
       return report;
     } finally {
-      link.detach();
-      await releaseWriterThread(worker, recovered && !link.broken);
+      writer.unlink(link);
+      writer.detach();
+      await releaseWriterThread(writer.worker, recovered && !link.broken);
     }
   }
 
   /** The writer thread's id (worker_threads' threadId): a file after another may get the same one. */
   get threadId(): number {
-    return this.#worker.threadId;
+    return this.#thread.worker.threadId;
   }
 
   onDurable(listener: Listener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    this.#link.listeners.add(listener);
+    return () => this.#link.listeners.delete(listener);
   }
 
   addDetector(...args: Args<"addDetector">): Promise<string> {
@@ -165,9 +175,9 @@ export class WorkerSaverFile implements SaverFileApi {
     return this.#call("flush", []);
   }
   /**
-   * Closes the file; its thread then waits for the next file (or ends, if one waits already, or
-   * if closing failed: SaverFile.close closes the HDF5 file even then, but a thread that met an
-   * error is not trusted with another file).
+   * Closes the file; its thread then serves its other files, or waits for the next file once it
+   * has none (or ends, if one waits already, or if a close on it failed: SaverFile.close closes
+   * the HDF5 file even then, but a thread that met an error is not trusted with another file).
    */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -177,13 +187,14 @@ export class WorkerSaverFile implements SaverFileApi {
       closed = true;
     } finally {
       this.#closed = true;
-      this.#detach();
-      await releaseWriterThread(this.#worker, closed);
+      this.#thread.unlink(this.#link);
+      await leaveSlot(this.#slot, this.#thread, closed && !this.#link.broken);
     }
   }
 
   #call<M extends WorkerMethod>(method: M, args: unknown[]): Promise<Result<M>> {
-    if (this.#closed) {
+    // (a thread that is gone answers nothing: calls fail at once rather than wait forever)
+    if (this.#closed || this.#link.broken) {
       return Promise.reject(
         new SaverError(
           "failed_precondition",
@@ -193,11 +204,11 @@ export class WorkerSaverFile implements SaverFileApi {
     }
     const id = this.#nextId++;
     return new Promise<unknown>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#link.pending.set(id, { resolve, reject });
       try {
         this.#post(id, method, args);
       } catch (error) {
-        this.#pending.delete(id);
+        this.#link.pending.delete(id);
         reject(
           new SaverError(
             "invalid_data",
@@ -213,7 +224,7 @@ export class WorkerSaverFile implements SaverFileApi {
       const transfer = new Set<ArrayBuffer>();
       const moved = args.map((a) => forTransfer(a, transfer, true));
       try {
-        this.#worker.postMessage({ id, method, args: moved }, [...transfer]);
+        this.#thread.worker.postMessage({ id, file: this.#link.file, method, args: moved }, [...transfer]);
         return;
       } catch {
         // a buffer that cannot move (one marked untransferable) makes postMessage throw before
@@ -222,7 +233,7 @@ export class WorkerSaverFile implements SaverFileApi {
     }
     const transfer = new Set<ArrayBuffer>();
     const copies = args.map((a) => forTransfer(a, transfer, false));
-    this.#worker.postMessage({ id, method, args: copies }, [...transfer]);
+    this.#thread.worker.postMessage({ id, file: this.#link.file, method, args: copies }, [...transfer]);
   }
 }
 
@@ -270,51 +281,163 @@ const WORKER_ENTRY = process.env.H5SAVER_WORKER_ENTRY
   : new URL("./saver-worker.ts", import.meta.url);
 
 /** A file's side of its thread: the calls awaiting answers, the durability listeners. */
-interface ThreadLink {
+interface FileLink {
+  /** The file's number on its thread (RECOVERY_FILE for a recovery). */
+  readonly file: number;
   readonly pending: Map<number, Pending>;
   readonly listeners: Set<Listener>;
   /** The thread failed or exited while linked. */
-  readonly broken: boolean;
-  readonly detach: () => void;
+  broken: boolean;
 }
 
-function linkThread(worker: Worker): ThreadLink {
-  const pending = new Map<number, Pending>();
-  const listeners = new Set<Listener>();
-  const onMessage = (message: WorkerReply) => {
+/** The link of a recovery, whose answer names no file. */
+const RECOVERY_FILE = 0;
+
+/**
+ * A writer thread serving files: one listener per event routes each answer and each durability
+ * event to its file's link; a thread that fails or exits fails every call awaiting it.
+ */
+class WriterThread {
+  readonly worker: Worker;
+  readonly #links = new Map<number, FileLink>();
+  #nextFile = RECOVERY_FILE + 1;
+  readonly #onMessage = (message: WorkerReply) => {
     if ("event" in message) {
-      if (message.event === "durable") for (const listener of listeners) listener(message.payload);
+      if (message.event === "durable") {
+        for (const listener of this.#links.get(message.file)?.listeners ?? []) listener(message.payload);
+      }
       return;
     }
-    const call = pending.get(message.id);
-    if (!call) return;
-    pending.delete(message.id);
+    const link = this.#links.get(message.file ?? RECOVERY_FILE);
+    const call = link?.pending.get(message.id);
+    if (!link || !call) return;
+    link.pending.delete(message.id);
     if (message.ok) call.resolve(message.value);
     else call.reject(SaverError.fromJSON(message.error));
   };
-  let broken = false;
-  const failAll = (why: string) => {
-    broken = true;
-    for (const call of pending.values()) call.reject(new SaverError("io_error", why));
-    pending.clear();
+  readonly #onError = (error: Error) => this.#failAll(`the writer thread failed: ${error.message}`);
+  readonly #onExit = (code: number) =>
+    this.#failAll(`the writer thread exited (code ${code}) before answering`);
+
+  constructor(worker: Worker) {
+    this.worker = worker;
+    worker.on("message", this.#onMessage);
+    worker.on("error", this.#onError);
+    worker.on("exit", this.#onExit);
+  }
+
+  /** A new file's link (or the recovery's). */
+  link(file = this.#nextFile++): FileLink {
+    const link: FileLink = { file, pending: new Map(), listeners: new Set(), broken: false };
+    this.#links.set(file, link);
+    return link;
+  }
+
+  unlink(link: FileLink): void {
+    this.#links.delete(link.file);
+  }
+
+  /** Stops routing: the thread may be kept ready for a file of another owner, or ended. */
+  detach(): void {
+    this.worker.off("message", this.#onMessage);
+    this.worker.off("error", this.#onError);
+    this.worker.off("exit", this.#onExit);
+  }
+
+  #failAll(why: string): void {
+    for (const link of this.#links.values()) {
+      link.broken = true;
+      for (const call of link.pending.values()) call.reject(new SaverError("io_error", why));
+      link.pending.clear();
+    }
+  }
+}
+
+/** Writer threads at most before native-backend files share them: one per core (two at least). */
+export const writerThreadLimit = Math.max(2, availableParallelism());
+
+/** A writer thread as files are placed on it (its thread may still be starting). */
+interface ThreadSlot {
+  readonly thread: Promise<WriterThread>;
+  /** Files placed on it and not yet closed (or failed to open). */
+  files: number;
+  /** Takes more files: a native-backend file's, on a thread that never met an error. */
+  shareable: boolean;
+  /** A close on it failed: ended, not kept, once its last file leaves. */
+  failed: boolean;
+}
+
+const slots = new Set<ThreadSlot>();
+
+/**
+ * Whether a file may share its writer thread: one the native backend creates (without blosc) and
+ * that has no crash journal to be rebuilt from first. The native backend's HDF5 is one library for
+ * the whole process, behind its own lock: threads beyond the cores buy no parallel HDF5 work, and
+ * each costs its start, its memory and its own optimising compilation of the writer's code (16
+ * files at once: V8's helper threads used 1.55 s of CPU against 0.24–0.67 s for one file's 1 GB).
+ * h5wasm files keep a thread each (one WebAssembly HDF5 per thread, whose writes it watches).
+ */
+function sharesThread(options: SaverFileOptions): boolean {
+  if (options.mode === "append") return false;
+  if (hasJournal(resolvePath(options.path))) return false;
+  try {
+    return (
+      backendFor(
+        options.mode === "overwrite" ? "truncate" : "create",
+        options.compression ?? { kind: "none" },
+      ) === "native"
+    );
+  } catch {
+    return false; // the open reports why
+  }
+}
+
+/**
+ * Places a file: on a new thread while there are fewer than `writerThreadLimit` (the ready one
+ * first), else beside the fewest files on a thread that takes more. Counted at once, so that
+ * files opened together are spread before any of their threads has started.
+ */
+function reserveSlot(shareable: boolean): ThreadSlot {
+  if (shareable && slots.size >= writerThreadLimit) {
+    let fewest: ThreadSlot | undefined;
+    for (const slot of slots) {
+      if (slot.shareable && (fewest === undefined || slot.files < fewest.files)) fewest = slot;
+    }
+    if (fewest) {
+      fewest.files++;
+      return fewest;
+    }
+  }
+  const slot: ThreadSlot = {
+    thread: takeWriterThread().then((worker) => new WriterThread(worker)),
+    files: 1,
+    shareable,
+    failed: false,
   };
-  const onError = (error: Error) => failAll(`the writer thread failed: ${error.message}`);
-  const onExit = (code: number) => failAll(`the writer thread exited (code ${code}) before answering`);
-  worker.on("message", onMessage);
-  worker.on("error", onError);
-  worker.on("exit", onExit);
-  return {
-    pending,
-    listeners,
-    get broken() {
-      return broken;
-    },
-    detach: () => {
-      worker.off("message", onMessage);
-      worker.off("error", onError);
-      worker.off("exit", onExit);
-    },
-  };
+  slots.add(slot);
+  // a thread that could not start takes no more files (those placed on it fail to open)
+  slot.thread.catch(() => {
+    slot.shareable = false;
+  });
+  return slot;
+}
+
+/**
+ * A file left its thread (closed, or its open failed). `healthy` false: something failed there,
+ * so the thread takes no more files and ends with its last one; the last file out of a healthy
+ * thread hands it back (kept ready, or ended).
+ */
+async function leaveSlot(slot: ThreadSlot, thread?: WriterThread, healthy = false): Promise<void> {
+  slot.files--;
+  if (!healthy) {
+    slot.failed = true;
+    slot.shareable = false;
+  }
+  if (slot.files > 0) return;
+  slots.delete(slot);
+  if (!thread) return;
+  thread.detach();
+  await releaseWriterThread(thread.worker, !slot.failed);
 }
 
 /**
