@@ -19,7 +19,14 @@ export type SaverFileApi = Pick<SaverFile, WorkerMethod>;
  * number its owner gives each file it opens there, unique on that thread); "recover" has none.
  */
 export type WorkerRequest =
-  | { readonly id: number; readonly file: number; readonly method: "open"; readonly args: [SaverFileOptions] }
+  | {
+      readonly id: number;
+      readonly file: number;
+      readonly method: "open";
+      readonly args: [SaverFileOptions];
+      /** Rebuild the file from its crash journal first, if it has one (default true). */
+      readonly recoverFirst?: boolean;
+    }
   | { readonly id: number; readonly file?: undefined; readonly method: "recover"; readonly args: [string] }
   | { readonly id: number; readonly file: number; readonly method: WorkerMethod; readonly args: unknown[] };
 

@@ -71,7 +71,10 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     if (files.has(id)) throw new SaverError("internal", `this worker has a file ${id} open already`);
     const options = request.args[0];
     // a file left by a crash is rebuilt from its journal before anything is added to it
-    const recovery = hasJournal(path.resolve(options.path)) ? await recoverFile(options.path) : undefined;
+    const recovery =
+      request.recoverFirst !== false && hasJournal(path.resolve(options.path))
+        ? await recoverFile(options.path)
+        : undefined;
     const opened = await SaverFile.open(options);
     files.set(id, opened);
     opened.onDurable((payload) => reply({ event: "durable", file: id, payload }));

@@ -22,6 +22,7 @@ import type {
   WorkerControl,
   WorkerMethod,
   WorkerReply,
+  WorkerRequest,
   WriterThreadData,
 } from "./protocol.ts";
 import { enableBufferRelease } from "./release-buffers.ts";
@@ -59,6 +60,7 @@ export class WorkerSaverFile implements SaverFileApi {
   readonly #handOver: boolean;
   #nextId: number;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   private constructor(
     path: string,
@@ -90,8 +92,21 @@ export class WorkerSaverFile implements SaverFileApi {
     let opened: OpenedReply;
     try {
       opened = (await new Promise<unknown>((resolve, reject) => {
+        if (writer.dead !== undefined) {
+          reject(new SaverError("io_error", `${writer.dead}: open '${options.path}' again`));
+          return;
+        }
         link.pending.set(0, { resolve, reject });
-        writer.worker.postMessage({ id: 0, file: link.file, method: "open", args: [options] });
+        // a file placed beside others is not rebuilt there (a journal that appeared since it was
+        // placed): SaverFile.open then refuses it, and the server recovers files first anyway
+        const request: WorkerRequest = {
+          id: 0,
+          file: link.file,
+          method: "open",
+          args: [options],
+          recoverFirst: !slot.sharing,
+        };
+        writer.worker.postMessage(request);
       })) as OpenedReply;
     } catch (error) {
       // a refused open (a file that exists, a bad path) leaves the thread fit for the next one
@@ -179,7 +194,13 @@ export class WorkerSaverFile implements SaverFileApi {
    * has none (or ends, if one waits already, or if a close on it failed: SaverFile.close closes
    * the HDF5 file even then, but a thread that met an error is not trusted with another file).
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    // (a second close while the first runs waits for it)
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     if (this.#closed) return;
     let closed = false;
     try {
@@ -318,17 +339,32 @@ class WriterThread {
   readonly #onError = (error: Error) => this.#failAll(`the writer thread failed: ${error.message}`);
   readonly #onExit = (code: number) =>
     this.#failAll(`the writer thread exited (code ${code}) before answering`);
+  /** Why the thread is unusable (it failed or exited), once it is. */
+  #dead: string | undefined;
+  readonly #onDead: (() => void) | undefined;
 
-  constructor(worker: Worker) {
+  /** `onDead`: told once, when the thread fails or exits (its files' calls then fail at once). */
+  constructor(worker: Worker, onDead?: () => void) {
     this.worker = worker;
+    this.#onDead = onDead;
     worker.on("message", this.#onMessage);
     worker.on("error", this.#onError);
     worker.on("exit", this.#onExit);
   }
 
-  /** A new file's link (or the recovery's). */
+  /** Set when the thread failed or exited: a file linked now would wait for an answer forever. */
+  get dead(): string | undefined {
+    return this.#dead;
+  }
+
+  /** A new file's link (or the recovery's); broken at once on a dead thread. */
   link(file = this.#nextFile++): FileLink {
-    const link: FileLink = { file, pending: new Map(), listeners: new Set(), broken: false };
+    const link: FileLink = {
+      file,
+      pending: new Map(),
+      listeners: new Set(),
+      broken: this.#dead !== undefined,
+    };
     this.#links.set(file, link);
     return link;
   }
@@ -345,6 +381,10 @@ class WriterThread {
   }
 
   #failAll(why: string): void {
+    if (this.#dead === undefined) {
+      this.#dead = why;
+      this.#onDead?.();
+    }
     for (const link of this.#links.values()) {
       link.broken = true;
       for (const call of link.pending.values()) call.reject(new SaverError("io_error", why));
@@ -359,6 +399,8 @@ export const writerThreadLimit = Math.max(2, availableParallelism());
 /** A writer thread as files are placed on it (its thread may still be starting). */
 interface ThreadSlot {
   readonly thread: Promise<WriterThread>;
+  /** Placed for native-backend files, which may share it. */
+  readonly sharing: boolean;
   /** Files placed on it and not yet closed (or failed to open). */
   files: number;
   /** Takes more files: a native-backend file's, on a thread that never met an error. */
@@ -409,13 +451,21 @@ function reserveSlot(shareable: boolean): ThreadSlot {
     }
   }
   const slot: ThreadSlot = {
-    thread: takeWriterThread().then((worker) => new WriterThread(worker)),
+    thread: takeWriterThread().then(
+      (worker) =>
+        new WriterThread(worker, () => {
+          // a thread that failed or exited takes no more files and is ended with its last one
+          slot.shareable = false;
+          slot.failed = true;
+        }),
+    ),
+    sharing: shareable,
     files: 1,
     shareable,
     failed: false,
   };
   slots.add(slot);
-  // a thread that could not start takes no more files (those placed on it fail to open)
+  // a thread that could not start takes no more files; those placed on it meanwhile fail to open
   slot.thread.catch(() => {
     slot.shareable = false;
   });
