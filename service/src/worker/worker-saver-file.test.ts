@@ -167,7 +167,7 @@ describe("openSaverFile()", () => {
       assert.ok(!threads.has(blosc.threadId), "an h5wasm file is not put beside them");
       // each file (k + 1 frames) hears its own acknowledgements, and holds its own frames
       const heard = files.map(() => [] as number[]);
-      files.forEach((file, k) => file.onDurable((event) => heard[k]?.push(event.durableFrames)));
+      for (const [k, file] of files.entries()) file.onDurable((event) => heard[k]?.push(event.durableFrames));
       await Promise.all(
         files.map(async (file, k) => {
           const stream = await file.startContinuous(await file.addDetector("a"));
