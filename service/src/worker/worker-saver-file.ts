@@ -215,11 +215,19 @@ export class WorkerSaverFile implements SaverFileApi {
 
   #call<M extends WorkerMethod>(method: M, args: unknown[]): Promise<Result<M>> {
     // (a thread that is gone answers nothing: calls fail at once rather than wait forever)
-    if (this.#closed || this.#link.broken) {
+    if (this.#closed) {
       return Promise.reject(
         new SaverError(
           "failed_precondition",
           `the file '${this.path}' is closed; open it again (mode 'append') to add to it`,
+        ),
+      );
+    }
+    if (this.#link.broken) {
+      return Promise.reject(
+        new SaverError(
+          "io_error",
+          `${this.#thread.dead ?? "the writer thread is gone"}: '${this.path}' keeps what was acknowledged; open it again (mode 'append') to add to it`,
         ),
       );
     }
