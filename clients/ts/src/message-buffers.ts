@@ -70,7 +70,7 @@ export class MessageBuffers {
     while (this.#sent.length > 0 && (this.#sent[0]?.last as number) <= appendedSequence) {
       const { buffer } = this.#sent.shift() as { buffer: ArrayBuffer };
       this.#sentBytes -= buffer.byteLength;
-      // the newest first: buffers of an earlier message size would otherwise stay, unused
+      // the oldest free buffers give way: ones of an earlier message size would otherwise stay, unused
       while (this.#free.length > 0 && this.#freeBytes + buffer.byteLength > MAX_FREE_BYTES) {
         this.#freeBytes -= (this.#free.shift() as ArrayBuffer).byteLength;
       }
