@@ -115,6 +115,11 @@ export interface DurableEvent {
 
 type Listener = (event: DurableEvent) => void;
 
+/** How HDF5 opens the file of a SaverFile opened in `mode` (default "create"). */
+export function openModeOf(mode: SaverFileOptions["mode"]): OpenMode {
+  return mode === "append" ? "append" : mode === "overwrite" ? "truncate" : "create";
+}
+
 /**
  * One open PyMoDAQ file and everything a session writes into it: detectors, snapshots, scans,
  * continuous streams and log lines. All calls run one at a time in call order (one writer per
@@ -176,7 +181,7 @@ export class SaverFile {
     if (existsSync(basePathOf(filePath))) rmSync(basePathOf(filePath), { force: true });
     ensureFolderOf(filePath);
     const now = options.now ?? new Date();
-    const openMode: OpenMode = mode === "append" ? "append" : mode === "overwrite" ? "truncate" : "create";
+    const openMode = openModeOf(mode);
     // the journal starts before HDF5 touches the file: a crash at any later moment is recoverable
     const journal = options.journal
       ? JournalWriter.start(filePath, {

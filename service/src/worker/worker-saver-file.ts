@@ -6,12 +6,13 @@ import { backendFor } from "../backend/open-h5-file.ts";
 import { hasJournal } from "../durability/journal.ts";
 import type { RecoveryReport } from "../durability/recover.ts";
 import { SaverError } from "../errors.ts";
-import type {
-  AppendReceipt,
-  DurableEvent,
-  SaverFile,
-  SaverFileOptions,
-  ScanInput,
+import {
+  type AppendReceipt,
+  type DurableEvent,
+  openModeOf,
+  type SaverFile,
+  type SaverFileOptions,
+  type ScanInput,
 } from "../layout/saver-file.ts";
 import type { DataToExport, DataToExportInput } from "../model/data-to-export.ts";
 import type { FrameBlock } from "../model/frame-block.ts";
@@ -413,7 +414,7 @@ interface ThreadSlot {
   files: number;
   /** Takes more files: a native-backend file's, on a thread that never met an error. */
   shareable: boolean;
-  /** A close on it failed: ended, not kept, once its last file leaves. */
+  /** Something failed on it (a close, the thread itself): ended, not kept, once its last file leaves. */
   failed: boolean;
 }
 
@@ -428,15 +429,10 @@ const slots = new Set<ThreadSlot>();
  * h5wasm files keep a thread each (one WebAssembly HDF5 per thread, whose writes it watches).
  */
 function sharesThread(options: SaverFileOptions): boolean {
-  if (options.mode === "append") return false;
   if (hasJournal(resolvePath(options.path))) return false;
   try {
-    return (
-      backendFor(
-        options.mode === "overwrite" ? "truncate" : "create",
-        options.compression ?? { kind: "none" },
-      ) === "native"
-    );
+    // (appends are h5wasm's)
+    return backendFor(openModeOf(options.mode), options.compression ?? { kind: "none" }) === "native";
   } catch {
     return false; // the open reports why
   }
