@@ -465,6 +465,50 @@ describe("SaverClient", () => {
   });
 });
 
+describe("SaverClient against a server slower than its sender", () => {
+  it("holds a few megabytes of an upload in memory, not grpc-js' 16 messages of up to 4 MiB", async () => {
+    // a token limited to 2 MB/s: the server takes the frames at that rate and pauses the call
+    const slowRoot = path.join(realpathSync(tempDir("h5saver-client-slow-")), "root");
+    mkdirSync(slowRoot);
+    const tokensFile = path.join(slowRoot, "..", "tokens.json");
+    const token = "a-token-of-at-least-16-chars";
+    writeFileSync(
+      tokensFile,
+      JSON.stringify({ tokens: [{ name: "lab", token, root: "lab", maxMegabytesPerSecond: 2 }] }),
+    );
+    const slow = createSaverServer({ root: slowRoot, tokensFile });
+    const own = createSaverClient(`127.0.0.1:${await slow.listen(0)}`, { token, deadlineMs: 30_000 });
+    try {
+      const file = await own.openFile({ path: "slow.h5" });
+      const upload = await file.startContinuous(await file.addDetector("Camera"));
+      const mib = (k: number): DataToExportInput => ({
+        name: "camera",
+        timestamp: 1_700_000_000 + k,
+        data: [{ name: "image", data: [new Uint16Array(512 * 1024).fill(k)], shape: [512, 1024] }],
+      });
+      // frames ready in memory, sent as fast as send() lets them go, for a second and a half
+      let resolved = 0;
+      const sending = (async () => {
+        for (let k = 1; k <= 120; k++) {
+          await upload.send(mib(k));
+          resolved = k;
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // taken by the server (~3 MB at 2 MB/s, its bucket's 2 MB, 4 MiB it reads ahead), the
+      // call's 4 MiB window, the sockets' buffers and the client's 8 MiB: 23 frames when measured;
+      // with grpc-js' bound alone (16 messages) 63
+      assert.ok(resolved >= 8, `only ${resolved} frames went out in 1.5 s`);
+      assert.ok(resolved <= 40, `${resolved} MiB frames were queued in 1.5 s against a 2 MB/s server`);
+      upload.cancel();
+      await sending.catch(() => undefined); // cancelled: its last send rejects
+    } finally {
+      own.close();
+      await slow.close();
+    }
+  });
+});
+
 describe("SaverClient's HTTP/2 receive window", () => {
   it("lets the server send megabytes of a read before the client has consumed them (not grpc-js' 64 KiB)", async () => {
     // a bare HTTP/2 server: what matters is the SETTINGS the client opens its connection with

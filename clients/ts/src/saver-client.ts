@@ -50,7 +50,7 @@ import {
   type ReadOptions,
   readRequest,
 } from "./file-reading.ts";
-import { type BatchOptions, blockPart, FrameBatch, FrameBlock } from "./frame-batch.ts";
+import { type BatchOptions, blockPart, DEFAULT_BATCH, FrameBatch, FrameBlock } from "./frame-batch.ts";
 import { MessageBuffers } from "./message-buffers.ts";
 
 type Client = GrpcClient<typeof svc.SaverService>;
@@ -233,6 +233,17 @@ function sessionStatus(s: svc.SessionStatus): SessionStatus {
  * grpc-js' default, 64 KiB, makes the server wait for a WINDOW_UPDATE after every 64 KiB.
  */
 const RECEIVE_WINDOW_BYTES = 4 << 20;
+
+/**
+ * An upload waits while more than this many bytes of its messages are written to the call but not
+ * yet sent by HTTP/2 (their write callbacks have not run), until they fall to
+ * QUEUED_BYTES_RESUME. grpc-js' own bound counts messages (16, of up to 4 MiB each): with frames
+ * ready in memory, each upload would hold 64 MiB of copies, fresh memory that the process
+ * faults in and collects again — 16 uploads in one process, a gigabyte. Two full batches keep
+ * the connection busy while the next is encoded.
+ */
+const MAX_QUEUED_BYTES = 2 * DEFAULT_BATCH.maxBytes;
+const QUEUED_BYTES_RESUME = DEFAULT_BATCH.maxBytes;
 
 /** Connects (lazily) to an h5saver server at `address` ("host:port"). */
 export function createSaverClient(address: string, options: SaverClientOptions = {}): SaverClient {
@@ -516,6 +527,10 @@ export class ContinuousUpload {
   #acknowledged = 0;
   #error: SaverClientError | undefined;
   #drain: Promise<void> | undefined;
+  /** Bytes of the messages written whose write callback has not run: HTTP/2 has not sent them yet. */
+  #queuedBytes = 0;
+  /** Wakes the drain that waits for #queuedBytes to fall to QUEUED_BYTES_RESUME. */
+  #dequeued: (() => void) | undefined;
   #ended = false;
   readonly #batch: FrameBatch;
   #flushScheduled = false;
@@ -629,8 +644,9 @@ export class ContinuousUpload {
 
   /**
    * Sends the next frame (sequence numbers 1, 2, …). Resolves once the frame is queued — in the
-   * batch going out when this burst of frames ends, or in the call's write buffer; after 'drain'
-   * when that buffer is full — and rejects once the call failed.
+   * batch going out when this burst of frames ends, or in the call's write buffer; once HTTP/2
+   * has sent enough when that buffer is full or holds more than MAX_QUEUED_BYTES — and rejects
+   * once the call failed.
    */
   async send(dte: DataToExport | DataToExportInput): Promise<void> {
     while (this.#drain) await this.#drain;
@@ -699,25 +715,44 @@ export class ContinuousUpload {
     if (request) this.#write(request);
   }
 
-  /** Writes one message; sets the drain to wait for when the call's buffer is full. */
+  /**
+   * Writes one message; sets the drain to wait for when the call's buffer is full or when more
+   * than MAX_QUEUED_BYTES are waiting to be sent.
+   */
   #write(request: svc.StreamRequest): void {
     this.#sentFirst = true; // (built: the ids went into it when they had to)
-    const written = this.#call.write(request);
-    this.#buffers.sent(encodingOf(request), Number(request.sequence) + Math.max(1, request.frames) - 1);
-    if (written || this.#drain) return;
+    const encoding = encodingOf(request);
+    const bytes = encoding?.byteLength ?? 0; // (every frame message is pre-encoded)
+    this.#queuedBytes += bytes;
+    const written = this.#call.write(request, () => {
+      this.#queuedBytes -= bytes;
+      if (this.#queuedBytes <= QUEUED_BYTES_RESUME) this.#dequeued?.();
+    });
+    this.#buffers.sent(encoding, Number(request.sequence) + Math.max(1, request.frames) - 1);
+    if ((written && this.#queuedBytes <= MAX_QUEUED_BYTES) || this.#drain) return;
     this.#drain = new Promise<void>((resolve, reject) => {
-      const done = () => {
-        this.#call.off("drain", done);
-        this.#call.off("error", failed);
+      let drained = written;
+      const settle = () => {
+        if (!drained || this.#queuedBytes > QUEUED_BYTES_RESUME) return;
+        off();
         resolve();
       };
+      const onDrain = () => {
+        drained = true;
+        settle();
+      };
       const failed = (error: unknown) => {
-        this.#call.off("drain", done);
-        this.#call.off("error", failed);
+        off();
         reject(SaverClientError.from(error));
       };
-      this.#call.on("drain", done);
+      const off = () => {
+        this.#call.off("drain", onDrain);
+        this.#call.off("error", failed);
+        this.#dequeued = undefined;
+      };
+      this.#call.on("drain", onDrain);
       this.#call.on("error", failed);
+      this.#dequeued = settle;
     }).finally(() => {
       this.#drain = undefined;
     });
