@@ -21,6 +21,7 @@ export interface RecordedRun extends RunResult {
 /** Extra figures some systems report (bench/README.md); their medians go into the summary. */
 export const EXTRA_FIELDS = [
   "open_seconds",
+  "start_seconds",
   "client_cpu_seconds",
   "server_cpu_seconds",
   "server_cpu_s_per_mb",
@@ -304,6 +305,7 @@ export function formatTable(rows: readonly SummaryRow[]): string {
 
 const COST_COLUMNS: readonly [ExtraField, string][] = [
   ["open_seconds", "open s (untimed)"],
+  ["start_seconds", "stream start s (untimed)"],
   ["server_cpu_s_per_mb", "server CPU s/MB"],
   ["server_cpu_seconds", "server CPU s"],
   ["client_cpu_seconds", "client CPU s"],

@@ -10,12 +10,12 @@
  * root); without them the run starts its own server on DIR (untimed). Prints one JSON line
  * (bench/README.md).
  *
- * Timed: AddDetector -> StartContinuous -> every frame sent (ContinuousUpload.send, which waits
- * while HTTP/2 flow control holds the call back) -> end() resolved (the server's final
- * acknowledgement: every frame appended and flushed) -> CloseFile answered. Untimed, reported as
- * `open_seconds`: the OpenFile call, in which the server starts the file's writer thread (loading
- * h5wasm again; seconds on a busy 2-vCPU VM) — as for the h5saver-worker and h5saver-python
- * systems. Frames (DataToExportInput) are built before the timer from bench/systems/frames.ts's
+ * Timed: every frame sent (ContinuousUpload.send, which waits while HTTP/2 flow control holds the
+ * call back) -> end() resolved (the server's final acknowledgement: every frame appended and
+ * flushed) -> CloseFile answered. Untimed, before it: the OpenFile call (`open_seconds`; the server
+ * places the file on a writer thread, starting one if it has to), then AddDetector and
+ * StartContinuous (`start_seconds`) — as the h5saver-worker and h5saver-python systems leave their
+ * open out. Frames (DataToExportInput) are built before the timer from bench/systems/frames.ts's
  * pool, so the protobuf conversion is inside it. Flush policy: 10^6 frames / 1 s as the other
  * h5saver systems (only the final flush falls inside a short run).
  *
@@ -27,9 +27,13 @@
  * `--profile FILE.cpuprofile` records a V8 CPU profile of this (client) process over the timed
  * part; bench/run.ts --server-profile DIR profiles the server's threads.
  *
- * Scenarios with `streams` (2d-512-u16-x16) open that many files, one client each, and stream
- * the same N frames into all of them at once: `frames` stays N (per stream), `payload_bytes`,
- * `frames_per_s` and `mb_per_s` are the aggregate over the streams.
+ * Scenarios with `streams` (2d-512-u16-x16) open and start that many files, one client each, and
+ * then stream the same N frames into all of them at once: `frames` stays N (per stream),
+ * `payload_bytes`, `frames_per_s` and `mb_per_s` are the aggregate over the streams. The streams
+ * are all started before the timer so that it measures 16 streams going, not one process's 16
+ * loops starting each other's streams late: this client's send loop yields to the event loop
+ * only when the call's buffer is full (its frames are ready in memory, not read from a device),
+ * so a stream started while others send waits for their bursts.
  *
  * Also reported: the server's CPU seconds for the timed part (all its threads, from /proc) and per
  * MB of payload, its peak RSS during the run (reset just before it), its RSS when 10 % and when
@@ -43,7 +47,7 @@ import { join, relative, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { createSaverClient, type RemoteFile } from "@h5saver/client";
+import { type ContinuousUpload, createSaverClient, type RemoteFile } from "@h5saver/client";
 import type { DataToExportInput } from "../../service/src/index.ts";
 import { type RunningServer, resetPeakRss, sampleProcess, serverCost, startServer } from "../servers.ts";
 import { ackLatencies, latencyFields } from "../stats.ts";
@@ -64,6 +68,7 @@ const SYSTEM = "h5saver-grpc";
 interface Timing {
   seconds: number;
   openSeconds: number;
+  startSeconds: number;
   clientCpuSeconds: number;
   before: ReturnType<typeof sampleProcess>;
   after: ReturnType<typeof sampleProcess>;
@@ -93,19 +98,28 @@ interface RssTrend {
   atEnd: number | undefined;
 }
 
+/** A file's detector and continuous stream, started: what streamOne sends into. */
+interface StartedStream {
+  readonly file: RemoteFile;
+  readonly upload: ContinuousUpload;
+}
+
+async function startStream(file: RemoteFile): Promise<StartedStream> {
+  const detector = await file.addDetector("Bench detector", "");
+  return { file, upload: await file.startContinuous(detector) };
+}
+
 /**
- * One stream into one open file: detector, continuous saving, every frame, end, close; its ack
- * latencies if paced. With `trend`, samples the server's RSS at 10 % and 100 % of the frames sent.
+ * One started stream: every frame, end, close; its ack latencies if paced. With `trend`, samples
+ * the server's RSS at 10 % and 100 % of the frames sent.
  */
 async function streamOne(
-  file: RemoteFile,
+  { file, upload }: StartedStream,
   scenario: Scenario,
   dtes: readonly DataToExportInput[],
   trend?: { pid: number; rss: RssTrend },
 ): Promise<number[]> {
   const paced = scenario.paceHz !== undefined;
-  const detector = await file.addDetector("Bench detector", "");
-  const upload = await file.startContinuous(detector);
   const sentAt: number[] = [Number.NaN];
   const acks: { at: number; durableSequence: number }[] = [];
   upload.onAck((ack) => acks.push({ at: performance.now(), durableSequence: ack.durableSequence }));
@@ -134,8 +148,9 @@ async function streamOne(
 }
 
 /**
- * Opens one file per target (untimed, in parallel), then streams the same frames into all of
- * them at once, one client (channel) each: the timed part ends when the last file is closed.
+ * Opens one file per target and starts its stream (untimed, in parallel), then streams the same
+ * frames into all of them at once, one client (channel) each: the timed part ends when the last
+ * file is closed.
  */
 async function timedStreams(
   server: { address: string; pid: number },
@@ -160,13 +175,17 @@ async function timedStreams(
         }),
       ),
     );
+    const starting = performance.now();
+    const streams = await Promise.all(files.map(startStream));
     const before = sampleProcess(server.pid);
     const stopProfile = await startProfile(profile);
     const client0 = process.cpuUsage();
     const start = performance.now();
     const rss: RssTrend = { at10: undefined, atEnd: undefined };
     const latencies = await Promise.all(
-      files.map((file, k) => streamOne(file, scenario, dtes, k === 0 ? { pid: server.pid, rss } : undefined)),
+      streams.map((stream, k) =>
+        streamOne(stream, scenario, dtes, k === 0 ? { pid: server.pid, rss } : undefined),
+      ),
     );
     const end = performance.now();
     const client1 = process.cpuUsage(client0);
@@ -174,7 +193,8 @@ async function timedStreams(
     await stopProfile();
     return {
       seconds: (end - start) / 1000,
-      openSeconds: (start - opening) / 1000,
+      openSeconds: (starting - opening) / 1000,
+      startSeconds: (start - starting) / 1000,
       clientCpuSeconds: (client1.user + client1.system) / 1e6,
       before,
       after,
@@ -231,7 +251,7 @@ async function main(): Promise<void> {
     for (const absolute of absolutes) await checkFile(absolute, frames, scenario.channels);
     const payload = streams * frames * frameBytes(scenario);
     process.stderr.write(
-      `${SYSTEM} ${scenarioId}: open ${timing.openSeconds.toFixed(3)} s (untimed), ${timing.seconds.toFixed(3)} s\n`,
+      `${SYSTEM} ${scenarioId}: open ${timing.openSeconds.toFixed(3)} s, start ${timing.startSeconds.toFixed(3)} s (untimed), ${timing.seconds.toFixed(3)} s\n`,
     );
     const result = {
       scenario: scenarioId,
@@ -242,6 +262,7 @@ async function main(): Promise<void> {
       frames_per_s: (streams * frames) / timing.seconds,
       mb_per_s: payload / MB / timing.seconds,
       open_seconds: timing.openSeconds,
+      start_seconds: timing.startSeconds,
       client_cpu_seconds: timing.clientCpuSeconds,
       ...serverCost(timing.before, timing.after, payload),
       ...(streams > 1 ? { streams } : {}),
