@@ -236,7 +236,7 @@ const TARGETS: readonly TargetSpec[] = [
     unit: "ms",
   },
   {
-    target: "16 streams: aggregate ≥ 0.8× one stream (2d-512-u16)",
+    target: "16 streams: aggregate ≥ 0.8× one stream of their bytes (2d-512-u16)",
     scenarios: ["2d-512-u16-x16"],
     measure: (rows, all) => {
       const many = rowOf(rows, GRPC_SUBJECT);
