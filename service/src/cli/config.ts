@@ -12,6 +12,8 @@ export class UsageError extends Error {
 
 export const DEFAULT_PORT = 50051;
 export const DEFAULT_HOST = "127.0.0.1";
+/** A sanity bound on --writer-threads: each thread costs its start and some 30 MB. */
+const MAX_WRITER_THREADS = 1024;
 /** `read` refuses more values than this unless a slice is given. */
 export const MAX_UNSLICED_VALUES = 10_000_000;
 
@@ -52,13 +54,16 @@ h5saver <command> --help shows a command's options`,
   --journal on|off        keep a crash journal beside each open file, so that every frame
                           acknowledged as durable survives kill -9 (env H5SAVER_JOURNAL; default on);
                           off: durable means flushed into the file
+  --writer-threads N      writer threads at most before files the native HDF5 backend writes
+                          share them (env H5SAVER_WRITER_THREADS; default: one per core, 2 at
+                          least); files that need h5wasm (blosc, appending, recovery) get one each
   --warm-up on|off        before the first file, run a throw-away session in the OS temp
                           directory (~0.2 s; it ends at its next round after 2 s), so that the
                           first frames are not run through cold code (env H5SAVER_WARM_UP;
                           default on)
   --config FILE           a JSON file with any of: root, port, host, maxSessions, maxMessageMb,
                           maxQueuedCalls, idleTimeout, logFormat, tlsCert, tlsKey, tlsClientCa,
-                          tokens, journal, warmUp (env H5SAVER_CONFIG)
+                          tokens, journal, writerThreads, warmUp (env H5SAVER_CONFIG)
 
 Flags win over environment variables, which win over the config file. Over a limit, a client
 gets RESOURCE_EXHAUSTED naming it. SIGTERM or SIGINT closes every open file and exits. At start,
@@ -109,6 +114,7 @@ export interface ServeConfig {
   readonly tls?: { readonly cert: string; readonly key: string; readonly clientCa?: string };
   readonly tokens?: string;
   readonly journal?: boolean;
+  readonly writerThreads?: number;
   readonly warmUp?: boolean;
 }
 
@@ -211,6 +217,7 @@ const OPTIONS = {
     "tls-client-ca": { type: "string" },
     tokens: { type: "string" },
     journal: { type: "string" },
+    "writer-threads": { type: "string" },
     "warm-up": { type: "string" },
     config: { type: "string" },
   },
@@ -306,6 +313,7 @@ const CONFIG_KEYS = {
   tlsClientCa: "tls-client-ca",
   tokens: "tokens",
   journal: "journal",
+  writerThreads: "writer-threads",
   warmUp: "warm-up",
 } as const;
 
@@ -360,6 +368,7 @@ function serveConfig(parsed: Parsed, env: Env, readText: (file: string) => strin
   const tokens = pick("tokens", "H5SAVER_TOKENS");
   const journal = onOff(pick("journal", "H5SAVER_JOURNAL"), "journal");
   const warmUp = onOff(pick("warm-up", "H5SAVER_WARM_UP"), "warm-up");
+  const writerThreads = pick("writer-threads", "H5SAVER_WRITER_THREADS");
   if ((cert === undefined) !== (key === undefined)) {
     throw new UsageError("TLS needs both --tls-cert and --tls-key");
   }
@@ -389,6 +398,9 @@ function serveConfig(parsed: Parsed, env: Env, readText: (file: string) => strin
       : {}),
     ...(tokens !== undefined ? { tokens } : {}),
     ...(journal !== undefined ? { journal } : {}),
+    ...(writerThreads !== undefined
+      ? { writerThreads: integer(writerThreads, "writer-threads", 1, MAX_WRITER_THREADS) }
+      : {}),
     ...(warmUp !== undefined ? { warmUp } : {}),
   };
 }

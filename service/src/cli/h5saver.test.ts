@@ -96,7 +96,7 @@ function unary<I, O>(client: object, method: UnaryMethod<I, O>, request: I): Pro
 describe("h5saver serve", () => {
   it("listens on a free port, answers GetStatus and closes open files on SIGTERM", async () => {
     const root = path.join(dir, "served", "root"); // missing: serve creates it
-    const served = await serve(["--root", root, "--port", "0"]);
+    const served = await serve(["--root", root, "--port", "0", "--writer-threads", "3"]);
     try {
       assert.ok(existsSync(root));
       assert.ok(served.port > 0);
@@ -190,6 +190,7 @@ describe("h5saver serve", () => {
       ["2026/served.h5", "2026/served.h5", 32],
     );
     assert.equal(others[0]?.checksums, "native", "the journal's CRC-32 comes from @node-rs/crc32");
+    assert.equal(others[0]?.writer_threads, 3, "--writer-threads");
     // the native addon, built by bootstrap, loads in the main thread and in the writer thread
     const pageCache = nativeAddon.available ? "released" : "kept";
     for (const event of [others[0], events[warmedUp]]) assert.equal(event?.page_cache, pageCache);
@@ -545,6 +546,23 @@ describe("parseCommandLine()", () => {
       () => parseCommandLine(["serve", "--root", "r", "--warm-up", "yes"]),
       /--warm-up 'yes' is not on or off/,
     );
+  });
+
+  it("reads --writer-threads from a flag, the environment or the config file, and refuses what is not a count", () => {
+    const threads = (args: string[], env: Record<string, string> = {}) =>
+      (parseCommandLine(["serve", "--root", "r", ...args], env) as { writerThreads?: number }).writerThreads;
+    assert.equal(threads(["--writer-threads", "4"]), 4);
+    assert.equal(threads([], { H5SAVER_WRITER_THREADS: "3" }), 3);
+    assert.equal(threads([]), undefined);
+    const fromFile = parseCommandLine(
+      ["serve", "--config", "lab.json"],
+      {},
+      () => '{"root": "/d", "writerThreads": 6}',
+    );
+    assert.equal((fromFile as { writerThreads?: number }).writerThreads, 6);
+    for (const bad of ["0", "two", "1.5"]) {
+      assert.throws(() => threads(["--writer-threads", bad]), /--writer-threads/);
+    }
   });
 
   it("reads --journal, --warm-up and recover's files or root", () => {

@@ -34,6 +34,7 @@ async function serve(config: ServeConfig): Promise<void> {
     ...(config.tokens !== undefined ? { tokensFile: config.tokens } : {}),
     ...(config.tls ? { tls: readTls(config.tls) } : {}),
     ...(config.journal !== undefined ? { journal: config.journal } : {}),
+    ...(config.writerThreads !== undefined ? { writerThreads: config.writerThreads } : {}),
     warmUp: config.warmUp ?? true,
   });
   let port: number;
@@ -49,12 +50,14 @@ async function serve(config: ServeConfig): Promise<void> {
   const { crc32Ready } = await import("../durability/crc32.ts");
   const { pageCacheLogFields } = await import("../files/page-cache.ts");
   const { backendLogFields } = await import("../backend/open-h5-file.ts");
+  const { writerThreadLimit } = await import("../worker/worker-saver-file.ts");
   log.event("info", "listening", {
     address: address(config.host, port),
     root,
     checksums: await crc32Ready,
     ...pageCacheLogFields(),
     ...backendLogFields(),
+    writer_threads: writerThreadLimit(),
   });
   const protection = [
     config.tls ? (config.tls.clientCa ? "mutual TLS" : "TLS") : "",

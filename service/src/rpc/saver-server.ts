@@ -30,7 +30,12 @@ import { invalidData, SaverError } from "../errors.ts";
 import { acquireRootLock, LOCK_FILE as ROOT_LOCK_FILE, type RootLock } from "../files/root-lock.ts";
 import type { DurableEvent } from "../layout/saver-file.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
-import { openSaverFile, prewarmWriterThread, WorkerSaverFile } from "../worker/worker-saver-file.ts";
+import {
+  openSaverFile,
+  prewarmWriterThread,
+  setWriterThreadLimit,
+  WorkerSaverFile,
+} from "../worker/worker-saver-file.ts";
 import { type Caller, openAccess, tokenAccess } from "./access.ts";
 import { axisFromProto, countFromProto, dataToExportFromProto } from "./convert.ts";
 import { createDataRoot } from "./data-root.ts";
@@ -80,6 +85,12 @@ export interface SaverServerOptions {
    * `h5saver serve` turns it on.
    */
   readonly warmUp?: boolean;
+  /**
+   * Writer threads at most before the files the native backend writes share them (default one per
+   * core, two at least; worker-saver-file.ts). Set for the whole process: the last server created
+   * with it decides, for the files placed from then on.
+   */
+  readonly writerThreads?: number;
 }
 
 export const DEFAULT_MAX_SESSIONS = 64;
@@ -605,6 +616,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   });
   server.addService(grpcServiceDefinition(svc.SaverService), handlers);
   const health = addHealthService(server, [svc.SaverService.typeName]);
+  if (options.writerThreads !== undefined) setWriterThreadLimit(options.writerThreads);
   prewarmWriterThread(options.warmUp ?? false, (outcome) => {
     if ("error" in outcome) log.event("warn", "warm_up_failed", { message: outcome.error.message });
     else {

@@ -21,12 +21,12 @@ describe("a shared writer thread that exits", () => {
     timeout: 60_000,
   }, async () => {
     const files = await Promise.all(
-      Array.from({ length: writerThreadLimit }, (_, k) =>
+      Array.from({ length: writerThreadLimit() }, (_, k) =>
         openSaverFile({ path: path.join(dir, `on-${k}.h5`) }),
       ),
     );
     const threads = new Set(files.map((file) => file.threadId));
-    assert.equal(threads.size, writerThreadLimit);
+    assert.equal(threads.size, writerThreadLimit());
     // the first file's thread dies under it (while no file is being opened there)
     const victim = files[0];
     assert.ok(victim);

@@ -7,7 +7,12 @@ import { newFilesBackend } from "../backend/open-h5-file.ts";
 import { SaverError } from "../errors.ts";
 import { PyMoDAQLoader } from "../layout/loader.ts";
 import { tempDir } from "../testing/temp-dir.ts";
-import { openSaverFile, writerThreadLimit } from "./worker-saver-file.ts";
+import {
+  DEFAULT_WRITER_THREAD_LIMIT,
+  openSaverFile,
+  setWriterThreadLimit,
+  writerThreadLimit,
+} from "./worker-saver-file.ts";
 
 const dir = tempDir();
 
@@ -146,11 +151,42 @@ describe("openSaverFile()", () => {
     }
   });
 
+  it("puts native-backend files on as many threads as it is told (serve --writer-threads)", {
+    skip:
+      newFilesBackend().backend === "native" ? false : "new files are not written by the native backend here",
+  }, async () => {
+    assert.throws(() => setWriterThreadLimit(0), /a writer thread limit must be a positive integer, not 0/);
+    setWriterThreadLimit(1);
+    try {
+      const files = await Promise.all(
+        [0, 1, 2].map((k) => openSaverFile({ path: path.join(dir, `one-thread-${k}.h5`) })),
+      );
+      try {
+        assert.equal(new Set(files.map((file) => file.threadId)).size, 1);
+        for (const [k, file] of files.entries()) {
+          const stream = await file.startContinuous(await file.addDetector("a"));
+          await file.append(stream, { name: "n", data: [{ name: "n", data: [Float64Array.of(k)] }] });
+          await file.endContinuous(stream);
+        }
+      } finally {
+        for (const file of files) await file.close();
+      }
+    } finally {
+      setWriterThreadLimit(DEFAULT_WRITER_THREAD_LIMIT);
+    }
+    for (const k of [0, 1, 2]) {
+      const backend = await openH5wasmFile(path.join(dir, `one-thread-${k}.h5`), "read");
+      const [loaded] = await new PyMoDAQLoader(backend).loadAll();
+      await backend.close();
+      assert.deepEqual(Array.from(loaded?.dwa.data[0] ?? [], Number), [k]);
+    }
+  });
+
   it("shares its threads between native-backend files beyond one per core; blosc files keep their own", {
     skip:
       newFilesBackend().backend === "native" ? false : "new files are not written by the native backend here",
   }, async () => {
-    const count = writerThreadLimit + 3;
+    const count = writerThreadLimit() + 3;
     const names = Array.from({ length: count }, (_, k) => `shared-${k}.h5`);
     const files = await Promise.all(
       names.map((name) =>
@@ -163,7 +199,7 @@ describe("openSaverFile()", () => {
     });
     try {
       const threads = new Set(files.map((file) => file.threadId));
-      assert.equal(threads.size, writerThreadLimit, `${count} files on threads ${[...threads]}`);
+      assert.equal(threads.size, writerThreadLimit(), `${count} files on threads ${[...threads]}`);
       assert.ok(!threads.has(blosc.threadId), "an h5wasm file is not put beside them");
       // each file (k + 1 frames) hears its own acknowledgements, and holds its own frames
       const heard = files.map(() => [] as number[]);

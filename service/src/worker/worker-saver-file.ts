@@ -402,8 +402,25 @@ class WriterThread {
   }
 }
 
-/** Writer threads at most before native-backend files share them: one per core (two at least). */
-export const writerThreadLimit = Math.max(2, availableParallelism());
+/** Writer threads at most before native-backend files share them, unless set: one per core (two at least). */
+export const DEFAULT_WRITER_THREAD_LIMIT = Math.max(2, availableParallelism());
+let threadLimit = DEFAULT_WRITER_THREAD_LIMIT;
+
+/** Writer threads at most, in this process, before native-backend files share them. */
+export function writerThreadLimit(): number {
+  return threadLimit;
+}
+
+/**
+ * Sets writerThreadLimit for the files placed from now on (files open stay where they are): a
+ * positive integer. `h5saver serve --writer-threads`.
+ */
+export function setWriterThreadLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new SaverError("invalid_data", `a writer thread limit must be a positive integer, not ${limit}`);
+  }
+  threadLimit = limit;
+}
 
 /** A writer thread as files are placed on it (its thread may still be starting). */
 interface ThreadSlot {
@@ -444,7 +461,7 @@ function sharesThread(options: SaverFileOptions): boolean {
  * files opened together are spread before any of their threads has started.
  */
 function reserveSlot(shareable: boolean): ThreadSlot {
-  if (shareable && slots.size >= writerThreadLimit) {
+  if (shareable && slots.size >= threadLimit) {
     let fewest: ThreadSlot | undefined;
     for (const slot of slots) {
       if (slot.shareable && (fewest === undefined || slot.files < fewest.files)) fewest = slot;
