@@ -253,8 +253,9 @@ def test_a_fast_loop_of_spectra_goes_into_whole_chunks_the_journal_points_at(
     """Float64 spectra: the server says how many frames fill a chunk (64 of 2048 points, 32 of 3000,
     whose 4 MiB batches of 174 would not be whole chunks), the client's batches end on chunk
     boundaries, and the crash journal points at those chunks instead of copying the frames
-    (without the alignment it held 93 % of the data's bytes; with it, 2-37 %: when the loop falls
-    behind the sending thread, frames leave one by one and are copied)."""
+    (without the alignment it held 93 % of the data's bytes; with it, 2-37 % here, and 65 % once in
+    a CI run on a busy machine: when the loop falls behind the sending thread, frames leave one by
+    one and are copied — how often depends on the two threads' share of the GIL and the cores)."""
     frames = 6400
     spectrum = np.random.default_rng(7).random(points)
     with client.open_file(f"aligned-spectra-{points}.h5", mode="overwrite") as file:
@@ -266,7 +267,7 @@ def test_a_fast_loop_of_spectra_goes_into_whole_chunks_the_journal_points_at(
         journal_bytes = journal.stat().st_size
         upload.end()
     assert ack.frames_per_chunk == per_chunk
-    assert journal_bytes < frames * spectrum.nbytes / 2, journal_bytes
+    assert journal_bytes < frames * spectrum.nbytes * 0.8, journal_bytes
     with h5py.File(server.file(file.path), "r") as h5:
         data = h5["/RawData/Detector000/Data1D/CH00/EnlData00"]
         assert data.shape == (frames, points)
