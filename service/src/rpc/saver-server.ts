@@ -128,6 +128,7 @@ declare const H5SAVER_BUNDLED_VERSION: string | undefined;
 const SERVER_VERSION = typeof H5SAVER_BUNDLED_VERSION === "string" ? H5SAVER_BUNDLED_VERSION : readVersion();
 
 export function createSaverServer(options: SaverServerOptions): SaverServer {
+  if (options.writerThreads !== undefined) setWriterThreadLimit(options.writerThreads);
   const dataRoot = createDataRoot(options.root);
   const access = options.tokensFile ? tokenAccess(dataRoot, options.tokensFile) : openAccess(dataRoot);
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
@@ -616,7 +617,6 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   });
   server.addService(grpcServiceDefinition(svc.SaverService), handlers);
   const health = addHealthService(server, [svc.SaverService.typeName]);
-  if (options.writerThreads !== undefined) setWriterThreadLimit(options.writerThreads);
   prewarmWriterThread(options.warmUp ?? false, (outcome) => {
     if ("error" in outcome) log.event("warn", "warm_up_failed", { message: outcome.error.message });
     else {
