@@ -109,6 +109,11 @@ export class FrameBatch {
    * not fit, or when they end on a chunk boundary and either started inside a chunk (this batch
    * realigns the next ones) or another chunk's worth would not fit.
    */
+  /** The most bytes of arrays one message carries (BatchOptions.maxBytes). */
+  get maxBytes(): number {
+    return this.#options.maxBytes;
+  }
+
   get full(): boolean {
     const size = this.#frames.length;
     if (!this.#fits(size + 1)) return true;

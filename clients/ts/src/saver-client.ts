@@ -50,7 +50,7 @@ import {
   type ReadOptions,
   readRequest,
 } from "./file-reading.ts";
-import { type BatchOptions, blockPart, DEFAULT_BATCH, FrameBatch, FrameBlock } from "./frame-batch.ts";
+import { type BatchOptions, blockPart, FrameBatch, FrameBlock } from "./frame-batch.ts";
 import { MessageBuffers } from "./message-buffers.ts";
 
 type Client = GrpcClient<typeof svc.SaverService>;
@@ -235,15 +235,17 @@ function sessionStatus(s: svc.SessionStatus): SessionStatus {
 const RECEIVE_WINDOW_BYTES = 4 << 20;
 
 /**
- * An upload waits while more than this many bytes of its messages are written to the call but not
- * yet sent by HTTP/2 (their write callbacks have not run), until they fall to
- * QUEUED_BYTES_RESUME. grpc-js' own bound counts messages (16, of up to 4 MiB each): with frames
- * ready in memory, each upload would hold 64 MiB of copies, fresh memory that the process
- * faults in and collects again — 16 uploads in one process, a gigabyte. Two full batches keep
- * the connection busy while the next is encoded.
+ * What an upload lets wait in grpc-js: messages written to the call whose write callbacks have not
+ * run (grpc-js runs them once its transport has taken the message, or sooner for the first
+ * megabyte or so it keeps for retries). grpc-js' own bound counts messages (16, of up to 4 MiB
+ * each): with frames ready in memory, each upload would hold 64 MiB of copies, fresh memory that
+ * the process faults in and collects again — 16 uploads in one process, a gigabyte. An upload
+ * waits once more than two full batches wait (and more than one message), until one batch's worth
+ * or one message is left: the connection stays busy while the next batch is encoded. A batch's
+ * bytes count its arrays only; QUEUED_SLACK_BYTES covers the rest of a message (protobuf fields,
+ * timestamps).
  */
-const MAX_QUEUED_BYTES = 2 * DEFAULT_BATCH.maxBytes;
-const QUEUED_BYTES_RESUME = DEFAULT_BATCH.maxBytes;
+const QUEUED_SLACK_BYTES = 1 << 20;
 
 /** Connects (lazily) to an h5saver server at `address` ("host:port"). */
 export function createSaverClient(address: string, options: SaverClientOptions = {}): SaverClient {
@@ -527,9 +529,10 @@ export class ContinuousUpload {
   #acknowledged = 0;
   #error: SaverClientError | undefined;
   #drain: Promise<void> | undefined;
-  /** Bytes of the messages written whose write callback has not run: HTTP/2 has not sent them yet. */
+  /** The messages written whose write callback has not run, and their bytes. */
+  #queuedMessages = 0;
   #queuedBytes = 0;
-  /** Wakes the drain that waits for #queuedBytes to fall to QUEUED_BYTES_RESUME. */
+  /** Wakes the drain that waits for the queue to fall (#resumeQueue). */
   #dequeued: (() => void) | undefined;
   #ended = false;
   readonly #batch: FrameBatch;
@@ -644,8 +647,8 @@ export class ContinuousUpload {
 
   /**
    * Sends the next frame (sequence numbers 1, 2, …). Resolves once the frame is queued — in the
-   * batch going out when this burst of frames ends, or in the call's write buffer; once HTTP/2
-   * has sent enough when that buffer is full or holds more than MAX_QUEUED_BYTES — and rejects
+   * batch going out when this burst of frames ends, or in the call's write buffer; once grpc-js
+   * has taken enough when that buffer is full or holds more than two full batches — and rejects
    * once the call failed.
    */
   async send(dte: DataToExport | DataToExportInput): Promise<void> {
@@ -715,25 +718,37 @@ export class ContinuousUpload {
     if (request) this.#write(request);
   }
 
+  /** Whether more than two full batches (and more than one message) wait in grpc-js. */
+  #queueFull(): boolean {
+    return this.#queuedMessages > 1 && this.#queuedBytes > 2 * (this.#batch.maxBytes + QUEUED_SLACK_BYTES);
+  }
+
+  /** Whether the queue has fallen to one batch's worth, or one message. */
+  #resumeQueue(): boolean {
+    return this.#queuedMessages <= 1 || this.#queuedBytes <= this.#batch.maxBytes + QUEUED_SLACK_BYTES;
+  }
+
   /**
-   * Writes one message; sets the drain to wait for when the call's buffer is full or when more
-   * than MAX_QUEUED_BYTES are waiting to be sent.
+   * Writes one message; sets the drain to wait for when the call's buffer is full or when too
+   * much waits in grpc-js (#queueFull).
    */
   #write(request: svc.StreamRequest): void {
     this.#sentFirst = true; // (built: the ids went into it when they had to)
     const encoding = encodingOf(request);
     const bytes = encoding?.byteLength ?? 0; // (every frame message is pre-encoded)
+    this.#queuedMessages++;
     this.#queuedBytes += bytes;
     const written = this.#call.write(request, () => {
+      this.#queuedMessages--;
       this.#queuedBytes -= bytes;
-      if (this.#queuedBytes <= QUEUED_BYTES_RESUME) this.#dequeued?.();
+      if (this.#resumeQueue()) this.#dequeued?.();
     });
     this.#buffers.sent(encoding, Number(request.sequence) + Math.max(1, request.frames) - 1);
-    if ((written && this.#queuedBytes <= MAX_QUEUED_BYTES) || this.#drain) return;
+    if ((written && !this.#queueFull()) || this.#drain) return;
     this.#drain = new Promise<void>((resolve, reject) => {
       let drained = written;
       const settle = () => {
-        if (!drained || this.#queuedBytes > QUEUED_BYTES_RESUME) return;
+        if (!drained || !this.#resumeQueue()) return;
         off();
         resolve();
       };
@@ -745,13 +760,21 @@ export class ContinuousUpload {
         off();
         reject(SaverClientError.from(error));
       };
+      // a call that ends with OK runs no more write callbacks and emits no 'error'
+      const ended = (status: grpc.StatusObject) => {
+        if (status.code !== grpc.status.OK) return; // 'error' follows
+        off();
+        reject(new SaverClientError(grpc.status.FAILED_PRECONDITION, "the server ended the stream"));
+      };
       const off = () => {
         this.#call.off("drain", onDrain);
         this.#call.off("error", failed);
+        this.#call.off("status", ended);
         this.#dequeued = undefined;
       };
       this.#call.on("drain", onDrain);
       this.#call.on("error", failed);
+      this.#call.on("status", ended);
       this.#dequeued = settle;
     }).finally(() => {
       this.#drain = undefined;
