@@ -305,7 +305,7 @@ export function formatTable(rows: readonly SummaryRow[]): string {
 
 const COST_COLUMNS: readonly [ExtraField, string][] = [
   ["open_seconds", "open s (untimed)"],
-  ["start_seconds", "stream start s (untimed)"],
+  ["start_seconds", "stream start s"],
   ["server_cpu_s_per_mb", "server CPU s/MB"],
   ["server_cpu_seconds", "server CPU s"],
   ["client_cpu_seconds", "client CPU s"],

@@ -10,12 +10,12 @@
  * root); without them the run starts its own server on DIR (untimed). Prints one JSON line
  * (bench/README.md).
  *
- * Timed: every frame sent (ContinuousUpload.send, which waits while HTTP/2 flow control holds the
- * call back) -> end() resolved (the server's final acknowledgement: every frame appended and
- * flushed) -> CloseFile answered. Untimed, before it: the OpenFile call (`open_seconds`; the server
- * places the file on a writer thread, starting one if it has to), then AddDetector and
- * StartContinuous (`start_seconds`) — as the h5saver-worker and h5saver-python systems leave their
- * open out. Frames (DataToExportInput) are built before the timer from bench/systems/frames.ts's
+ * Timed: AddDetector -> StartContinuous (`start_seconds`) -> every frame sent
+ * (ContinuousUpload.send, which waits while HTTP/2 flow control holds the call back) -> end()
+ * resolved (the server's final acknowledgement: every frame appended and flushed) -> CloseFile
+ * answered. Untimed: the OpenFile call (`open_seconds`; the server places the file on a writer
+ * thread, starting one if it has to) — as the h5saver-worker and h5saver-python systems leave
+ * their open out. Frames (DataToExportInput) are built before the timer from bench/systems/frames.ts's
  * pool, so the protobuf conversion is inside it. Flush policy: 10^6 frames / 1 s as the other
  * h5saver systems (only the final flush falls inside a short run).
  *
@@ -30,10 +30,11 @@
  * Scenarios with `streams` (2d-512-u16-x16) open and start that many files, one client each, and
  * then stream the same N frames into all of them at once: `frames` stays N (per stream),
  * `payload_bytes`, `frames_per_s` and `mb_per_s` are the aggregate over the streams. The streams
- * are all started before the timer so that it measures 16 streams going, not one process's 16
- * loops starting each other's streams late: this client's send loop yields to the event loop
- * only when the call's buffer is full (its frames are ready in memory, not read from a device),
- * so a stream started while others send waits for their bursts.
+ * are all started (AddDetector, StartContinuous) before the timer, not inside it, so that it
+ * measures 16 streams going, not one process's 16 loops starting each other's streams late: this
+ * client's send loop yields to the event loop only when the call waits (its buffer full, or two
+ * batches not yet taken by grpc-js' transport; the frames are ready in memory, not read from a
+ * device), so a stream started while others send waits for their bursts.
  *
  * Also reported: the server's CPU seconds for the timed part (all its threads, from /proc) and per
  * MB of payload, its peak RSS during the run (reset just before it), its RSS when 10 % and when
@@ -148,9 +149,9 @@ async function streamOne(
 }
 
 /**
- * Opens one file per target and starts its stream (untimed, in parallel), then streams the same
- * frames into all of them at once, one client (channel) each: the timed part ends when the last
- * file is closed.
+ * Opens one file per target (untimed, in parallel), starts its stream (timed for one stream,
+ * untimed for several), then streams the same frames into all of them at once, one client
+ * (channel) each: the timed part ends when the last file is closed.
  */
 async function timedStreams(
   server: { address: string; pid: number },
@@ -175,12 +176,17 @@ async function timedStreams(
         }),
       ),
     );
-    const starting = performance.now();
-    const streams = await Promise.all(files.map(startStream));
+    const opened = performance.now();
+    // one stream: its start is timed, as the other systems time theirs
+    const timedStart = paths.length === 1;
+    let streams: StartedStream[] = timedStart ? [] : await Promise.all(files.map(startStream));
+    const startedUntimed = performance.now();
     const before = sampleProcess(server.pid);
     const stopProfile = await startProfile(profile);
     const client0 = process.cpuUsage();
     const start = performance.now();
+    if (timedStart) streams = await Promise.all(files.map(startStream));
+    const started = performance.now();
     const rss: RssTrend = { at10: undefined, atEnd: undefined };
     const latencies = await Promise.all(
       streams.map((stream, k) =>
@@ -193,8 +199,8 @@ async function timedStreams(
     await stopProfile();
     return {
       seconds: (end - start) / 1000,
-      openSeconds: (starting - opening) / 1000,
-      startSeconds: (start - starting) / 1000,
+      openSeconds: (opened - opening) / 1000,
+      startSeconds: (timedStart ? started - start : startedUntimed - opened) / 1000,
       clientCpuSeconds: (client1.user + client1.system) / 1e6,
       before,
       after,
@@ -251,7 +257,7 @@ async function main(): Promise<void> {
     for (const absolute of absolutes) await checkFile(absolute, frames, scenario.channels);
     const payload = streams * frames * frameBytes(scenario);
     process.stderr.write(
-      `${SYSTEM} ${scenarioId}: open ${timing.openSeconds.toFixed(3)} s, start ${timing.startSeconds.toFixed(3)} s (untimed), ${timing.seconds.toFixed(3)} s\n`,
+      `${SYSTEM} ${scenarioId}: open ${timing.openSeconds.toFixed(3)} s (untimed), start ${timing.startSeconds.toFixed(3)} s (${streams > 1 ? "untimed" : "timed"}), ${timing.seconds.toFixed(3)} s\n`,
     );
     const result = {
       scenario: scenarioId,

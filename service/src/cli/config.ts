@@ -54,9 +54,10 @@ h5saver <command> --help shows a command's options`,
   --journal on|off        keep a crash journal beside each open file, so that every frame
                           acknowledged as durable survives kill -9 (env H5SAVER_JOURNAL; default on);
                           off: durable means flushed into the file
-  --writer-threads N      writer threads at most before files the native HDF5 backend writes
-                          share them (env H5SAVER_WRITER_THREADS; default: one per core, 2 at
-                          least); files that need h5wasm (blosc, appending, recovery) get one each
+  --writer-threads N      writer threads (all files' together) at most before files the native
+                          HDF5 backend writes share them (env H5SAVER_WRITER_THREADS; default: one
+                          per core, 2 at least); files that need h5wasm (blosc, appending,
+                          recovery) get one each, beyond it if they must
   --warm-up on|off        before the first file, run a throw-away session in the OS temp
                           directory (~0.2 s; it ends at its next round after 2 s), so that the
                           first frames are not run through cold code (env H5SAVER_WARM_UP;

@@ -12,6 +12,7 @@ import { SaverError } from "../errors.ts";
 import { type LoadedData, openH5wasmFile, PyMoDAQLoader } from "../index.ts";
 import { createDataToExport } from "../model/data-to-export.ts";
 import { tempDir } from "../testing/temp-dir.ts";
+import { writerThreadLimit } from "../worker/worker-saver-file.ts";
 import { axisToProto, dataToExportToProto } from "./convert.ts";
 import { callUnary, createGrpcClient, type GrpcClient, type UnaryMethod } from "./grpc-glue.ts";
 import { createSaverServer, type SaverServer } from "./saver-server.ts";
@@ -421,6 +422,20 @@ describe("SaverServer.close()", () => {
 });
 
 describe("SaverServer's data root lock", () => {
+  it("refuses a writer thread limit that is not a positive integer, and leaves the process's limit as it was", () => {
+    const before = writerThreadLimit();
+    for (const writerThreads of [0, 1.5, -2]) {
+      assert.throws(
+        () => createSaverServer({ root: newRoot(), writerThreads }),
+        (error: unknown) =>
+          error instanceof SaverError &&
+          error.code === "invalid_data" &&
+          error.message === `a writer thread limit must be a positive integer, not ${writerThreads}`,
+      );
+    }
+    assert.equal(writerThreadLimit(), before);
+  });
+
   it("holds the root while it listens, refuses a root another process holds before touching a file, and frees it on close", async () => {
     const held = newRoot();
     const lockFile = path.join(held, ".h5saver.lock");

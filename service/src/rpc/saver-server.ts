@@ -31,6 +31,7 @@ import { acquireRootLock, LOCK_FILE as ROOT_LOCK_FILE, type RootLock } from "../
 import type { DurableEvent } from "../layout/saver-file.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
 import {
+  checkedWriterThreadLimit,
   openSaverFile,
   prewarmWriterThread,
   setWriterThreadLimit,
@@ -128,7 +129,8 @@ declare const H5SAVER_BUNDLED_VERSION: string | undefined;
 const SERVER_VERSION = typeof H5SAVER_BUNDLED_VERSION === "string" ? H5SAVER_BUNDLED_VERSION : readVersion();
 
 export function createSaverServer(options: SaverServerOptions): SaverServer {
-  if (options.writerThreads !== undefined) setWriterThreadLimit(options.writerThreads);
+  const writerThreads =
+    options.writerThreads === undefined ? undefined : checkedWriterThreadLimit(options.writerThreads);
   const dataRoot = createDataRoot(options.root);
   const access = options.tokensFile ? tokenAccess(dataRoot, options.tokensFile) : openAccess(dataRoot);
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
@@ -653,6 +655,8 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     }
   }
   addReflectionService(server, [svc.file_h5saver_v1_saver_service, healthProto.file_grpc_health_v1_health]);
+  // last: a server that could not be built leaves the process's limit as it was
+  if (writerThreads !== undefined) setWriterThreadLimit(writerThreads);
 
   return {
     server,

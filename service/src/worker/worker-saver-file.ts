@@ -416,10 +416,15 @@ export function writerThreadLimit(): number {
  * positive integer. `h5saver serve --writer-threads`.
  */
 export function setWriterThreadLimit(limit: number): void {
+  threadLimit = checkedWriterThreadLimit(limit);
+}
+
+/** `limit` if it can be a writer thread limit (a positive integer); else invalid_data. */
+export function checkedWriterThreadLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1) {
     throw new SaverError("invalid_data", `a writer thread limit must be a positive integer, not ${limit}`);
   }
-  threadLimit = limit;
+  return limit;
 }
 
 /** A writer thread as files are placed on it (its thread may still be starting). */
