@@ -177,15 +177,15 @@ async function timedStreams(
       ),
     );
     const opened = performance.now();
-    // one stream: its start is timed, as the other systems time theirs
-    const timedStart = paths.length === 1;
-    let streams: StartedStream[] = timedStart ? [] : await Promise.all(files.map(startStream));
+    const startAll = () => Promise.all(files.map(startStream));
+    // several streams start before the timer; one stream's start is timed, as the other systems time theirs
+    const startedBefore = paths.length > 1 ? await startAll() : undefined;
     const startedUntimed = performance.now();
     const before = sampleProcess(server.pid);
     const stopProfile = await startProfile(profile);
     const client0 = process.cpuUsage();
     const start = performance.now();
-    if (timedStart) streams = await Promise.all(files.map(startStream));
+    const streams = startedBefore ?? (await startAll());
     const started = performance.now();
     const rss: RssTrend = { at10: undefined, atEnd: undefined };
     const latencies = await Promise.all(
@@ -200,7 +200,7 @@ async function timedStreams(
     return {
       seconds: (end - start) / 1000,
       openSeconds: (opened - opening) / 1000,
-      startSeconds: (timedStart ? started - start : startedUntimed - opened) / 1000,
+      startSeconds: (startedBefore ? startedUntimed - opened : started - start) / 1000,
       clientCpuSeconds: (client1.user + client1.system) / 1e6,
       before,
       after,
