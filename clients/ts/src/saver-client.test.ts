@@ -4,6 +4,9 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import {
   type DataToExportInput,
   isLayoutV3,
@@ -11,6 +14,7 @@ import {
   PyMoDAQ3Loader,
   PyMoDAQLoader,
 } from "@h5saver/service";
+import { grpcServiceDefinition } from "@h5saver/service/rpc/grpc-glue";
 import { createSaverServer, type SaverServer } from "@h5saver/service/rpc/saver-server";
 import { journalPathOf } from "../../../service/src/durability/journal.ts";
 import { tempDir } from "../../../service/src/testing/temp-dir.ts";
@@ -505,6 +509,59 @@ describe("SaverClient against a server slower than its sender", () => {
     } finally {
       own.close();
       await slow.close();
+    }
+  });
+});
+
+describe("SaverClient against a server that ends its stream while frames wait", () => {
+  it("rejects the waiting send instead of waiting for write callbacks that never come", {
+    timeout: 10_000,
+  }, async () => {
+    // a stand-in server: opens a file and a stream, reads one message, then ends the call with OK
+    const fake = new grpc.Server({ "grpc.max_receive_message_length": 64 << 20 });
+    const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<never>) =>
+      callback({ code: grpc.status.UNIMPLEMENTED });
+    const handlers: Record<string, grpc.UntypedHandleCall> = {};
+    for (const method of svc.SaverService.methods) handlers[method.localName] = unimplemented;
+    handlers.openFile = (_call: unknown, callback: grpc.sendUnaryData<svc.OpenFileResponse>) =>
+      callback(null, create(svc.OpenFileResponseSchema, { sessionId: "s", path: "f.h5" }));
+    handlers.addDetector = (_call: unknown, callback: grpc.sendUnaryData<svc.AddDetectorResponse>) =>
+      callback(null, create(svc.AddDetectorResponseSchema, { detectorId: "/RawData/Detector000" }));
+    handlers.startContinuous = (_call: unknown, callback: grpc.sendUnaryData<svc.StartContinuousResponse>) =>
+      callback(null, create(svc.StartContinuousResponseSchema, { streamId: "/RawData/Detector000" }));
+    handlers.stream = (call: grpc.ServerDuplexStream<svc.StreamRequest, svc.StreamResponse>) => {
+      call.once("data", () => {
+        call.pause();
+        setTimeout(() => call.end(), 300);
+      });
+    };
+    fake.addService(grpcServiceDefinition(svc.SaverService), handlers);
+    const port = await new Promise<number>((resolve, reject) =>
+      fake.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    const own = createSaverClient(`127.0.0.1:${port}`, { deadlineMs: 10_000 });
+    try {
+      const file = await own.openFile({ path: "f.h5" });
+      const upload = await file.startContinuous(await file.addDetector("Camera"));
+      const mib = (k: number): DataToExportInput => ({
+        name: "camera",
+        timestamp: 1_700_000_000 + k,
+        data: [{ name: "image", data: [new Uint16Array(512 * 1024).fill(k)], shape: [512, 1024] }],
+      });
+      const sending = (async () => {
+        for (let k = 1; k <= 200; k++) await upload.send(mib(k));
+      })();
+      await assert.rejects(sending, (error: unknown) => {
+        assert.ok(error instanceof SaverClientError);
+        assert.equal(error.code, "FAILED_PRECONDITION");
+        assert.match(error.message, /the server ended the stream/);
+        return true;
+      });
+    } finally {
+      own.close();
+      fake.forceShutdown();
     }
   });
 });
