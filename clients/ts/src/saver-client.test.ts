@@ -37,6 +37,15 @@ after(async () => {
   await server.close();
 });
 
+/** One 1 MiB camera image (512 × 1024 uint16, every pixel k): big enough to fill the client's queue fast. */
+function cameraFrame(k: number): DataToExportInput {
+  return {
+    name: "camera",
+    timestamp: 1_700_000_000 + k,
+    data: [{ name: "image", data: [new Uint16Array(512 * 1024).fill(k)], shape: [512, 1024] }],
+  };
+}
+
 /** One acquisition of a small spectrometer: a power (0D) and a spectrum with its axis (1D). */
 function frame(k: number): DataToExportInput {
   return {
@@ -485,16 +494,11 @@ describe("SaverClient against a server slower than its sender", () => {
     try {
       const file = await own.openFile({ path: "slow.h5" });
       const upload = await file.startContinuous(await file.addDetector("Camera"));
-      const mib = (k: number): DataToExportInput => ({
-        name: "camera",
-        timestamp: 1_700_000_000 + k,
-        data: [{ name: "image", data: [new Uint16Array(512 * 1024).fill(k)], shape: [512, 1024] }],
-      });
       // frames ready in memory, sent as fast as send() lets them go, for a second and a half
       let resolved = 0;
       const sending = (async () => {
         for (let k = 1; k <= 120; k++) {
-          await upload.send(mib(k));
+          await upload.send(cameraFrame(k));
           resolved = k;
         }
       })();
@@ -545,13 +549,8 @@ describe("SaverClient against a server that ends its stream while frames wait", 
     try {
       const file = await own.openFile({ path: "f.h5" });
       const upload = await file.startContinuous(await file.addDetector("Camera"));
-      const mib = (k: number): DataToExportInput => ({
-        name: "camera",
-        timestamp: 1_700_000_000 + k,
-        data: [{ name: "image", data: [new Uint16Array(512 * 1024).fill(k)], shape: [512, 1024] }],
-      });
       const sending = (async () => {
-        for (let k = 1; k <= 200; k++) await upload.send(mib(k));
+        for (let k = 1; k <= 200; k++) await upload.send(cameraFrame(k));
       })();
       await assert.rejects(sending, (error: unknown) => {
         assert.ok(error instanceof SaverClientError);
