@@ -1,4 +1,7 @@
-/** Whether the addon loaded, and if not why (not built, a load error, or turned off). */
+/**
+ * Whether the page-cache calls work, and if not why (the addon not built, a load error, or
+ * H5SAVER_PAGE_CACHE=keep).
+ */
 export declare const nativeAddon: {
   readonly available: boolean;
   readonly reason: string | undefined;
@@ -22,3 +25,17 @@ export declare function dropPageCache(fd: number, offset?: number, length?: numb
  * not open, or when 64 drops are waiting already.
  */
 export declare function dropPageCacheInBackground(fd: number, offset: number, length: number): boolean;
+
+/**
+ * Whether trimHeap works, and if not why (the addon not built, a load error, one built before
+ * trimHeap, or H5SAVER_HEAP_TRIM=off).
+ */
+export declare const heapTrim: { readonly available: boolean; readonly reason: string | undefined };
+
+/**
+ * Gives the memory free in the C library's heaps back to the kernel (glibc's malloc_trim), in one
+ * of libuv's threads. Resolves to true when some was given back; false when none was, where the
+ * C library is not glibc, or without the addon. It takes the heaps' locks one at a time (~15 ms
+ * in all for 100 MB free): threads allocating meanwhile may wait.
+ */
+export declare function trimHeap(): Promise<boolean>;

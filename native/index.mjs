@@ -1,29 +1,47 @@
 // Loads native/build/h5saver_native.node (native/build.sh) when it was built; otherwise every
-// function here is a no-op and `nativeAddon.reason` says why, so h5saver runs the same without it.
-import { fileURLToPath } from "node:url";
+// function here is a no-op and `nativeAddon.reason` / `heapTrim.reason` say why, so h5saver runs the same without it.
 import { loadAddon } from "./load-addon.mjs";
 
-const loaded =
-  process.env.H5SAVER_PAGE_CACHE === "keep"
-    ? {
-        addon: undefined,
-        reason: "H5SAVER_PAGE_CACHE=keep",
-        path: fileURLToPath(new URL("./build/h5saver_native.node", import.meta.url)),
-      }
-    : loadAddon("h5saver_native.node", "run bash native/build.sh");
-const { addon, reason } = loaded;
+const loaded = loadAddon("h5saver_native.node", "run bash native/build.sh");
+// H5SAVER_PAGE_CACHE=keep turns the page-cache calls off, H5SAVER_HEAP_TRIM=off the heap's trim
+const pageCacheAddon = process.env.H5SAVER_PAGE_CACHE === "keep" ? undefined : loaded.addon;
+const heapAddon = process.env.H5SAVER_HEAP_TRIM === "off" ? undefined : loaded.addon;
 
-export const nativeAddon = Object.freeze({ available: addon !== undefined, reason, path: loaded.path });
+/** Whether the page-cache calls work, and if not why. */
+export const nativeAddon = Object.freeze({
+  available: pageCacheAddon !== undefined,
+  reason:
+    loaded.addon !== undefined && pageCacheAddon === undefined ? "H5SAVER_PAGE_CACHE=keep" : loaded.reason,
+  path: loaded.path,
+});
 
-export const pageSize = addon?.pageSize ?? 4096;
+/** Whether trimHeap works, and if not why. */
+export const heapTrim = Object.freeze({
+  available: typeof heapAddon?.trimHeap === "function",
+  reason:
+    heapAddon === undefined
+      ? loaded.addon === undefined
+        ? loaded.reason
+        : "H5SAVER_HEAP_TRIM=off"
+      : typeof heapAddon.trimHeap === "function"
+        ? undefined
+        : "the addon predates trimHeap: run bash native/build.sh",
+});
+
+export const pageSize = loaded.addon?.pageSize ?? 4096;
 
 export function dropPageCache(fd, offset = 0, length = 0) {
-  if (addon === undefined) return false;
-  addon.dropPageCache(fd, offset, length);
+  if (pageCacheAddon === undefined) return false;
+  pageCacheAddon.dropPageCache(fd, offset, length);
   return true;
 }
 
 export function dropPageCacheInBackground(fd, offset, length) {
-  if (addon === undefined) return false;
-  return addon.dropPageCacheInBackground(fd, offset, length);
+  if (pageCacheAddon === undefined) return false;
+  return pageCacheAddon.dropPageCacheInBackground(fd, offset, length);
+}
+
+export function trimHeap() {
+  if (!heapTrim.available) return Promise.resolve(false);
+  return heapAddon.trimHeap();
 }

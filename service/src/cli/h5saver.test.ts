@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { nativeAddon } from "@h5saver/native";
+import { heapTrim, nativeAddon } from "@h5saver/native";
 import { hdf5Addon as nativeHdf5 } from "@h5saver/native/hdf5";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
@@ -194,6 +194,7 @@ describe("h5saver serve", () => {
     // the native addon, built by bootstrap, loads in the main thread and in the writer thread
     const pageCache = nativeAddon.available ? "released" : "kept";
     for (const event of [others[0], events[warmedUp]]) assert.equal(event?.page_cache, pageCache);
+    assert.equal(others[0]?.heap_trim, heapTrim.available ? "on" : "off");
     // the HDF5 addon, built by bootstrap where libhdf5-dev is, writes new files in the writer thread
     const hdf5 = nativeHdf5.available ? "native" : "h5wasm";
     for (const event of [others[0], events[warmedUp]]) assert.equal(event?.hdf5, hdf5);

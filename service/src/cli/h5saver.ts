@@ -49,6 +49,7 @@ async function serve(config: ServeConfig): Promise<void> {
   console.log(`h5saver listening on ${address(config.host, port)}, data root ${root}`);
   const { crc32Ready } = await import("../durability/crc32.ts");
   const { pageCacheLogFields } = await import("../files/page-cache.ts");
+  const { heapTrimLogFields } = await import("../files/heap-trim.ts");
   const { backendLogFields } = await import("../backend/open-h5-file.ts");
   const { writerThreadLimit } = await import("../worker/worker-saver-file.ts");
   log.event("info", "listening", {
@@ -56,6 +57,7 @@ async function serve(config: ServeConfig): Promise<void> {
     root,
     checksums: await crc32Ready,
     ...pageCacheLogFields(),
+    ...heapTrimLogFields(),
     ...backendLogFields(),
     writer_threads: writerThreadLimit(),
   });

@@ -27,6 +27,7 @@ import {
 } from "../durability/journal.ts";
 import type { RecoveryReport } from "../durability/recover.ts";
 import { invalidData, SaverError } from "../errors.ts";
+import { HeapTrimmer } from "../files/heap-trim.ts";
 import { acquireRootLock, LOCK_FILE as ROOT_LOCK_FILE, type RootLock } from "../files/root-lock.ts";
 import type { DurableEvent } from "../layout/saver-file.ts";
 import type { DataToExport } from "../model/data-to-export.ts";
@@ -143,6 +144,17 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
   const holders = new Map<string, string>();
   let closing = false;
   let rootLock: RootLock | undefined;
+  const heapTrimmer = new HeapTrimmer(
+    (trimmed) =>
+      log.event("info", "heap_trimmed", {
+        released_mb: Math.round(trimmed.releasedMb),
+        rss_mb: Math.round(trimmed.rssMb),
+        ms: Number(trimmed.ms.toFixed(2)),
+        after: trimmed.after,
+      }),
+    () =>
+      ![...sessions.values()].some((session) => [...session.streams.values()].some((s) => s.calls.size > 0)),
+  );
 
   const toStatus = (error: unknown) => grpcStatus(error, dataRoot.root);
 
@@ -392,6 +404,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       try {
         await session.file.close();
       } finally {
+        heapTrimmer.request();
         holders.delete(session.absolute);
         log.event("info", "session_closed", {
           session: session.id,
@@ -681,6 +694,7 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       try {
         return await closeAll();
       } finally {
+        heapTrimmer.stop();
         releaseRoot();
       }
     },
