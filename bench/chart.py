@@ -28,8 +28,14 @@ def main(argv: list[str]) -> int:
     out = Path(argv[1]) if len(argv) > 1 else record_path.with_suffix(".png")
     record = json.loads(record_path.read_text())
     rows = record["summary"]
-    scenarios = list(dict.fromkeys(row["scenario"] for row in rows if row["scenario"] != "ack-1mib-100hz"))
-    systems = list(dict.fromkeys(row["system"] for row in rows if row["scenario"] in scenarios))
+    scenarios = list(
+        dict.fromkeys(
+            row["scenario"] for row in rows if row["scenario"] != "ack-1mib-100hz"
+        )
+    )
+    systems = list(
+        dict.fromkeys(row["system"] for row in rows if row["scenario"] in scenarios)
+    )
     by = {(row["scenario"], row["system"]): row for row in rows}
 
     fig, (speed, ratio) = plt.subplots(2, 1, figsize=(12, 9), constrained_layout=True)
@@ -48,9 +54,21 @@ def main(argv: list[str]) -> int:
         speed.bar(xs, speeds, width, label=system, color=color)
         points = [(x, r) for x, r in zip(xs, ratios) if r is not None]
         if points:
-            ratio.bar([x for x, _ in points], [r for _, r in points], width, label=system, color=color)
+            ratio.bar(
+                [x for x, _ in points],
+                [r for _, r in points],
+                width,
+                label=system,
+                color=color,
+            )
     for axis in (speed, ratio):
-        axis.set_xticks(range(len(scenarios)), scenarios)
+        # the full run's eleven scenario names overlap when level
+        axis.set_xticks(
+            range(len(scenarios)),
+            scenarios,
+            rotation=20 if len(scenarios) > 6 else 0,
+            ha="right" if len(scenarios) > 6 else "center",
+        )
         axis.set_yscale("log")
         axis.grid(axis="y", which="both", alpha=0.3)
     speed.set_ylabel("frames/s (median)")
