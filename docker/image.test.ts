@@ -266,10 +266,11 @@ describe("docker/Dockerfile", { skip }, () => {
       await runtime.container.getById(id).remove();
       assert.equal(state.ExitCode, 0, logs());
       assert.match(logs(), /h5saver stopped: 1 files closed/);
-      // the prebuilt checksum addon of its platform (npm ci), the page-cache and HDF5 addons (native stage)
+      // the prebuilt checksum addon of its platform (npm ci), the native addon (page cache, heap trim)
+      // and the HDF5 addon (native stage)
       assert.match(
         logs(),
-        /"event":"listening".*"checksums":"native","page_cache":"released","hdf5":"native"/,
+        /"event":"listening".*"checksums":"native","page_cache":"released","heap_trim":"on","hdf5":"native"/,
       );
 
       assertStreamedFile(path.join(data, "lab/run-001.h5"), frames, logs());

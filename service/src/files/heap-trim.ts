@@ -38,8 +38,8 @@ export function heapTrimLogFields(): { heap_trim: "on" } | { heap_trim: "off"; h
 }
 
 /**
- * Trims the heap `delayMs` after the first of a series of requests, and after the next full GC,
- * each time only if `idle()` says so then.
+ * Trims the heap `delayMs` after the first of a series of requests if `idle()` then, and after
+ * the first full GC that finds it idle.
  */
 export class HeapTrimmer {
   readonly #delayMs: number;
@@ -52,7 +52,8 @@ export class HeapTrimmer {
 
   /**
    * `idle`: whether a trim may run now — a server says no while frames stream, whose writes would
-   * wait for the heaps' locks (a trim then is skipped, the next close asks again).
+   * wait for the heaps' locks (the trim after closes is then skipped; the one after a full
+   * collection waits for a collection once they have stopped).
    */
   constructor(
     onTrimmed: (trimmed: HeapTrimmed) => void = () => {},
@@ -76,7 +77,8 @@ export class HeapTrimmer {
         const major = entries
           .getEntries()
           .some((entry) => gcKind(entry) === constants.NODE_PERFORMANCE_GC_MAJOR);
-        if (!major || this.#gcWatch !== watch) return;
+        // while frames stream, the watch waits for a full collection after they stop
+        if (!major || this.#gcWatch !== watch || !this.#idle()) return;
         this.#stopWatching();
         this.#trim("gc");
       });
@@ -99,10 +101,7 @@ export class HeapTrimmer {
 
   #trim(after: HeapTrimmed["after"]): void {
     this.#running = this.#running.then(async () => {
-      if (!this.#idle()) {
-        this.#stopWatching();
-        return;
-      }
+      if (!this.#idle()) return;
       const before = process.memoryUsage.rss();
       const started = performance.now();
       if (!(await trimHeap())) return;
