@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds the native addons with the C compiler and the headers Node installs beside itself
 # (include/node/node_api.h): no node-gyp, nothing downloaded.
-#   native/build/h5saver_native.node  posix_fadvise for the page cache of written files
+#   native/build/h5saver_native.node  posix_fadvise for the page cache of written files, malloc_trim for the heap
 #   native/build/h5saver_hdf5.node    the HDF5 C library (Debian's libhdf5-dev), h5saver's native backend
 # Never fails: when the compiler, Node's headers or HDF5's are missing it says so, and h5saver runs
-# without that addon (it then keeps the page cache of what it writes; or writes through h5wasm,
+# without that addon (it then keeps the page cache of what it writes and its free heap memory; or writes through h5wasm,
 # HDF5 compiled to WebAssembly: slower, the same files).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -53,7 +53,7 @@ build() {
   fi
 }
 
-build h5saver_native page_cache.c "h5saver keeps the page cache of what it writes"
+build h5saver_native page_cache.c "h5saver keeps the page cache of what it writes, and its free heap memory"
 
 # HDF5's flags: pkg-config's, else Debian's serial paths
 hdf5_flags=()

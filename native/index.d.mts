@@ -28,7 +28,7 @@ export declare function dropPageCacheInBackground(fd: number, offset: number, le
 
 /**
  * Whether trimHeap works, and if not why (the addon not built, a load error, one built before
- * trimHeap, or H5SAVER_HEAP_TRIM=off).
+ * trimHeap, a C library other than glibc, or H5SAVER_HEAP_TRIM=off).
  */
 export declare const heapTrim: { readonly available: boolean; readonly reason: string | undefined };
 

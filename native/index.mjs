@@ -17,16 +17,18 @@ export const nativeAddon = Object.freeze({
 
 /** Whether trimHeap works, and if not why. */
 export const heapTrim = Object.freeze({
-  available: typeof heapAddon?.trimHeap === "function",
-  reason:
-    heapAddon === undefined
-      ? loaded.addon === undefined
-        ? loaded.reason
-        : "H5SAVER_HEAP_TRIM=off"
-      : typeof heapAddon.trimHeap === "function"
-        ? undefined
-        : "the addon predates trimHeap: run bash native/build.sh",
+  available: typeof heapAddon?.trimHeap === "function" && heapAddon.heapTrimWorks === true,
+  reason: heapTrimReason(),
 });
+
+function heapTrimReason() {
+  if (loaded.addon === undefined) return loaded.reason;
+  if (heapAddon === undefined) return "H5SAVER_HEAP_TRIM=off";
+  if (typeof heapAddon.trimHeap !== "function")
+    return "the addon predates trimHeap: run bash native/build.sh";
+  if (heapAddon.heapTrimWorks !== true) return "the C library is not glibc (malloc_trim is glibc's)";
+  return undefined;
+}
 
 export const pageSize = loaded.addon?.pageSize ?? 4096;
 

@@ -24,7 +24,7 @@ const FRAMES_PER_STREAM = 40;
  */
 const KEPT_MB = 100;
 const RETURN_WITHIN_MS = 20_000;
-/** The trim after the closes gave back 46–114 MB in trials: free heap memory, not V8's to collect. */
+/** The trims after the closes gave back 46–114 MB in trials: free heap memory, not V8's to collect. */
 const RELEASED_AT_LEAST_MB = 20;
 
 interface LogEvent {
@@ -99,16 +99,17 @@ describe("h5saver serve after a burst of streams", () => {
   it("gives back the memory that 16 concurrent streams of 1 MiB frames went through", async (t) => {
     if (!heapTrim.available) {
       // CI builds the addon (scripts/bootstrap.sh): there, its absence is a failure, not a skip
-      assert.ok(!process.env.CI, `the native addon must be built in CI: ${heapTrim.reason}`);
+      const turnedOff = process.env.H5SAVER_HEAP_TRIM === "off";
+      assert.ok(!process.env.CI || turnedOff, `the native addon must be built in CI: ${heapTrim.reason}`);
       t.skip(`no heap trim: ${heapTrim.reason}`);
       return;
     }
     const pid = server.pid ?? 0;
     const beforeMb = residentMb(pid);
+    const eventsBefore = events.length;
     const files = await Promise.all(
       Array.from({ length: STREAMS }, (_, s) => client.openFile({ path: `burst/camera-${s}.h5` })),
     );
-    const trimmed = nextEvent("heap_trimmed", 20_000);
     const receipts = await Promise.all(
       files.map(async (file) => {
         const upload = await file.startContinuous(await file.addDetector("Camera"));
@@ -118,26 +119,31 @@ describe("h5saver serve after a burst of streams", () => {
       }),
     );
     for (const receipt of receipts) assert.equal(receipt.streams[0]?.frames, FRAMES_PER_STREAM);
-    const trim = await trimmed;
-    assert.equal(trim.after, "close");
-    assert.ok(
-      Number(trim.released_mb) >= RELEASED_AT_LEAST_MB,
-      `the trim after the files closed gave back ${String(trim.released_mb)} MB, at least ${RELEASED_AT_LEAST_MB} expected`,
-    );
+
     // the server trims a moment after files close, and again once V8 has collected their buffers
+    const trims = () => events.slice(eventsBefore).filter((e) => e.event === "heap_trimmed");
+    const releasedMb = () => trims().reduce((sum, e) => sum + Number(e.released_mb), 0);
     let afterMb = residentMb(pid);
-    for (let waited = 0; afterMb > beforeMb + KEPT_MB && waited < RETURN_WITHIN_MS; waited += 100) {
+    for (
+      let waited = 0;
+      (releasedMb() < RELEASED_AT_LEAST_MB || afterMb > beforeMb + KEPT_MB) && waited < RETURN_WITHIN_MS;
+      waited += 100
+    ) {
       await sleep(100);
       afterMb = residentMb(pid);
     }
-    const trims = events
-      .filter((e) => e.event === "heap_trimmed")
-      .map((e) => `${String(e.released_mb)} after ${String(e.after)}`);
+    const told = trims()
+      .map((e) => `${String(e.released_mb)} after ${String(e.after)}`)
+      .join(", ");
+    assert.ok(
+      releasedMb() >= RELEASED_AT_LEAST_MB,
+      `the server gave back ${releasedMb()} MB after the files closed (heap_trimmed: ${told || "none"}), ` +
+        `at least ${RELEASED_AT_LEAST_MB} expected`,
+    );
     assert.ok(
       afterMb <= beforeMb + KEPT_MB,
       `the server holds ${afterMb.toFixed(0)} MB ${RETURN_WITHIN_MS / 1000} s after the burst, ` +
-        `${beforeMb.toFixed(0)} MB before it; at most ${KEPT_MB} MB more was expected ` +
-        `(heap_trimmed events, MB released: ${trims.join(", ") || "none"})`,
+        `${beforeMb.toFixed(0)} MB before it; at most ${KEPT_MB} MB more was expected (heap_trimmed: ${told})`,
     );
   });
 });

@@ -225,6 +225,14 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "dropPageCacheInBackground", function);
   napi_create_function(env, "trimHeap", NAPI_AUTO_LENGTH, trim_heap, NULL, &function);
   napi_set_named_property(env, exports, "trimHeap", function);
+  napi_value glibc;
+#if defined(__GLIBC__)
+  napi_get_boolean(env, true, &glibc);
+#else
+  napi_get_boolean(env, false, &glibc);
+#endif
+  /* trimHeap gives memory back with glibc only (malloc_trim is glibc's) */
+  napi_set_named_property(env, exports, "heapTrimWorks", glibc);
   /* the kernel drops a page the range only partly covers when the range reaches the file's end:
    * callers that must keep such a page round their ranges to it */
   napi_create_int64(env, (int64_t)sysconf(_SC_PAGESIZE), &page_size);

@@ -4,14 +4,15 @@
  * their top: after 16 streams at once (hundreds of megabytes of message buffers in flight), the
  * server's main heap kept ~120 MB it had freed below blocks still in use, for good — resident,
  * until malloc_trim gave it back (measured 2026-12-04 on the 2-vCPU VM: the idle server's RSS
- * 286 → 135 MB; the next stream started at 147 MB instead of 207).
+ * 286 → 135 MB; in the benchmark, the stream after the 16-stream scenario started at 147 MB
+ * instead of 207).
  *
  * Two trims per burst of closes: one shortly after the first close, and one after V8's next full
  * garbage collection — the buffers of the last messages are freed only when V8 collects them,
  * which an idle server does some seconds later (its memory reducer). Trimming runs in one of
- * libuv's threads, but takes the heaps' locks in turn (~15 ms in all for 100 MB free): it is not
- * done per frame or per file, nor while frames stream (their writes and acknowledgements would
- * wait on those locks). Needs the native addon (native/build.sh); without it, or with
+ * libuv's threads, but takes the heaps' locks in turn (~15 ms in all for 100 MB free): files
+ * closing within a quarter of a second share one, and none runs while frames stream (their writes
+ * and acknowledgements would wait on those locks). Needs the native addon (native/build.sh); without it, or with
  * H5SAVER_HEAP_TRIM=off, nothing here does anything.
  */
 import { constants, type PerformanceEntry, PerformanceObserver, performance } from "node:perf_hooks";
@@ -47,6 +48,7 @@ export class HeapTrimmer {
   readonly #idle: () => boolean;
   #timer: NodeJS.Timeout | undefined;
   #gcWatch: PerformanceObserver | undefined;
+  #stopped = false;
   /** The trim running, which later ones wait for (one at a time). */
   #running: Promise<void> = Promise.resolve();
 
@@ -67,7 +69,7 @@ export class HeapTrimmer {
 
   /** Asks for a trim; a pending one takes this request too. */
   request(): void {
-    if (!heapTrim.available) return;
+    if (!heapTrim.available || this.#stopped) return;
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       this.#trim("close");
@@ -87,8 +89,9 @@ export class HeapTrimmer {
     }
   }
 
-  /** Drops the pending trims. */
+  /** Drops the pending trims, and takes no more requests. */
   stop(): void {
+    this.#stopped = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#stopWatching();
@@ -100,15 +103,19 @@ export class HeapTrimmer {
   }
 
   #trim(after: HeapTrimmed["after"]): void {
-    this.#running = this.#running.then(async () => {
-      if (!this.#idle()) return;
-      const before = process.memoryUsage.rss();
-      const started = performance.now();
-      if (!(await trimHeap())) return;
-      const ms = performance.now() - started;
-      const rss = process.memoryUsage.rss();
-      this.#onTrimmed({ releasedMb: (before - rss) / 1e6, rssMb: rss / 1e6, ms, after });
-    });
+    this.#running = this.#running
+      .then(async () => {
+        if (this.#stopped || !this.#idle()) return;
+        const before = process.memoryUsage.rss();
+        const started = performance.now();
+        if (!(await trimHeap())) return;
+        const ms = performance.now() - started;
+        const rss = process.memoryUsage.rss();
+        this.#onTrimmed({ releasedMb: (before - rss) / 1e6, rssMb: rss / 1e6, ms, after });
+      })
+      // a trim is a hint: one that fails (the addon out of memory) must neither end the process
+      // nor stop the trims after it
+      .catch(() => undefined);
   }
 }
 

@@ -691,10 +691,11 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
       }
     },
     async close() {
+      // the files closing now need no trim: the server is going away
+      heapTrimmer.stop();
       try {
         return await closeAll();
       } finally {
-        heapTrimmer.stop();
         releaseRoot();
       }
     },
