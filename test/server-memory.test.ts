@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createSaverClient, type SaverClient } from "@h5saver/client";
 import { heapTrim } from "@h5saver/native";
-import type { DataToExportInput } from "@h5saver/service";
+import { cameraFrame } from "../service/src/testing/camera-frame.ts";
 import { serveArguments } from "../service/src/testing/serve-command.ts";
 import { tempDir } from "../service/src/testing/temp-dir.ts";
 
@@ -58,15 +58,6 @@ function residentMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+) kB$/m);
   assert.ok(line, `no VmRSS for pid ${pid}`);
   return (Number(line[1]) * 1024) / 1e6;
-}
-
-/** A 1 MiB camera frame (512 × 1024 uint16) holding `k`. */
-function cameraFrame(k: number): DataToExportInput {
-  return {
-    name: "camera",
-    timestamp: 1_700_000_000 + k,
-    data: [{ name: "image", data: [new Uint16Array(512 * 1024).fill(k)], shape: [512, 1024] }],
-  };
 }
 
 before(async () => {

@@ -17,6 +17,7 @@ import {
 import { grpcServiceDefinition } from "@h5saver/service/rpc/grpc-glue";
 import { createSaverServer, type SaverServer } from "@h5saver/service/rpc/saver-server";
 import { journalPathOf } from "../../../service/src/durability/journal.ts";
+import { cameraFrame } from "../../../service/src/testing/camera-frame.ts";
 import { tempDir } from "../../../service/src/testing/temp-dir.ts";
 import { createSaverClient, type FileNode, type SaverClient, SaverClientError } from "./index.ts";
 
@@ -36,15 +37,6 @@ after(async () => {
   client.close();
   await server.close();
 });
-
-/** One 1 MiB camera image (512 × 1024 uint16, every pixel k): big enough to fill the client's queue fast. */
-function cameraFrame(k: number): DataToExportInput {
-  return {
-    name: "camera",
-    timestamp: 1_700_000_000 + k,
-    data: [{ name: "image", data: [new Uint16Array(512 * 1024).fill(k)], shape: [512, 1024] }],
-  };
-}
 
 /** One acquisition of a small spectrometer: a power (0D) and a spectrum with its axis (1D). */
 function frame(k: number): DataToExportInput {
