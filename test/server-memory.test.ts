@@ -4,17 +4,14 @@
  * it was before the burst), rather than keeping it for good in the C library's heaps.
  */
 import assert from "node:assert/strict";
-import { type ChildProcessByStdio, spawn } from "node:child_process";
-import { readFileSync, realpathSync } from "node:fs";
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
+import { realpathSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createSaverClient, type SaverClient } from "@h5saver/client";
 import { heapTrim } from "@h5saver/native";
 import { cameraFrame } from "../service/src/testing/camera-frame.ts";
-import { serveArguments } from "../service/src/testing/serve-command.ts";
 import { tempDir } from "../service/src/testing/temp-dir.ts";
+import { type ServerProcess, startServerProcess } from "./torture/harness.ts";
 
 const STREAMS = 16;
 const FRAMES_PER_STREAM = 40;
@@ -26,64 +23,25 @@ const KEPT_MB = 100;
 const RETURN_WITHIN_MS = 20_000;
 /** The trims after the closes gave back 46–114 MB in trials: free heap memory, not V8's to collect. */
 const RELEASED_AT_LEAST_MB = 20;
-
-interface LogEvent {
-  readonly event: string;
-  readonly [field: string]: unknown;
-}
+const WARM_UP_WITHIN_MS = 30_000;
 
 const root = realpathSync(tempDir("h5saver-memory-"));
-let server: ChildProcessByStdio<null, Readable, Readable>;
+let server: ServerProcess;
 let client: SaverClient;
-const events: LogEvent[] = [];
-const waiters: { name: string; resolve: (event: LogEvent) => void }[] = [];
-
-function nextEvent(name: string, timeoutMs: number): Promise<LogEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no '${name}' event from the server within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    waiters.push({
-      name,
-      resolve: (event) => {
-        clearTimeout(timer);
-        resolve(event);
-      },
-    });
-  });
-}
-
-function residentMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+) kB$/m);
-  assert.ok(line, `no VmRSS for pid ${pid}`);
-  return (Number(line[1]) * 1024) / 1e6;
-}
 
 before(async () => {
-  server = spawn(process.execPath, serveArguments(root), { stdio: ["ignore", "pipe", "pipe"] });
-  createInterface({ input: server.stderr }).on("line", (line) => {
-    if (!line.startsWith("{")) return;
-    const event = JSON.parse(line) as LogEvent;
-    events.push(event);
-    const at = waiters.findIndex((w) => w.name === event.event);
-    if (at >= 0) waiters.splice(at, 1)[0]?.resolve(event);
-  });
-  const warmedUp = nextEvent("warmed_up", 30_000);
-  const address = await new Promise<string>((resolve, reject) => {
-    server.once("exit", (code) => reject(new Error(`h5saver serve exited (${code}) before listening`)));
-    createInterface({ input: server.stdout }).on("line", (line) => {
-      const listening = line.match(/^h5saver listening on (\S+),/);
-      if (listening?.[1]) resolve(listening[1]);
-    });
-  });
-  await warmedUp;
-  client = createSaverClient(address);
+  server = await startServerProcess(root);
+  // the writer thread's warm-up writes and frees memory of its own: measure after it
+  for (let waited = 0; !server.logged.some((e) => e.event === "warmed_up"); waited += 100) {
+    assert.ok(waited < WARM_UP_WITHIN_MS, `no 'warmed_up' event within ${WARM_UP_WITHIN_MS} ms`);
+    await sleep(100);
+  }
+  client = createSaverClient(server.address);
 });
 
-after(() => {
+after(async () => {
   client?.close();
-  server?.kill("SIGTERM");
+  await server?.stop();
 });
 
 describe("h5saver serve after a burst of streams", () => {
@@ -95,9 +53,9 @@ describe("h5saver serve after a burst of streams", () => {
       t.skip(`no heap trim: ${heapTrim.reason}`);
       return;
     }
-    const pid = server.pid ?? 0;
-    const beforeMb = residentMb(pid);
-    const eventsBefore = events.length;
+    const residentMb = () => server.rss() / 1e6;
+    const beforeMb = residentMb();
+    const eventsBefore = server.logged.length;
     const files = await Promise.all(
       Array.from({ length: STREAMS }, (_, s) => client.openFile({ path: `burst/camera-${s}.h5` })),
     );
@@ -112,17 +70,19 @@ describe("h5saver serve after a burst of streams", () => {
     for (const receipt of receipts) assert.equal(receipt.streams[0]?.frames, FRAMES_PER_STREAM);
 
     // the server trims a moment after files close, and again once V8 has collected their buffers
-    const trims = () => events.slice(eventsBefore).filter((e) => e.event === "heap_trimmed");
+    const trims = () => server.logged.slice(eventsBefore).filter((e) => e.event === "heap_trimmed");
     const releasedMb = () => trims().reduce((sum, e) => sum + Number(e.released_mb), 0);
-    let afterMb = residentMb(pid);
+    let afterMb = residentMb();
     for (
       let waited = 0;
       (releasedMb() < RELEASED_AT_LEAST_MB || afterMb > beforeMb + KEPT_MB) && waited < RETURN_WITHIN_MS;
       waited += 100
     ) {
       await sleep(100);
-      afterMb = residentMb(pid);
+      afterMb = residentMb();
     }
+    // rss() reads 0 for a process that is gone
+    assert.equal(server.crashed(), undefined);
     const told = trims()
       .map((e) => `${String(e.released_mb)} after ${String(e.after)}`)
       .join(", ");

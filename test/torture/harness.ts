@@ -220,6 +220,8 @@ export interface ServerProcess {
   readonly errors: Array<Record<string, unknown>>;
   /** Log lines counted by event name. */
   readonly events: Map<string, number>;
+  /** Every log event (each a parsed JSON line), in order. */
+  readonly logged: Array<Record<string, unknown>>;
   /** Set when the process ended without being asked to. */
   crashed(): string | undefined;
   /** Resident set size in bytes (Linux /proc). */
@@ -241,6 +243,7 @@ export async function startServerProcess(root: string, extra: string[] = []): Pr
   child.on("exit", () => process.off("exit", killOnExit));
   const errors: Array<Record<string, unknown>> = [];
   const events = new Map<string, number>();
+  const logged: Array<Record<string, unknown>> = [];
   let stopping = false;
   let exit: string | undefined;
   const exited = new Promise<void>((resolve) =>
@@ -263,6 +266,7 @@ export async function startServerProcess(root: string, extra: string[] = []): Pr
     }
     const name = String(event.event);
     events.set(name, (events.get(name) ?? 0) + 1);
+    logged.push(event);
     if (event.level === "error") errors.push(event);
   });
   const address = await new Promise<string>((resolve, reject) => {
@@ -285,6 +289,7 @@ export async function startServerProcess(root: string, extra: string[] = []): Pr
     child,
     errors,
     events,
+    logged,
     crashed: () => (exit ? `${exit}\n${stderrTail.join("\n")}` : undefined),
     rss() {
       let status: string;
