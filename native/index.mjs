@@ -1,5 +1,6 @@
 // Loads native/build/h5saver_native.node (native/build.sh) when it was built; otherwise every
-// function here is a no-op and `nativeAddon.reason` / `heapTrim.reason` say why, so h5saver runs the same without it.
+// function here is a no-op and `nativeAddon.reason` / `heapTrim.reason` say why, so h5saver runs
+// the same without it.
 import { loadAddon } from "./load-addon.mjs";
 
 const loaded = loadAddon("h5saver_native.node", "run bash native/build.sh");

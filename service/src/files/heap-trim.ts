@@ -7,13 +7,13 @@
  * 286 → 135 MB; in the benchmark, the stream after the 16-stream scenario started at 147 MB
  * instead of 207).
  *
- * Two trims per burst of closes: one shortly after the first close, and one after V8's next full
- * garbage collection — the buffers of the last messages are freed only when V8 collects them,
+ * Two trims per burst of closes: one shortly after the first close, and one after the first full
+ * garbage collection of V8's that finds no frames streaming — the buffers of the last messages are freed only when V8 collects them,
  * which an idle server does some seconds later (its memory reducer). Trimming runs in one of
  * libuv's threads, but takes the heaps' locks in turn (~15 ms in all for 100 MB free): files
  * closing within a quarter of a second share one, and none runs while frames stream (their writes
- * and acknowledgements would wait on those locks). Needs the native addon (native/build.sh); without it, or with
- * H5SAVER_HEAP_TRIM=off, nothing here does anything.
+ * and acknowledgements would wait on those locks). Needs the native addon (native/build.sh);
+ * without it, or with H5SAVER_HEAP_TRIM=off, nothing here does anything.
  */
 import { constants, type PerformanceEntry, PerformanceObserver, performance } from "node:perf_hooks";
 import { heapTrim, trimHeap } from "@h5saver/native";
