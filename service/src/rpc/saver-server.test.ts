@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -218,6 +226,20 @@ describe("SaverService errors", () => {
     await rejectsWithStatus(open("/tmp/x.h5"), grpc.status.PERMISSION_DENIED, /is absolute/);
     await rejectsWithStatus(open("../x.h5"), grpc.status.PERMISSION_DENIED, /'\.\.'/);
     await rejectsWithStatus(open("escape/x.h5"), grpc.status.PERMISSION_DENIED, /outside the data root/);
+  });
+
+  it("refuses a path that names a folder with INVALID_ARGUMENT, in every mode (the fuzzer's INTERNAL)", async () => {
+    mkdirSync(path.join(root, "a-folder"), { recursive: true });
+    for (const mode of [opt.OpenMode.CREATE, opt.OpenMode.OVERWRITE, opt.OpenMode.APPEND]) {
+      for (const name of ["a-folder", "a-folder/"]) {
+        await rejectsWithStatus(
+          open(name, { mode }),
+          grpc.status.INVALID_ARGUMENT,
+          /'a-folder' is a folder, not a file: name an HDF5 file, e.g. 'a-folder\/run\.h5'/,
+        );
+      }
+    }
+    assert.ok(statSync(path.join(root, "a-folder")).isDirectory(), "the folder is left as it was");
   });
 
   it("refuses a second writer with FAILED_PRECONDITION naming the holder", async () => {

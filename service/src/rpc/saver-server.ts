@@ -359,6 +359,13 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     fileOptions: ReturnType<typeof openOptions>,
   ): Promise<WorkerSaverFile> {
     const mode = fileOptions.mode ?? "create";
+    if (isFolder(target.absolute)) {
+      throw new SaverError(
+        "invalid_data",
+        `'${target.relative}' is a folder, not a file: name an HDF5 file, e.g. '${path.join(target.relative, "run.h5")}'`,
+        { field: "path" },
+      );
+    }
     if (mode === "create" && existsSync(target.absolute)) {
       throw new SaverError(
         "already_exists",
@@ -790,4 +797,16 @@ function readVersion(): string {
 /** The size of a file, 0 when there is none (a session without a journal, a file not made yet). */
 function bytesOnDisk(file: string): number {
   return statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+}
+
+/**
+ * Whether `file` is a folder; false when it is anything else or cannot be looked at (as
+ * existsSync: opening it then says why).
+ */
+function isFolder(file: string): boolean {
+  try {
+    return statSync(file, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
 }
