@@ -1,7 +1,7 @@
 /**
  * The crash harness: a real `h5saver serve` process is killed with SIGKILL at random moments while
  * three clients stream into it (0D, 1D and 2D frames, with and without gzip, under random flush
- * policies), and sometimes while it is starting up and rebuilding the files the previous kill
+ * policies, acknowledged once synced or once written), and sometimes while it is starting up and rebuilding the files the previous kill
  * left. Each next server start rebuilds those files from their crash journals. At the end every
  * file must open with h5py and with PyMoDAQ's own loader, hold at least every frame acknowledged
  * as durable, and hold exactly the frames sent, in order.
@@ -59,6 +59,8 @@ function frame(kind: Kind, k: number): data.DataToExport {
 export interface FileEntry {
   readonly file: string;
   readonly kind: Kind;
+  /** When its frames were acknowledged: synced to the disk, or written to the kernel. */
+  readonly durability: "synced" | "written";
   /** Highest durable sequence acknowledged before the kill. */
   acknowledged: number;
   /** Frames handed to the call (most wait in its buffers when the kill comes). */
@@ -73,6 +75,8 @@ export interface CrashResult {
   /** Files h5py and PyMoDAQ both read, with every row right. */
   readonly readable: number;
   readonly acknowledged: number;
+  /** Of those, frames of files whose acknowledgements came once written, before a sync. */
+  readonly acknowledgedWritten: number;
   /** Acknowledged frames missing from the files (the goal: 0). */
   readonly lost: number;
   readonly framesInFiles: number;
@@ -150,6 +154,9 @@ export async function runCrashHarness(options: Options): Promise<CrashResult> {
       recovered,
       readable: checked.readable,
       acknowledged,
+      acknowledgedWritten: files
+        .filter((f) => f.durability === "written")
+        .reduce((n, f) => n + f.acknowledged, 0),
       lost: checked.lost,
       framesInFiles: checked.frames,
       problems,
@@ -196,14 +203,20 @@ async function openAndStream(
     maxFrames: [1, 16, 1000][Math.floor(random() * 3)] ?? 16,
     maxDelayMs: [0, 50, 250][Math.floor(random() * 3)] ?? 50,
   });
+  const durability = random() < 0.5 ? "written" : "synced";
   const opened = await unary(
     client,
     client.openFile,
-    create(svc.OpenFileRequestSchema, { path: name, compression, flushPolicy }),
+    create(svc.OpenFileRequestSchema, {
+      path: name,
+      compression,
+      flushPolicy,
+      durability: durability === "written" ? opt.Durability.WRITTEN : opt.Durability.SYNCED,
+    }),
     60_000,
   );
   if (opened.code !== grpc.status.OK || !opened.response) return undefined;
-  const entry: FileEntry = { file: path.join(root, name), kind, acknowledged: 0, sent: 0 };
+  const entry: FileEntry = { file: path.join(root, name), kind, durability, acknowledged: 0, sent: 0 };
   const sessionId = opened.response.sessionId;
   const detector = await unary(
     client,
@@ -303,7 +316,7 @@ export function summaryLine(result: CrashResult): string {
     `crash: ${verdict} — ${result.kills} SIGKILLs of the server (${result.startupKills} during start-up recovery), ` +
     `${result.files.length} files, ${result.recovered} rebuilt from journals; ` +
     `${result.readable}/${result.files.length} read right by h5py and PyMoDAQ; ` +
-    `${result.acknowledged} frames acknowledged durable, ${result.lost} lost, ${result.framesInFiles} in the files; ` +
+    `${result.acknowledged} frames acknowledged durable (${result.acknowledgedWritten} once written, before a sync), ${result.lost} lost, ${result.framesInFiles} in the files; ` +
     `${result.seconds.toFixed(0)} s`
   );
 }

@@ -578,6 +578,7 @@ function adversarial(method: MethodName, r: Rng, t: Targets): { what: string; me
           maxDelayMs: pick(r, U32_NASTY),
         });
       if (chance(r, 0.3)) m.metadata = attributes(r);
+      if (chance(r, 0.2)) m.durability = pick(r, [1, 2, 3, 99]) as opt.Durability;
       return {
         what: `OpenFile path ${JSON.stringify(m.path.slice(0, 80))} mode ${m.mode}`,
         messages: [encode(svc.OpenFileRequestSchema, m)],

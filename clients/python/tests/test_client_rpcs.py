@@ -192,6 +192,24 @@ def _wait_for(condition, what: str, timeout: float = 10.0):  # type: ignore[no-u
     return result
 
 
+def test_written_durability_is_asked_for_and_refused_when_unknown(
+    client: Client, server: Server, unique: str
+) -> None:
+    with client.open_file(unique, durability="written", flush=FlushPolicy(max_frames=1)) as file:
+        upload = file.start_continuous(file.add_detector("Counter"))
+        for k in range(20):
+            upload.append(DataWithAxes("n", [np.array([k], dtype=np.int32)]))
+        assert upload.wait_durable(20, timeout=10).durable_sequence == 20
+        upload.end()
+    opened = [json.loads(line) for line in server.log.read_text().splitlines() if "session_opened" in line]
+    assert [e["durability"] for e in opened if e.get("session") == file.session_id] == ["written"]
+    with h5py.File(server.file(unique), "r") as h5:
+        values = h5["RawData/Detector000/Data0D/CH00/EnlData00"][:]
+    np.testing.assert_array_equal(values.ravel(), np.arange(20))
+    with pytest.raises(ValueError, match="durability is 'soon': expected one of synced, written"):
+        client.open_file(unique + "-x", durability="soon")  # type: ignore[arg-type]
+
+
 def test_flush_and_status(client: Client, server: Server, unique: str) -> None:
     with client.open_file(unique, flush=FlushPolicy(max_frames=10_000, max_delay_ms=60_000)) as file:
         detector = file.add_detector("Counter")

@@ -378,6 +378,21 @@ describe("SaverClient", () => {
     assert.equal(statSync(journalPathOf(absolute), { throwIfNoEntry: false }), undefined, "gone once closed");
   });
 
+  it("asks for acknowledgements once frames are written (durability 'written')", async () => {
+    const file = await client.openFile({
+      path: "runs/written.h5",
+      durability: "written",
+      flush: { maxFrames: 1 },
+    });
+    const upload = await file.startContinuous(await file.addDetector("Written"));
+    const acks: number[] = [];
+    upload.onAck((ack) => acks.push(ack.durableSequence));
+    for (let k = 1; k <= 10; k++) await upload.send(frame(k));
+    assert.deepEqual(await upload.end(), { frames: 10, durableFrames: 10 });
+    assert.equal(acks.at(-1), 10);
+    await file.close();
+  });
+
   it("keeps frames sent without awaiting in order while the write buffer is full", async () => {
     const file = await client.openFile({ path: "runs/burst.h5", flush: { maxFrames: 1 } });
     const detector = await file.addDetector("Burst");

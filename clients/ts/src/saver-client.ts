@@ -21,6 +21,7 @@ import {
   type DataToExport,
   type DataToExportInput,
   type DType,
+  type Durability,
   type LayoutFlavour,
   type SaveType,
   type ScanInput,
@@ -83,6 +84,12 @@ export interface OpenFileOptions {
   readonly layout?: LayoutFlavour;
   /** pymodaq3 only: the dtype Data nodes are cast to (PyMoDAQ 3's "Saving dynamic"; default float64). */
   readonly dataDtype?: DType;
+  /**
+   * When stream frames are acknowledged as durable: "synced" (the default: on the disk, kept
+   * through a power cut) or "written" (handed to the server's operating system: kept if the
+   * server dies, not if its machine loses power; acknowledgements wait for no disk).
+   */
+  readonly durability?: Durability;
 }
 
 /** A scan to begin: the same shape as the writer's own `ScanInput`. */
@@ -192,6 +199,10 @@ const COMPRESSION_KIND: Record<Compression["kind"], opt.CompressionKind> = {
 const LAYOUT: Record<LayoutFlavour, opt.LayoutFlavour> = {
   pymodaq4: opt.LayoutFlavour.PYMODAQ4,
   pymodaq3: opt.LayoutFlavour.PYMODAQ3,
+};
+const DURABILITY: Record<Durability, opt.Durability> = {
+  synced: opt.Durability.SYNCED,
+  written: opt.Durability.WRITTEN,
 };
 const DISTRIBUTION: Record<DataDistribution, data.DataDistribution> = {
   uniform: data.DataDistribution.UNIFORM,
@@ -330,6 +341,7 @@ export class SaverClient {
       metadata,
       layout: options.layout ? LAYOUT[options.layout] : opt.LayoutFlavour.UNSPECIFIED,
       ...(options.dataDtype ? { dataDtype: dtypeToProto(options.dataDtype) } : {}),
+      durability: options.durability ? DURABILITY[options.durability] : opt.Durability.UNSPECIFIED,
     });
     const response = await this.call(this.#grpc.openFile, request);
     return new RemoteFile(this, response.sessionId, response.path);

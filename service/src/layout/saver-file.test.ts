@@ -296,6 +296,33 @@ describe("continuous saving", () => {
     assert.deepEqual(data[0]?.dwa.shape, [20, 16]);
   });
 
+  it("with durability 'written', acknowledges each frame as its record is written, before any sync", async () => {
+    const open = (durability: "synced" | "written") =>
+      SaverFile.open({
+        path: newPath(),
+        journal: true,
+        durability,
+        flush: { maxFrames: 1000, maxDelayMs: 60_000 },
+      });
+    const written = await open("written");
+    const synced = await open("synced");
+    const events: number[] = [];
+    written.onDurable((e) => events.push(e.durableFrames));
+    const [a, b] = [
+      await written.startContinuous(await written.addDetector("det")),
+      await synced.startContinuous(await synced.addDetector("det")),
+    ];
+    for (let k = 0; k < 5; k++) {
+      // a sync ends in a later turn of the event loop: no receipt sees one
+      const receipt = await written.append(a, spectrum(k));
+      assert.equal(receipt.durableFrames, k + 1);
+      assert.equal((await synced.append(b, spectrum(k))).durableFrames, 0);
+    }
+    assert.deepEqual(events, [1, 2, 3, 4, 5]);
+    await Promise.all([written.close(), synced.close()]);
+    await assert.rejects(open("sometimes" as "synced"), /durability must be 'synced' or 'written'/);
+  });
+
   for (const compression of [
     { kind: "gzip", level: 1 },
     { kind: "blosc-lz4", level: 5 },

@@ -60,9 +60,20 @@ export interface SaverFileOptions extends LayoutOptions {
    * which each sync of the journal syncs too (blosc-compressed frames are copied). Default false.
    */
   readonly journal?: boolean;
+  /**
+   * With a journal, when a stream's frames count as durable: `synced` (default) once a sync of the
+   * journal covers their records (they survive a power cut); `written` as soon as their records
+   * are written, before that sync (they survive the process dying at any moment — the kernel
+   * holds what was written — but a power cut can take the frames since the last sync). The
+   * journal is synced in the background in either case; scan points, snapshots, flushes and
+   * a stream's end are synced in either case.
+   */
+  readonly durability?: Durability;
   /** The moment written into a new file's date and time attributes (default: now). */
   readonly now?: Date;
 }
+
+export type Durability = "synced" | "written";
 
 /** The SaverFile calls a journal records: those that change the file. */
 export const JOURNALED_METHODS = [
@@ -84,7 +95,7 @@ interface StreamState {
   readonly stream: ContinuousStream | ContinuousStreamV3;
   /** Frames whose journal records are written. */
   recorded: number;
-  /** Frames that survive the process dying: flushed, or synced in the journal. */
+  /** Frames that survive the process dying: flushed, or synced (written) in the journal. */
   durable: number;
 }
 
@@ -142,6 +153,8 @@ export class SaverFile {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #journal: JournalWriter | undefined;
+  /** Frames count as durable once their journal records are written, not synced (`durability`). */
+  readonly #durableWhenWritten: boolean;
   #flushScheduled = false;
   /** The journal sync running in the background, if any. */
   #syncing: Promise<void> | undefined;
@@ -160,12 +173,14 @@ export class SaverFile {
     this.#tree = tree;
     this.#layout = layout;
     this.#journal = journal;
+    this.#durableWhenWritten = journal !== undefined && options.durability === "written";
     this.#compression = options.compression ?? { kind: "none" };
     this.#policy = options.flush ?? DEFAULT_FLUSH_POLICY;
   }
 
   static async open(options: SaverFileOptions): Promise<SaverFile> {
     checkPolicy(options.flush ?? DEFAULT_FLUSH_POLICY);
+    checkDurability(options.durability);
     checkMetadata(options.metadata ?? {});
     const layout = resolveLayout(options);
     const filePath = path.resolve(options.path);
@@ -561,6 +576,8 @@ export class SaverFile {
       throw error;
     }
     state.recorded = state.stream.frames;
+    // written: the kernel holds the frames (in the file's chunks or the record), a kill loses none
+    if (this.#durableWhenWritten) this.#advanceDurable(this.#recordedFrames());
     this.#scheduleSync();
   }
 
@@ -802,6 +819,17 @@ function checkPolicy(policy: FlushPolicy): void {
       field: "flush.maxDelayMs",
     });
   }
+}
+
+function checkDurability(durability: SaverFileOptions["durability"]): void {
+  if (durability === undefined || durability === "synced" || durability === "written") return;
+  throw new SaverError(
+    "invalid_data",
+    `durability must be 'synced' or 'written', got ${JSON.stringify(durability)}`,
+    {
+      field: "durability",
+    },
+  );
 }
 
 function receiptOf(state: StreamState): AppendReceipt {

@@ -7,7 +7,7 @@ import type * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
 import type { Compression } from "../backend/h5-backend.ts";
 import { invalidData } from "../errors.ts";
 import type { SaveType } from "../layout/pymodaq-tree.ts";
-import { DEFAULT_FLUSH_POLICY, type SaverFileOptions } from "../layout/saver-file.ts";
+import { DEFAULT_FLUSH_POLICY, type Durability, type SaverFileOptions } from "../layout/saver-file.ts";
 import type { LayoutFlavour } from "../layout/v3/layout-flavour.ts";
 import type { DataDistribution } from "../model/data-with-axes.ts";
 import { attributeValueFromProto, dtypeFromProto } from "./convert.ts";
@@ -32,8 +32,14 @@ export function openOptions(request: svc.OpenFileRequest): FileOptions {
     metadata,
     ...(layout ? { layout } : {}),
     ...(request.dataDtype !== 0 ? { dataDtype: dtypeFromProto(request.dataDtype, "data_dtype") } : {}),
+    durability: pick(DURABILITIES, request.durability, "durability", "Durability") ?? "synced",
   };
 }
+
+const DURABILITIES: ReadonlyMap<number, Durability> = new Map([
+  [opt.Durability.SYNCED, "synced"],
+  [opt.Durability.WRITTEN, "written"],
+]);
 
 const LAYOUTS: ReadonlyMap<number, LayoutFlavour> = new Map([
   [opt.LayoutFlavour.PYMODAQ4, "pymodaq4"],

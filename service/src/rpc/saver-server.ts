@@ -326,6 +326,8 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
         session: id,
         path: target.relative,
         mode: fileOptions.mode ?? "create",
+        // without a journal a frame is durable once flushed, whatever the request said
+        durability: (options.journal ?? true) ? (fileOptions.durability ?? "synced") : "flushed",
       });
       return create(svc.OpenFileResponseSchema, {
         sessionId: id,

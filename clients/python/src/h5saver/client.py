@@ -40,6 +40,7 @@ OpenMode = Literal["create", "overwrite", "append"]
 SaveType = Literal["detector", "scan", "logger", "custom", "actuator"]
 CompressionKind = Literal["none", "gzip", "blosc-lz4"]
 LayoutFlavour = Literal["pymodaq4", "pymodaq3"]
+Durability = Literal["synced", "written"]
 
 _OPEN_MODE = {
     "create": opt.OPEN_MODE_CREATE,
@@ -59,6 +60,7 @@ _COMPRESSION = {
     "blosc-lz4": opt.COMPRESSION_KIND_BLOSC_LZ4,
 }
 _LAYOUT = {"pymodaq4": opt.LAYOUT_FLAVOUR_PYMODAQ4, "pymodaq3": opt.LAYOUT_FLAVOUR_PYMODAQ3}
+_DURABILITY = {"synced": opt.DURABILITY_SYNCED, "written": opt.DURABILITY_WRITTEN}
 _DISTRIBUTION = {"uniform": pb.DATA_DISTRIBUTION_UNIFORM, "spread": pb.DATA_DISTRIBUTION_SPREAD}
 
 DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -167,17 +169,22 @@ class Client:
         metadata: Mapping[str, AttributeValue] | None = None,
         layout: LayoutFlavour = "pymodaq4",
         data_dtype: npt.DTypeLike | None = None,
+        durability: Durability = "synced",
     ) -> RemoteFile:
         """Opens (or creates) a file on the server and starts a session on it. ``path`` is
         relative to the server's data root; empty lets the server name it as PyMoDAQ does.
         ``metadata`` become attributes of /RawData in a new file. ``layout="pymodaq3"`` writes
-        the tree PyMoDAQ 3 opens, its Data nodes cast to ``data_dtype`` (default float64)."""
+        the tree PyMoDAQ 3 opens, its Data nodes cast to ``data_dtype`` (default float64).
+        ``durability`` says when stream frames are acknowledged: ``"synced"`` once on the disk
+        (kept through a power cut), ``"written"`` once handed to the server's operating system
+        (kept if the server dies, not if its machine loses power; no wait for the disk)."""
         request = svc.OpenFileRequest(
             path=path,
             mode=_enum(_OPEN_MODE, mode, "mode"),
             save_type=_enum(_SAVE_TYPE, save_type, "save_type"),
             metadata=attributes_to_proto(metadata or {}, "metadata"),
             layout=_enum(_LAYOUT, layout, "layout"),
+            durability=_enum(_DURABILITY, durability, "durability"),
         )
         if data_dtype is not None:
             request.data_dtype = wire_dtype(data_dtype, "data_dtype")

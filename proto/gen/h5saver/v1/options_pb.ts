@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file h5saver/v1/options.proto.
  */
 export const file_h5saver_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("ChhoNXNhdmVyL3YxL29wdGlvbnMucHJvdG8SCmg1c2F2ZXIudjEiRwoLQ29tcHJlc3Npb24SKQoEa2luZBgBIAEoDjIbLmg1c2F2ZXIudjEuQ29tcHJlc3Npb25LaW5kEg0KBWxldmVsGAIgASgNImEKC0ZsdXNoUG9saWN5EhcKCm1heF9mcmFtZXMYASABKA1IAIgBARIZCgxtYXhfZGVsYXlfbXMYAiABKA1IAYgBAUINCgtfbWF4X2ZyYW1lc0IPCg1fbWF4X2RlbGF5X21zKmoKCE9wZW5Nb2RlEhkKFU9QRU5fTU9ERV9VTlNQRUNJRklFRBAAEhQKEE9QRU5fTU9ERV9DUkVBVEUQARIXChNPUEVOX01PREVfT1ZFUldSSVRFEAISFAoQT1BFTl9NT0RFX0FQUEVORBADKpUBCghTYXZlVHlwZRIZChVTQVZFX1RZUEVfVU5TUEVDSUZJRUQQABIWChJTQVZFX1RZUEVfREVURUNUT1IQARISCg5TQVZFX1RZUEVfU0NBThACEhQKEFNBVkVfVFlQRV9MT0dHRVIQAxIUChBTQVZFX1RZUEVfQ1VTVE9NEAQSFgoSU0FWRV9UWVBFX0FDVFVBVE9SEAUqiQEKD0NvbXByZXNzaW9uS2luZBIgChxDT01QUkVTU0lPTl9LSU5EX1VOU1BFQ0lGSUVEEAASGQoVQ09NUFJFU1NJT05fS0lORF9OT05FEAESGQoVQ09NUFJFU1NJT05fS0lORF9HWklQEAISHgoaQ09NUFJFU1NJT05fS0lORF9CTE9TQ19MWjQQAyppCg1MYXlvdXRGbGF2b3VyEh4KGkxBWU9VVF9GTEFWT1VSX1VOU1BFQ0lGSUVEEAASGwoXTEFZT1VUX0ZMQVZPVVJfUFlNT0RBUTQQARIbChdMQVlPVVRfRkxBVk9VUl9QWU1PREFRMxACYgZwcm90bzM");
+  fileDesc("ChhoNXNhdmVyL3YxL29wdGlvbnMucHJvdG8SCmg1c2F2ZXIudjEiRwoLQ29tcHJlc3Npb24SKQoEa2luZBgBIAEoDjIbLmg1c2F2ZXIudjEuQ29tcHJlc3Npb25LaW5kEg0KBWxldmVsGAIgASgNImEKC0ZsdXNoUG9saWN5EhcKCm1heF9mcmFtZXMYASABKA1IAIgBARIZCgxtYXhfZGVsYXlfbXMYAiABKA1IAYgBAUINCgtfbWF4X2ZyYW1lc0IPCg1fbWF4X2RlbGF5X21zKmoKCE9wZW5Nb2RlEhkKFU9QRU5fTU9ERV9VTlNQRUNJRklFRBAAEhQKEE9QRU5fTU9ERV9DUkVBVEUQARIXChNPUEVOX01PREVfT1ZFUldSSVRFEAISFAoQT1BFTl9NT0RFX0FQUEVORBADKpUBCghTYXZlVHlwZRIZChVTQVZFX1RZUEVfVU5TUEVDSUZJRUQQABIWChJTQVZFX1RZUEVfREVURUNUT1IQARISCg5TQVZFX1RZUEVfU0NBThACEhQKEFNBVkVfVFlQRV9MT0dHRVIQAxIUChBTQVZFX1RZUEVfQ1VTVE9NEAQSFgoSU0FWRV9UWVBFX0FDVFVBVE9SEAUqiQEKD0NvbXByZXNzaW9uS2luZBIgChxDT01QUkVTU0lPTl9LSU5EX1VOU1BFQ0lGSUVEEAASGQoVQ09NUFJFU1NJT05fS0lORF9OT05FEAESGQoVQ09NUFJFU1NJT05fS0lORF9HWklQEAISHgoaQ09NUFJFU1NJT05fS0lORF9CTE9TQ19MWjQQAyppCg1MYXlvdXRGbGF2b3VyEh4KGkxBWU9VVF9GTEFWT1VSX1VOU1BFQ0lGSUVEEAASGwoXTEFZT1VUX0ZMQVZPVVJfUFlNT0RBUTQQARIbChdMQVlPVVRfRkxBVk9VUl9QWU1PREFRMxACKlcKCkR1cmFiaWxpdHkSGgoWRFVSQUJJTElUWV9VTlNQRUNJRklFRBAAEhUKEURVUkFCSUxJVFlfU1lOQ0VEEAESFgoSRFVSQUJJTElUWV9XUklUVEVOEAJiBnByb3RvMw");
 
 /**
  * Compression of the data arrays of a file.
@@ -47,7 +47,8 @@ export const CompressionSchema: GenMessage<Compression> = /*@__PURE__*/
  * `max_frames` frames are waiting or the oldest waiting frame is `max_delay_ms` old, whichever
  * comes first. Snapshots, the end of a scan or stream, Flush and CloseFile always flush at once.
  * With the crash journal (the server's default) a frame is durable as soon as its journal record
- * is synced, before the flush; without it, only after the flush that follows its write.
+ * is synced (or written: Durability), before the flush; without it, only after the flush that
+ * follows its write.
  *
  * @generated from message h5saver.v1.FlushPolicy
  */
@@ -249,4 +250,45 @@ export enum LayoutFlavour {
  */
 export const LayoutFlavourSchema: GenEnum<LayoutFlavour> = /*@__PURE__*/
   enumDesc(file_h5saver_v1_options, 3);
+
+/**
+ * When a stream's frames are acknowledged as durable (StreamResponse.durable_sequence), with the
+ * crash journal on (the server's default; without it a frame is acknowledged once flushed).
+ *
+ * @generated from enum h5saver.v1.Durability
+ */
+export enum Durability {
+  /**
+   * Not set: synced.
+   *
+   * @generated from enum value: DURABILITY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Once the frame and its journal record are on the disk (fdatasync): kept if the server dies
+   * and if the machine loses power. Each acknowledgement waits for the disk's sync.
+   *
+   * @generated from enum value: DURABILITY_SYNCED = 1;
+   */
+  SYNCED = 1,
+
+  /**
+   * Once the frame and its journal record are written to the operating system, before the disk's
+   * sync: kept if the server dies at any moment (kill -9, out of memory, a crash), rebuilt from the
+   * journal as with synced; a power cut or a crash of the machine itself can lose the frames
+   * acknowledged since the last sync (the journal is synced as before, continuously, in the
+   * background). Acknowledgements then wait for no disk. Scan points, snapshots, Flush,
+   * CloseFile and a stream's last acknowledgement are synced in either case.
+   *
+   * @generated from enum value: DURABILITY_WRITTEN = 2;
+   */
+  WRITTEN = 2,
+}
+
+/**
+ * Describes the enum h5saver.v1.Durability.
+ */
+export const DurabilitySchema: GenEnum<Durability> = /*@__PURE__*/
+  enumDesc(file_h5saver_v1_options, 4);
 

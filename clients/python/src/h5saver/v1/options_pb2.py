@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18h5saver/v1/options.proto\x12\nh5saver.v1\"G\n\x0b\x43ompression\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x1b.h5saver.v1.CompressionKind\x12\r\n\x05level\x18\x02 \x01(\r\"a\n\x0b\x46lushPolicy\x12\x17\n\nmax_frames\x18\x01 \x01(\rH\x00\x88\x01\x01\x12\x19\n\x0cmax_delay_ms\x18\x02 \x01(\rH\x01\x88\x01\x01\x42\r\n\x0b_max_framesB\x0f\n\r_max_delay_ms*j\n\x08OpenMode\x12\x19\n\x15OPEN_MODE_UNSPECIFIED\x10\x00\x12\x14\n\x10OPEN_MODE_CREATE\x10\x01\x12\x17\n\x13OPEN_MODE_OVERWRITE\x10\x02\x12\x14\n\x10OPEN_MODE_APPEND\x10\x03*\x95\x01\n\x08SaveType\x12\x19\n\x15SAVE_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12SAVE_TYPE_DETECTOR\x10\x01\x12\x12\n\x0eSAVE_TYPE_SCAN\x10\x02\x12\x14\n\x10SAVE_TYPE_LOGGER\x10\x03\x12\x14\n\x10SAVE_TYPE_CUSTOM\x10\x04\x12\x16\n\x12SAVE_TYPE_ACTUATOR\x10\x05*\x89\x01\n\x0f\x43ompressionKind\x12 \n\x1c\x43OMPRESSION_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43OMPRESSION_KIND_NONE\x10\x01\x12\x19\n\x15\x43OMPRESSION_KIND_GZIP\x10\x02\x12\x1e\n\x1a\x43OMPRESSION_KIND_BLOSC_LZ4\x10\x03*i\n\rLayoutFlavour\x12\x1e\n\x1aLAYOUT_FLAVOUR_UNSPECIFIED\x10\x00\x12\x1b\n\x17LAYOUT_FLAVOUR_PYMODAQ4\x10\x01\x12\x1b\n\x17LAYOUT_FLAVOUR_PYMODAQ3\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18h5saver/v1/options.proto\x12\nh5saver.v1\"G\n\x0b\x43ompression\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x1b.h5saver.v1.CompressionKind\x12\r\n\x05level\x18\x02 \x01(\r\"a\n\x0b\x46lushPolicy\x12\x17\n\nmax_frames\x18\x01 \x01(\rH\x00\x88\x01\x01\x12\x19\n\x0cmax_delay_ms\x18\x02 \x01(\rH\x01\x88\x01\x01\x42\r\n\x0b_max_framesB\x0f\n\r_max_delay_ms*j\n\x08OpenMode\x12\x19\n\x15OPEN_MODE_UNSPECIFIED\x10\x00\x12\x14\n\x10OPEN_MODE_CREATE\x10\x01\x12\x17\n\x13OPEN_MODE_OVERWRITE\x10\x02\x12\x14\n\x10OPEN_MODE_APPEND\x10\x03*\x95\x01\n\x08SaveType\x12\x19\n\x15SAVE_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12SAVE_TYPE_DETECTOR\x10\x01\x12\x12\n\x0eSAVE_TYPE_SCAN\x10\x02\x12\x14\n\x10SAVE_TYPE_LOGGER\x10\x03\x12\x14\n\x10SAVE_TYPE_CUSTOM\x10\x04\x12\x16\n\x12SAVE_TYPE_ACTUATOR\x10\x05*\x89\x01\n\x0f\x43ompressionKind\x12 \n\x1c\x43OMPRESSION_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43OMPRESSION_KIND_NONE\x10\x01\x12\x19\n\x15\x43OMPRESSION_KIND_GZIP\x10\x02\x12\x1e\n\x1a\x43OMPRESSION_KIND_BLOSC_LZ4\x10\x03*i\n\rLayoutFlavour\x12\x1e\n\x1aLAYOUT_FLAVOUR_UNSPECIFIED\x10\x00\x12\x1b\n\x17LAYOUT_FLAVOUR_PYMODAQ4\x10\x01\x12\x1b\n\x17LAYOUT_FLAVOUR_PYMODAQ3\x10\x02*W\n\nDurability\x12\x1a\n\x16\x44URABILITY_UNSPECIFIED\x10\x00\x12\x15\n\x11\x44URABILITY_SYNCED\x10\x01\x12\x16\n\x12\x44URABILITY_WRITTEN\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,6 +39,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPRESSIONKIND']._serialized_end=610
   _globals['_LAYOUTFLAVOUR']._serialized_start=612
   _globals['_LAYOUTFLAVOUR']._serialized_end=717
+  _globals['_DURABILITY']._serialized_start=719
+  _globals['_DURABILITY']._serialized_end=806
   _globals['_COMPRESSION']._serialized_start=40
   _globals['_COMPRESSION']._serialized_end=111
   _globals['_FLUSHPOLICY']._serialized_start=113

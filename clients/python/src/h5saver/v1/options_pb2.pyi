@@ -33,6 +33,12 @@ class LayoutFlavour(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LAYOUT_FLAVOUR_UNSPECIFIED: _ClassVar[LayoutFlavour]
     LAYOUT_FLAVOUR_PYMODAQ4: _ClassVar[LayoutFlavour]
     LAYOUT_FLAVOUR_PYMODAQ3: _ClassVar[LayoutFlavour]
+
+class Durability(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DURABILITY_UNSPECIFIED: _ClassVar[Durability]
+    DURABILITY_SYNCED: _ClassVar[Durability]
+    DURABILITY_WRITTEN: _ClassVar[Durability]
 OPEN_MODE_UNSPECIFIED: OpenMode
 OPEN_MODE_CREATE: OpenMode
 OPEN_MODE_OVERWRITE: OpenMode
@@ -50,6 +56,9 @@ COMPRESSION_KIND_BLOSC_LZ4: CompressionKind
 LAYOUT_FLAVOUR_UNSPECIFIED: LayoutFlavour
 LAYOUT_FLAVOUR_PYMODAQ4: LayoutFlavour
 LAYOUT_FLAVOUR_PYMODAQ3: LayoutFlavour
+DURABILITY_UNSPECIFIED: Durability
+DURABILITY_SYNCED: Durability
+DURABILITY_WRITTEN: Durability
 
 class Compression(_message.Message):
     __slots__ = ("kind", "level")

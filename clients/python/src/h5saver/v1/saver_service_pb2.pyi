@@ -30,7 +30,7 @@ ELEMENT_TYPE_STRING: ElementType
 ELEMENT_TYPE_OTHER: ElementType
 
 class OpenFileRequest(_message.Message):
-    __slots__ = ("path", "mode", "save_type", "compression", "flush_policy", "metadata", "layout", "data_dtype")
+    __slots__ = ("path", "mode", "save_type", "compression", "flush_policy", "metadata", "layout", "data_dtype", "durability")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -46,6 +46,7 @@ class OpenFileRequest(_message.Message):
     METADATA_FIELD_NUMBER: _ClassVar[int]
     LAYOUT_FIELD_NUMBER: _ClassVar[int]
     DATA_DTYPE_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
     path: str
     mode: _options_pb2.OpenMode
     save_type: _options_pb2.SaveType
@@ -54,7 +55,8 @@ class OpenFileRequest(_message.Message):
     metadata: _containers.MessageMap[str, _data_pb2.AttributeValue]
     layout: _options_pb2.LayoutFlavour
     data_dtype: _data_pb2.Dtype
-    def __init__(self, path: _Optional[str] = ..., mode: _Optional[_Union[_options_pb2.OpenMode, str]] = ..., save_type: _Optional[_Union[_options_pb2.SaveType, str]] = ..., compression: _Optional[_Union[_options_pb2.Compression, _Mapping]] = ..., flush_policy: _Optional[_Union[_options_pb2.FlushPolicy, _Mapping]] = ..., metadata: _Optional[_Mapping[str, _data_pb2.AttributeValue]] = ..., layout: _Optional[_Union[_options_pb2.LayoutFlavour, str]] = ..., data_dtype: _Optional[_Union[_data_pb2.Dtype, str]] = ...) -> None: ...
+    durability: _options_pb2.Durability
+    def __init__(self, path: _Optional[str] = ..., mode: _Optional[_Union[_options_pb2.OpenMode, str]] = ..., save_type: _Optional[_Union[_options_pb2.SaveType, str]] = ..., compression: _Optional[_Union[_options_pb2.Compression, _Mapping]] = ..., flush_policy: _Optional[_Union[_options_pb2.FlushPolicy, _Mapping]] = ..., metadata: _Optional[_Mapping[str, _data_pb2.AttributeValue]] = ..., layout: _Optional[_Union[_options_pb2.LayoutFlavour, str]] = ..., data_dtype: _Optional[_Union[_data_pb2.Dtype, str]] = ..., durability: _Optional[_Union[_options_pb2.Durability, str]] = ...) -> None: ...
 
 class OpenFileResponse(_message.Message):
     __slots__ = ("session_id", "path", "recovery")
