@@ -17,7 +17,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SUBJECT = "h5saver-grpc"
@@ -30,7 +30,9 @@ def main(argv: list[str]) -> int:
     rows = record["summary"]
     scenarios = list(
         dict.fromkeys(
-            row["scenario"] for row in rows if row["scenario"] != "ack-1mib-100hz"
+            row["scenario"]
+            for row in rows
+            if not row["scenario"].startswith("ack-1mib-100hz")
         )
     )
     systems = list(
@@ -80,6 +82,11 @@ def main(argv: list[str]) -> int:
     if ack is not None and "ack_p99_ms" in ack.get("extras", {}):
         extras = ack["extras"]
         ack_text = f"; ack latency 100 Hz × 1 MiB: p50 {extras['ack_p50_ms']:.1f} ms, p99 {extras['ack_p99_ms']:.1f} ms"
+        written = by.get(("ack-1mib-100hz-written", SUBJECT), {}).get("extras", {})
+        if "ack_p99_ms" in written:
+            ack_text += (
+                f" (written: {written['ack_p50_ms']:.1f}, {written['ack_p99_ms']:.1f})"
+            )
     machine = record["machine"]
     load = record.get("load_average", {})
     fig.suptitle(

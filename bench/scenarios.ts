@@ -15,6 +15,7 @@ export const SCENARIO_IDS = [
   "2d-2048-u16-gzip1",
   "2d-2048-u16-blosclz4",
   "ack-1mib-100hz",
+  "ack-1mib-100hz-written",
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -54,6 +55,7 @@ export const FULL_FRAMES: Readonly<Record<ScenarioId, number>> = {
   "2d-2048-u16-gzip1": 20,
   "2d-2048-u16-blosclz4": 20,
   "ack-1mib-100hz": 1000,
+  "ack-1mib-100hz-written": 1000,
 };
 
 export const QUICK_DIVISOR = 5;
@@ -100,7 +102,8 @@ export type RatioSubject = (typeof RATIO_SUBJECTS)[number];
 
 /**
  * Which systems run a scenario: the paced acknowledgement case is the service's, the raw
- * transport's and the disk's (their latencies are the floors under the service's), the 16 concurrent streams the
+ * transport's and the disk's (their latencies are the floors under the service's; the written
+ * variant is the service's alone, over the same floors), the 16 concurrent streams the
  * service's alone (it compares with its own single stream); the
  * compressed variants leave out the limits (they move the uncompressed bytes), the Python client
  * (bench/systems/h5saver-python.py has no compression option) and, for blosc, h5py (no blosc
@@ -108,6 +111,8 @@ export type RatioSubject = (typeof RATIO_SUBJECTS)[number];
  */
 export function systemsFor(scenario: ScenarioId): readonly SystemId[] {
   if (scenario === "ack-1mib-100hz") return [GRPC_SUBJECT, "grpc-raw", "disk"];
+  // the floors are the synced case's: the same frames through the same transport
+  if (scenario === "ack-1mib-100hz-written") return [GRPC_SUBJECT];
   if (scenario === "2d-512-u16-x16") return [GRPC_SUBJECT];
   if (isCompressed(scenario)) {
     const left: readonly SystemId[] = [

@@ -236,6 +236,14 @@ const TARGETS: readonly TargetSpec[] = [
     unit: "ms",
   },
   {
+    target: "ack latency p99 ≤ 5 ms, acknowledged once written (durability written)",
+    scenarios: ["ack-1mib-100hz-written"],
+    measure: (rows) => rowOf(rows, GRPC_SUBJECT)?.extras.ack_p99_ms ?? null,
+    bound: 5,
+    kind: "at-most",
+    unit: "ms",
+  },
+  {
     target: "16 streams: aggregate ≥ 0.8× one stream of their bytes (2d-512-u16)",
     scenarios: ["2d-512-u16-x16"],
     measure: (rows, all) => {

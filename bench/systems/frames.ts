@@ -30,10 +30,19 @@ export interface Scenario {
   readonly valueBits?: number;
   /** Concurrent streams into as many files (h5saver-grpc only); absent: 1. */
   readonly streams?: number;
+  /** When h5saver acknowledges frames (h5saver-grpc only); absent: the server's default, synced. */
+  readonly durability?: "synced" | "written";
 }
 
 const TWO_D_512: Scenario = { channels: 1, shape: [512, 512], dtype: "uint16", wavelengthAxis: false };
 const TWO_D_2048: Scenario = { channels: 1, shape: [2048, 2048], dtype: "uint16", wavelengthAxis: false };
+const ACK_1MIB_100HZ: Scenario = {
+  channels: 1,
+  shape: [512, 1024],
+  dtype: "uint16",
+  wavelengthAxis: false,
+  paceHz: 100,
+};
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "0d-1ch": { channels: 1, shape: [1], dtype: "float64", wavelengthAxis: false },
@@ -54,13 +63,9 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "2d-2048-u16-gzip1": { ...TWO_D_2048, valueBits: 12, compression: { kind: "gzip", level: 1 } },
   "2d-2048-u16-blosclz4": { ...TWO_D_2048, valueBits: 12, compression: { kind: "blosc-lz4", level: 5 } },
   /** 1 MiB frames (512 × 1024 uint16) at 100 Hz, flushed at every frame: send → durable ack latency. */
-  "ack-1mib-100hz": {
-    channels: 1,
-    shape: [512, 1024],
-    dtype: "uint16",
-    wavelengthAxis: false,
-    paceHz: 100,
-  },
+  "ack-1mib-100hz": ACK_1MIB_100HZ,
+  /** The same, acknowledged once written to the operating system rather than synced to the disk. */
+  "ack-1mib-100hz-written": { ...ACK_1MIB_100HZ, durability: "written" },
 };
 
 export type Frame = NumericArray[]; // one array per channel

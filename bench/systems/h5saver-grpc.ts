@@ -22,7 +22,9 @@
  * The scenario `ack-1mib-100hz` instead paces the frames at 100 Hz with a flush at every frame
  * (`flush: {maxFrames: 1}`) and reports the send -> durable acknowledgement latencies (p50, p99,
  * max, in ms): a frame's latency runs from just before `send()` to the first acknowledgement
- * whose durable sequence covers it.
+ * whose durable sequence covers it. `ack-1mib-100hz-written` does the same with
+ * `durability: "written"` (acknowledged once written to the server's operating system, before
+ * the disk's sync).
  *
  * `--profile FILE.cpuprofile` records a V8 CPU profile of this (client) process over the timed
  * part; bench/run.ts --server-profile DIR profiles the server's threads.
@@ -173,6 +175,7 @@ async function timedStreams(
           saveType: "detector",
           flush: paced ? { maxFrames: 1 } : { maxFrames: 1_000_000, maxDelayMs: 1000 },
           ...(scenario.compression ? { compression: scenario.compression } : {}),
+          ...(scenario.durability ? { durability: scenario.durability } : {}),
         }),
       ),
     );
