@@ -36,6 +36,8 @@ describe("parseHardwareArgs()", () => {
         "integrationUs=2000",
         "--reconnect",
         "5",
+        "--durability",
+        "written",
       ]),
       {
         command: "acquire",
@@ -47,6 +49,7 @@ describe("parseHardwareArgs()", () => {
         settings: { integrationUs: 2000 },
         overwrite: false,
         reconnect: 5,
+        durability: "written",
       },
     );
     const camera = parseHardwareArgs("acquire", [
@@ -97,6 +100,12 @@ describe("parseHardwareArgs()", () => {
       /tcd1304 takes integrationUs=/,
     ],
     ["a word for a number", "acquire", [...acquireArgs, "--set", "integrationUs=fast"], /needs a number/],
+    [
+      "an unknown durability",
+      "acquire",
+      [...acquireArgs, "--durability", "soon"],
+      /synced or written, got 'soon'/,
+    ],
     ["an unknown flag", "acquire", [...acquireArgs, "--colour"], /Unknown option '--colour'/],
   ];
   for (const [what, command, args, message] of bad) {

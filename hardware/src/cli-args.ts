@@ -31,6 +31,7 @@ SIGINT or SIGTERM.
   acquire: `usage: h5saver acquire --driver NAME --port PATH --server HOST:PORT --file PATH
                        [--frames N] [--seconds T] [--detector TITLE] [--set KEY=VALUE]…
                        [--overwrite] [--reconnect N] [--timeout MS] [--baud N] [--queue N]
+                       [--durability synced|written]
 
 Streams a device's frames into a saver: the file is opened on the saver, the detector declared
 with the driver's settings, and every frame sent with acknowledgement. Stops after N frames,
@@ -52,6 +53,9 @@ ${Object.entries(DRIVER_SETTINGS)
   --timeout MS        how long a reply or the next frame may take (default 2000)
   --baud N            serial baud rate (default 115200; ignored by USB CDC devices)
   --queue N           frames held while the saver is busy before the oldest is dropped (default 64)
+  --durability D      when the saver acknowledges a frame: synced (default: on its disk, kept
+                      through a power cut) or written (handed to its operating system: kept if
+                      the saver dies, not if its machine loses power; no wait for the disk)
 
 A live progress line (frames, rate, MB/s, acknowledged, dropped, CRC errors) shows on stderr
 when it is a terminal. Exit status: 0 stopped as asked, 1 the device or the saver failed, 2 usage.`,
@@ -79,6 +83,7 @@ export interface AcquireConfig {
   readonly timeoutMs?: number;
   readonly baudRate?: number;
   readonly queueFrames?: number;
+  readonly durability?: "synced" | "written";
 }
 
 export type HardwareConfig =
@@ -155,6 +160,7 @@ function parseAcquire(args: readonly string[]): HardwareConfig {
     timeout: { type: "string" },
     baud: { type: "string" },
     queue: { type: "string" },
+    durability: { type: "string" },
   });
   if (values.help) return { command: "help", text: HARDWARE_USAGE.acquire };
   const text = (name: string): string => {
@@ -180,6 +186,10 @@ function parseAcquire(args: readonly string[]): HardwareConfig {
   const timeout = optional("timeout", (v) => integer(v, "timeout", 1));
   const baud = optional("baud", (v) => integer(v, "baud", 1));
   const queue = optional("queue", (v) => integer(v, "queue", 1));
+  const durability = optional("durability", (v) => {
+    if (v === "synced" || v === "written") return v;
+    throw new HardwareUsageError(`--durability must be synced or written, got '${v}'`);
+  });
   const detector = values.detector;
   return {
     command: "acquire",
@@ -196,6 +206,7 @@ function parseAcquire(args: readonly string[]): HardwareConfig {
     ...(timeout ? { timeoutMs: timeout.value } : {}),
     ...(baud ? { baudRate: baud.value } : {}),
     ...(queue ? { queueFrames: queue.value } : {}),
+    ...(durability ? { durability: durability.value } : {}),
   };
 }
 

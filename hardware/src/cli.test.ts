@@ -52,6 +52,8 @@ describe("h5saver simulate | h5saver acquire", { skip: ptySkip() }, () => {
       "15",
       "--set",
       "integrationUs=2000",
+      "--durability",
+      "written",
     ]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, "cli/ccd.h5\n");

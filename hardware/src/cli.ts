@@ -93,6 +93,7 @@ async function runAcquire(config: AcquireConfig): Promise<void> {
       ...(config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {}),
       ...(config.baudRate !== undefined ? { baudRate: config.baudRate } : {}),
       ...(config.queueFrames !== undefined ? { queueFrames: config.queueFrames } : {}),
+      ...(config.durability !== undefined ? { durability: config.durability } : {}),
       ...(line ? { onProgress: (p) => line.update(progressText(p)) } : {}),
     });
     line?.done(progressText(summary));

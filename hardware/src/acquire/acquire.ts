@@ -32,6 +32,8 @@ export interface AcquireOptions {
   readonly saveType?: "detector" | "scan";
   /** Frames per flush on the saver (every acknowledged frame is flushed); default the saver's. */
   readonly flushEveryFrames?: number;
+  /** When the saver acknowledges frames: synced to its disk (default) or written to its OS. */
+  readonly durability?: "synced" | "written";
   readonly baudRate?: number;
   readonly timeoutMs?: number;
   /** Frames the driver holds while the saver is busy before dropping (and counting) the oldest. */
@@ -120,6 +122,7 @@ export async function acquire(options: AcquireOptions): Promise<AcquireSummary> 
       ...(options.layout ? { layout: options.layout } : {}),
       ...(options.saveType ? { saveType: options.saveType } : {}),
       ...(options.flushEveryFrames !== undefined ? { flush: { maxFrames: options.flushEveryFrames } } : {}),
+      ...(options.durability ? { durability: options.durability } : {}),
     });
     const title = options.detector ?? identity?.title ?? driver.name;
     const detectorPath = await file.addDetector(title, driver.settingsXml());
