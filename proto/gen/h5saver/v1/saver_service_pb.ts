@@ -692,8 +692,9 @@ export type StreamResponse = Message<"h5saver.v1.StreamResponse"> & {
 
   /**
    * Highest sequence number that is durable: it and every frame before it are kept if the server
-   * dies at any moment (synced in the file's crash journal, or flushed into the file when the
-   * server runs without journal). 0 while none is.
+   * dies at any moment (synced in the file's crash journal — or only written to it, with
+   * DURABILITY_WRITTEN — or flushed into the file when the server runs without journal). 0 while
+   * none is.
    *
    * @generated from field: uint64 durable_sequence = 2;
    */
