@@ -639,8 +639,8 @@ class H5wasmBackend implements H5Backend {
       throw new SaverError("failed_precondition", `'${path}' is a dataset, not a group`, { node: path });
     }
     const entries: NodeEntry[] = [];
-    for (const name of group.keys()) {
-      const child = group.get(name);
+    for (const name of this.#io(path, () => group.keys())) {
+      const child = this.#io(path === "/" ? `/${name}` : `${path}/${name}`, () => group.get(name));
       if (child instanceof h5wasm.Group) entries.push({ name, kind: "group" });
       else if (child instanceof h5wasm.Dataset) entries.push({ name, kind: "dataset" });
     }

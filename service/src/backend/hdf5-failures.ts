@@ -43,6 +43,25 @@ export function hdf5Failure(filePath: string, node: string, error: unknown): Sav
 }
 
 /**
+ * A file HDF5 opened but failed to read part of: damaged, or written by another program meanwhile
+ * (a reader sees an HDF5 file consistently only as its writer's last flush left it).
+ */
+export function unreadable(filePath: string, error: unknown): SaverError {
+  const node = error instanceof SaverError ? error.details.node : undefined;
+  const cause = error instanceof SaverError ? error.message : innermostCause(messageOf(error));
+  return new SaverError(
+    "file_unavailable",
+    `HDF5 could not read '${filePath}' (${cause}): the file is damaged, or another program is writing it and has not flushed what it changed — read it again once the writer has flushed (a file this server writes is flushed before each read)`,
+    node === undefined ? {} : { node },
+    { cause: error },
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
  * "No space left on device" (or a full quota) anywhere in an HDF5 error stack. HDF5's sec2 driver
  * reports a failed write(2) as `errno = N, error message = '…'`; the text is matched, not the
  * number: h5wasm runs HDF5 on Emscripten's NODERAWFS, which turns Node's ENOSPC into

@@ -5,6 +5,7 @@
 import { existsSync, statSync } from "node:fs";
 import type { H5Backend } from "../backend/h5-backend.ts";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { unreadable } from "../backend/hdf5-failures.ts";
 import { SaverError } from "../errors.ts";
 
 /** `shownAs` is how errors name the file (the client's relative path, not the server's). */
@@ -28,17 +29,22 @@ export async function withReadOnlyFile<T>(
   }
   try {
     return await run(backend);
+  } catch (error) {
+    // the caller's mistakes (a node that is not there …) as they are; HDF5 failing is the file's
+    if (error instanceof SaverError && error.code !== "io_error") throw error;
+    throw unreadable(shownAs, error);
   } finally {
     await backend.close();
   }
 }
 
-/** Whether `node` is a group (false for a dataset). */
+/** Whether `node` is a group (false for a dataset); a group HDF5 cannot list fails as such. */
 export async function isGroup(backend: H5Backend, node: string): Promise<boolean> {
   try {
     await backend.children(node);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if (error instanceof SaverError && error.code === "failed_precondition") return false;
+    throw error;
   }
 }

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import * as opt from "@h5saver/proto/h5saver/v1/options_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
 import { createDataToExport } from "../model/data-to-export.ts";
 import { arrayFromBytes } from "../model/dtype.ts";
 import { tempDir } from "../testing/temp-dir.ts";
@@ -174,6 +175,83 @@ describe("SaverService.Browse", () => {
       browse({ case: "sessionId", value: "gone" }),
       grpc.status.NOT_FOUND,
       /no open session 'gone'/,
+    );
+  });
+});
+
+describe("reading a file by its path", () => {
+  it("flushes a session writing it first, so every frame it took is seen", async () => {
+    const opened = await unary(
+      client.openFile,
+      create(svc.OpenFileRequestSchema, {
+        path: "runs/live.h5",
+        flushPolicy: create(opt.FlushPolicySchema, { maxFrames: 1_000_000, maxDelayMs: 3_600_000 }),
+      }),
+    );
+    const live = opened.sessionId;
+    const { detectorId } = await unary(
+      client.addDetector,
+      create(svc.AddDetectorRequestSchema, { sessionId: live, title: "Live" }),
+    );
+    const { streamId } = await unary(
+      client.startContinuous,
+      create(svc.StartContinuousRequestSchema, { sessionId: live, detectorId }),
+    );
+    const stream = client.stream();
+    const frames = 7;
+    const durable = new Promise<void>((resolve, reject) => {
+      stream.on("data", (ack: svc.StreamResponse) => ack.durableSequence === BigInt(frames) && resolve());
+      stream.on("error", reject);
+    });
+    for (let k = 1; k <= frames; k++) {
+      const frame = createDataToExport({
+        name: "live",
+        data: [{ name: "trace", data: [Float64Array.from({ length: WIDTH }, (_, i) => k + i)] }],
+      });
+      stream.write(
+        create(svc.StreamRequestSchema, {
+          sessionId: live,
+          streamId,
+          sequence: BigInt(k),
+          data: dataToExportToProto(frame),
+        }),
+      );
+    }
+    // durable in the journal, not flushed into the file: the policy would wait an hour
+    await durable;
+    const { root: tree } = await unary(
+      client.browse,
+      create(svc.BrowseRequestSchema, {
+        target: { case: "path", value: "runs/live.h5" },
+        nodePath: "/RawData/Detector000/Data1D/CH00",
+      }),
+    );
+    const data = tree?.children.find((c) => c.name === "EnlData00");
+    assert.deepEqual(data?.dataset?.shape, [BigInt(frames), BigInt(WIDTH)]);
+    stream.end();
+    await unary(client.closeFile, create(svc.CloseFileRequestSchema, { sessionId: live }));
+  });
+
+  it("says a file HDF5 cannot read part of is damaged or being written (UNAVAILABLE), not an internal error", async () => {
+    const file = path.join(root, "damaged.h5");
+    const backend = await openH5wasmFile(file, "truncate");
+    await backend.createGroup("/a");
+    await backend.createGroup("/a/b");
+    await backend.close();
+    // the root group's symbol table node lists /a with the address of its object header: break it
+    const bytes = readFileSync(file);
+    const table = bytes.indexOf("SNOD");
+    const header = Number(bytes.readBigUInt64LE(table + 8 + 8));
+    assert.equal(bytes[header], 1, "a version 1 object header where the root's symbol table points");
+    bytes.fill(0xff, header, header + 16);
+    writeFileSync(file, bytes);
+    await rejectsWith(
+      unary(
+        client.browse,
+        create(svc.BrowseRequestSchema, { target: { case: "path", value: "damaged.h5" } }),
+      ),
+      grpc.status.UNAVAILABLE,
+      /HDF5 could not read 'damaged\.h5' \(.*bad object header.*node '\/a'\): the file is damaged, or another program is writing it/,
     );
   });
 });

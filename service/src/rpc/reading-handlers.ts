@@ -1,7 +1,8 @@
 /**
  * Browse and ReadDataset: the read side of the service. A file is named either by an open session
  * (flushed first, so that the reader sees every frame that session appended) or by its path under
- * the data root; either way it is opened read-only for the call, in this thread, and closed after.
+ * the data root (flushed first too when a session has it open); either way it is opened read-only
+ * for the call, in this thread, and closed after.
  */
 import { create } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
@@ -27,8 +28,8 @@ export interface ReadTarget {
 export interface ReadingContext {
   /** The session's file after flushing it. */
   sessionFile(sessionId: string, caller: Caller): Promise<ReadTarget>;
-  /** A file under the caller's data root. */
-  rootFile(path: string, caller: Caller): ReadTarget;
+  /** A file under the caller's data root (flushed first if a session of the server writes it). */
+  rootFile(path: string, caller: Caller): Promise<ReadTarget>;
   callerOf(metadata: grpc.Metadata): Caller;
   /** The status of a failed call (and its log line). */
   failure(method: string, error: unknown): GrpcStatus;

@@ -582,14 +582,26 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     });
   }
 
+  /** A session's file, flushed so that a reader in another HDF5 instance sees every frame. */
+  async function flushedForReading(session: Session): Promise<void> {
+    await session.file.flush();
+    session.lastFlushAt = Date.now();
+  }
+
   const reading = createReadingHandlers({
     async sessionFile(sessionId, caller) {
       const session = sessionOf(sessionId, caller);
-      await session.file.flush();
-      session.lastFlushAt = Date.now();
+      await flushedForReading(session);
       return { absolute: session.absolute, relative: session.path };
     },
-    rootFile: (path, caller) => caller.dataRoot.resolve(path, { saveType: "detector" }),
+    async rootFile(path, caller) {
+      const target = caller.dataRoot.resolve(path, { saveType: "detector" });
+      // a file being written reads as its last flush left it: flush it now (a session whose
+      // flush fails — its stream broken, its disk full — is read as it is; the session reports it)
+      const holder = sessions.get(holders.get(target.absolute) ?? "");
+      if (holder) await flushedForReading(holder).catch(() => undefined);
+      return target;
+    },
     callerOf,
     failure: (method, error) => failure(method, error),
     refuse: () => (closing ? shuttingDown() : undefined),
