@@ -178,6 +178,23 @@ describe("bad input", () => {
     assert.equal(existsSync(target), false);
   });
 
+  it("refuses metadata with an empty key or one naming the raw group's own attributes, before creating the file", async () => {
+    for (const [key, message] of [
+      ["", /metadata: has an empty key/],
+      ["type", /metadata\.type: 'type' is an attribute the raw group has of its own/],
+      ["CLASS", /metadata\.CLASS: 'CLASS' is an attribute the raw group has of its own/],
+    ] as const) {
+      const target = newPath();
+      await rejectsWith(SaverFile.open({ path: target, metadata: { [key]: "x" } }), "invalid_data", message);
+      assert.equal(existsSync(target), false);
+    }
+    for (const layout of ["pymodaq4", "pymodaq3"] as const) {
+      const target = newPath();
+      const file = await SaverFile.open({ path: target, layout, metadata: { Type: "kept", operator: "me" } });
+      await file.close();
+    }
+  });
+
   it("refuses calls on a closed file", async () => {
     const file = await SaverFile.open({ path: newPath() });
     const det = await file.addDetector("det");

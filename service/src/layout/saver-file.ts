@@ -11,7 +11,7 @@ import {
   JournalWriter,
   journalPathOf,
 } from "../durability/journal.ts";
-import { isCallersError, SaverError } from "../errors.ts";
+import { invalidData, isCallersError, SaverError } from "../errors.ts";
 import { type AxisInput, createAxis } from "../model/axis.ts";
 import { createDataToExport, type DataToExport, type DataToExportInput } from "../model/data-to-export.ts";
 import { DATA_DIMS, type DataDistribution } from "../model/data-with-axes.ts";
@@ -793,10 +793,23 @@ function replayOptions(options: SaverFileOptions): Record<string, unknown> {
  * The raw group's attributes share one HDF5 object header (64 KiB): metadata that would not fit
  * is refused before the file is touched, with the same budget as a settings attribute.
  */
+/**
+ * The raw group's own attributes (PyTables' CLASS, TITLE, VERSION; PyMoDAQ's save type): metadata
+ * naming one would replace it, and PyTables and PyMoDAQ read the file by them.
+ */
+const RAW_GROUP_OWN_ATTRIBUTES: ReadonlySet<string> = new Set(["CLASS", "TITLE", "VERSION", "type"]);
+
 function checkMetadata(metadata: Readonly<Record<string, string | number | boolean>>): void {
   let bytes = 0;
   for (const [key, value] of Object.entries(metadata)) {
     checkText(key, "metadata key");
+    if (key === "") throw invalidData("metadata", "has an empty key: an attribute needs a name");
+    if (RAW_GROUP_OWN_ATTRIBUTES.has(key)) {
+      throw invalidData(
+        `metadata.${key}`,
+        `'${key}' is an attribute the raw group has of its own (${[...RAW_GROUP_OWN_ATTRIBUTES].join(", ")}), which PyTables and PyMoDAQ read the file by: name the metadata otherwise`,
+      );
+    }
     bytes += Buffer.byteLength(key) + Buffer.byteLength(encodeAttribute(pyScalar(value)));
   }
   if (bytes > SETTINGS_ATTRIBUTE_LIMIT) {

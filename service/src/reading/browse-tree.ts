@@ -103,6 +103,16 @@ export function attributeText(node: BrowsedNode, name: string): string {
   }
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** An integer as an int attribute; one beyond 64 bits (Python's ints have none, uint64 has 2^64) as its digits in JSON. */
+function intAttribute(value: bigint): BrowsedAttribute {
+  return value >= INT64_MIN && value <= INT64_MAX
+    ? { kind: "int", value }
+    : { kind: "json", value: value.toString() };
+}
+
 function decodeAll(stored: Record<string, StoredAttribute>): Record<string, BrowsedAttribute> {
   const result: Record<string, BrowsedAttribute> = {};
   for (const [name, value] of Object.entries(stored)) result[name] = browsedAttribute(value);
@@ -115,11 +125,9 @@ function browsedAttribute(stored: StoredAttribute): BrowsedAttribute {
     if (decoded === undefined) return { kind: "string", value: stored };
     return typeof decoded === "string" ? { kind: "string", value: decoded } : fromPython(decoded);
   }
-  if (typeof stored === "bigint") return { kind: "int", value: stored };
+  if (typeof stored === "bigint") return intAttribute(stored);
   if (typeof stored === "number") {
-    return Number.isInteger(stored)
-      ? { kind: "int", value: BigInt(stored) }
-      : { kind: "double", value: stored };
+    return Number.isInteger(stored) ? intAttribute(BigInt(stored)) : { kind: "double", value: stored };
   }
   if (typeof stored === "boolean") return { kind: "bool", value: stored };
   if (isNumericArray(stored)) return { kind: "array", value: stored };
@@ -134,7 +142,7 @@ function fromPython(value: PyValue): BrowsedAttribute {
       // PyMoDAQ's bytes attributes are settings XML: text is what a reader wants
       return { kind: "string", value: new TextDecoder().decode(value.value) };
     case "int":
-      return { kind: "int", value: BigInt(value.value) };
+      return intAttribute(BigInt(value.value));
     case "float":
     case "float64":
       return { kind: "double", value: value.value };

@@ -6,7 +6,9 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import * as opt from "@h5saver/proto/h5saver/v1/options_pb";
 import * as svc from "@h5saver/proto/h5saver/v1/saver_service_pb";
+import { ascii } from "../backend/h5-backend.ts";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { encodeAttribute } from "../layout/pymodaq-attribute.ts";
 import { createDataToExport } from "../model/data-to-export.ts";
 import { arrayFromBytes } from "../model/dtype.ts";
 import { tempDir } from "../testing/temp-dir.ts";
@@ -230,6 +232,29 @@ describe("reading a file by its path", () => {
     assert.deepEqual(data?.dataset?.shape, [BigInt(frames), BigInt(WIDTH)]);
     stream.end();
     await unary(client.closeFile, create(svc.CloseFileRequestSchema, { sessionId: live }));
+  });
+
+  it("gives integers beyond int64 (Python's, uint64's) as their digits, not a response that cannot be sent", async () => {
+    const file = path.join(root, "big-ints.h5");
+    const backend = await openH5wasmFile(file, "truncate");
+    await backend.createGroup("/g");
+    await backend.setAttributes("/g", {
+      huge: ascii(encodeAttribute({ type: "int", value: 2n ** 70n })),
+      negative: ascii(encodeAttribute({ type: "int", value: -(2n ** 64n) })),
+      small: ascii(encodeAttribute({ type: "int", value: 5 })),
+    });
+    await backend.close();
+    const { root: tree } = await unary(
+      client.browse,
+      create(svc.BrowseRequestSchema, {
+        target: { case: "path", value: "big-ints.h5" },
+        nodePath: "/g",
+        includeAttributes: true,
+      }),
+    );
+    assert.deepEqual(tree?.attributes.huge?.kind, { case: "jsonValue", value: "1180591620717411303424" });
+    assert.deepEqual(tree?.attributes.negative?.kind, { case: "jsonValue", value: "-18446744073709551616" });
+    assert.deepEqual(tree?.attributes.small?.kind, { case: "intValue", value: 5n });
   });
 
   it("says a file HDF5 cannot read part of is damaged or being written (UNAVAILABLE), not an internal error", async () => {

@@ -66,6 +66,7 @@ export type OpenFileRequest = Message<"h5saver.v1.OpenFileRequest"> & {
 
   /**
    * Attributes of /RawData for a new file (PyMoDAQ's init_file metadata); ignored when appending.
+   * Keys are names (not empty), and not the group's own attributes: CLASS, TITLE, VERSION, type.
    *
    * @generated from field: map<string, h5saver.v1.AttributeValue> metadata = 6;
    */
@@ -977,7 +978,8 @@ export type NodeAttribute = Message<"h5saver.v1.NodeAttribute"> & {
     case: "stringValue";
   } | {
     /**
-     * An integer.
+     * An integer (one outside int64 — a Python int, a uint64 above 2^63 — comes as json_value,
+     * its digits).
      *
      * @generated from field: int64 int_value = 2;
      */
@@ -1009,7 +1011,7 @@ export type NodeAttribute = Message<"h5saver.v1.NodeAttribute"> & {
     case: "arrayValue";
   } | {
     /**
-     * Anything else (lists, tuples, None, string arrays) as JSON text.
+     * Anything else (lists, tuples, None, string arrays, integers beyond int64) as JSON text.
      *
      * @generated from field: string json_value = 6;
      */
