@@ -4,6 +4,15 @@ export type OpenMode = "create" | "truncate" | "append" | "read";
 
 /** A file HDF5 could not open or create, saying why it may be (for either backend). */
 export function unavailable(filePath: string, mode: OpenMode, cause: unknown): SaverError {
+  const full = cause === undefined ? undefined : diskFull(messageOf(cause));
+  if (full) {
+    return new SaverError(
+      "resource_exhausted",
+      `the disk is full: cannot open '${filePath}' (${mode}): ${full}. Free space on that disk (or use another data root), then try again`,
+      {},
+      { cause },
+    );
+  }
   const why =
     mode === "create"
       ? "it exists already or its folder cannot be written"

@@ -168,13 +168,16 @@ export class JournalWriter {
         { field: "path" },
       );
     }
+    let madeBase = false;
+    let fd: number | undefined;
     try {
       if (header.fromBase) {
         const base = basePathOf(file);
         copyFileSync(file, base, constants.COPYFILE_FICLONE);
+        madeBase = true;
         syncFile(base);
       }
-      const fd = openSync(journal, "wx");
+      fd = openSync(journal, "wx");
       const writer = new JournalWriter(file, fd, 0);
       writer.#append({ magic: MAGIC, version: VERSION, ...header } satisfies JournalHeader);
       writer.sync();
@@ -182,6 +185,13 @@ export class JournalWriter {
       syncFolder(path.dirname(file));
       return writer;
     } catch (error) {
+      // what this start made goes (a disk too full for the header, say): a journal left here
+      // would make the file look unrecoverable from a crash that never happened
+      if (fd !== undefined) {
+        closeQuietly(fd);
+        rmSync(journal, { force: true });
+      }
+      if (madeBase) rmSync(basePathOf(file), { force: true });
       if (error instanceof SaverError) throw error;
       throw journalError(error, journal, "start");
     }
@@ -370,12 +380,16 @@ export class JournalWriter {
         syncing.then(closeAfter, closeAfter);
         continue;
       }
-      try {
-        closeSync(fd);
-      } catch {
-        // closing can only fail on a descriptor that is gone already
-      }
+      closeQuietly(fd);
     }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // closing can only fail on a descriptor that is gone already
   }
 }
 
@@ -814,6 +828,12 @@ function journalError(
 ): SaverError {
   const code = (error as NodeJS.ErrnoException).code;
   const message = (error as Error).message;
+  if ((code === "ENOSPC" || code === "EDQUOT") && doing === "start") {
+    return new SaverError(
+      "resource_exhausted",
+      `the disk is full: the crash journal '${journal}' could not be started (${code}), so the file was not opened. Free space on that disk (or use another data root), then open it again`,
+    );
+  }
   if (code === "ENOSPC" || code === "EDQUOT") {
     return new SaverError(
       "resource_exhausted",

@@ -197,6 +197,12 @@ export class SaverFile {
     ensureFolderOf(filePath);
     const now = options.now ?? new Date();
     const openMode = openModeOf(mode);
+    // a new file this open fails to make is removed (a full disk, say): left half made, it would
+    // refuse the same open once the cause is fixed ("exists already")
+    const madeHere = mode !== "append" && !existsSync(filePath);
+    const removeIfMadeHere = () => {
+      if (madeHere) rmSync(filePath, { force: true });
+    };
     // the journal starts before HDF5 touches the file: a crash at any later moment is recoverable
     const journal = options.journal
       ? JournalWriter.start(filePath, {
@@ -210,6 +216,7 @@ export class SaverFile {
       backend = await openH5File(filePath, openMode, options.compression);
     } catch (error) {
       journal?.discard();
+      removeIfMadeHere();
       throw error;
     }
     try {
@@ -239,6 +246,7 @@ export class SaverFile {
     } catch (error) {
       await backend.close().catch(() => undefined);
       journal?.discard();
+      removeIfMadeHere();
       throw error;
     }
   }
