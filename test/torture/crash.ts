@@ -37,6 +37,7 @@ import {
 } from "./harness.ts";
 
 const KINDS = ["0D", "1D", "2D"] as const;
+type Durability = "synced" | "written";
 type Kind = (typeof KINDS)[number];
 const TRACE = 512;
 // 256 KiB of uint16 per frame: a chunk each, which the crash journal points at instead of copying
@@ -60,7 +61,7 @@ export interface FileEntry {
   readonly file: string;
   readonly kind: Kind;
   /** When its frames were acknowledged: synced to the disk, or written to the kernel. */
-  readonly durability: "synced" | "written";
+  readonly durability: Durability;
   /** Highest durable sequence acknowledged before the kill. */
   acknowledged: number;
   /** Frames handed to the call (most wait in its buffers when the kill comes). */
@@ -118,6 +119,8 @@ export async function runCrashHarness(options: Options): Promise<CrashResult> {
         return streamInto(client, root, `cycle${cycle}-${kind}.h5`, {
           kind,
           index: i,
+          // each kind written both ways over the cycles (not drawn: three clients draw concurrently)
+          durability: (cycle + i) % 2 === 0 ? "written" : "synced",
           random,
           streaming: signal,
         });
@@ -176,11 +179,18 @@ async function streamInto(
   client: Client,
   root: string,
   name: string,
-  how: { kind: Kind; index: number; random: () => number; streaming: () => void },
+  how: { kind: Kind; index: number; durability: Durability; random: () => number; streaming: () => void },
 ): Promise<FileEntry | undefined> {
   const { kind, index, random } = how;
   try {
-    return await openAndStream(client, root, name, kind, index, random, how.streaming);
+    return await openAndStream(
+      client,
+      root,
+      name,
+      { kind, index, durability: how.durability },
+      random,
+      how.streaming,
+    );
   } finally {
     how.streaming(); // a session that failed early must not hold the kill back
   }
@@ -190,8 +200,7 @@ async function openAndStream(
   client: Client,
   root: string,
   name: string,
-  kind: Kind,
-  index: number,
+  { kind, index, durability }: { kind: Kind; index: number; durability: Durability },
   random: () => number,
   streaming: () => void,
 ): Promise<FileEntry | undefined> {
@@ -203,7 +212,6 @@ async function openAndStream(
     maxFrames: [1, 16, 1000][Math.floor(random() * 3)] ?? 16,
     maxDelayMs: [0, 50, 250][Math.floor(random() * 3)] ?? 50,
   });
-  const durability = random() < 0.5 ? "written" : "synced";
   const opened = await unary(
     client,
     client.openFile,

@@ -114,6 +114,8 @@ function attributeFromProto(attribute: svc.NodeAttribute): NodeAttributeValue {
     case "arrayValue":
       return arrayFromBytes(dtypeFromProto(kind.value.dtype, "array_value.dtype"), kind.value.data.slice());
     case "jsonValue":
+      // an integer beyond int64 comes as its digits: exact as a bigint, not rounded as a number
+      if (/^-?\d+$/.test(kind.value)) return BigInt(kind.value);
       return JSON.parse(kind.value) as unknown[] | null;
     default:
       return null;

@@ -16,7 +16,9 @@ import {
 } from "@h5saver/service";
 import { grpcServiceDefinition } from "@h5saver/service/rpc/grpc-glue";
 import { createSaverServer, type SaverServer } from "@h5saver/service/rpc/saver-server";
+import { ascii } from "../../../service/src/backend/h5-backend.ts";
 import { journalPathOf } from "../../../service/src/durability/journal.ts";
+import { encodeAttribute } from "../../../service/src/layout/pymodaq-attribute.ts";
 import { cameraFrame } from "../../../service/src/testing/camera-frame.ts";
 import { tempDir } from "../../../service/src/testing/temp-dir.ts";
 import { createSaverClient, type FileNode, type SaverClient, SaverClientError } from "./index.ts";
@@ -391,6 +393,18 @@ describe("SaverClient", () => {
     assert.deepEqual(await upload.end(), { frames: 10, durableFrames: 10 });
     assert.equal(acks.at(-1), 10);
     await file.close();
+    // from JavaScript, an option the client does not know is refused, not sent as the default
+    await assert.rejects(
+      client.openFile({ path: "runs/soon.h5", durability: "soon" as "written" }),
+      (error: unknown) =>
+        error instanceof SaverClientError &&
+        error.code === "INVALID_ARGUMENT" &&
+        error.message === "durability is 'soon': expected one of synced, written",
+    );
+    await assert.rejects(
+      client.openFile({ path: "runs/soon.h5", mode: "replace" as "overwrite" }),
+      /mode is 'replace'/,
+    );
   });
 
   it("keeps frames sent without awaiting in order while the write buffer is full", async () => {
@@ -436,6 +450,20 @@ describe("SaverClient", () => {
     const status = await file.status();
     assert.deepEqual(status.scans, [{ scanId: scan, pointsSaved: 3, done: true }]);
     await file.close();
+  });
+
+  it("gives an attribute's integer beyond int64 exactly (a bigint), a large double as a number", async () => {
+    mkdirSync(path.join(root, "runs"), { recursive: true });
+    const backend = await openH5wasmFile(path.join(root, "runs/big-int.h5"), "truncate");
+    await backend.createGroup("/g");
+    await backend.setAttributes("/g", {
+      huge: ascii(encodeAttribute({ type: "int", value: 2n ** 70n + 1n })),
+      far: { kind: "float64", value: 1e300 },
+    });
+    await backend.close();
+    const tree = await client.browse({ path: "runs/big-int.h5" }, { node: "/g", attributes: true });
+    assert.equal(tree.attributes.huge, 2n ** 70n + 1n);
+    assert.equal(tree.attributes.far, 1e300);
   });
 
   it("browses and reads back an open file and a closed one", async () => {

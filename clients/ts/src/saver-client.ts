@@ -204,6 +204,17 @@ const DURABILITY: Record<Durability, opt.Durability> = {
   synced: opt.Durability.SYNCED,
   written: opt.Durability.WRITTEN,
 };
+/** A string option's wire value; one the table lacks (from JavaScript, say) is refused, not sent as the default. */
+function enumOption<K extends string, V>(table: Record<K, V>, value: K, name: string): V {
+  if (!Object.hasOwn(table, value)) {
+    throw new SaverClientError(
+      grpc.status.INVALID_ARGUMENT,
+      `${name} is '${value}': expected one of ${Object.keys(table).join(", ")}`,
+    );
+  }
+  return table[value];
+}
+
 const DISTRIBUTION: Record<DataDistribution, data.DataDistribution> = {
   uniform: data.DataDistribution.UNIFORM,
   spread: data.DataDistribution.SPREAD,
@@ -320,8 +331,10 @@ export class SaverClient {
     const compression = options.compression;
     const request = create(svc.OpenFileRequestSchema, {
       path: options.path ?? "",
-      mode: options.mode ? OPEN_MODE[options.mode] : opt.OpenMode.UNSPECIFIED,
-      saveType: options.saveType ? SAVE_TYPE[options.saveType] : opt.SaveType.UNSPECIFIED,
+      mode: options.mode ? enumOption(OPEN_MODE, options.mode, "mode") : opt.OpenMode.UNSPECIFIED,
+      saveType: options.saveType
+        ? enumOption(SAVE_TYPE, options.saveType, "saveType")
+        : opt.SaveType.UNSPECIFIED,
       ...(compression
         ? {
             compression: {
@@ -339,9 +352,11 @@ export class SaverClient {
           }
         : {}),
       metadata,
-      layout: options.layout ? LAYOUT[options.layout] : opt.LayoutFlavour.UNSPECIFIED,
+      layout: options.layout ? enumOption(LAYOUT, options.layout, "layout") : opt.LayoutFlavour.UNSPECIFIED,
       ...(options.dataDtype ? { dataDtype: dtypeToProto(options.dataDtype) } : {}),
-      durability: options.durability ? DURABILITY[options.durability] : opt.Durability.UNSPECIFIED,
+      durability: options.durability
+        ? enumOption(DURABILITY, options.durability, "durability")
+        : opt.Durability.UNSPECIFIED,
     });
     const response = await this.call(this.#grpc.openFile, request);
     return new RemoteFile(this, response.sessionId, response.path);

@@ -4,15 +4,7 @@ export type OpenMode = "create" | "truncate" | "append" | "read";
 
 /** A file HDF5 could not open or create, saying why it may be (for either backend). */
 export function unavailable(filePath: string, mode: OpenMode, cause: unknown): SaverError {
-  const full = cause === undefined ? undefined : diskFull(messageOf(cause));
-  if (full) {
-    return new SaverError(
-      "resource_exhausted",
-      `the disk is full: cannot open '${filePath}' (${mode}): ${full}. Free space on that disk (or use another data root), then try again`,
-      {},
-      { cause },
-    );
-  }
+  if (cause !== undefined && diskFull(messageOf(cause))) return diskFullAtOpen(filePath, mode, cause);
   const why =
     mode === "create"
       ? "it exists already or its folder cannot be written"
@@ -24,6 +16,16 @@ export function unavailable(filePath: string, mode: OpenMode, cause: unknown): S
     `cannot open '${filePath}' (${mode}): ${why}`,
     {},
     cause === undefined ? undefined : { cause },
+  );
+}
+
+/** A file whose opening (or making: its tree) met a full disk; nothing of the attempt is kept. */
+export function diskFullAtOpen(filePath: string, mode: OpenMode, cause: unknown): SaverError {
+  return new SaverError(
+    "resource_exhausted",
+    `the disk is full: cannot open '${filePath}' (${mode}): no space left on its device. Free space on that disk (or use another data root), then try again`,
+    {},
+    { cause },
   );
 }
 
@@ -57,13 +59,20 @@ export function hdf5Failure(filePath: string, node: string, error: unknown): Sav
  */
 export function unreadable(filePath: string, error: unknown): SaverError {
   const node = error instanceof SaverError ? error.details.node : undefined;
-  const cause = error instanceof SaverError ? error.message : innermostCause(messageOf(error));
+  const stack = error instanceof SaverError && error.cause !== undefined ? error.cause : error;
+  const where = node === undefined ? "" : ` node '${node}' of`;
   return new SaverError(
     "file_unavailable",
-    `HDF5 could not read '${filePath}' (${cause}): the file is damaged, or another program is writing it and has not flushed what it changed — read it again once the writer has flushed (a file this server writes is flushed before each read)`,
+    `HDF5 could not read${where} '${filePath}' (${innermostCause(messageOf(stack))}): the file is damaged, or another program is writing it and has not flushed what it changed — read it again once the writer has flushed (this server flushes the files it writes before each read, but frames streaming meanwhile can still change them)`,
     node === undefined ? {} : { node },
     { cause: error },
   );
+}
+
+/** An HDF5 call's failure: the io_error a backend made of it, or HDF5's own error stack. */
+export function isHdf5Failure(error: unknown): boolean {
+  if (error instanceof SaverError) return error.code === "io_error";
+  return /HDF5-DIAG|#\d+: .* in \w+\(\): /.test(messageOf(error));
 }
 
 function messageOf(error: unknown): string {

@@ -170,15 +170,17 @@ export class JournalWriter {
     }
     let madeBase = false;
     let fd: number | undefined;
+    let writer: JournalWriter | undefined;
     try {
       if (header.fromBase) {
         const base = basePathOf(file);
-        copyFileSync(file, base, constants.COPYFILE_FICLONE);
+        // EXCL: a base copy is only ever made here, after the stale one was removed (SaverFile.open)
+        copyFileSync(file, base, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
         madeBase = true;
         syncFile(base);
       }
       fd = openSync(journal, "wx");
-      const writer = new JournalWriter(file, fd, 0);
+      writer = new JournalWriter(file, fd, 0);
       writer.#append({ magic: MAGIC, version: VERSION, ...header } satisfies JournalHeader);
       writer.sync();
       // the journal's (and the base copy's) names: fdatasync of a file does not promise them
@@ -187,11 +189,13 @@ export class JournalWriter {
     } catch (error) {
       // what this start made goes (a disk too full for the header, say): a journal left here
       // would make the file look unrecoverable from a crash that never happened
-      if (fd !== undefined) {
-        closeQuietly(fd);
-        rmSync(journal, { force: true });
-      }
+      if (writer) writer.#closeFd();
+      else if (fd !== undefined) closeQuietly(fd);
+      if (fd !== undefined) rmSync(journal, { force: true });
       if (madeBase) rmSync(basePathOf(file), { force: true });
+      // the header's write or sync meeting a full disk says so as a start, not as lost frames
+      if (error instanceof SaverError && error.code === "resource_exhausted")
+        throw journalFullAtStart(journal);
       if (error instanceof SaverError) throw error;
       throw journalError(error, journal, "start");
     }
@@ -821,6 +825,13 @@ function isHeader(value: unknown): value is JournalHeader {
   );
 }
 
+function journalFullAtStart(journal: string, code = "ENOSPC"): SaverError {
+  return new SaverError(
+    "resource_exhausted",
+    `the disk is full: the crash journal '${journal}' could not be started (${code}), so the file was not opened. Free space on that disk (or use another data root), then open it again`,
+  );
+}
+
 function journalError(
   error: unknown,
   journal: string,
@@ -828,12 +839,7 @@ function journalError(
 ): SaverError {
   const code = (error as NodeJS.ErrnoException).code;
   const message = (error as Error).message;
-  if ((code === "ENOSPC" || code === "EDQUOT") && doing === "start") {
-    return new SaverError(
-      "resource_exhausted",
-      `the disk is full: the crash journal '${journal}' could not be started (${code}), so the file was not opened. Free space on that disk (or use another data root), then open it again`,
-    );
-  }
+  if ((code === "ENOSPC" || code === "EDQUOT") && doing === "start") return journalFullAtStart(journal, code);
   if (code === "ENOSPC" || code === "EDQUOT") {
     return new SaverError(
       "resource_exhausted",

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
+import { SaverError } from "../errors.ts";
 import { PyMoDAQLoader } from "../layout/loader.ts";
 import { SaverFile } from "../layout/saver-file.ts";
 import { isLayoutV3, PyMoDAQ3Loader } from "../layout/v3/v3-loader.ts";
@@ -13,6 +14,7 @@ import { tempDir } from "../testing/temp-dir.ts";
 import {
   basePathOf,
   hasJournal,
+  JournalWriter,
   journalPathOf,
   MAX_JOURNALED_NAME_BYTES,
   RECOVERY_LOCK_SUFFIX,
@@ -398,4 +400,55 @@ describe("a journaled file's name", () => {
     await again.close();
     assert.ok(!hasJournal(fits));
   });
+});
+
+describe("a failed sync of the journal", () => {
+  for (const durability of ["written", "synced"] as const) {
+    it(`keeps the journal when the file closes, and every frame acknowledged (${durability}) is rebuilt from it`, async () => {
+      const file = path.join(dir, `sync-fails-${durability}.h5`);
+      const saver = await SaverFile.open({
+        path: file,
+        journal: true,
+        durability,
+        flush: { maxFrames: 100_000, maxDelayMs: 600_000 },
+      });
+      let acknowledged = 0;
+      saver.onDurable((event) => {
+        acknowledged = Math.max(acknowledged, event.durableFrames);
+      });
+      const stream = await saver.startContinuous(await saver.addDetector("det"));
+      const spectrum = (k: number) => ({
+        name: "spectro",
+        data: [
+          { name: "counter", data: [Float64Array.of(k)] },
+          { name: "trace", data: [Float64Array.from({ length: TRACE }, (_, i) => k * 1000 + i)] },
+        ],
+      });
+      for (let k = 1; k <= 5; k++) await saver.append(stream, spectrum(k));
+      await saver.flush(); // 1–5 synced
+      // the disk fails the next syncs: an fdatasync answering EIO, which no disk here can be made
+      // to, as the journal reports it
+      const sync = JournalWriter.prototype.syncInBackground;
+      JournalWriter.prototype.syncInBackground = function (this: JournalWriter) {
+        return sync.call(this)?.then(() => {
+          throw new SaverError("io_error", `the crash journal '${this.path}' could not sync: EIO: i/o error`);
+        });
+      };
+      try {
+        for (let k = 6; k <= 10; k++) await saver.append(stream, spectrum(k));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } finally {
+        JournalWriter.prototype.syncInBackground = sync;
+      }
+      assert.equal(acknowledged, durability === "written" ? 10 : 5);
+      await rejectsWith(
+        saver.close(),
+        "io_error",
+        /closed without some of its frames.*crash journal holds them/,
+      );
+      assert.ok(existsSync(journalPathOf(file)), "the journal is kept");
+      await recoverFile(file);
+      assertStream(await load(file), "/RawData/Detector000", range(1, 10));
+    });
+  }
 });

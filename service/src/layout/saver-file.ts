@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Compression, H5Backend } from "../backend/h5-backend.ts";
-import type { OpenMode } from "../backend/hdf5-failures.ts";
+import { diskFullAtOpen, type OpenMode } from "../backend/hdf5-failures.ts";
 import { openH5File } from "../backend/open-h5-file.ts";
 import {
   basePathOf,
@@ -65,8 +65,8 @@ export interface SaverFileOptions extends LayoutOptions {
    * journal covers their records (they survive a power cut); `written` as soon as their records
    * are written, before that sync (they survive the process dying at any moment — the kernel
    * holds what was written — but a power cut can take the frames since the last sync). The
-   * journal is synced in the background in either case; scan points, snapshots, flushes and
-   * a stream's end are synced in either case.
+   * journal is synced in the background in either case; snapshots, the end of a scan or a
+   * stream, and flushes sync it before they resolve in either case.
    */
   readonly durability?: Durability;
   /** The moment written into a new file's date and time attributes (default: now). */
@@ -200,8 +200,19 @@ export class SaverFile {
     // a new file this open fails to make is removed (a full disk, say): left half made, it would
     // refuse the same open once the cause is fixed ("exists already")
     const madeHere = mode !== "append" && !existsSync(filePath);
-    const removeIfMadeHere = () => {
+    /** The error to report once what this open made is gone (the journal; a new file, disk full). */
+    const cleanUpAfter = (error: unknown): unknown => {
+      try {
+        journal?.discard();
+      } catch {
+        // the open's own failure is the one to report
+      }
+      const full = error instanceof SaverError && error.code === "resource_exhausted";
+      if (!full) return error;
+      // only on a full disk: any other failure to create may be a file another program made
+      // meanwhile (HDF5's exclusive create then refuses it), which is not this open's to remove
       if (madeHere) rmSync(filePath, { force: true });
+      return diskFullAtOpen(filePath, openMode, error);
     };
     // the journal starts before HDF5 touches the file: a crash at any later moment is recoverable
     const journal = options.journal
@@ -215,9 +226,7 @@ export class SaverFile {
     try {
       backend = await openH5File(filePath, openMode, options.compression);
     } catch (error) {
-      journal?.discard();
-      removeIfMadeHere();
-      throw error;
+      throw cleanUpAfter(error);
     }
     try {
       const create = {
@@ -245,9 +254,7 @@ export class SaverFile {
       return new SaverFile(filePath, tree, options, layout, journal);
     } catch (error) {
       await backend.close().catch(() => undefined);
-      journal?.discard();
-      removeIfMadeHere();
-      throw error;
+      throw cleanUpAfter(error);
     }
   }
 
@@ -472,6 +479,14 @@ export class SaverFile {
     return this.#serial(() => this.#flushNow());
   }
 
+  /**
+   * Writes out and flushes what the streams hold, so that another HDF5 reader sees every frame
+   * appended so far; the journal is left to its background syncs (a reader needs none).
+   */
+  async flushForReaders(): Promise<void> {
+    await this.#serial(() => this.#flushNow(false));
+  }
+
   close(): Promise<void> {
     return this.#serial(async () => {
       let failure: unknown;
@@ -585,7 +600,13 @@ export class SaverFile {
     }
     state.recorded = state.stream.frames;
     // written: the kernel holds the frames (in the file's chunks or the record), a kill loses none
-    if (this.#durableWhenWritten) this.#advanceDurable(this.#recordedFrames());
+    if (this.#durableWhenWritten) {
+      try {
+        this.#advanceDurable(this.#recordedFrames());
+      } catch {
+        // a listener's failure is its own: the frame is appended and recorded all the same
+      }
+    }
     this.#scheduleSync();
   }
 
@@ -603,7 +624,7 @@ export class SaverFile {
       syncing = journal.syncInBackground();
     } catch (error) {
       // the journal was closed by a failed write: the next call reports it
-      this.#syncFailure = SaverError.from(error);
+      this.#failSync(error);
       return;
     }
     if (!syncing) return; // one is running: it starts the next when it ends
@@ -619,7 +640,7 @@ export class SaverFile {
         },
         (error: unknown) => {
           this.#syncing = undefined;
-          this.#syncFailure = SaverError.from(error);
+          this.#failSync(error);
         },
       )
       // a listener that throws must not leave a rejection nobody handles
@@ -637,11 +658,21 @@ export class SaverFile {
     try {
       journal.sync();
     } catch (error) {
-      // Linux reports a failed writeback once: a later sync that succeeds proves nothing
-      this.#syncFailure = SaverError.from(error);
+      this.#failSync(error);
       throw error;
     }
     this.#advanceDurable(counts);
+  }
+
+  /**
+   * A sync of the journal failed. Linux reports a failed writeback once: a later sync that
+   * succeeds proves nothing, so no frame is acknowledged any more; and the journal is kept when
+   * the file closes (damaged), since it holds frames acknowledged — written, or synced before —
+   * that the file may lack: opening the file again rebuilds it from the journal.
+   */
+  #failSync(error: unknown): void {
+    this.#syncFailure ??= SaverError.from(error);
+    this.#markDamaged(error);
   }
 
   /** Each stream's frames whose journal records are written. */
@@ -706,9 +737,15 @@ export class SaverFile {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const journaled = this.#journal && syncJournal ? this.#syncJournalNow() : [];
-    // a stream that fails to write is stopped and trimmed by writeOut; the others still flush
     let failure: unknown;
+    let journaled: DurableEvent[] = [];
+    try {
+      journaled = this.#journal && syncJournal ? this.#syncJournalNow() : [];
+    } catch (error) {
+      // the streams are written out all the same: the file then holds what it can
+      failure = error;
+    }
+    // a stream that fails to write is stopped and trimmed by writeOut; the others still flush
     for (const { stream } of this.#streams.values()) {
       await stream.writeOut().catch((error: unknown) => {
         failure ??= error;

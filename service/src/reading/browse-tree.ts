@@ -127,7 +127,8 @@ function browsedAttribute(stored: StoredAttribute): BrowsedAttribute {
   }
   if (typeof stored === "bigint") return intAttribute(stored);
   if (typeof stored === "number") {
-    return Number.isInteger(stored) ? intAttribute(BigInt(stored)) : { kind: "double", value: stored };
+    // an integral double beyond 2^53 (1e300) is a double, not an exact integer
+    return Number.isSafeInteger(stored) ? intAttribute(BigInt(stored)) : { kind: "double", value: stored };
   }
   if (typeof stored === "boolean") return { kind: "bool", value: stored };
   if (isNumericArray(stored)) return { kind: "array", value: stored };

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from "node:fs";
 import type { H5Backend } from "../backend/h5-backend.ts";
 import { openH5wasmFile } from "../backend/h5wasm-backend.ts";
-import { unreadable } from "../backend/hdf5-failures.ts";
+import { isHdf5Failure, unreadable } from "../backend/hdf5-failures.ts";
 import { SaverError } from "../errors.ts";
 
 /** `shownAs` is how errors name the file (the client's relative path, not the server's). */
@@ -30,9 +30,9 @@ export async function withReadOnlyFile<T>(
   try {
     return await run(backend);
   } catch (error) {
-    // the caller's mistakes (a node that is not there …) as they are; HDF5 failing is the file's
-    if (error instanceof SaverError && error.code !== "io_error") throw error;
-    throw unreadable(shownAs, error);
+    // HDF5 failing to read is the file's; the caller's mistakes (a node that is not there …) and
+    // bugs stay as they are
+    throw isHdf5Failure(error) ? unreadable(shownAs, error) : error;
   } finally {
     await backend.close();
   }

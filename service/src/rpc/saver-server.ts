@@ -582,10 +582,21 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     });
   }
 
+  /** Reader flushes under way, per session: readers arriving meanwhile share one. */
+  const readerFlushes = new Map<Session, Promise<void>>();
+
   /** A session's file, flushed so that a reader in another HDF5 instance sees every frame. */
-  async function flushedForReading(session: Session): Promise<void> {
-    await session.file.flush();
-    session.lastFlushAt = Date.now();
+  function flushedForReading(session: Session): Promise<void> {
+    const running = readerFlushes.get(session);
+    if (running) return running;
+    const flushing = session.file
+      .flushForReaders()
+      .then(() => {
+        session.lastFlushAt = Date.now();
+      })
+      .finally(() => readerFlushes.delete(session));
+    readerFlushes.set(session, flushing);
+    return flushing;
   }
 
   const reading = createReadingHandlers({
@@ -596,10 +607,11 @@ export function createSaverServer(options: SaverServerOptions): SaverServer {
     },
     async rootFile(path, caller) {
       const target = caller.dataRoot.resolve(path, { saveType: "detector" });
-      // a file being written reads as its last flush left it: flush it now (a session whose
-      // flush fails — its stream broken, its disk full — is read as it is; the session reports it)
+      // a file being written reads as its last flush left it: flush it now, if the caller's (a
+      // session whose flush fails — its stream broken, its disk full — is read as it is; the
+      // session reports it; another token's session is read as it is)
       const holder = sessions.get(holders.get(target.absolute) ?? "");
-      if (holder) await flushedForReading(holder).catch(() => undefined);
+      if (holder && holder.owner === caller.name) await flushedForReading(holder).catch(() => undefined);
       return target;
     },
     callerOf,

@@ -9,7 +9,7 @@ import {
 import type { WarmUpReport } from "./warm-up.ts";
 
 /** The SaverFile calls a worker serves: everything a session does to its open file. */
-export const WORKER_METHODS = [...JOURNALED_METHODS, "flush", "close"] as const;
+export const WORKER_METHODS = [...JOURNALED_METHODS, "flush", "flushForReaders", "close"] as const;
 
 export type WorkerMethod = (typeof WORKER_METHODS)[number];
 export type SaverFileApi = Pick<SaverFile, WorkerMethod>;

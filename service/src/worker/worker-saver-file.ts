@@ -190,6 +190,10 @@ export class WorkerSaverFile implements SaverFileApi {
   flush(): Promise<DurableEvent[]> {
     return this.#call("flush", []);
   }
+
+  flushForReaders(): Promise<void> {
+    return this.#call("flushForReaders", []);
+  }
   /**
    * Closes the file; its thread then serves its other files, or waits for the next file once it
    * has none (or ends, if one waits already, or if a close on it failed: SaverFile.close closes

@@ -278,8 +278,8 @@ export enum Durability {
    * sync: kept if the server dies at any moment (kill -9, out of memory, a crash), rebuilt from the
    * journal as with synced; a power cut or a crash of the machine itself can lose the frames
    * acknowledged since the last sync (the journal is synced as before, continuously, in the
-   * background). Acknowledgements then wait for no disk. Scan points, snapshots, Flush,
-   * CloseFile and a stream's last acknowledgement are synced in either case.
+   * background). Acknowledgements then wait for no disk. SaveSnapshot, EndScan, Flush, CloseFile
+   * and a stream's last acknowledgement sync the journal before they answer in either case.
    *
    * @generated from enum value: DURABILITY_WRITTEN = 2;
    */

@@ -438,8 +438,9 @@ export const BeginScanResponseSchema: GenMessage<BeginScanResponse> = /*@__PURE_
   messageDesc(file_h5saver_v1_saver_service, 10);
 
 /**
- * One point of a scan, for one detector. Durable once answered when the server keeps crash
- * journals (its default); otherwise per the flush policy (or at EndScan).
+ * One point of a scan, for one detector. Once answered, kept if the server dies when it keeps
+ * crash journals (its default: the point is recorded, and synced to the disk in the background
+ * and by EndScan); otherwise per the flush policy (or at EndScan).
  *
  * @generated from message h5saver.v1.SaveScanPointRequest
  */
