@@ -338,7 +338,7 @@ export class SaverClient {
       ...(compression
         ? {
             compression: {
-              kind: COMPRESSION_KIND[compression.kind],
+              kind: enumOption(COMPRESSION_KIND, compression.kind, "compression.kind"),
               level: compression.kind === "none" ? 0 : compression.level,
             },
           }

@@ -1,4 +1,10 @@
-import { type ContinuousUpload, createSaverClient, type RemoteFile, SaverClientError } from "@h5saver/client";
+import {
+  type ContinuousUpload,
+  createSaverClient,
+  type OpenFileOptions,
+  type RemoteFile,
+  SaverClientError,
+} from "@h5saver/client";
 import { createDriver } from "../drivers/create-driver.ts";
 import type { DeviceIdentity, Driver, DriverCounters, DriverName } from "../drivers/driver.ts";
 import { createCounters } from "../drivers/driver.ts";
@@ -33,7 +39,7 @@ export interface AcquireOptions {
   /** Frames per flush on the saver (every acknowledged frame is flushed); default the saver's. */
   readonly flushEveryFrames?: number;
   /** When the saver acknowledges frames: synced to its disk (default) or written to its OS. */
-  readonly durability?: "synced" | "written";
+  readonly durability?: OpenFileOptions["durability"];
   readonly baudRate?: number;
   readonly timeoutMs?: number;
   /** Frames the driver holds while the saver is busy before dropping (and counting) the oldest. */

@@ -839,8 +839,8 @@ function journalError(
 ): SaverError {
   const code = (error as NodeJS.ErrnoException).code;
   const message = (error as Error).message;
-  if ((code === "ENOSPC" || code === "EDQUOT") && doing === "start") return journalFullAtStart(journal, code);
   if (code === "ENOSPC" || code === "EDQUOT") {
+    if (doing === "start") return journalFullAtStart(journal, code);
     return new SaverError(
       "resource_exhausted",
       `the disk is full: the crash journal '${journal}' could not ${doing} (${code}); frames acknowledged as durable are kept. Free space on that disk (or use another data root), then open the file again or a new one`,

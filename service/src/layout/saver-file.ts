@@ -197,8 +197,8 @@ export class SaverFile {
     ensureFolderOf(filePath);
     const now = options.now ?? new Date();
     const openMode = openModeOf(mode);
-    // a new file this open fails to make is removed (a full disk, say): left half made, it would
-    // refuse the same open once the cause is fixed ("exists already")
+    // a new file this open fails to make on a full disk is removed: left half made, it would
+    // refuse the same open once space is freed ("exists already")
     const madeHere = mode !== "append" && !existsSync(filePath);
     /** The error to report once what this open made is gone (the journal; a new file, disk full). */
     const cleanUpAfter = (error: unknown): unknown => {
@@ -835,15 +835,16 @@ function replayOptions(options: SaverFileOptions): Record<string, unknown> {
 }
 
 /**
- * The raw group's attributes share one HDF5 object header (64 KiB): metadata that would not fit
- * is refused before the file is touched, with the same budget as a settings attribute.
- */
-/**
  * The raw group's own attributes (PyTables' CLASS, TITLE, VERSION; PyMoDAQ's save type): metadata
  * naming one would replace it, and PyTables and PyMoDAQ read the file by them.
  */
 const RAW_GROUP_OWN_ATTRIBUTES: ReadonlySet<string> = new Set(["CLASS", "TITLE", "VERSION", "type"]);
 
+/**
+ * The raw group's attributes share one HDF5 object header (64 KiB): metadata that would not fit
+ * is refused before the file is touched, with the same budget as a settings attribute; so are
+ * keys that are empty or name the group's own attributes.
+ */
 function checkMetadata(metadata: Readonly<Record<string, string | number | boolean>>): void {
   let bytes = 0;
   for (const [key, value] of Object.entries(metadata)) {
