@@ -1,7 +1,7 @@
 /**
  * Browse and ReadDataset: the read side of the service. A file is named either by an open session
  * (flushed first, so that the reader sees every frame that session appended) or by its path under
- * the data root (flushed first too when a session has it open); either way it is opened read-only
+ * the data root (flushed first too when a session of the caller's token has it open); either way it is opened read-only
  * for the call, in this thread, and closed after.
  */
 import { create } from "@bufbuild/protobuf";
@@ -28,7 +28,7 @@ export interface ReadTarget {
 export interface ReadingContext {
   /** The session's file after flushing it. */
   sessionFile(sessionId: string, caller: Caller): Promise<ReadTarget>;
-  /** A file under the caller's data root (flushed first if a session of the server writes it). */
+  /** A file under the caller's data root (flushed first if a session of the caller's token writes it). */
   rootFile(path: string, caller: Caller): Promise<ReadTarget>;
   callerOf(metadata: grpc.Metadata): Caller;
   /** The status of a failed call (and its log line). */
